@@ -1,0 +1,59 @@
+#include "cli/cli.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+#include "cli/context.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+std::string default_db_path() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::string(xdg) + "/lookalike";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::string(home) + "/.local/share/lookalike";
+  }
+  return ".lookalike";
+}
+
+}  // namespace
+
+int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
+  Context ctx{in, out, err, false, {}, 0};
+  ctx.err_is_tty = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+  ctx.db_path = default_db_path();
+
+  CLI::App app{"lookalike: look-alike domain discovery (typosquats, homoglyphs, CT, DNS, scoring)", "lookalike"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "lookalike 0.1.0");
+  app.add_option("--db", ctx.db_path, "RocksDB store folder (default $XDG_DATA_HOME/lookalike)");
+
+  // COMMANDS: each stage adds its subcommands here.
+  add_generate_command(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostream& s = e.get_exit_code() == 0 ? out : err;
+    // CLI11 prints help/version/errors through its formatter.
+    return app.exit(e, s, s);
+  } catch (const UsageError& e) {
+    err << "lookalike: " << e.message << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    err << "lookalike: " << e.what() << "\n";
+    return 1;
+  }
+  out.flush();
+  return ctx.exit_code;
+}
+
+int run(int argc, char** argv) { return run(argc, argv, std::cin, std::cout, std::cerr); }
+
+}  // namespace lookalike::cli
