@@ -46,8 +46,8 @@ constexpr Layout kDvorak = make({
     {'7', "68fg"},  {'8', "79gc"},   {'9', "80cr"},   {'0', "9rl"},    {'p', "34yue"},  {'y', "56pfiu"},
     {'f', "67ygdi"}, {'g', "78fchd"}, {'c', "89grth"}, {'r', "90clnt"}, {'l', "0rsn"},   {'a', "oq"},
     {'o', "aeqj"},  {'e', "oupjk"},  {'u', "eipyk"},  {'i', "udyfxk"}, {'d', "ihfgbx"}, {'h', "dtgcmb"},
-    {'t', "hncrwm"}, {'n', "tsrlvw"}, {'s', "nlvz"},   {'q', "aoj"},    {'j', "qkoe"},   {'k', "jxeu"},
-    {'x', "kbi"},   {'b', "xmdh"},   {'m', "bwht"},   {'w', "mvtn"},   {'v', "wzns"},   {'z', "vs"},
+    {'t', "hncrwm"}, {'n', "tsrlvw"}, {'s', "nlvz"},   {'q', "aoj"},    {'j', "qkoe"},   {'k', "jxeui"},
+    {'x', "kbid"},   {'b', "xmdh"},   {'m', "bwht"},   {'w', "mvtn"},   {'v', "wzns"},   {'z', "vs"},
 });
 
 const Layout& layout(Keyboard k) noexcept {
