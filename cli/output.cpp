@@ -1,0 +1,103 @@
+#include "cli/output.hpp"
+
+namespace lookalike::cli {
+
+std::expected<std::string, std::string> parse_format(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  std::string list;
+  for (std::string_view a : allowed) {
+    if (a == value) return std::string(value);
+    if (!list.empty()) list += ", ";
+    list += a;
+  }
+  return std::unexpected("unknown format \"" + std::string(value) + "\" (use " + list + ")");
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_csv_field(std::string& out, std::string_view s) {
+  const bool formula = !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@');
+  const bool quote = formula || s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out += s;
+    return;
+  }
+  out += '"';
+  if (formula) out += '\'';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+CandidateWriter::CandidateWriter(std::ostream& out, std::string format) : out_(out), format_(std::move(format)) {}
+
+void CandidateWriter::write(const generator::Candidate& c, std::string_view brand) {
+  buf_.clear();
+  if (format_ == "list") {
+    buf_ += c.ascii;
+  } else if (format_ == "jsonl") {
+    buf_ += "{\"name\":";
+    append_json_string(buf_, c.ascii);
+    buf_ += ",\"unicode\":";
+    append_json_string(buf_, c.unicode);
+    buf_ += ",\"registrable\":";
+    append_json_string(buf_, c.registrable);
+    buf_ += ",\"brand\":";
+    append_json_string(buf_, brand);
+    buf_ += ",\"fuzzers\":[";
+    bool first = true;
+    for (std::size_t i = 0; i < generator::kFuzzerCount; ++i) {
+      if (c.fuzzers & (generator::FuzzerSet{1} << i)) {
+        if (!first) buf_ += ',';
+        first = false;
+        append_json_string(buf_, generator::fuzzer_name(static_cast<generator::Fuzzer>(i)));
+      }
+    }
+    buf_ += "],\"edits\":";
+    buf_ += static_cast<char>('0' + c.edits);
+    buf_ += '}';
+  } else {
+    if (!header_done_) {
+      buf_ += "name,unicode,registrable,brand,fuzzers,edits\n";
+      header_done_ = true;
+    }
+    append_csv_field(buf_, c.ascii);
+    buf_ += ',';
+    append_csv_field(buf_, c.unicode);
+    buf_ += ',';
+    append_csv_field(buf_, c.registrable);
+    buf_ += ',';
+    append_csv_field(buf_, brand);
+    buf_ += ',';
+    append_csv_field(buf_, generator::fuzzer_names(c.fuzzers, "|"));
+    buf_ += ',';
+    buf_ += static_cast<char>('0' + c.edits);
+  }
+  buf_ += '\n';
+  out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,37 @@
+// Output formats shared by the commands: JSON string escaping, CSV quoting, candidate rows.
+#pragma once
+
+#include <expected>
+#include <initializer_list>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "generator/generator.hpp"
+
+namespace lookalike::cli {
+
+// Checks `value` against the allowed format names; the error lists them.
+std::expected<std::string, std::string> parse_format(std::string_view value, std::initializer_list<std::string_view> allowed);
+
+// Appends `s` as a JSON string literal (quotes included); control characters are escaped.
+void append_json_string(std::string& out, std::string_view s);
+
+// Appends `s` as one CSV field (RFC 4180 quoting when needed; a leading = + - @ is prefixed with
+// a quote so spreadsheets never evaluate attacker-chosen text).
+void append_csv_field(std::string& out, std::string_view s);
+
+// Writes generator candidates as `list` (ASCII name per line), `jsonl` or `csv` (with a header).
+class CandidateWriter {
+ public:
+  CandidateWriter(std::ostream& out, std::string format);
+  void write(const generator::Candidate& c, std::string_view brand);
+
+ private:
+  std::ostream& out_;
+  std::string format_;
+  std::string buf_;
+  bool header_done_ = false;
+};
+
+}  // namespace lookalike::cli

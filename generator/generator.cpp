@@ -1,0 +1,742 @@
+#include "generator/generator.hpp"
+
+#include <idn2.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <mutex>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "generator/unicode.hpp"
+
+namespace lookalike::generator {
+namespace {
+
+using U32 = std::u32string;
+using U32View = std::u32string_view;
+
+constexpr std::array<std::string_view, kFuzzerCount> kNames{
+    "addition",   "bitsquatting", "cyrillic",      "homoglyph",   "hyphenation",   "insertion",     "omission",
+    "plural",     "repetition",   "replacement",   "subdomain",   "transposition", "vowel-swap",    "various",
+    "dictionary", "tld-swap",     "confusable",    "ascii-homoglyph", "numeral-swap", "hyphen-strip", "dot-dash",
+    "missing-dot", "wrong-sld",   "tld-insertion", "combosquat"};
+
+// dnstwist's homoglyph table (dnstwist 20221213, Fuzzer.glyphs), kept verbatim so that our output
+// contains dnstwist's; the TR39 confusables fuzzer adds what Unicode itself calls confusable.
+struct Glyphs {
+  char from;
+  std::u32string_view to[18];
+};
+constexpr Glyphs kGlyphs[] = {
+    {'0', {U"o"}},
+    {'1', {U"l", U"i"}},
+    {'2', {U"ƻ"}},
+    {'3', {U"8"}},
+    {'5', {U"ƽ"}},
+    {'6', {U"9"}},
+    {'8', {U"3"}},
+    {'9', {U"6"}},
+    {'a', {U"à", U"á", U"à", U"â", U"ã", U"ä", U"å", U"ɑ", U"ạ", U"ǎ", U"ă", U"ȧ", U"ą", U"ə"}},
+    {'b', {U"d", U"lb", U"ʙ", U"ɓ", U"ḃ", U"ḅ", U"ḇ", U"ƅ"}},
+    {'c', {U"e", U"ƈ", U"ċ", U"ć", U"ç", U"č", U"ĉ", U"ᴄ"}},
+    {'d', {U"b", U"cl", U"dl", U"ɗ", U"đ", U"ď", U"ɖ", U"ḑ", U"ḋ", U"ḍ", U"ḏ", U"ḓ"}},
+    {'e', {U"c", U"é", U"è", U"ê", U"ë", U"ē", U"ĕ", U"ě", U"ė", U"ẹ", U"ę", U"ȩ", U"ɇ", U"ḛ"}},
+    {'f', {U"ƒ", U"ḟ"}},
+    {'g', {U"q", U"ɢ", U"ɡ", U"ġ", U"ğ", U"ǵ", U"ģ", U"ĝ", U"ǧ", U"ǥ"}},
+    {'h', {U"lh", U"ĥ", U"ȟ", U"ħ", U"ɦ", U"ḧ", U"ḩ", U"ⱨ", U"ḣ", U"ḥ", U"ḫ", U"ẖ"}},
+    {'i', {U"1", U"l", U"í", U"ì", U"ï", U"ı", U"ɩ", U"ǐ", U"ĭ", U"ỉ", U"ị", U"ɨ", U"ȋ", U"ī", U"ɪ"}},
+    {'j', {U"ʝ", U"ǰ", U"ɉ", U"ĵ"}},
+    {'k', {U"lk", U"ik", U"lc", U"ḳ", U"ḵ", U"ⱪ", U"ķ", U"ᴋ"}},
+    {'l', {U"1", U"i", U"ɫ", U"ł"}},
+    {'m', {U"n", U"nn", U"rn", U"rr", U"ṁ", U"ṃ", U"ᴍ", U"ɱ", U"ḿ"}},
+    {'n', {U"m", U"r", U"ń", U"ṅ", U"ṇ", U"ṉ", U"ñ", U"ņ", U"ǹ", U"ň", U"ꞑ"}},
+    {'o', {U"0", U"ȯ", U"ọ", U"ỏ", U"ơ", U"ó", U"ö", U"ᴏ"}},
+    {'p', {U"ƿ", U"ƥ", U"ṕ", U"ṗ"}},
+    {'q', {U"g", U"ʠ"}},
+    {'r', {U"ʀ", U"ɼ", U"ɽ", U"ŕ", U"ŗ", U"ř", U"ɍ", U"ɾ", U"ȓ", U"ȑ", U"ṙ", U"ṛ", U"ṟ"}},
+    {'s', {U"ʂ", U"ś", U"ṣ", U"ṡ", U"ș", U"ŝ", U"š", U"ꜱ"}},
+    {'t', {U"ţ", U"ŧ", U"ṫ", U"ṭ", U"ț", U"ƫ"}},
+    {'u', {U"ᴜ", U"ǔ", U"ŭ", U"ü", U"ʉ", U"ù", U"ú", U"û", U"ũ", U"ū", U"ų", U"ư", U"ů", U"ű", U"ȕ", U"ȗ", U"ụ"}},
+    {'v', {U"ṿ", U"ⱱ", U"ᶌ", U"ṽ", U"ⱴ", U"ᴠ"}},
+    {'w', {U"vv", U"ŵ", U"ẁ", U"ẃ", U"ẅ", U"ⱳ", U"ẇ", U"ẉ", U"ẘ", U"ᴡ"}},
+    {'x', {U"ẋ", U"ẍ"}},
+    {'y', {U"ʏ", U"ý", U"ÿ", U"ŷ", U"ƴ", U"ȳ", U"ɏ", U"ỿ", U"ẏ", U"ỵ"}},
+    {'z', {U"ʐ", U"ż", U"ź", U"ᴢ", U"ƶ", U"ẓ", U"ẕ", U"ⱬ"}},
+};
+
+// dnstwist's latin_to_cyrillic table.
+constexpr std::pair<char32_t, char32_t> kCyrillic[] = {
+    {'a', U'а'}, {'b', U'ь'}, {'c', U'с'}, {'d', U'ԁ'}, {'e', U'е'}, {'g', U'ԍ'}, {'h', U'һ'},
+    {'i', U'і'}, {'j', U'ј'}, {'k', U'к'}, {'l', U'ӏ'}, {'m', U'м'}, {'o', U'о'}, {'p', U'р'},
+    {'q', U'ԛ'}, {'s', U'ѕ'}, {'t', U'т'}, {'v', U'ѵ'}, {'w', U'ԝ'}, {'x', U'х'}, {'y', U'у'}};
+
+// UTS #39 confusables of ASCII letters and digits, inverted from ICU's skeletons at build time.
+struct Confusable {
+  char ascii;
+  char32_t cp;
+  int script;  // ICU UScriptCode
+};
+constexpr Confusable kConfusables[] = {
+#include "confusables_table.inc"
+};
+constexpr int kScriptCommon = 0, kScriptInherited = 1, kScriptLatin = 25;
+
+// ASCII sequences that read as each other in most fonts.
+constexpr std::pair<std::u32string_view, std::u32string_view> kAsciiLookalikes[] = {
+    {U"m", U"rn"}, {U"rn", U"m"}, {U"m", U"nn"}, {U"nn", U"m"}, {U"d", U"cl"}, {U"cl", U"d"}, {U"w", U"vv"},
+    {U"vv", U"w"}, {U"o", U"0"},  {U"0", U"o"},  {U"l", U"1"},  {U"1", U"l"},  {U"i", U"1"},  {U"1", U"i"},
+    {U"l", U"i"},  {U"i", U"l"},  {U"s", U"5"},  {U"5", U"s"},  {U"b", U"8"},  {U"g", U"9"},  {U"q", U"g"},
+    {U"u", U"v"},  {U"v", U"u"},  {U"e", U"3"},  {U"a", U"4"},  {U"ri", U"n"}, {U"in", U"m"}, {U"lj", U"y"}};
+
+constexpr std::pair<std::u32string_view, std::u32string_view> kNumerals[] = {
+    {U"zero", U"0"}, {U"one", U"1"}, {U"two", U"2"},   {U"three", U"3"}, {U"four", U"4"}, {U"five", U"5"},
+    {U"six", U"6"},  {U"seven", U"7"}, {U"eight", U"8"}, {U"nine", U"9"}, {U"ten", U"10"}, {U"for", U"4"},
+    {U"to", U"2"},   {U"too", U"2"},   {U"won", U"1"},   {U"ate", U"8"}};
+
+constexpr std::string_view kCommonSlds[] = {"co", "com", "net", "org", "ac", "ltd", "plc", "me", "biz", "info", "gov", "edu"};
+
+bool is_ldh32(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+// Whether a non-ASCII code point is valid in an IDNA2008 label on its own (memoised; the set of
+// code points we insert is small and fixed).
+bool code_point_ok(char32_t cp) {
+  static std::mutex mu;
+  static std::unordered_map<char32_t, bool> memo;
+  std::lock_guard lock(mu);
+  if (auto it = memo.find(cp); it != memo.end()) return it->second;
+  std::string label;
+  detail::append_utf8(U32View(&cp, 1), label);
+  uint8_t* out = nullptr;
+  const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(label.c_str()), nullptr, &out, 0);
+  idn2_free(out);
+  return memo[cp] = (rc == IDN2_OK);
+}
+
+U32 widen(std::string_view ascii) { return U32(ascii.begin(), ascii.end()); }
+
+void replace_all(U32& s, U32View from, U32View to) {
+  for (std::size_t pos = 0; (pos = s.find(from, pos)) != U32::npos; pos += to.size()) s.replace(pos, from.size(), to);
+}
+
+// The generation state for one brand.
+class Run {
+ public:
+  Run(const domain::Name& brand, const Options& options, const Sink& sink)
+      : brand_(brand), opt_(options), sink_(sink) {
+    const auto u = detail::to_u32(brand.unicode);
+    // Unicode forms of subdomain / label / suffix, split the same way as the ASCII forms.
+    const std::size_t sub_labels = brand.subdomain.empty() ? 0 : std::count(brand.subdomain.begin(), brand.subdomain.end(), '.') + 1;
+    std::vector<U32> labels;
+    U32 cur;
+    for (char32_t c : u) {
+      if (c == '.') {
+        labels.push_back(std::move(cur));
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+    labels.push_back(std::move(cur));
+    for (std::size_t i = 0; i < sub_labels; ++i) {
+      if (i) sub_ += '.';
+      sub_ += labels[i];
+    }
+    label_ = labels[sub_labels];
+    for (std::size_t i = sub_labels + 1; i < labels.size(); ++i) {
+      if (i > sub_labels + 1) suffix_u_ += '.';
+      suffix_u_ += labels[i];
+    }
+    suffix_ = brand.suffix;
+    brand_ascii_label_ = std::all_of(label_.begin(), label_.end(), [](char32_t c) { return c < 0x80; });
+    if (!sub_.empty()) {
+      sub_ascii_ = brand.subdomain;
+      sub_ascii_ += '.';
+    }
+  }
+
+  std::size_t run();
+
+ private:
+  // Converts one label to its A-label, appending to `out`; false when the label is not a valid
+  // IDNA2008 label. Fast path for labels made of LDH and pre-checked code points.
+  bool label_to_ascii(U32View l, std::string& out) const {
+    if (l.empty() || l.size() > 63 * 4) return false;
+    if (l.front() == '-' || l.back() == '-') return false;
+    if (l.size() >= 4 && l[2] == '-' && l[3] == '-') return false;  // reserved (also covers "xn--" look-alikes)
+    bool ascii = true;
+    for (char32_t c : l) {
+      if (c < 0x80) {
+        if (!is_ldh32(c)) return false;
+      } else {
+        ascii = false;
+      }
+    }
+    const std::size_t start = out.size();
+    if (ascii) {
+      if (l.size() > 63) return false;
+      for (char32_t c : l) out += static_cast<char>(c);
+      return true;
+    }
+    if (brand_ascii_label_) {
+      for (char32_t c : l) {
+        if (c >= 0x80 && !code_point_ok(c)) return false;
+      }
+      if (!detail::append_alabel(l, out) || out.size() - start > 63) {
+        out.resize(start);
+        return false;
+      }
+      return true;
+    }
+    // A Unicode brand: let libidn2 judge the whole label (contextual and bidi rules apply).
+    std::string u8;
+    detail::append_utf8(l, u8);
+    uint8_t* a = nullptr;
+    const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(u8.c_str()), nullptr, &a, 0);
+    if (rc == IDN2_OK) out += reinterpret_cast<const char*>(a);
+    idn2_free(a);
+    return rc == IDN2_OK && out.size() - start <= 63;
+  }
+
+  // A candidate whose only change is the registrable label (may contain dots: subdomain fuzzer).
+  void add_label(U32View label, Fuzzer f) {
+    if (label == label_) return;
+    if (label.find(U'.') != U32View::npos) {
+      U32 name = sub_;
+      if (!name.empty()) name += '.';
+      name += label;
+      name += '.';
+      name += suffix_u_;
+      add_name(name, f);
+      return;
+    }
+    std::string ascii = sub_ascii_;
+    const std::size_t label_start = ascii.size();
+    if (!label_to_ascii(label, ascii)) return;
+    ascii += '.';
+    ascii += suffix_;
+    if (ascii.size() > 253) return;
+    const std::size_t reg_len = ascii.size() - label_start;
+    commit(std::move(ascii), reg_len, f, [&](std::string& u) {
+      detail::append_utf8(sub_, u);
+      if (!sub_.empty()) u += '.';
+      detail::append_utf8(label, u);
+      u += '.';
+      detail::append_utf8(suffix_u_, u);
+    });
+  }
+
+  // Any candidate name (Unicode, dot-separated); the public suffix is looked up.
+  void add_name(U32View name, Fuzzer f) {
+    std::string ascii;
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t dot = name.find(U'.', start);
+      const U32View label = name.substr(start, dot == U32View::npos ? U32View::npos : dot - start);
+      if (!label_to_ascii(label, ascii)) return;
+      if (dot == U32View::npos) break;
+      ascii += '.';
+      start = dot + 1;
+    }
+    if (ascii.size() > 253) return;
+    bool known = false;
+    const std::string_view suffix = domain::public_suffix(ascii, &known);
+    if (!known || suffix.size() >= ascii.size()) return;  // unknown TLD or not registrable
+    const std::string_view rest = std::string_view(ascii).substr(0, ascii.size() - suffix.size() - 1);
+    const std::size_t dot = rest.rfind('.');
+    const std::size_t reg_len = ascii.size() - (dot == std::string_view::npos ? 0 : dot + 1);
+    commit(std::move(ascii), reg_len, f, [&](std::string& u) { detail::append_utf8(name, u); });
+  }
+
+  template <class MakeUnicode>
+  void commit(std::string ascii, std::size_t registrable_len, Fuzzer f, MakeUnicode&& make_unicode) {
+    if (stopped_ || ascii == brand_.ascii) return;
+    auto [it, inserted] = seen_.try_emplace(ascii, static_cast<std::uint32_t>(cands_.size()));
+    if (!inserted) {
+      cands_[it->second].fuzzers |= bit(f);
+      return;
+    }
+    if (opt_.max != 0 && cands_.size() >= opt_.max) {
+      seen_.erase(it);
+      stopped_ = true;
+      return;
+    }
+    Candidate c;
+    c.registrable = ascii.substr(ascii.size() - registrable_len);
+    c.ascii = std::move(ascii);
+    make_unicode(c.unicode);
+    c.fuzzers = bit(f);
+    cands_.push_back(std::move(c));
+  }
+
+  bool on(Fuzzer f) const { return (opt_.fuzzers & bit(f)) != 0; }
+
+  // --- dnstwist's fuzzers, on the label d ---
+  template <class Emit> static void addition(const U32& d, Emit&& emit) {
+    for (char32_t c : U"0123456789abcdefghijklmnopqrstuvwxyz") {
+      if (c == 0) break;
+      emit(d + c);
+    }
+  }
+  template <class Emit> static void bitsquatting(const U32& d, Emit&& emit) {
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      for (char32_t mask = 1; mask < 256; mask <<= 1) {
+        const char32_t b = d[i] ^ mask;
+        if (is_ldh32(b)) {
+          U32 x = d;
+          x[i] = b;
+          emit(x);
+        }
+      }
+    }
+  }
+  template <class Emit> static void hyphenation(const U32& d, Emit&& emit) {
+    for (std::size_t i = 1; i < d.size(); ++i) emit(d.substr(0, i) + U'-' + d.substr(i));
+  }
+  template <class Emit> void insertion(const U32& d, Emit&& emit) const {
+    for (std::size_t i = 1; i + 1 < d.size(); ++i) {
+      if (d[i] >= 0x80) continue;
+      for (Keyboard k : opt_.keyboards) {
+        for (char n : neighbours(k, static_cast<char>(d[i]))) {
+          emit(d.substr(0, i) + char32_t(n) + d.substr(i));
+          emit(d.substr(0, i + 1) + char32_t(n) + d.substr(i + 1));
+        }
+      }
+    }
+  }
+  template <class Emit> static void omission(const U32& d, Emit&& emit) {
+    for (std::size_t i = 0; i < d.size(); ++i) emit(d.substr(0, i) + d.substr(i + 1));
+  }
+  template <class Emit> static void repetition(const U32& d, Emit&& emit) {
+    for (std::size_t i = 0; i < d.size(); ++i) emit(d.substr(0, i) + d[i] + d.substr(i));
+  }
+  template <class Emit> void replacement(const U32& d, Emit&& emit) const {
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (d[i] >= 0x80) continue;
+      for (Keyboard k : opt_.keyboards) {
+        for (char n : neighbours(k, static_cast<char>(d[i]))) {
+          U32 x = d;
+          x[i] = static_cast<char32_t>(n);
+          emit(x);
+        }
+      }
+    }
+  }
+  template <class Emit> static void transposition(const U32& d, Emit&& emit) {
+    for (std::size_t i = 0; i + 1 < d.size(); ++i) {
+      U32 x = d;
+      std::swap(x[i], x[i + 1]);
+      emit(x);
+    }
+  }
+  template <class Emit> static void vowel_swap(const U32& d, Emit&& emit) {
+    constexpr U32View vowels = U"aeiou";
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (vowels.find(d[i]) == U32View::npos) continue;
+      for (char32_t v : vowels) {
+        U32 x = d;
+        x[i] = v;
+        emit(x);
+      }
+    }
+  }
+  template <class Emit> static void plural(const U32& d, Emit&& emit) {
+    // dnstwist (2023+): pluralise at every inner position; plus the plain plural at the end.
+    auto suffix = [](char32_t c) { return c == 's' || c == 'x' || c == 'z' ? U32(U"es") : U32(U"s"); };
+    for (std::size_t i = 2; i + 2 < d.size(); ++i) emit(d.substr(0, i + 1) + suffix(d[i]) + d.substr(i + 1));
+    if (!d.empty()) emit(d + suffix(d.back()));
+  }
+
+  void homoglyph();
+  void cyrillic();
+  void confusable();
+  void subdomain();
+  void various();
+  void words(const std::vector<std::string>& list, Fuzzer f);
+  void typo_edits(const U32& d, FuzzerSet which, const std::function<void(U32View, Fuzzer)>& emit) const;
+  std::size_t depth2();
+
+  const domain::Name& brand_;
+  const Options& opt_;
+  const Sink& sink_;
+  U32 sub_, label_, suffix_u_;
+  std::string suffix_, sub_ascii_;
+  bool brand_ascii_label_ = true;
+  bool stopped_ = false;
+  std::unordered_map<std::string, std::uint32_t> seen_;
+  std::vector<Candidate> cands_;
+};
+
+constexpr FuzzerSet kTypoFuzzers = bit(Fuzzer::addition) | bit(Fuzzer::bitsquatting) | bit(Fuzzer::hyphenation) |
+                                   bit(Fuzzer::insertion) | bit(Fuzzer::omission) | bit(Fuzzer::repetition) |
+                                   bit(Fuzzer::replacement) | bit(Fuzzer::transposition) | bit(Fuzzer::vowel_swap);
+
+void Run::typo_edits(const U32& d, FuzzerSet which, const std::function<void(U32View, Fuzzer)>& emit) const {
+  auto with = [&](Fuzzer f) { return [&emit, f](const U32& x) { emit(x, f); }; };
+  if (which & bit(Fuzzer::addition)) addition(d, with(Fuzzer::addition));
+  if (which & bit(Fuzzer::bitsquatting)) bitsquatting(d, with(Fuzzer::bitsquatting));
+  if (which & bit(Fuzzer::hyphenation)) hyphenation(d, with(Fuzzer::hyphenation));
+  if (which & bit(Fuzzer::insertion)) insertion(d, with(Fuzzer::insertion));
+  if (which & bit(Fuzzer::omission)) omission(d, with(Fuzzer::omission));
+  if (which & bit(Fuzzer::repetition)) repetition(d, with(Fuzzer::repetition));
+  if (which & bit(Fuzzer::replacement)) replacement(d, with(Fuzzer::replacement));
+  if (which & bit(Fuzzer::transposition)) transposition(d, with(Fuzzer::transposition));
+  if (which & bit(Fuzzer::vowel_swap)) vowel_swap(d, with(Fuzzer::vowel_swap));
+}
+
+// dnstwist's homoglyph fuzzer: a window of the label, one character in it, every occurrence of
+// that character in the window replaced by one glyph; then the same again on each result.
+// A window selects exactly a contiguous run of that character's occurrences, and any run fits in
+// a window of width < len unless it spans the whole label, so we enumerate runs instead of
+// windows: the same set, without dnstwist's many duplicates.
+void Run::homoglyph() {
+  std::unordered_set<U32> round1, all;
+  auto mix = [](const U32& s, auto&& out) {
+    const std::size_t len = s.size();
+    std::array<bool, 128> done{};
+    for (std::size_t first = 0; first < len; ++first) {
+      const char32_t c = s[first];
+      if (c >= 128 || done[c]) continue;
+      done[c] = true;
+      const Glyphs* g = nullptr;
+      for (const auto& e : kGlyphs) {
+        if (static_cast<char32_t>(e.from) == c) g = &e;
+      }
+      if (g == nullptr) continue;
+      std::vector<std::size_t> pos;
+      for (std::size_t i = first; i < len; ++i) {
+        if (s[i] == c) pos.push_back(i);
+      }
+      for (std::size_t a = 0; a < pos.size(); ++a) {
+        for (std::size_t b = a; b < pos.size(); ++b) {
+          if (pos[a] == 0 && pos[b] == len - 1) continue;  // would need a window as wide as the label
+          for (U32View glyph : g->to) {
+            if (glyph.empty()) break;
+            U32 r;
+            r.reserve(len + 4);
+            std::size_t next = a;
+            for (std::size_t i = 0; i < len; ++i) {
+              if (next <= b && i == pos[next]) {
+                r += glyph;
+                ++next;
+              } else {
+                r += s[i];
+              }
+            }
+            out(std::move(r));
+          }
+        }
+      }
+    }
+  };
+  mix(label_, [&](U32&& r) { round1.insert(std::move(r)); });
+  all = round1;
+  for (const U32& r : round1) mix(r, [&](U32&& x) { all.insert(std::move(x)); });
+  for (const U32& r : all) add_label(r, Fuzzer::homoglyph);
+}
+
+void Run::cyrillic() {
+  U32 c = label_;
+  for (char32_t& ch : c) {
+    for (const auto& [l, cy] : kCyrillic) {
+      if (ch == l) {
+        ch = cy;
+        break;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c[i] == label_[i]) return;  // dnstwist: only whole-label conversions
+  }
+  add_label(c, Fuzzer::cyrillic);
+}
+
+void Run::confusable() {
+  // One substitution per position, restricted to the label's own script (Latin) unless mixed
+  // scripts are allowed: registries refuse mixed-script labels.
+  for (std::size_t i = 0; i < label_.size(); ++i) {
+    for (const auto& e : kConfusables) {
+      if (static_cast<char32_t>(e.ascii) != label_[i]) continue;
+      const bool same_script = e.script == kScriptLatin || e.script == kScriptCommon || e.script == kScriptInherited;
+      if (!same_script && !opt_.mixed_script) continue;
+      U32 x = label_;
+      x[i] = e.cp;
+      add_label(x, Fuzzer::confusable);
+    }
+  }
+  // Whole-script confusables: every letter replaced by a look-alike of one other script.
+  std::vector<int> scripts;
+  for (const auto& e : kConfusables) {
+    if (e.script != kScriptLatin && e.script > kScriptInherited &&
+        std::find(scripts.begin(), scripts.end(), e.script) == scripts.end()) {
+      scripts.push_back(e.script);
+    }
+  }
+  for (int script : scripts) {
+    U32 x = label_;
+    bool complete = true;
+    for (char32_t& ch : x) {
+      if (ch >= 'a' && ch <= 'z') {
+        const auto it = std::find_if(std::begin(kConfusables), std::end(kConfusables), [&](const Confusable& e) {
+          return e.script == script && static_cast<char32_t>(e.ascii) == ch;
+        });
+        if (it == std::end(kConfusables)) {
+          complete = false;
+          break;
+        }
+        ch = it->cp;
+      }
+    }
+    if (complete) add_label(x, Fuzzer::confusable);
+  }
+}
+
+void Run::subdomain() {
+  for (std::size_t i = 1; i + 1 < label_.size(); ++i) {
+    const auto sep = [](char32_t c) { return c == '-' || c == '.'; };
+    if (!sep(label_[i]) && !sep(label_[i - 1])) add_label(label_.substr(0, i) + U'.' + label_.substr(i), Fuzzer::subdomain);
+  }
+}
+
+void Run::various() {
+  const bool dotted = suffix_u_.find(U'.') != U32::npos;
+  auto join = [](std::initializer_list<U32View> parts) {
+    U32 r;
+    for (U32View p : parts) {
+      if (p.empty()) continue;
+      if (!r.empty()) r += '.';
+      r += p;
+    }
+    return r;
+  };
+  if (dotted) {
+    add_name(join({sub_, label_, suffix_u_.substr(suffix_u_.rfind(U'.') + 1)}), Fuzzer::various);
+    add_name(join({sub_, label_ + suffix_u_}), Fuzzer::various);
+  } else {
+    add_name(join({sub_, label_ + suffix_u_, suffix_u_}), Fuzzer::various);
+    if (suffix_u_ != U"com") add_name(join({sub_, label_ + U'-' + suffix_u_, U"com"}), Fuzzer::various);
+  }
+  if (!sub_.empty()) {
+    U32 flat = sub_, dashed = sub_;
+    std::erase(flat, U'.');
+    std::replace(dashed.begin(), dashed.end(), U'.', U'-');
+    add_name(join({sub_ + label_, suffix_u_}), Fuzzer::various);
+    add_name(join({flat + label_, suffix_u_}), Fuzzer::various);
+    add_name(join({sub_ + U'-' + label_, suffix_u_}), Fuzzer::various);
+    add_name(join({dashed + U'-' + label_, suffix_u_}), Fuzzer::various);
+  }
+}
+
+// dnstwist's dictionary fuzzer; also used with our keyword list for combosquatting.
+void Run::words(const std::vector<std::string>& list, Fuzzer f) {
+  for (const std::string& w8 : list) {
+    const U32 w = widen(w8);
+    if (w.empty()) continue;
+    if (!(label_.starts_with(w) && label_.ends_with(w))) {
+      add_label(label_ + U'-' + w, f);
+      add_label(label_ + w, f);
+      add_label(w + U'-' + label_, f);
+      add_label(w + label_, f);
+    }
+  }
+  if (label_.find(U'-') != U32::npos) {
+    const std::size_t first = label_.find(U'-'), last = label_.rfind(U'-');
+    for (const std::string& w8 : list) {
+      const U32 w = widen(w8);
+      add_label(label_.substr(0, last) + U'-' + w, f);
+      add_label(w + U'-' + label_.substr(first + 1), f);
+    }
+  }
+}
+
+std::size_t Run::depth2() {
+  // Second edits on every typo of the first round, streamed: only a hash of each 2-edit name is
+  // kept, so memory stays bounded by --max rather than by the (huge) 2-edit space.
+  std::vector<std::pair<U32, FuzzerSet>> firsts;
+  typo_edits(label_, opt_.fuzzers & kTypoFuzzers, [&](U32View x, Fuzzer f) {
+    if (x != label_ && x.find(U'.') == U32View::npos) firsts.emplace_back(U32(x), bit(f));
+  });
+  std::unordered_set<std::uint64_t> seen2;
+  std::size_t emitted = cands_.size();
+  std::size_t delivered = 0;
+  std::string ascii;
+  for (const auto& [first, f1] : firsts) {
+    if (stopped_) break;
+    typo_edits(first, opt_.fuzzers & kTypoFuzzers, [&](U32View x, Fuzzer f2) {
+      if (stopped_ || x == label_) return;
+      ascii = sub_ascii_;
+      const std::size_t label_start = ascii.size();
+      if (!label_to_ascii(x, ascii)) return;
+      ascii += '.';
+      ascii += suffix_;
+      if (ascii.size() > 253 || seen_.contains(ascii)) return;
+      if (!seen2.insert(std::hash<std::string>{}(ascii)).second) return;
+      if (opt_.max != 0 && emitted >= opt_.max) {
+        stopped_ = true;
+        return;
+      }
+      Candidate c;
+      c.registrable = ascii.substr(label_start);
+      c.ascii = ascii;
+      detail::append_utf8(sub_, c.unicode);
+      if (!sub_.empty()) c.unicode += '.';
+      detail::append_utf8(x, c.unicode);
+      c.unicode += '.';
+      detail::append_utf8(suffix_u_, c.unicode);
+      c.fuzzers = f1 | bit(f2);
+      c.edits = 2;
+      ++emitted;
+      ++delivered;
+      if (!sink_(c)) stopped_ = true;
+    });
+  }
+  return delivered;
+}
+
+std::size_t Run::run() {
+  if (label_.empty()) return 0;
+  typo_edits(label_, opt_.fuzzers & kTypoFuzzers, [&](U32View x, Fuzzer f) { add_label(x, f); });
+  if (on(Fuzzer::plural)) plural(label_, [&](const U32& x) { add_label(x, Fuzzer::plural); });
+  if (on(Fuzzer::cyrillic)) cyrillic();
+  if (on(Fuzzer::homoglyph)) homoglyph();
+  if (on(Fuzzer::confusable)) confusable();
+  if (on(Fuzzer::subdomain)) subdomain();
+  if (on(Fuzzer::dictionary)) words(opt_.dictionary, Fuzzer::dictionary);
+  if (on(Fuzzer::combosquat)) words(opt_.keywords, Fuzzer::combosquat);
+  if (on(Fuzzer::ascii_homoglyph)) {
+    for (const auto& [from, to] : kAsciiLookalikes) {
+      for (std::size_t pos = label_.find(from); pos != U32::npos; pos = label_.find(from, pos + 1)) {
+        add_label(U32(label_).replace(pos, from.size(), to), Fuzzer::ascii_homoglyph);
+      }
+      U32 all = label_;
+      replace_all(all, from, to);
+      add_label(all, Fuzzer::ascii_homoglyph);
+    }
+  }
+  if (on(Fuzzer::numeral_swap)) {
+    for (const auto& [word, digits] : kNumerals) {
+      for (const auto& [from, to] : {std::pair{word, digits}, std::pair{digits, word}}) {
+        for (std::size_t pos = label_.find(from); pos != U32::npos; pos = label_.find(from, pos + 1)) {
+          add_label(U32(label_).replace(pos, from.size(), to), Fuzzer::numeral_swap);
+        }
+      }
+    }
+  }
+  if (on(Fuzzer::hyphen_strip) && label_.find(U'-') != U32::npos) {
+    for (std::size_t pos = label_.find(U'-'); pos != U32::npos; pos = label_.find(U'-', pos + 1)) {
+      add_label(U32(label_).erase(pos, 1), Fuzzer::hyphen_strip);
+    }
+    U32 all = label_;
+    std::erase(all, U'-');
+    add_label(all, Fuzzer::hyphen_strip);
+  }
+  if (on(Fuzzer::dot_dash)) {
+    for (std::size_t pos = label_.find(U'-'); pos != U32::npos; pos = label_.find(U'-', pos + 1)) {
+      add_label(U32(label_).replace(pos, 1, U"."), Fuzzer::dot_dash);
+    }
+    if (!sub_.empty()) {
+      const U32 full = sub_ + U'.' + label_;
+      for (std::size_t pos = full.find(U'.'); pos != U32::npos; pos = full.find(U'.', pos + 1)) {
+        add_name(U32(full).replace(pos, 1, U"-") + U'.' + suffix_u_, Fuzzer::dot_dash);
+      }
+    }
+  }
+  if (on(Fuzzer::missing_dot)) {
+    U32 flat = sub_.empty() ? U32(U"www") : sub_;
+    std::erase(flat, U'.');
+    add_name(flat + label_ + U'.' + suffix_u_, Fuzzer::missing_dot);
+  }
+  if (on(Fuzzer::various)) various();
+  const U32 sub_prefix = sub_.empty() ? U32() : sub_ + U'.';
+  if (on(Fuzzer::wrong_sld)) {
+    const std::size_t dot = suffix_.find('.');
+    const std::string tld = dot == std::string::npos ? suffix_ : suffix_.substr(suffix_.rfind('.') + 1);
+    if (dot != std::string::npos) {
+      add_name(sub_prefix + label_ + U'.' + widen(tld), Fuzzer::wrong_sld);
+      add_name(sub_prefix + label_ + U".com", Fuzzer::wrong_sld);
+    }
+    for (std::string_view sld : kCommonSlds) {
+      const std::string s = std::string(sld) + "." + tld;
+      if (s != suffix_ && domain::is_public_suffix(s)) add_name(sub_prefix + label_ + U'.' + widen(s), Fuzzer::wrong_sld);
+    }
+  }
+  for (const std::string& tld : opt_.tlds) {
+    if (on(Fuzzer::tld_swap) && tld != suffix_) add_name(sub_prefix + label_ + U'.' + widen(tld), Fuzzer::tld_swap);
+    if (on(Fuzzer::tld_insertion)) add_name(sub_prefix + label_ + U'.' + suffix_u_ + U'.' + widen(tld), Fuzzer::tld_insertion);
+  }
+
+  std::size_t n = 0;
+  for (const Candidate& c : cands_) {
+    ++n;
+    if (!sink_(c)) return n;
+  }
+  if (opt_.depth >= 2 && !stopped_) n += depth2();
+  return n;
+}
+
+}  // namespace
+
+std::string_view fuzzer_name(Fuzzer f) noexcept { return kNames[static_cast<std::size_t>(f)]; }
+
+bool parse_fuzzer(std::string_view name, Fuzzer& out) noexcept {
+  for (std::size_t i = 0; i < kFuzzerCount; ++i) {
+    if (kNames[i] == name) {
+      out = static_cast<Fuzzer>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::expected<FuzzerSet, std::string> parse_fuzzers(std::string_view list) {
+  FuzzerSet set = 0;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string_view item = list.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "all") {
+      set |= kAllFuzzers;
+    } else if (!item.empty()) {
+      Fuzzer f{};
+      if (!parse_fuzzer(item, f)) {
+        return std::unexpected("unknown fuzzer \"" + std::string(item) + "\" (known: all, " + fuzzer_names(kAllFuzzers, ", ") + ")");
+      }
+      set |= bit(f);
+    }
+    start = comma + 1;
+  }
+  if (set == 0) return std::unexpected(std::string("empty fuzzer list"));
+  return set;
+}
+
+std::string fuzzer_names(FuzzerSet set, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < kFuzzerCount; ++i) {
+    if (set & (FuzzerSet{1} << i)) {
+      if (!out.empty()) out += sep;
+      out += kNames[i];
+    }
+  }
+  return out;
+}
+
+std::size_t generate(const domain::Name& brand, const Options& options, const Sink& sink) {
+  Run run(brand, options, sink);
+  return run.run();
+}
+
+std::vector<Candidate> generate_all(const domain::Name& brand, const Options& options) {
+  std::vector<Candidate> out;
+  (void)generate(brand, options, [&](const Candidate& c) {
+    out.push_back(c);
+    return true;
+  });
+  return out;
+}
+
+}  // namespace lookalike::generator

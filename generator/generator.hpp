@@ -1,0 +1,93 @@
+// Look-alike candidate generation: every dnstwist fuzzer with the same meaning, plus UTS #39
+// confusables (from ICU, inverted at build time), ASCII look-alikes, numeral swap, hyphen strip,
+// dot/dash swaps, missing dot, wrong SLD, TLD insertion, combosquatting and 2-edit typos.
+// Every candidate is a valid, registrable IDNA2008 name with the fuzzers that produced it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/domain.hpp"
+#include "generator/keyboards.hpp"
+
+namespace lookalike::generator {
+
+enum class Fuzzer : std::uint8_t {
+  // dnstwist's fuzzers, same meaning.
+  addition, bitsquatting, cyrillic, homoglyph, hyphenation, insertion, omission, plural, repetition,
+  replacement, subdomain, transposition, vowel_swap, various, dictionary, tld_swap,
+  // beyond dnstwist.
+  confusable,      // UTS #39 skeleton inversion (ICU), single-script unless mixed scripts are allowed
+  ascii_homoglyph, // rn/m, cl/d, vv/w, 0/o, 1/l/i ...
+  numeral_swap,    // one <-> 1
+  hyphen_strip,    // pay-pal -> paypal
+  dot_dash,        // www.paypal -> www-paypal, example-bank -> example.bank
+  missing_dot,     // www.paypal.com -> wwwpaypal.com
+  wrong_sld,       // co.uk <-> com <-> uk <-> org.uk
+  tld_insertion,   // paypal.com -> paypal.com.co
+  combosquat,      // paypal-login.com, securepaypal.com
+};
+inline constexpr std::size_t kFuzzerCount = 25;
+
+// A set of fuzzers as a bit mask (bit i = Fuzzer i).
+using FuzzerSet = std::uint32_t;
+inline constexpr FuzzerSet kAllFuzzers = (FuzzerSet{1} << kFuzzerCount) - 1;
+[[nodiscard]] constexpr FuzzerSet bit(Fuzzer f) noexcept { return FuzzerSet{1} << static_cast<unsigned>(f); }
+
+// dnstwist-style name: "vowel-swap", "tld-swap", "ascii-homoglyph".
+[[nodiscard]] std::string_view fuzzer_name(Fuzzer f) noexcept;
+// Parses one fuzzer name; false when unknown.
+[[nodiscard]] bool parse_fuzzer(std::string_view name, Fuzzer& out) noexcept;
+// Parses a comma-separated list ("addition,homoglyph" or "all"); the error names the bad item.
+[[nodiscard]] std::expected<FuzzerSet, std::string> parse_fuzzers(std::string_view list);
+// Names of the fuzzers in `set`, in enum order, joined by `sep`.
+[[nodiscard]] std::string fuzzer_names(FuzzerSet set, std::string_view sep = ",");
+
+struct Options {
+  FuzzerSet fuzzers = kAllFuzzers;
+  std::vector<std::string> tlds;        // A-label TLDs / suffixes for tld-swap and tld-insertion
+  std::vector<std::string> keywords;    // combosquat words (defaults: data/keywords.txt)
+  std::vector<std::string> dictionary;  // dnstwist's --dictionary words
+  std::vector<Keyboard> keyboards{kAllKeyboards.begin(), kAllKeyboards.end()};
+  int depth = 1;                        // 2: also two composed edits
+  std::size_t max = 0;                  // stop after this many candidates per brand (0: no limit)
+  bool mixed_script = false;            // allow confusables that mix scripts within a label
+};
+
+struct Candidate {
+  std::string ascii;        // A-label form
+  std::string unicode;      // U-label form
+  std::string registrable;  // registrable domain (A-label) of the candidate
+  FuzzerSet fuzzers = 0;    // every fuzzer that produced it
+  std::uint8_t edits = 1;   // 2 for names only reachable by two composed edits
+};
+
+// Receives each unique candidate; return false to stop generation early.
+using Sink = std::function<bool(const Candidate&)>;
+
+// Generates the candidates of one brand, each once, never the brand's own name. Candidates of
+// depth 1 are delivered after all depth-1 fuzzers ran (so each carries all its fuzzers); 2-edit
+// candidates follow as they are made, without holding them all in memory. Returns the count.
+[[nodiscard]] std::size_t generate(const domain::Name& brand, const Options& options, const Sink& sink);
+
+// Convenience for tests and small callers: all candidates of one brand in generation order.
+[[nodiscard]] std::vector<Candidate> generate_all(const domain::Name& brand, const Options& options);
+
+// A named TLD set ("original", "common", "abused", "all": every ICANN TLD of the PSL) or a file
+// with one TLD per line ('#' comments). `brand_suffix` is what "original" means. Errors name the
+// set, file and line.
+[[nodiscard]] std::expected<std::vector<std::string>, std::string> load_tlds(std::string_view set_or_file,
+                                                                           std::string_view brand_suffix);
+
+// Built-in combosquat keywords (data/keywords.txt, embedded at build time).
+[[nodiscard]] std::vector<std::string> default_keywords();
+
+// Reads a word list (one per line, '#' comments, lower-cased, validated as LDH labels).
+[[nodiscard]] std::expected<std::vector<std::string>, std::string> load_words(std::string_view path);
+
+}  // namespace lookalike::generator
