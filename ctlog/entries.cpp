@@ -1,0 +1,394 @@
+// Log entry parsing: MerkleTreeLeaf / TimestampedEntry / extra_data (RFC 6962 §3.4), static-ct
+// data tile entries, and a minimal DER walker pulling subject CN and SAN dNSNames out of a
+// certificate or a bare precert TBSCertificate (which OpenSSL's d2i cannot take on its own).
+#include <algorithm>
+#include <cstring>
+
+#include "ctlog/ctlog.hpp"
+#include "domain/domain.hpp"
+
+namespace lookalike::ctlog {
+namespace {
+
+using Span = std::span<const std::uint8_t>;
+
+// A bounds-checked big-endian reader over untrusted bytes.
+struct Reader {
+  Span data;
+  std::size_t pos = 0;
+  const char* what;
+
+  [[nodiscard]] std::size_t left() const { return data.size() - pos; }
+  std::expected<std::uint64_t, Error> uint(std::size_t bytes) {
+    if (left() < bytes) return fail(std::to_string(bytes) + "-byte integer");
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < bytes; ++i) v = (v << 8) | data[pos + i];
+    pos += bytes;
+    return v;
+  }
+  std::expected<Span, Error> take(std::size_t n) {
+    if (left() < n) return fail(std::to_string(n) + " bytes");
+    const Span s = data.subspan(pos, n);
+    pos += n;
+    return s;
+  }
+  std::expected<Span, Error> vec(std::size_t len_bytes) {
+    auto n = uint(len_bytes);
+    if (!n) return std::unexpected(n.error());
+    return take(static_cast<std::size_t>(*n));
+  }
+  std::unexpected<Error> fail(const std::string& need) const {
+    return std::unexpected(Error{std::string(what) + ": truncated at byte " + std::to_string(pos) + " (need " +
+                                 need + ", " + std::to_string(left()) + " left)"});
+  }
+};
+
+#define CTLOG_TRY(var, expr)                          \
+  auto var##_r = (expr);                              \
+  if (!var##_r) return std::unexpected(var##_r.error()); \
+  auto var = *var##_r
+
+// Parses a TimestampedEntry at the reader's position.
+std::expected<TimestampedEntry, Error> read_timestamped_entry(Reader& r) {
+  TimestampedEntry e;
+  CTLOG_TRY(ts, r.uint(8));
+  e.timestamp = ts;
+  CTLOG_TRY(type, r.uint(2));
+  if (type == 0) {
+    e.type = EntryType::x509;
+    CTLOG_TRY(cert, r.vec(3));
+    e.certificate = cert;
+  } else if (type == 1) {
+    e.type = EntryType::precert;
+    CTLOG_TRY(ikh, r.take(32));
+    e.issuer_key_hash = ikh;
+    CTLOG_TRY(tbs, r.vec(3));
+    e.certificate = tbs;
+  } else {
+    return std::unexpected(Error{std::string(r.what) + ": unknown entry_type " + std::to_string(type)});
+  }
+  CTLOG_TRY(ext, r.vec(2));
+  e.extensions = ext;
+  // static-ct-api extensions: {type u8, data<u16>}*; leaf_index (type 0) is a 40-bit index.
+  Reader x{ext, 0, "CT extensions"};
+  while (x.left() > 0) {
+    auto t = x.uint(1);
+    auto d = t ? x.vec(2) : std::expected<Span, Error>(std::unexpected(t.error()));
+    if (!d) break;  // RFC 6962 logs put opaque bytes here; only static-ct defines a structure
+    if (*t == 0 && d->size() == 5) {
+      std::uint64_t v = 0;
+      for (const std::uint8_t b : *d) v = (v << 8) | b;
+      e.leaf_index = v;
+    }
+  }
+  return e;
+}
+
+// ---- DER ---------------------------------------------------------------------------------------
+
+struct Tlv {
+  unsigned tag = 0;  // first identifier octet (we never need high tag numbers' value)
+  Span value;
+};
+
+struct Der {
+  Span data;
+  std::size_t pos = 0;
+  std::size_t base = 0;  // offset of data within the whole certificate, for error messages
+
+  [[nodiscard]] bool done() const { return pos >= data.size(); }
+  std::expected<Tlv, Error> next() {
+    const std::size_t start = pos;
+    auto bad = [&](const char* why) {
+      return std::unexpected(Error{std::string("DER: ") + why + " at offset " + std::to_string(base + start)});
+    };
+    if (data.size() - pos < 2) return bad("truncated tag");
+    Tlv t;
+    t.tag = data[pos++];
+    if ((t.tag & 0x1f) == 0x1f) {
+      // High tag number form: skip the base-128 tag number.
+      int guard = 0;
+      while (pos < data.size() && (data[pos] & 0x80) != 0 && ++guard < 5) ++pos;
+      if (pos >= data.size() || guard >= 5) return bad("bad high tag number");
+      ++pos;
+    }
+    if (pos >= data.size()) return bad("truncated length");
+    std::size_t len = data[pos++];
+    if ((len & 0x80) != 0) {
+      const std::size_t n = len & 0x7f;
+      if (n == 0 || n > 4) return bad("unsupported length form");
+      if (data.size() - pos < n) return bad("truncated length");
+      len = 0;
+      for (std::size_t i = 0; i < n; ++i) len = (len << 8) | data[pos++];
+    }
+    if (data.size() - pos < len) return bad("length beyond the end");
+    t.value = data.subspan(pos, len);
+    pos += len;
+    return t;
+  }
+  Der inside(const Tlv& t) const {
+    return Der{t.value, 0, base + static_cast<std::size_t>(t.value.data() - data.data())};
+  }
+};
+
+constexpr std::uint8_t kOidCn[] = {0x55, 0x04, 0x03};
+constexpr std::uint8_t kOidSan[] = {0x55, 0x1d, 0x11};
+
+bool equal_bytes(Span a, std::span<const std::uint8_t> b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x110000) {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// A directory string as UTF-8 (BMPString and UniversalString converted; others taken as bytes).
+std::string directory_string(const Tlv& t) {
+  std::string s;
+  if (t.tag == 0x1E) {  // BMPString, UCS-2 BE
+    for (std::size_t i = 0; i + 1 < t.value.size(); i += 2) {
+      append_utf8(s, (std::uint32_t{t.value[i]} << 8) | t.value[i + 1]);
+    }
+  } else if (t.tag == 0x1C) {  // UniversalString, UCS-4 BE
+    for (std::size_t i = 0; i + 3 < t.value.size(); i += 4) {
+      append_utf8(s, (std::uint32_t{t.value[i]} << 24) | (std::uint32_t{t.value[i + 1]} << 16) |
+                         (std::uint32_t{t.value[i + 2]} << 8) | t.value[i + 3]);
+    }
+  } else {
+    s.assign(reinterpret_cast<const char*>(t.value.data()), t.value.size());
+  }
+  return s;
+}
+
+// Normalises a certificate name for matching; nullopt when it is not a DNS name.
+std::optional<CertName> normalise(std::string_view raw, bool from_cn) {
+  std::string s(raw);
+  while (!s.empty() && (s.back() == '.' || s.back() == ' ')) s.pop_back();
+  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+  CertName n;
+  n.from_cn = from_cn;
+  if (s.starts_with("*.")) {
+    n.wildcard = true;
+    s.erase(0, 2);
+  }
+  if (s.empty() || s.size() > 253) return std::nullopt;
+  bool ascii = true;
+  for (char& c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      ascii = false;
+      continue;
+    }
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+    if (!ok) return std::nullopt;  // spaces, '@', '*' inside, ...: not a DNS name
+  }
+  if (s.front() == '.' || s.find("..") != std::string::npos) return std::nullopt;
+  if (from_cn && s.find('.') == std::string::npos) return std::nullopt;
+  if (!ascii) {
+    // A U-label in a CN (SAN dNSNames are IA5): convert so matching sees one form.
+    auto a = domain::to_ascii(s);
+    if (!a) return std::nullopt;
+    n.unicode = s;
+    n.ascii = std::move(*a);
+    return n;
+  }
+  n.ascii = std::move(s);
+  if (n.ascii.starts_with("xn--") || n.ascii.find(".xn--") != std::string::npos) {
+    if (auto u = domain::to_unicode(n.ascii)) n.unicode = std::move(*u);
+  }
+  if (n.unicode.empty()) n.unicode = n.ascii;
+  return n;
+}
+
+void add_name(std::vector<CertName>& out, CertName n) {
+  for (CertName& o : out) {
+    if (o.ascii == n.ascii) {
+      o.wildcard = o.wildcard || n.wildcard;
+      o.from_cn = o.from_cn && n.from_cn;
+      return;
+    }
+  }
+  out.push_back(std::move(n));
+}
+
+std::expected<void, Error> subject_cns(Der name, std::vector<CertName>& out) {
+  while (!name.done()) {
+    CTLOG_TRY(set, name.next());
+    Der s = name.inside(set);
+    while (!s.done()) {
+      CTLOG_TRY(atv, s.next());
+      Der a = s.inside(atv);
+      CTLOG_TRY(oid, a.next());
+      if (oid.tag != 0x06 || a.done()) continue;
+      CTLOG_TRY(val, a.next());
+      if (equal_bytes(oid.value, kOidCn)) {
+        if (auto n = normalise(directory_string(val), true)) add_name(out, std::move(*n));
+      }
+    }
+  }
+  return {};
+}
+
+std::expected<void, Error> san_names(Der exts, std::vector<CertName>& out) {
+  CTLOG_TRY(seq, exts.next());
+  if (seq.tag != 0x30) return std::unexpected(Error{"DER: extensions are not a SEQUENCE"});
+  Der list = exts.inside(seq);
+  while (!list.done()) {
+    CTLOG_TRY(ext, list.next());
+    Der e = list.inside(ext);
+    CTLOG_TRY(oid, e.next());
+    if (!equal_bytes(oid.value, kOidSan)) continue;
+    CTLOG_TRY(v, e.next());
+    if (v.tag == 0x01) {  // critical BOOLEAN
+      auto v2 = e.next();
+      if (!v2) return std::unexpected(v2.error());
+      v = *v2;
+    }
+    if (v.tag != 0x04) return std::unexpected(Error{"DER: SAN extnValue is not an OCTET STRING"});
+    Der inner = e.inside(v);
+    CTLOG_TRY(gns, inner.next());
+    Der g = inner.inside(gns);
+    while (!g.done()) {
+      CTLOG_TRY(gn, g.next());
+      if (gn.tag == 0x82) {
+        const std::string_view raw(reinterpret_cast<const char*>(gn.value.data()), gn.value.size());
+        if (auto n = normalise(raw, false)) add_name(out, std::move(*n));
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::expected<TimestampedEntry, Error> parse_merkle_tree_leaf(std::span<const std::uint8_t> leaf) {
+  Reader r{leaf, 0, "MerkleTreeLeaf"};
+  CTLOG_TRY(version, r.uint(1));
+  CTLOG_TRY(leaf_type, r.uint(1));
+  if (version != 0) return std::unexpected(Error{"MerkleTreeLeaf: version " + std::to_string(version)});
+  if (leaf_type != 0) return std::unexpected(Error{"MerkleTreeLeaf: leaf_type " + std::to_string(leaf_type)});
+  auto e = read_timestamped_entry(r);
+  if (!e) return e;
+  if (r.left() != 0) {
+    return std::unexpected(Error{"MerkleTreeLeaf: " + std::to_string(r.left()) + " trailing bytes"});
+  }
+  return e;
+}
+
+std::expected<std::vector<std::span<const std::uint8_t>>, Error> parse_extra_data(
+    EntryType type, std::span<const std::uint8_t> extra_data) {
+  Reader r{extra_data, 0, "extra_data"};
+  std::vector<Span> certs;
+  if (type == EntryType::precert) {
+    CTLOG_TRY(pre, r.vec(3));
+    certs.push_back(pre);
+  }
+  CTLOG_TRY(chain, r.vec(3));
+  Reader c{chain, 0, "extra_data chain"};
+  while (c.left() > 0) {
+    CTLOG_TRY(cert, c.vec(3));
+    certs.push_back(cert);
+  }
+  if (r.left() != 0) return std::unexpected(Error{"extra_data: " + std::to_string(r.left()) + " trailing bytes"});
+  return certs;
+}
+
+std::expected<TileEntry, Error> parse_tile_entry(std::span<const std::uint8_t>& data) {
+  Reader r{data, 0, "tile entry"};
+  TileEntry t;
+  auto e = read_timestamped_entry(r);
+  if (!e) return std::unexpected(e.error());
+  t.entry = *e;
+  t.timestamped_entry = data.subspan(0, r.pos);
+  if (t.entry.type == EntryType::precert) {
+    CTLOG_TRY(pre, r.vec(3));
+    t.pre_certificate = pre;
+  }
+  CTLOG_TRY(fps, r.vec(2));
+  if (fps.size() % 32 != 0) return std::unexpected(Error{"tile entry: fingerprint list not a multiple of 32"});
+  for (std::size_t i = 0; i < fps.size(); i += 32) {
+    Hash h;
+    std::memcpy(h.data(), fps.data() + i, 32);
+    t.chain_fingerprints.push_back(h);
+  }
+  data = data.subspan(r.pos);
+  return t;
+}
+
+Hash tile_leaf_hash(const TileEntry& e) {
+  thread_local Bytes buf;
+  buf.assign({0, 0});
+  buf.insert(buf.end(), e.timestamped_entry.begin(), e.timestamped_entry.end());
+  return leaf_hash(buf);
+}
+
+std::expected<std::vector<CertName>, Error> certificate_names(std::span<const std::uint8_t> der, bool tbs_only) {
+  Der top{der, 0, 0};
+  CTLOG_TRY(outer, top.next());
+  if (outer.tag != 0x30) return std::unexpected(Error{"DER: certificate is not a SEQUENCE"});
+  Tlv tbs = outer;
+  if (!tbs_only) {
+    Der cert = top.inside(outer);
+    CTLOG_TRY(t, cert.next());
+    if (t.tag != 0x30) return std::unexpected(Error{"DER: TBSCertificate is not a SEQUENCE"});
+    tbs = t;
+    top = cert;
+  }
+  Der f = top.inside(tbs);
+  CTLOG_TRY(first, f.next());
+  Tlv field = first;
+  if (field.tag == 0xA0) {  // [0] version
+    CTLOG_TRY(x, f.next());
+    field = x;
+  }
+  // field is serialNumber; then signature, issuer, validity, subject, subjectPublicKeyInfo.
+  Tlv subject;
+  for (int i = 0; i < 4; ++i) {
+    CTLOG_TRY(x, f.next());
+    subject = x;
+  }
+  if (subject.tag != 0x30) return std::unexpected(Error{"DER: subject is not a SEQUENCE"});
+  std::vector<CertName> names;
+  std::vector<CertName> cns;
+  if (auto r = subject_cns(f.inside(subject), cns); !r) return std::unexpected(r.error());
+  CTLOG_TRY(spki, f.next());
+  (void)spki;
+  while (!f.done()) {
+    CTLOG_TRY(x, f.next());
+    if (x.tag == 0xA3) {
+      if (auto r = san_names(f.inside(x), names); !r) return std::unexpected(r.error());
+    }
+  }
+  for (CertName& n : cns) add_name(names, std::move(n));
+  return names;
+}
+
+std::expected<ParsedEntry, Error> parse_leaf_names(std::span<const std::uint8_t> leaf_input, std::uint64_t index) {
+  auto e = parse_merkle_tree_leaf(leaf_input);
+  if (!e) return std::unexpected(e.error());
+  ParsedEntry p;
+  p.index = index;
+  p.timestamp = e->timestamp;
+  p.type = e->type;
+  auto names = certificate_names(e->certificate, e->type == EntryType::precert);
+  if (!names) return std::unexpected(names.error());
+  p.names = std::move(*names);
+  return p;
+}
+
+}  // namespace lookalike::ctlog

@@ -1,0 +1,215 @@
+// Entry parsing against real get-entries responses, log list v3 parsing, and hostile input.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "ctlog/ctlog.hpp"
+#include "tests/ctlog/fixtures.hpp"
+
+namespace lookalike::ctlog {
+namespace {
+
+using testing::read_fixture;
+
+std::vector<std::string> ascii_names(const ParsedEntry& e) {
+  std::vector<std::string> v;
+  for (const CertName& n : e.names) v.push_back(n.ascii);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(GetEntries, TheFourRealEntriesParseWithTheExpectedNames) {
+  auto entries = parse_get_entries_json(read_fixture("rfc6962/ctgo-scanner-4-entries/get-entries.json"));
+  ASSERT_TRUE(entries.has_value()) << entries.error().what;
+  ASSERT_EQ(entries->size(), 4u);
+  const std::vector<std::vector<std::string>> want = {
+      {"mail.google.com"},
+      {"www.struleartscentre.purchase-tickets-online.co.uk"},
+      {"www.netkeiba.com"},
+      {"oxfordplayhouse.com", "www.oxfordplayhouse.com"},
+  };
+  const std::vector<std::string> leaf_hashes = {
+      "wDblrkBlhZ7UqimOaRS18MjqvNyt/Fc2tcy6nWONY84=", "/NeD2RVJUnnzreBeKM4fCCWk+KZzG2ctHdm9LLngwJY=",
+      "h6Wo6zvO+d293qbd/5bfwMae9eh4jAZULr6i2fLAop4=", "ZQTM8g4mqf80Mb7LHTEJfMWK3DlJC+ztM3WNPnYB9Yc="};
+  CompactTree tree;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const RawEntry& e = (*entries)[i];
+    auto p = parse_leaf_names(e.leaf_input, i);
+    ASSERT_TRUE(p.has_value()) << p.error().what;
+    EXPECT_EQ(p->type, EntryType::x509);
+    EXPECT_EQ(ascii_names(*p), want[i]);
+    auto chain = parse_extra_data(EntryType::x509, e.extra_data);
+    ASSERT_TRUE(chain.has_value()) << chain.error().what;
+    EXPECT_GE(chain->size(), 2u);
+    EXPECT_EQ(base64_encode(leaf_hash(e.leaf_input)), leaf_hashes[i]);
+    tree.append(leaf_hash(e.leaf_input));
+  }
+  EXPECT_EQ(base64_encode(tree.root()), "A26tmgcaUJpkFXFpkzCS8bJ29cQBEgExKAYFL8hiJ5E=");
+}
+
+TEST(GetEntries, APrecertEntryGivesTheNamesOfItsTbsCertificate) {
+  auto entries = parse_get_entries_json(read_fixture("rfc6962/ctgo-logclient/precert-entry.get-entries.json"));
+  ASSERT_TRUE(entries.has_value());
+  ASSERT_EQ(entries->size(), 1u);
+  auto p = parse_leaf_names((*entries)[0].leaf_input, 0);
+  ASSERT_TRUE(p.has_value()) << p.error().what;
+  EXPECT_EQ(p->type, EntryType::precert);
+  EXPECT_EQ(ascii_names(*p),
+            (std::vector<std::string>{"kjasdhf.trust", "sdfedsf.trust", "ssdfs.trust", "www.sdfedsf.trust"}));
+  auto chain = parse_extra_data(EntryType::precert, (*entries)[0].extra_data);
+  ASSERT_TRUE(chain.has_value()) << chain.error().what;
+  EXPECT_EQ(chain->size(), 4u);  // the pre-certificate plus a 3-certificate chain
+  // The pre-certificate itself (a full certificate) has the same names.
+  auto pre = certificate_names((*chain)[0], false);
+  ASSERT_TRUE(pre.has_value());
+  EXPECT_EQ(pre->size(), 4u);
+}
+
+TEST(GetEntries, AnX509EntryWithItsChainParses) {
+  auto entries = parse_get_entries_json(read_fixture("rfc6962/ctgo-logclient/x509-entry.get-entries.json"));
+  ASSERT_TRUE(entries.has_value());
+  auto p = parse_leaf_names((*entries)[0].leaf_input, 0);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(ascii_names(*p), std::vector<std::string>{"csrcn.ssl24.jp"});
+}
+
+TEST(GetEntries, EveryTruncationOfARealLeafIsAnErrorNamingTheOffset) {
+  auto entries = parse_get_entries_json(read_fixture("rfc6962/ctgo-scanner-4-entries/get-entries.json"));
+  ASSERT_TRUE(entries.has_value());
+  const Bytes& leaf = (*entries)[3].leaf_input;
+  for (std::size_t n = 0; n < leaf.size(); n += 7) {
+    auto p = parse_leaf_names(std::span<const std::uint8_t>(leaf.data(), n), 0);
+    ASSERT_FALSE(p.has_value()) << n;
+    EXPECT_FALSE(p.error().what.empty());
+  }
+  Bytes longer = leaf;
+  longer.push_back(0);
+  EXPECT_FALSE(parse_leaf_names(longer, 0).has_value());
+}
+
+TEST(GetEntries, GarbageAndTruncatedJsonAreErrors) {
+  const std::string good = read_fixture("rfc6962/ctgo-scanner-4-entries/get-entries.json");
+  EXPECT_FALSE(parse_get_entries_json(good.substr(0, good.size() / 2)).has_value());
+  EXPECT_FALSE(parse_get_entries_json("<html>rate limited</html>").has_value());
+  EXPECT_FALSE(parse_get_entries_json(R"({"entries":[{"leaf_input":"!!","extra_data":""}]})").has_value());
+  EXPECT_FALSE(parse_sth_json(R"({"tree_size":-1})").has_value());
+}
+
+TEST(CertificateNames, WildcardsAreStrippedAndNotedAndALabelsDecoded) {
+  // A hand-built TBSCertificate: version, serial, sigalg, issuer, validity, subject CN, spki, SAN.
+  auto tlv = [](std::uint8_t tag, const Bytes& v) {
+    Bytes o{tag};
+    if (v.size() < 128) {
+      o.push_back(static_cast<std::uint8_t>(v.size()));
+    } else {
+      o.push_back(0x82);
+      o.push_back(static_cast<std::uint8_t>(v.size() >> 8));
+      o.push_back(static_cast<std::uint8_t>(v.size()));
+    }
+    o.insert(o.end(), v.begin(), v.end());
+    return o;
+  };
+  auto cat = [](std::initializer_list<Bytes> parts) {
+    Bytes o;
+    for (const auto& p : parts) o.insert(o.end(), p.begin(), p.end());
+    return o;
+  };
+  auto str = [](std::string_view s) { return Bytes(s.begin(), s.end()); };
+  const Bytes cn = tlv(0x30, tlv(0x31, tlv(0x30, cat({tlv(0x06, {0x55, 0x04, 0x03}), tlv(0x0C, str("*.PayPal.example"))}))));
+  const Bytes san = tlv(0x30, cat({tlv(0x82, str("*.paypal.example")), tlv(0x82, str("xn--pypal-4ve.com")),
+                                   tlv(0x82, str("not a name")), tlv(0x81, str("a@b.c"))}));
+  const Bytes ext = tlv(0xA3, tlv(0x30, tlv(0x30, cat({tlv(0x06, {0x55, 0x1d, 0x11}), tlv(0x04, san)}))));
+  const Bytes tbs = tlv(0x30, cat({tlv(0xA0, tlv(0x02, {2})), tlv(0x02, {1}), tlv(0x30, {}), tlv(0x30, {}),
+                                   tlv(0x30, {}), cn, tlv(0x30, {}), ext}));
+  auto names = certificate_names(tbs, true);
+  ASSERT_TRUE(names.has_value()) << names.error().what;
+  ASSERT_EQ(names->size(), 2u);
+  EXPECT_EQ((*names)[0].ascii, "paypal.example");
+  EXPECT_TRUE((*names)[0].wildcard);
+  EXPECT_FALSE((*names)[0].from_cn);
+  EXPECT_EQ((*names)[1].ascii, "xn--pypal-4ve.com");
+  EXPECT_EQ((*names)[1].unicode, "pаypal.com");  // Cyrillic а
+  for (std::size_t n = 0; n < tbs.size(); ++n) {
+    EXPECT_FALSE(certificate_names(std::span<const std::uint8_t>(tbs.data(), n), true).has_value());
+  }
+}
+
+TEST(LogList, TheRealV3SampleParsesWithStatesAndKeys) {
+  auto list = parse_log_list(read_fixture("loglist/ctgo-testdata-loglist3.json"));
+  ASSERT_TRUE(list.has_value()) << list.error().what;
+  EXPECT_EQ(list->timestamp, "2022-05-06T12:55:11Z");
+  ASSERT_FALSE(list->logs.empty());
+  const auto icarus = std::find_if(list->logs.begin(), list->logs.end(),
+                                   [](const LogInfo& l) { return l.short_name() == "Icarus"; });
+  ASSERT_NE(icarus, list->logs.end());
+  EXPECT_EQ(icarus->url, "https://ct.googleapis.com/icarus/");
+  EXPECT_EQ(icarus->state, "usable");
+  EXPECT_TRUE(icarus->followed_by_default());
+  auto key = PublicKey::from_der(icarus->key_der);
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(base64_encode(key->log_id()), icarus->log_id_b64);
+  const auto racketeer = std::find_if(list->logs.begin(), list->logs.end(),
+                                      [](const LogInfo& l) { return l.short_name() == "Racketeer"; });
+  ASSERT_NE(racketeer, list->logs.end());
+  EXPECT_FALSE(racketeer->followed_by_default());  // no state
+}
+
+TEST(LogList, TiledLogsKeepTheirMonitoringPrefix) {
+  auto list = parse_log_list(read_fixture("loglist/sycamore2026h1-tiled-entry.json"));
+  ASSERT_TRUE(list.has_value()) << list.error().what;
+  ASSERT_EQ(list->logs.size(), 1u);
+  const LogInfo& l = list->logs[0];
+  EXPECT_TRUE(l.tiled);
+  EXPECT_EQ(l.url, "https://mon.sycamore.ct.letsencrypt.org/2026h1/");
+  EXPECT_EQ(l.submission_url, "https://log.sycamore.ct.letsencrypt.org/2026h1/");
+  EXPECT_EQ(l.short_name(), "Sycamore2026h1");
+}
+
+TEST(LogList, TheBundledSnapshotParsesAndHasBothKinds) {
+  auto list = parse_log_list(testing::read_file(bundled_log_list_path()));
+  ASSERT_TRUE(list.has_value()) << list.error().what;
+  EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return l.tiled; }));
+  EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return !l.tiled; }));
+}
+
+TEST(State, EncodingRoundTripsAndRejectsDamage) {
+  FollowState s;
+  CompactTree t;
+  for (std::uint8_t i = 0; i < 11; ++i) {
+    const std::uint8_t b[1] = {i};
+    t.append(leaf_hash(b));
+    if (i == 6) {
+      s.verified_size = t.size();
+      s.verified_root = t.root();
+      s.verified_subtrees = t.subtrees();
+    }
+  }
+  s.next_index = t.size();
+  s.subtrees = t.subtrees();
+  s.head_size = 20;
+  s.last_error = "x";
+  const std::string enc = encode_state(s);
+  auto d = decode_state(enc);
+  ASSERT_TRUE(d.has_value()) << d.error().what;
+  EXPECT_EQ(d->next_index, 11u);
+  EXPECT_EQ(d->subtrees, s.subtrees);
+  EXPECT_EQ(d->verified_subtrees, s.verified_subtrees);
+  EXPECT_EQ(d->last_error, "x");
+  for (std::size_t n = 0; n < enc.size(); ++n) EXPECT_FALSE(decode_state(enc.substr(0, n)).has_value());
+}
+
+TEST(Base64, RoundTripsAndRejectsBadInput) {
+  for (std::size_t n = 0; n < 10; ++n) {
+    Bytes b(n);
+    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 37 + 1);
+    auto back = base64_decode(base64_encode(b));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, b);
+  }
+  EXPECT_FALSE(base64_decode("abc").has_value());
+  EXPECT_FALSE(base64_decode("a=bc").has_value());
+  EXPECT_FALSE(base64_decode("ab$c").has_value());
+}
+
+}  // namespace
+}  // namespace lookalike::ctlog
