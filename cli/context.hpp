@@ -24,7 +24,18 @@ struct UsageError {
   std::string message;
 };
 
-// Each command file adds its subcommand(s) to `app`; the work runs in the subcommand's callback.
-void add_generate_command(CLI::App& app, Context& ctx);
+// Each command file cli/cmd_<family>.cpp defines one of these; the work runs in the subcommand's
+// callback. They are weak so that a build of some stages only (-DLOOKALIKE_ONLY=...) links:
+// cli.cpp skips the families whose stage is not built.
+[[gnu::weak]] void add_generate_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_resolve_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_match_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_brand_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_scan_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_report_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_ct_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_probe_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_db_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_sandbox_command(CLI::App& app, Context& ctx);
 
 }  // namespace lookalike::cli

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "generator/flat_set.hpp"
 #include "generator/unicode.hpp"
 
 namespace lookalike::generator {
@@ -253,16 +254,15 @@ class Run {
   template <class MakeUnicode>
   void commit(std::string ascii, std::size_t registrable_len, Fuzzer f, MakeUnicode&& make_unicode) {
     if (stopped_ || ascii == brand_.ascii) return;
-    auto [it, inserted] = seen_.try_emplace(ascii, static_cast<std::uint32_t>(cands_.size()));
-    if (!inserted) {
-      cands_[it->second].fuzzers |= bit(f);
+    if (const std::uint32_t at = seen_.find(ascii); at != detail::FlatIndex::kAbsent) {
+      cands_[at].fuzzers |= bit(f);
       return;
     }
     if (opt_.max != 0 && cands_.size() >= opt_.max) {
-      seen_.erase(it);
       stopped_ = true;
       return;
     }
+    (void)seen_.insert(ascii, static_cast<std::uint32_t>(cands_.size()));
     Candidate c;
     c.registrable = ascii.substr(ascii.size() - registrable_len);
     c.ascii = std::move(ascii);
@@ -365,7 +365,7 @@ class Run {
   std::string suffix_, sub_ascii_;
   bool brand_ascii_label_ = true;
   bool stopped_ = false;
-  std::unordered_map<std::string, std::uint32_t> seen_;
+  detail::FlatIndex seen_{4096};
   std::vector<Candidate> cands_;
 };
 
@@ -392,7 +392,10 @@ void Run::typo_edits(const U32& d, FuzzerSet which, const std::function<void(U32
 // a window of width < len unless it spans the whole label, so we enumerate runs instead of
 // windows: the same set, without dnstwist's many duplicates.
 void Run::homoglyph() {
-  std::unordered_set<U32> round1, all;
+  // Keys are the labels' UTF-32 bytes; round-1 labels are also kept in a list for round 2.
+  auto bytes = [](const U32& x) { return std::string_view(reinterpret_cast<const char*>(x.data()), x.size() * sizeof(char32_t)); };
+  detail::FlatIndex all(8192);
+  std::vector<U32> round1;
   auto mix = [](const U32& s, auto&& out) {
     const std::size_t len = s.size();
     std::array<bool, 128> done{};
@@ -431,10 +434,15 @@ void Run::homoglyph() {
       }
     }
   };
-  mix(label_, [&](U32&& r) { round1.insert(std::move(r)); });
-  all = round1;
-  for (const U32& r : round1) mix(r, [&](U32&& x) { all.insert(std::move(x)); });
-  for (const U32& r : all) add_label(r, Fuzzer::homoglyph);
+  mix(label_, [&](U32&& r) {
+    if (all.insert(bytes(r), 0).second) round1.push_back(std::move(r));
+  });
+  for (const U32& r : round1) {
+    add_label(r, Fuzzer::homoglyph);
+    mix(r, [&](U32&& x) {
+      if (all.insert(bytes(x), 0).second) add_label(x, Fuzzer::homoglyph);
+    });
+  }
 }
 
 void Run::cyrillic() {
@@ -571,7 +579,7 @@ std::size_t Run::depth2() {
       if (!label_to_ascii(x, ascii)) return;
       ascii += '.';
       ascii += suffix_;
-      if (ascii.size() > 253 || seen_.contains(ascii)) return;
+      if (ascii.size() > 253 || seen_.find(ascii) != detail::FlatIndex::kAbsent) return;
       if (!seen2.insert(std::hash<std::string>{}(ascii)).second) return;
       if (opt_.max != 0 && emitted >= opt_.max) {
         stopped_ = true;
