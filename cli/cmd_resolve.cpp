@@ -1,0 +1,311 @@
+// `lookalike resolve`: bulk DNS resolution of a list of names, streamed as JSON lines or CSV.
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <istream>
+#include <ostream>
+#include <string>
+
+#include "cli/context.hpp"
+#include "domain/domain.hpp"
+#include "resolver/resolver.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+namespace res = lookalike::resolver;
+
+struct ResolveOptions {
+  std::string names_file;
+  std::string resolvers;
+  std::string types = "A,AAAA,MX,NS,TXT,DMARC";
+  std::optional<double> qps;
+  std::string concurrency = "auto";
+  long timeout_ms = 1500;
+  unsigned retries = 3;
+  std::string format = "jsonl";
+  bool no_wildcards = false;
+  bool stats = false;
+};
+
+void json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c >= 0x7F) {
+          // TXT data is bytes, not UTF-8: escape each byte rather than emit invalid JSON.
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void json_list(std::string& out, const std::vector<std::string>& v) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    json_string(out, v[i]);
+  }
+  out.push_back(']');
+}
+
+void write_jsonl(std::string& out, const res::NameResult& r) {
+  out += "{\"name\":";
+  json_string(out, r.name);
+  out += ",\"exists\":";
+  out += r.exists() ? "true" : "false";
+  out += ",\"wildcard\":";
+  out += r.wildcard ? "true" : "false";
+  if (r.spf) {
+    out += ",\"spf\":";
+    json_string(out, *r.spf);
+  }
+  if (r.dmarc) {
+    out += ",\"dmarc\":";
+    json_string(out, *r.dmarc);
+  }
+  out += ",\"types\":{";
+  bool first = true;
+  for (const res::TypeResult& t : r.types) {
+    if (!first) out.push_back(',');
+    first = false;
+    json_string(out, res::to_string(t.type));
+    out += ":{\"outcome\":\"";
+    out += res::to_string(t.outcome);
+    out += "\"";
+    if (!t.records.empty()) {
+      out += ",\"records\":";
+      json_list(out, t.records);
+    }
+    if (!t.mx.empty()) {
+      out += ",\"mx\":[";
+      for (std::size_t i = 0; i < t.mx.size(); ++i) {
+        const res::MxHost& h = t.mx[i];
+        if (i > 0) out.push_back(',');
+        out += "{\"preference\":" + std::to_string(h.preference) + ",\"host\":";
+        json_string(out, h.host);
+        out += ",\"addresses\":";
+        json_list(out, h.addresses);
+        if (h.addresses.empty() && !h.host.empty()) {
+          out += ",\"a\":\"";
+          out += res::to_string(h.a_outcome);
+          out += "\",\"aaaa\":\"";
+          out += res::to_string(h.aaaa_outcome);
+          out += "\"";
+        }
+        out += "}";
+      }
+      out += "]";
+    }
+    if (!t.cname_chain.empty()) {
+      out += ",\"cname\":";
+      json_list(out, t.cname_chain);
+    }
+    if (t.outcome == res::Outcome::answer) out += ",\"ttl\":" + std::to_string(t.ttl);
+    if (t.soa && t.outcome != res::Outcome::answer) {
+      out += ",\"soa\":{\"mname\":";
+      json_string(out, t.soa->mname);
+      out += ",\"serial\":" + std::to_string(t.soa->serial) + "}";
+    }
+    if (t.wildcard) out += ",\"wildcard\":true";
+    if (!t.error.empty()) {
+      out += ",\"error\":";
+      json_string(out, t.error);
+    }
+    out += "}";
+  }
+  out += "}}\n";
+}
+
+void csv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out += s;
+    return;
+  }
+  out.push_back('"');
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void write_csv(std::string& out, const res::NameResult& r) {
+  for (const res::TypeResult& t : r.types) {
+    std::string records;
+    for (const auto& rec : t.records) records += (records.empty() ? "" : " ") + rec;
+    for (const auto& h : t.mx) {
+      std::string addrs;
+      for (const auto& a : h.addresses) addrs += (addrs.empty() ? "" : " ") + a;
+      records += (records.empty() ? "" : " ") + std::to_string(h.preference) + ":" + (h.host.empty() ? "." : h.host) +
+                 "[" + addrs + "]";
+    }
+    std::string chain;
+    for (const auto& c : t.cname_chain) chain += (chain.empty() ? "" : " ") + c;
+    csv_field(out, r.name);
+    out.push_back(',');
+    out += res::to_string(t.type);
+    out.push_back(',');
+    out += res::to_string(t.outcome);
+    out.push_back(',');
+    csv_field(out, records);
+    out.push_back(',');
+    csv_field(out, chain);
+    out.push_back(',');
+    out += t.wildcard ? "true" : "false";
+    out.push_back(',');
+    csv_field(out, t.error);
+    out.push_back('\n');
+  }
+}
+
+// Lines are names; blank lines and '#' comments are skipped. ASCII input is only lower-cased
+// (so labels like "_dmarc" pass); anything else goes through IDNA to its A-label form.
+std::optional<std::string> normalise(std::string_view line, std::string& why) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  if (line.empty() || line.front() == '#') return std::nullopt;
+  bool ascii = true;
+  for (char c : line) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (ascii) {
+    std::string n(line);
+    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return n;
+  }
+  auto parsed = domain::parse(line);
+  if (!parsed) {
+    why = "not a valid domain name";
+    return std::string(line);  // resolved as given: the resolver reports it as an error
+  }
+  return parsed->ascii;
+}
+
+void run_resolve(const ResolveOptions& o, Context& ctx) {
+  res::Config config;
+  if (!o.resolvers.empty()) {
+    auto ups = res::parse_upstreams(o.resolvers);
+    if (!ups) throw UsageError{"--resolvers: " + ups.error()};
+    config.upstreams = std::move(*ups);
+  }
+  config.types.clear();
+  std::string_view rest = o.types;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto item = rest.substr(0, comma);
+    auto t = res::parse_record_type(item);
+    if (!t) throw UsageError{"--types: unknown record type '" + std::string(item) + "' (A,AAAA,MX,NS,TXT,DMARC)"};
+    config.types.push_back(*t);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  if (config.types.empty()) throw UsageError{"--types: no record type given"};
+  if (o.qps) {
+    if (*o.qps <= 0) throw UsageError{"--qps must be positive"};
+    config.qps = o.qps;
+  }
+  if (o.concurrency != "auto") {
+    unsigned n = 0;
+    const auto [p, ec] = std::from_chars(o.concurrency.data(), o.concurrency.data() + o.concurrency.size(), n);
+    if (ec != std::errc{} || p != o.concurrency.data() + o.concurrency.size() || n == 0 || n > 100000) {
+      throw UsageError{"--concurrency must be 'auto' or a number from 1 to 100000"};
+    }
+    config.concurrency = n;
+  }
+  if (o.timeout_ms <= 0) throw UsageError{"--timeout must be a positive number of milliseconds"};
+  config.timeout = std::chrono::milliseconds(o.timeout_ms);
+  config.retries = o.retries;
+  config.detect_wildcards = !o.no_wildcards;
+
+  std::ifstream file;
+  std::istream* in = &ctx.in;
+  if (!o.names_file.empty() && o.names_file != "-") {
+    file.open(o.names_file);
+    if (!file) throw UsageError{"cannot read names file '" + o.names_file + "'"};
+    in = &file;
+  }
+
+  res::Resolver resolver(config);  // std::invalid_argument: a config error, reported by cli.cpp
+  std::string line;
+  std::string why;
+  res::NameSource next = [&]() -> std::optional<std::string> {
+    while (std::getline(*in, line)) {
+      if (auto n = normalise(line, why)) return n;
+    }
+    return std::nullopt;
+  };
+  std::string buf;
+  if (o.format == "csv") buf = "name,type,outcome,records,cname,wildcard,error\n";
+  std::uint64_t done = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  const auto started = last_progress;
+  res::ResultSink sink = [&](res::NameResult&& r) {
+    if (o.format == "csv") {
+      write_csv(buf, r);
+    } else {
+      write_jsonl(buf, r);
+    }
+    // Flush in blocks: one write per result would dominate at 100k names/s.
+    if (buf.size() > 64 * 1024) {
+      ctx.out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      ctx.out.flush();
+      buf.clear();
+    }
+    ++done;
+    if (ctx.err_is_tty && (done & 0xFF) == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_progress > std::chrono::milliseconds(500)) {
+        last_progress = now;
+        ctx.err << "\rresolved " << done << " names" << std::flush;
+      }
+    }
+  };
+  const res::Stats stats = resolver.resolve(next, sink);
+  ctx.out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+  ctx.out.flush();
+  if (ctx.err_is_tty) ctx.err << "\r";
+  if (o.stats) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ctx.err << "{\"names\":" << stats.names << ",\"queries\":" << stats.queries << ",\"retries\":" << stats.retries
+            << ",\"timeouts\":" << stats.timeouts << ",\"wildcard_probes\":" << stats.wildcard_probes
+            << ",\"peak_in_flight\":" << stats.peak_in_flight << ",\"final_window\":" << stats.final_window
+            << ",\"seconds\":" << secs << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
+            << "}\n";
+  }
+}
+
+}  // namespace
+
+void add_resolve_command(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<ResolveOptions>();
+  CLI::App* cmd = app.add_subcommand("resolve", "Resolve names (file or stdin) and stream one result per name");
+  cmd->add_option("NAMES_FILE", opts->names_file, "File with one name per line (default: stdin)");
+  cmd->add_option("--resolvers", opts->resolvers,
+                  "IP[:PORT],... or a file with one per line (default: the system's resolvers, at --qps 300)");
+  cmd->add_option("--types", opts->types, "Record types: A,AAAA,MX,NS,TXT,DMARC (DMARC = TXT at _dmarc.<name>)")
+      ->capture_default_str();
+  cmd->add_option("--qps", opts->qps, "Queries per second cap (default: none with --resolvers)");
+  cmd->add_option("--concurrency", opts->concurrency, "Queries in flight: auto (adaptive window) or N")
+      ->capture_default_str();
+  cmd->add_option("--timeout", opts->timeout_ms, "Timeout per attempt in milliseconds")->capture_default_str();
+  cmd->add_option("--retries", opts->retries, "Extra attempts after SERVFAIL/timeout, on another resolver")
+      ->capture_default_str();
+  cmd->add_option("--format", opts->format, "Output format")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  cmd->add_flag("--no-wildcard-check", opts->no_wildcards, "Do not probe random labels under each parent");
+  cmd->add_flag("--stats", opts->stats, "Print a JSON line of counters (queries/s, retries, window) to stderr");
+  cmd->callback([opts, &ctx] { run_resolve(*opts, ctx); });
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,245 @@
+// c-ares 1.18 driven by Asio, as Envoy's c-ares resolver does: c-ares tells us through its
+// socket-state callback which sockets to watch, Asio waits on them and calls ares_process_fd;
+// one periodic timer lets c-ares expire timed-out attempts. c-ares does the UDP/TCP sending,
+// ID and question matching and TCP on truncation; retries, rotation and health are ours.
+#include <ares.h>
+#include <sys/socket.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "resolver/dns_message.hpp"
+#include "resolver/transport.hpp"
+
+namespace lookalike::resolver {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr int kSocketBufferBytes = 8 * 1024 * 1024;
+
+void init_library_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) throw std::runtime_error("c-ares library init failed");
+  });
+}
+
+// Large buffers: on loopback, loss comes from a full receive buffer, not from the network.
+// SO_RCVBUFFORCE passes net.core.rmem_max when we may (root); otherwise take what the kernel allows.
+int configure_socket(ares_socket_t fd, int type, void*) {
+  if (type != SOCK_DGRAM) return 0;
+  const int size = kSocketBufferBytes;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0) {
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
+  return 0;
+}
+
+class CaresTransport;
+
+// One c-ares channel: one upstream, its own UDP socket (source port) and TCP connection.
+struct Channel {
+  CaresTransport* owner = nullptr;
+  ares_channel handle = nullptr;
+};
+
+struct Watch {
+  explicit Watch(asio::io_context& io, int f) : fd(f), desc(io) {}
+  int fd;
+  asio::posix::stream_descriptor desc;
+  bool want_read = false;
+  bool want_write = false;
+  bool reading = false;
+  bool writing = false;
+  bool closed = false;
+};
+
+struct Pending {
+  CaresTransport* owner;
+  ReplyHandler done;
+};
+
+class CaresTransport final : public Transport {
+ public:
+  ~CaresTransport() override { stop(); }
+
+  void start(asio::io_context& io, const std::vector<Upstream>& upstreams, const Config& config) override {
+    init_library_once();
+    io_ = &io;
+    stopping_ = false;
+    const unsigned per = std::max(1u, config.sockets_per_upstream);
+    channels_.resize(upstreams.size());
+    for (std::size_t u = 0; u < upstreams.size(); ++u) {
+      for (unsigned k = 0; k < per; ++k) {
+        auto ch = std::make_unique<Channel>();
+        ch->owner = this;
+        ares_options opts{};
+        opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_STAYOPEN;
+        opts.timeout = static_cast<int>(std::max<long>(1, config.timeout.count()));
+        opts.tries = 1;  // retries are the engine's, on another upstream
+        opts.sock_state_cb = &CaresTransport::on_sock_state;
+        opts.sock_state_cb_data = ch.get();
+        opts.socket_send_buffer_size = kSocketBufferBytes;
+        opts.socket_receive_buffer_size = kSocketBufferBytes;
+        const int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+                         ARES_OPT_SOCK_SNDBUF | ARES_OPT_SOCK_RCVBUF;
+        if (int rc = ares_init_options(&ch->handle, &opts, mask); rc != ARES_SUCCESS) {
+          throw std::runtime_error(std::string("c-ares init: ") + ares_strerror(rc));
+        }
+        ares_set_socket_configure_callback(ch->handle, &configure_socket, nullptr);
+        const Upstream& up = upstreams[u];
+        const std::string server = (up.address.find(':') != std::string::npos ? "[" + up.address + "]" : up.address) +
+                                   ":" + std::to_string(up.port);
+        if (int rc = ares_set_servers_ports_csv(ch->handle, server.c_str()); rc != ARES_SUCCESS) {
+          ares_destroy(ch->handle);
+          throw std::invalid_argument("bad upstream " + server + ": " + ares_strerror(rc));
+        }
+        channels_[u].push_back(std::move(ch));
+      }
+    }
+    next_channel_.assign(upstreams.size(), 0);
+    tick_ = std::chrono::milliseconds(std::clamp<long>(config.timeout.count() / 8, 2, 50));
+    timer_ = std::make_unique<asio::steady_timer>(io);
+    arm_timer();
+  }
+
+  void send(std::size_t upstream, const std::string& qname, std::uint16_t qtype, ReplyHandler done) override {
+    auto query = dns::encode_query(0, qname, qtype, true);
+    if (!query) {
+      asio::post(*io_, [d = std::move(done), e = std::move(query.error())]() mutable {
+        d(Reply{Reply::Kind::error, {}, "cannot encode query: " + e});
+      });
+      return;
+    }
+    auto& list = channels_.at(upstream);
+    Channel& ch = *list[next_channel_[upstream]++ % list.size()];
+    auto* pending = new Pending{this, std::move(done)};
+    in_send_ = true;
+    ares_send(ch.handle, query->data(), static_cast<int>(query->size()), &CaresTransport::on_reply, pending);
+    in_send_ = false;
+  }
+
+  void stop() override {
+    if (io_ == nullptr) return;
+    stopping_ = true;
+    if (timer_) timer_->cancel();
+    for (auto& list : channels_) {
+      for (auto& ch : list) ares_destroy(ch->handle);  // calls on_reply(ARES_EDESTRUCTION) for pending
+    }
+    channels_.clear();
+    for (auto& [fd, w] : watches_) {
+      w->closed = true;
+      w->desc.release();
+    }
+    watches_.clear();
+    timer_.reset();
+    io_ = nullptr;
+  }
+
+ private:
+  static void on_reply(void* arg, int status, int, unsigned char* abuf, int alen) {
+    std::unique_ptr<Pending> p(static_cast<Pending*>(arg));
+    if (p->owner->stopping_ || status == ARES_EDESTRUCTION) return;
+    Reply r;
+    if (status == ARES_SUCCESS && abuf != nullptr && alen > 0) {
+      r.kind = Reply::Kind::message;
+      r.wire.assign(abuf, abuf + alen);
+    } else if (status == ARES_ETIMEOUT) {
+      r.kind = Reply::Kind::timeout;
+    } else {
+      r.kind = Reply::Kind::error;
+      r.error = ares_strerror(status);
+    }
+    if (p->owner->in_send_) {
+      // Never call back from inside send(): the engine is not re-entrant there.
+      asio::post(*p->owner->io_, [d = std::move(p->done), r = std::move(r)]() mutable { d(std::move(r)); });
+      return;
+    }
+    p->done(std::move(r));
+  }
+
+  static void on_sock_state(void* data, ares_socket_t fd, int readable, int writable) {
+    auto* ch = static_cast<Channel*>(data);
+    ch->owner->sock_state(*ch, fd, readable != 0, writable != 0);
+  }
+
+  void sock_state(Channel& ch, int fd, bool readable, bool writable) {
+    auto it = watches_.find(fd);
+    if (!readable && !writable) {
+      if (it != watches_.end()) {
+        it->second->closed = true;
+        it->second->desc.release();  // c-ares closes the fd itself right after this callback
+        watches_.erase(it);
+      }
+      return;
+    }
+    if (it == watches_.end()) {
+      auto w = std::make_shared<Watch>(*io_, fd);
+      boost::system::error_code ec;
+      w->desc.assign(fd, ec);
+      if (ec) return;  // c-ares will time the attempt out
+      it = watches_.emplace(fd, std::move(w)).first;
+    }
+    auto w = it->second;
+    w->want_read = readable;
+    w->want_write = writable;
+    arm(ch, w);
+  }
+
+  void arm(Channel& ch, const std::shared_ptr<Watch>& w) {
+    if (w->want_read && !w->reading) {
+      w->reading = true;
+      w->desc.async_wait(asio::posix::stream_descriptor::wait_read, [this, &ch, w](const boost::system::error_code& ec) {
+        w->reading = false;
+        if (ec || w->closed || stopping_) return;
+        ares_process_fd(ch.handle, w->fd, ARES_SOCKET_BAD);
+        if (!w->closed && !stopping_) arm(ch, w);
+      });
+    }
+    if (w->want_write && !w->writing) {
+      w->writing = true;
+      w->desc.async_wait(asio::posix::stream_descriptor::wait_write, [this, &ch, w](const boost::system::error_code& ec) {
+        w->writing = false;
+        if (ec || w->closed || stopping_) return;
+        ares_process_fd(ch.handle, ARES_SOCKET_BAD, w->fd);
+        if (!w->closed && !stopping_) arm(ch, w);
+      });
+    }
+  }
+
+  // ares_timeout() walks every pending query in 1.18, so instead of asking it after each event
+  // we tick at a fraction of the attempt timeout and let c-ares expire what is due.
+  void arm_timer() {
+    timer_->expires_after(tick_);
+    timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      for (auto& list : channels_) {
+        for (auto& ch : list) ares_process_fd(ch->handle, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+      }
+      if (!stopping_) arm_timer();
+    });
+  }
+
+  asio::io_context* io_ = nullptr;
+  std::vector<std::vector<std::unique_ptr<Channel>>> channels_;
+  std::vector<std::size_t> next_channel_;
+  std::unordered_map<int, std::shared_ptr<Watch>> watches_;
+  std::unique_ptr<asio::steady_timer> timer_;
+  std::chrono::milliseconds tick_{10};
+  bool in_send_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> make_cares_transport() { return std::make_unique<CaresTransport>(); }
+
+}  // namespace lookalike::resolver

@@ -1,0 +1,153 @@
+// Bulk asynchronous DNS resolution: many names, several record types each, one honest outcome
+// per name and type, wildcard detection. Results are plain data; no c-ares or Asio types here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lookalike::resolver {
+
+class Transport;  // resolver/transport.hpp: the injectable network layer (tests use a fake)
+
+// What is asked for each name. `dmarc` is TXT at `_dmarc.<name>`; `mx` also resolves the
+// A/AAAA of every MX host (from the additional section when present, else by query).
+enum class RecordType : std::uint8_t { a, aaaa, mx, ns, txt, dmarc };
+
+// One outcome per name and type; never conflated. Only `nxdomain` means "does not exist".
+//  answer   NOERROR with records of the type (possibly behind a CNAME chain)
+//  nodata   NOERROR without records of the type (SOA kept when the server sent it); also a
+//           CNAME chain whose end has no such records
+//  referral NOERROR from a non-authoritative delegation (NS in authority, no SOA)
+//  error    no usable reply: malformed response, transport failure, unsupported rcode
+enum class Outcome : std::uint8_t { answer, nodata, nxdomain, servfail, refused, timeout, referral, error };
+
+// A DNS server to ask: IPv4 or IPv6 literal and port.
+struct Upstream {
+  std::string address;
+  std::uint16_t port = 53;
+  friend bool operator==(const Upstream&, const Upstream&) = default;
+};
+
+struct Soa {
+  std::string mname;
+  std::string rname;
+  std::uint32_t serial = 0;
+  std::uint32_t minimum = 0;
+};
+
+// A mail exchanger and its addresses (empty when the host has none, or for a null MX ".").
+struct MxHost {
+  std::uint16_t preference = 0;
+  std::string host;
+  std::vector<std::string> addresses;  // A then AAAA
+  Outcome a_outcome = Outcome::nodata;
+  Outcome aaaa_outcome = Outcome::nodata;
+};
+
+// The outcome for one record type of one name.
+struct TypeResult {
+  RecordType type = RecordType::a;
+  Outcome outcome = Outcome::timeout;
+  std::string error;                     // what went wrong, for `error` (and the last failure of timeouts)
+  std::vector<std::string> records;      // A/AAAA addresses, NS hosts, TXT strings (one per record)
+  std::vector<MxHost> mx;                // for `mx`, sorted by preference
+  std::vector<std::string> cname_chain;  // targets followed from the name, in order
+  std::optional<Soa> soa;                // authority SOA on nodata / nxdomain
+  std::uint32_t ttl = 0;                 // smallest TTL of the records
+  unsigned attempts = 0;                 // queries sent for this type (retries included)
+  bool wildcard = false;                 // answer equals the one for a random label under the parent
+};
+
+// Everything learnt about one name. `types` follows the order of Config::types.
+struct NameResult {
+  std::string name;
+  std::vector<TypeResult> types;
+  std::optional<std::string> spf;    // the TXT record starting "v=spf1", if any
+  std::optional<std::string> dmarc;  // the `_dmarc` TXT record starting "v=DMARC1", if any
+  bool wildcard = false;  // every answered type matched the parent's wildcard answers
+
+  // The result for `t`, or nullptr when that type was not asked.
+  [[nodiscard]] const TypeResult* find(RecordType t) const;
+  // True when some type got an answer, NODATA or referral (the name exists in the DNS).
+  [[nodiscard]] bool exists() const;
+  // True when every asked type got NXDOMAIN (the only "does not exist").
+  [[nodiscard]] bool nxdomain() const;
+};
+
+// How to resolve. Defaults are for a polite client of public resolvers; an explicit list of
+// upstreams without `qps` means "as fast as the adaptive window allows".
+struct Config {
+  std::vector<Upstream> upstreams;  // empty: the system's resolvers (/etc/resolv.conf)
+  std::vector<RecordType> types = {RecordType::a, RecordType::aaaa, RecordType::mx,
+                                   RecordType::ns, RecordType::txt, RecordType::dmarc};
+  std::optional<double> qps;      // queries/s cap; unset: none for explicit upstreams, 300 for system ones
+  unsigned concurrency = 0;       // in-flight queries: 0 = adaptive window, else fixed
+  std::chrono::milliseconds timeout{1500};  // per attempt
+  unsigned retries = 3;           // extra attempts after SERVFAIL/timeout/error, each on another upstream
+  bool detect_wildcards = true;   // probe random labels under each parent
+  unsigned sockets_per_upstream = 2;  // UDP sockets (source ports) per upstream
+};
+
+// Counters for one resolve() call.
+struct Stats {
+  std::uint64_t names = 0;
+  std::uint64_t queries = 0;  // attempts sent, including retries, MX host lookups and probes
+  std::uint64_t retries = 0;
+  std::uint64_t timeouts = 0;  // attempts that timed out
+  std::uint64_t wildcard_probes = 0;
+  std::uint64_t peak_in_flight = 0;
+  std::uint64_t final_window = 0;
+};
+
+// Pulls the next name to resolve; std::nullopt ends the input. Called on the resolving thread.
+using NameSource = std::function<std::optional<std::string>()>;
+// Receives each finished name, in completion order, on the resolving thread.
+using ResultSink = std::function<void(NameResult&&)>;
+
+// A reusable bulk resolver. resolve() runs its own event loop on the calling thread (any thread
+// the caller owns) and returns when every name is done; one call at a time per Resolver.
+class Resolver {
+ public:
+  // Throws std::invalid_argument for an unusable config (no upstreams, no types, bad address).
+  explicit Resolver(Config config);
+  // Same, with an injected transport (unit tests).
+  Resolver(Config config, std::unique_ptr<Transport> transport);
+  ~Resolver();
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Resolves every name from `next` and streams one NameResult per name to `sink`. Input names
+  // are resolved as given (the caller normalises them); an invalid name yields `error` outcomes.
+  Stats resolve(const NameSource& next, const ResultSink& sink);
+
+  // Convenience batch form: results in input order.
+  std::vector<NameResult> resolve_all(const std::vector<std::string>& names, Stats* stats = nullptr);
+
+  [[nodiscard]] const Config& config() const { return config_; }
+
+ private:
+  Config config_;
+  std::unique_ptr<Transport> transport_;
+};
+
+// Parses "IP[:PORT],..." ("[v6]:PORT" for IPv6 with a port), or, when `spec` names a readable
+// file, one such entry per line (# comments allowed).
+std::expected<std::vector<Upstream>, std::string> parse_upstreams(std::string_view spec);
+// The nameservers of a resolv.conf (only reads the file; sends nothing).
+std::expected<std::vector<Upstream>, std::string> system_upstreams(const std::string& path = "/etc/resolv.conf");
+
+// "A", "AAAA", "MX", "NS", "TXT", "DMARC".
+std::string_view to_string(RecordType t);
+// "answer", "nodata", "nxdomain", "servfail", "refused", "timeout", "referral", "error".
+std::string_view to_string(Outcome o);
+// Parses one record type name (case-insensitive).
+std::optional<RecordType> parse_record_type(std::string_view s);
+
+}  // namespace lookalike::resolver

@@ -1,0 +1,44 @@
+// The resolver's network layer as an interface, so the scheduling logic (retries, rotation,
+// window, wildcards) is unit-tested with a fake and run for real over c-ares. Internal header.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "resolver/resolver.hpp"
+
+namespace lookalike::resolver {
+
+// What came back for one attempt.
+struct Reply {
+  enum class Kind : std::uint8_t { message, timeout, error };
+  Kind kind = Kind::timeout;
+  std::vector<std::uint8_t> wire;  // the DNS message, for Kind::message
+  std::string error;               // what failed, for Kind::error
+};
+
+using ReplyHandler = std::function<void(Reply)>;
+
+// Sends queries to numbered upstreams. Every method runs on the thread that runs `io`; a
+// handler is called exactly once per send(), on that thread, never from inside send().
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Binds to the event loop and the upstream list for one resolve() run.
+  virtual void start(boost::asio::io_context& io, const std::vector<Upstream>& upstreams,
+                     const Config& config) = 0;
+  // One attempt of (qname, qtype) to upstreams[upstream]; timeouts are the transport's job.
+  virtual void send(std::size_t upstream, const std::string& qname, std::uint16_t qtype, ReplyHandler done) = 0;
+  // Ends the run: drops pending attempts without calling their handlers, releases sockets.
+  virtual void stop() = 0;
+};
+
+// The real transport: c-ares channels (UDP, TCP on truncation) driven by Asio.
+std::unique_ptr<Transport> make_cares_transport();
+
+}  // namespace lookalike::resolver
