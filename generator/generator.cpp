@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <mutex>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -101,19 +100,33 @@ constexpr std::string_view kCommonSlds[] = {"co", "com", "net", "org", "ac", "lt
 
 bool is_ldh32(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-// Whether a non-ASCII code point is valid in an IDNA2008 label on its own (memoised; the set of
-// code points we insert is small and fixed).
+// Whether a non-ASCII code point we insert is valid in an IDNA2008 label on its own. Every code
+// point of our tables is checked once with libidn2 (a few hundred calls), then lookups are lock-free.
 bool code_point_ok(char32_t cp) {
-  static std::mutex mu;
-  static std::unordered_map<char32_t, bool> memo;
-  std::lock_guard lock(mu);
-  if (auto it = memo.find(cp); it != memo.end()) return it->second;
-  std::string label;
-  detail::append_utf8(U32View(&cp, 1), label);
-  uint8_t* out = nullptr;
-  const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(label.c_str()), nullptr, &out, 0);
-  idn2_free(out);
-  return memo[cp] = (rc == IDN2_OK);
+  static const std::vector<char32_t> valid = [] {
+    std::vector<char32_t> cps;
+    for (const auto& g : kGlyphs) {
+      for (U32View v : g.to) {
+        for (char32_t c : v) cps.push_back(c);
+      }
+    }
+    for (const auto& [l, c] : kCyrillic) cps.push_back(c);
+    for (const auto& e : kConfusables) cps.push_back(e.cp);
+    std::sort(cps.begin(), cps.end());
+    cps.erase(std::unique(cps.begin(), cps.end()), cps.end());
+    std::vector<char32_t> ok;
+    for (char32_t c : cps) {
+      if (c < 0x80) continue;
+      std::string label;
+      detail::append_utf8(U32View(&c, 1), label);
+      uint8_t* out = nullptr;
+      const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(label.c_str()), nullptr, &out, 0);
+      idn2_free(out);
+      if (rc == IDN2_OK) ok.push_back(c);
+    }
+    return ok;
+  }();
+  return std::binary_search(valid.begin(), valid.end(), cp);
 }
 
 U32 widen(std::string_view ascii) { return U32(ascii.begin(), ascii.end()); }
@@ -151,6 +164,7 @@ class Run {
       suffix_u_ += labels[i];
     }
     suffix_ = brand.suffix;
+    cands_.reserve(kExpected);
     brand_ascii_label_ = std::all_of(label_.begin(), label_.end(), [](char32_t c) { return c < 0x80; });
     if (!sub_.empty()) {
       sub_ascii_ = brand.subdomain;
@@ -161,6 +175,7 @@ class Run {
   std::size_t run();
 
  private:
+  static constexpr std::size_t kExpected = 16384;
   // Converts one label to its A-label, appending to `out`; false when the label is not a valid
   // IDNA2008 label. Fast path for labels made of LDH and pre-checked code points.
   bool label_to_ascii(U32View l, std::string& out) const {
@@ -393,10 +408,12 @@ void Run::typo_edits(const U32& d, FuzzerSet which, const std::function<void(U32
 // windows: the same set, without dnstwist's many duplicates.
 void Run::homoglyph() {
   // Keys are the labels' UTF-32 bytes; round-1 labels are also kept in a list for round 2.
-  auto bytes = [](const U32& x) { return std::string_view(reinterpret_cast<const char*>(x.data()), x.size() * sizeof(char32_t)); };
+  auto bytes = [](U32View x) { return std::string_view(reinterpret_cast<const char*>(x.data()), x.size() * sizeof(char32_t)); };
   detail::FlatIndex all(8192);
   std::vector<U32> round1;
-  auto mix = [](const U32& s, auto&& out) {
+  U32 r;  // reused for every result: no allocation per string
+  std::vector<std::size_t> pos;
+  auto mix = [&r, &pos](const U32& s, auto&& out) {
     const std::size_t len = s.size();
     std::array<bool, 128> done{};
     for (std::size_t first = 0; first < len; ++first) {
@@ -408,7 +425,7 @@ void Run::homoglyph() {
         if (static_cast<char32_t>(e.from) == c) g = &e;
       }
       if (g == nullptr) continue;
-      std::vector<std::size_t> pos;
+      pos.clear();
       for (std::size_t i = first; i < len; ++i) {
         if (s[i] == c) pos.push_back(i);
       }
@@ -417,8 +434,7 @@ void Run::homoglyph() {
           if (pos[a] == 0 && pos[b] == len - 1) continue;  // would need a window as wide as the label
           for (U32View glyph : g->to) {
             if (glyph.empty()) break;
-            U32 r;
-            r.reserve(len + 4);
+            r.clear();
             std::size_t next = a;
             for (std::size_t i = 0; i < len; ++i) {
               if (next <= b && i == pos[next]) {
@@ -428,18 +444,18 @@ void Run::homoglyph() {
                 r += s[i];
               }
             }
-            out(std::move(r));
+            out(U32View(r));
           }
         }
       }
     }
   };
-  mix(label_, [&](U32&& r) {
-    if (all.insert(bytes(r), 0).second) round1.push_back(std::move(r));
+  mix(label_, [&](U32View x) {
+    if (all.insert(bytes(x), 0).second) round1.emplace_back(x);
   });
-  for (const U32& r : round1) {
-    add_label(r, Fuzzer::homoglyph);
-    mix(r, [&](U32&& x) {
+  for (const U32& first : round1) {
+    add_label(first, Fuzzer::homoglyph);
+    mix(first, [&](U32View x) {
       if (all.insert(bytes(x), 0).second) add_label(x, Fuzzer::homoglyph);
     });
   }

@@ -33,23 +33,27 @@ std::u32string to_u32(std::string_view s) {
 }
 
 void append_utf8(std::u32string_view s, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + s.size() * 4);
+  char* p = out.data() + start;
   for (char32_t cp : s) {
     if (cp < 0x80) {
-      out += static_cast<char>(cp);
+      *p++ = static_cast<char>(cp);
     } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
+      *p++ = static_cast<char>(0xC0 | (cp >> 6));
+      *p++ = static_cast<char>(0x80 | (cp & 0x3F));
     } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
+      *p++ = static_cast<char>(0xE0 | (cp >> 12));
+      *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *p++ = static_cast<char>(0x80 | (cp & 0x3F));
     } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
+      *p++ = static_cast<char>(0xF0 | (cp >> 18));
+      *p++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *p++ = static_cast<char>(0x80 | (cp & 0x3F));
     }
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 namespace {
@@ -71,20 +75,29 @@ char digit(std::uint32_t d) { return static_cast<char>(d < 26 ? 'a' + d : '0' + 
 }  // namespace
 
 bool append_alabel(std::u32string_view label, std::string& out) {
-  const bool ascii = std::all_of(label.begin(), label.end(), [](char32_t c) { return c < 0x80; });
-  if (ascii) {
-    for (char32_t c : label) out += static_cast<char>(c);
-    return true;
-  }
-  out += "xn--";
+  // Built in a stack buffer: labels are at most 63 octets once encoded, so anything longer than
+  // the buffer is already invalid.
+  char buf[256];
+  std::size_t len = 0;
   std::uint32_t basic = 0;
   for (char32_t c : label) {
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++basic;
-    }
+    if (c < 0x80) ++basic;
   }
-  if (basic > 0) out += '-';
+  if (basic == label.size()) {
+    if (label.size() > sizeof buf) return false;
+    for (char32_t c : label) buf[len++] = static_cast<char>(c);
+    out.append(buf, len);
+    return true;
+  }
+  if (label.size() > 200) return false;
+  buf[len++] = 'x';
+  buf[len++] = 'n';
+  buf[len++] = '-';
+  buf[len++] = '-';
+  for (char32_t c : label) {
+    if (c < 0x80) buf[len++] = static_cast<char>(c);
+  }
+  if (basic > 0) buf[len++] = '-';
   std::uint32_t n = kInitialN, delta = 0, bias = kInitialBias, h = basic;
   const auto total = static_cast<std::uint32_t>(label.size());
   while (h < total) {
@@ -102,10 +115,12 @@ bool append_alabel(std::u32string_view label, std::string& out) {
         for (std::uint32_t k = kBase;; k += kBase) {
           const std::uint32_t t = k <= bias ? kTmin : (k >= bias + kTmax ? kTmax : k - bias);
           if (q < t) break;
-          out += digit(t + (q - t) % (kBase - t));
+          if (len + 2 >= sizeof buf) return false;
+          buf[len++] = digit(t + (q - t) % (kBase - t));
           q = (q - t) / (kBase - t);
         }
-        out += digit(q);
+        if (len + 2 >= sizeof buf) return false;
+        buf[len++] = digit(q);
         bias = adapt(delta, h + 1, h == basic);
         delta = 0;
         ++h;
@@ -114,6 +129,7 @@ bool append_alabel(std::u32string_view label, std::string& out) {
     ++delta;
     ++n;
   }
+  out.append(buf, len);
   return true;
 }
 
