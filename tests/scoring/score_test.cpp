@@ -1,0 +1,219 @@
+// The score table: a fixture world whose scores and ranking are pinned exactly, so changing a
+// weight in data/score-weights.json is a deliberate act that updates this file too.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "scoring/scoring.hpp"
+
+namespace lookalike::scoring {
+namespace {
+
+struct Case {
+  const char* name;
+  Facts facts;
+  int expected;
+  Level level;
+};
+
+std::vector<Case> fixture_world() {
+  std::vector<Case> w;
+  auto add = [&](const char* name, Facts f, int expected, Level level) { w.push_back({name, f, expected, level}); };
+  Facts f;
+  // Homoglyph with everything ready for phishing: mail, SPF/DMARC, TLS, CT, a cloned page.
+  f = {};
+  f.kind = SimilarityKind::homoglyph;
+  f.registered = f.mx_live = f.spf = f.dmarc = f.web_live = f.tls_covers_name = f.ct_seen = true;
+  f.page_similarity = 0.9;
+  add("xn--pypal-4ve.com", f, 100, Level::critical);
+  // Keyboard typo that accepts mail for any recipient and can send it.
+  f = {};
+  f.kind = SimilarityKind::keyboard_typo;
+  f.edit_distance = 1;
+  f.registered = f.mx_live = f.mx_accepts_mail = f.spf = f.dmarc = true;
+  add("paypol.com", f, 84, Level::critical);
+  // Keyboard typo with live MX and SPF.
+  f = {};
+  f.kind = SimilarityKind::keyboard_typo;
+  f.edit_distance = 1;
+  f.registered = f.mx_live = f.spf = true;
+  add("paypak.com", f, 74, Level::high);
+  // TLD swap with live MX and DMARC.
+  f = {};
+  f.kind = SimilarityKind::tld_swap;
+  f.registered = f.mx_live = f.dmarc = true;
+  add("paypal.co", f, 62, Level::high);
+  // Combosquat phishing page: web, TLS, CT and a page resembling the brand's (0.8 -> 10 pts).
+  f = {};
+  f.kind = SimilarityKind::combosquat;
+  f.registered = f.web_live = f.tls_covers_name = f.ct_seen = true;
+  f.page_similarity = 0.8;
+  add("paypal-login.com", f, 54, Level::medium);
+  // One edit, parked.
+  f = {};
+  f.kind = SimilarityKind::one_edit;
+  f.edit_distance = 1;
+  f.registered = f.web_live = f.parked = true;
+  add("pyapal.com", f, 30, Level::low);
+  // Unregistered homoglyph: capped.
+  f = {};
+  f.kind = SimilarityKind::homoglyph;
+  f.ct_seen = true;
+  add("xn--ypal-43d9g.com", f, 25, Level::low);
+  // Defensive registration: MX and web, but it redirects to the brand.
+  f = {};
+  f.kind = SimilarityKind::tld_swap;
+  f.registered = f.mx_live = f.web_live = f.redirects_to_brand = true;
+  add("paypal.net", f, 23, Level::low);
+  // Two edits under a wildcard zone; unrelated page (below the floor: no points).
+  f = {};
+  f.kind = SimilarityKind::two_edits;
+  f.edit_distance = 2;
+  f.registered = f.web_live = f.wildcard = true;
+  f.page_similarity = 0.45;
+  add("pyapl.com", f, 19, Level::info);
+  // Some other fuzzer, registered only.
+  f = {};
+  f.kind = SimilarityKind::other;
+  f.registered = true;
+  add("paypal-cdn.net", f, 18, Level::info);
+  // Owned by the brand: always 0, whatever else is true.
+  f = {};
+  f.kind = SimilarityKind::homoglyph;
+  f.registered = f.mx_live = f.spf = f.web_live = f.ct_seen = f.owned = true;
+  add("paypal-owned.com", f, 0, Level::info);
+  return w;
+}
+
+TEST(ScoreTable, FixtureWorldScoresArePinnedExactly) {
+  for (const Case& c : fixture_world()) {
+    const Score s = score(c.facts);
+    EXPECT_EQ(s.value, c.expected) << c.name;
+    EXPECT_EQ(s.level, c.level) << c.name << " got " << level_name(s.level);
+  }
+}
+
+TEST(ScoreTable, FixtureWorldRankingIsPinnedExactly) {
+  auto world = fixture_world();
+  std::stable_sort(world.begin(), world.end(),
+                   [](const Case& a, const Case& b) { return score(a.facts).value > score(b.facts).value; });
+  std::vector<std::string> order;
+  for (const Case& c : world) order.emplace_back(c.name);
+  const std::vector<std::string> expected = {"xn--pypal-4ve.com", "paypol.com",         "paypak.com", "paypal.co",
+                                             "paypal-login.com",  "pyapal.com",         "xn--ypal-43d9g.com",
+                                             "paypal.net",        "pyapl.com",          "paypal-cdn.net",
+                                             "paypal-owned.com"};
+  EXPECT_EQ(order, expected);
+}
+
+TEST(ScoreTable, ReasonsAddUpToTheValueBeforeClamping) {
+  for (const Case& c : fixture_world()) {
+    const Score s = score(c.facts);
+    int sum = 0;
+    for (const Reason& r : s.reasons) sum += r.points;
+    EXPECT_EQ(std::clamp(sum, 0, 100), s.value) << c.name;
+    EXPECT_FALSE(s.reasons.empty()) << c.name;
+  }
+}
+
+TEST(ScoreTable, LiveMxIsTheHeaviestEvidence) {
+  const Weights& w = default_weights();
+  for (int v : {w.registered, w.spf, w.dmarc, w.web_live, w.ct_seen, w.tls_covers_name, w.page_max_points}) {
+    EXPECT_GT(w.mx_live, v);
+  }
+  for (int v : w.similarity) EXPECT_GE(w.mx_live, v);
+}
+
+TEST(ScoreTable, SimilarityKindsAreOrderedHomoglyphKeyboardOneEditTwoEditsCombosquat) {
+  const Weights& w = default_weights();
+  auto at = [&](SimilarityKind k) { return w.similarity[static_cast<int>(k)]; };
+  EXPECT_GT(at(SimilarityKind::homoglyph), at(SimilarityKind::keyboard_typo));
+  EXPECT_GT(at(SimilarityKind::keyboard_typo), at(SimilarityKind::one_edit));
+  EXPECT_GT(at(SimilarityKind::one_edit), at(SimilarityKind::two_edits));
+  EXPECT_GT(at(SimilarityKind::two_edits), at(SimilarityKind::combosquat));
+}
+
+TEST(ScoreTable, OwnedNameScoresZeroWithOneReason) {
+  Facts f;
+  f.owned = true;
+  f.mx_live = true;
+  const Score s = score(f);
+  EXPECT_EQ(s.value, 0);
+  ASSERT_EQ(s.reasons.size(), 1u);
+  EXPECT_EQ(s.reasons[0].code, "owned");
+}
+
+TEST(ScoreTable, ReasonCodesNameTheEvidence) {
+  Facts f;
+  f.kind = SimilarityKind::keyboard_typo;
+  f.edit_distance = 1;
+  f.registered = f.mx_live = f.wildcard = true;
+  const Score s = score(f);
+  std::vector<std::string> codes;
+  for (const auto& r : s.reasons) codes.push_back(r.code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"similarity.keyboard_typo", "registered", "mx_live", "discount.wildcard"}));
+  EXPECT_NE(s.reasons[0].text.find("edit distance 1"), std::string::npos);
+}
+
+TEST(Weights, ShippedFileIsTheCompiledInDefault) {
+  const std::string path = std::string(LOOKALIKE_SOURCE_DIR) + "/data/score-weights.json";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), default_weights_json());
+  auto w = load_weights(path);
+  ASSERT_TRUE(w) << w.error();
+  EXPECT_EQ(w->mx_live, default_weights().mx_live);
+  EXPECT_EQ(w->critical, default_weights().critical);
+}
+
+TEST(Weights, BadTablesAreRejectedWithTheKeyNamed) {
+  auto bad = [](std::string_view needle, std::string_view replacement) {
+    std::string text(default_weights_json());
+    const auto at = text.find(needle);
+    EXPECT_NE(at, std::string::npos) << needle;
+    text.replace(at, needle.size(), replacement);
+    auto w = parse_weights(text);
+    EXPECT_FALSE(w);
+    return w ? std::string() : w.error();
+  };
+  EXPECT_NE(bad("\"mx_live\": 30", "\"mx_live\": 300").find("evidence.mx_live"), std::string::npos);
+  EXPECT_NE(bad("\"homoglyph\": 30", "\"homoglyf\": 30").find("similarity.homoglyph"), std::string::npos);
+  EXPECT_NE(bad("\"high\": 60", "\"high\": 90").find("levels"), std::string::npos);
+  EXPECT_NE(bad("\"floor\": 0.5", "\"floor\": 1.5").find("floor"), std::string::npos);
+  EXPECT_FALSE(parse_weights("{not json"));
+  EXPECT_FALSE(load_weights("/nonexistent/weights.json"));
+}
+
+TEST(Levels, NamesRoundTrip) {
+  for (Level l : {Level::info, Level::low, Level::medium, Level::high, Level::critical}) {
+    auto parsed = parse_level(level_name(l));
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(*parsed, l);
+  }
+  EXPECT_FALSE(parse_level("severe"));
+  EXPECT_EQ(level_for(80, default_weights()), Level::critical);
+  EXPECT_EQ(level_for(79, default_weights()), Level::high);
+  EXPECT_EQ(level_for(19, default_weights()), Level::info);
+}
+
+TEST(ApplyProbe, CopiesProbeEvidenceIntoFacts) {
+  ProbeResult r;
+  r.mx_live = r.web_live = r.parked = true;
+  r.page_similarity = 0.75;
+  Facts f;
+  f.spf = true;
+  apply_probe(r, f);
+  EXPECT_TRUE(f.mx_live);
+  EXPECT_TRUE(f.web_live);
+  EXPECT_TRUE(f.parked);
+  EXPECT_TRUE(f.spf);
+  EXPECT_FALSE(f.redirects_to_brand);
+  EXPECT_DOUBLE_EQ(f.page_similarity, 0.75);
+}
+
+}  // namespace
+}  // namespace lookalike::scoring
