@@ -1,0 +1,231 @@
+// `lookalike brand add|list|remove`: the brands the store protects.
+#include <CLI/CLI.hpp>
+#include <ctime>
+#include <iomanip>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "domain/domain.hpp"
+#include "index/index.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto push = [&] {
+    const auto b = cur.find_first_not_of(" \t");
+    const auto e = cur.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
+    cur.clear();
+  };
+  for (const char c : s) {
+    if (c == ',') {
+      push();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  push();
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = ",") {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string utc_date(index::Time ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Opens the store for a command; on failure prints the one-line error and sets the exit code.
+std::optional<index::Store> open_store(Context& ctx, bool write) {
+  index::Options o;
+  o.read_only = !write;
+  o.create_if_missing = write;
+  auto s = index::Store::open(ctx.db_path, o);
+  if (!s) {
+    ctx.err << "lookalike: " << s.error().message << "\n";
+    ctx.exit_code = 1;
+    return std::nullopt;
+  }
+  return std::move(*s);
+}
+
+void fail(Context& ctx, const index::Error& e) {
+  ctx.err << "lookalike: " << e.message << "\n";
+  ctx.exit_code = 1;
+}
+
+// The brand itself must be a registrable domain (what the generator mutates).
+std::string parse_brand_domain(const std::string& input) {
+  auto n = domain::parse(input);
+  if (!n) throw UsageError{"brand: " + n.error().message()};
+  if (n->ascii != n->registrable()) {
+    throw UsageError{"brand: \"" + input + "\" is not a registrable domain (did you mean " + n->registrable() + "?)"};
+  }
+  return n->ascii;
+}
+
+std::vector<std::string> parse_keywords(const std::string& list) {
+  std::vector<std::string> out;
+  for (auto k : split_list(list)) {
+    for (auto& c : k) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    for (std::size_t i = 0; i < k.size(); ++i) {
+      if (!domain::is_ldh(k[i])) {
+        throw UsageError{"--keywords: \"" + k + "\" has '" + std::string(1, k[i]) + "' at position " + std::to_string(i) +
+                         " (only a-z, 0-9 and '-')"};
+      }
+    }
+    if (k.size() > 63) throw UsageError{"--keywords: \"" + k + "\" is longer than 63 characters"};
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::vector<std::string> parse_owned(const std::string& list) {
+  std::vector<std::string> out;
+  for (const auto& d : split_list(list)) {
+    auto n = domain::parse(d);
+    if (!n) throw UsageError{"--owned: " + n.error().message()};
+    out.push_back(n->ascii);
+  }
+  return out;
+}
+
+// A named TLD set or a comma-separated list of public suffixes, stored normalised.
+std::string parse_tlds(const std::string& set) {
+  static const std::vector<std::string> named = {"original", "common", "abused", "all"};
+  if (std::find(named.begin(), named.end(), set) != named.end()) return set;
+  std::vector<std::string> out;
+  for (auto t : split_list(set)) {
+    if (!t.empty() && t.front() == '.') t.erase(0, 1);
+    for (auto& c : t) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    auto ascii = domain::to_ascii(t);
+    if (!ascii || !domain::is_public_suffix(*ascii)) {
+      throw UsageError{"--tlds: \"" + t + "\" is neither a TLD set (original, common, abused, all) nor a public suffix"};
+    }
+    out.push_back(*ascii);
+  }
+  if (out.empty()) throw UsageError{"--tlds: empty set"};
+  return join(out);
+}
+
+struct BrandArgs {
+  std::string domain;
+  std::string keywords;
+  std::string owned;
+  std::string tlds = "common";
+};
+
+}  // namespace
+
+void add_brand_command(CLI::App& app, Context& ctx) {
+  auto* brand = app.add_subcommand("brand", "Manage the brands to protect (stored in the --db store)");
+  brand->require_subcommand(1);
+  auto args = std::make_shared<BrandArgs>();
+
+  auto* add = brand->add_subcommand("add", "Add or replace a brand");
+  add->add_option("domain", args->domain, "The brand's registrable domain (example.com)")->required();
+  add->add_option("--keywords", args->keywords, "Comma-separated keywords for combosquats (login,secure)");
+  add->add_option("--owned", args->owned, "Comma-separated domains the brand owns (never reported)");
+  add->add_option("--tlds", args->tlds, "TLD set for TLD swaps: original, common, abused, all, or a list (com,net)")
+      ->capture_default_str();
+  add->callback([&ctx, args] {
+    index::Brand b;
+    b.domain = parse_brand_domain(args->domain);
+    b.keywords = parse_keywords(args->keywords);
+    b.owned = parse_owned(args->owned);
+    b.tlds = parse_tlds(args->tlds);
+    auto store = open_store(ctx, true);
+    if (!store) return;
+    auto existing = store->get_brand(b.domain);
+    if (!existing) return fail(ctx, existing.error());
+    if (*existing) b.added = (*existing)->added;
+    if (auto r = store->add_brand(b); !r) return fail(ctx, r.error());
+    ctx.out << (*existing ? "updated" : "added") << " brand " << b.domain << " (keywords: "
+            << (b.keywords.empty() ? "-" : join(b.keywords)) << "; owned: " << (b.owned.empty() ? "-" : join(b.owned))
+            << "; tlds: " << b.tlds << ")\n";
+  });
+
+  auto* list = brand->add_subcommand("list", "List the brands");
+  list->callback([&ctx] {
+    index::Options o;
+    o.read_only = true;
+    o.create_if_missing = false;
+    auto store = index::Store::open(ctx.db_path, o);
+    if (!store && store.error().code == index::ErrorCode::not_found) {
+      ctx.out << "no brands (add one with `lookalike brand add DOMAIN`)\n";
+      return;
+    }
+    if (!store) return fail(ctx, store.error());
+    auto brands = store->list_brands();
+    if (!brands) return fail(ctx, brands.error());
+    if (brands->empty()) {
+      ctx.out << "no brands (add one with `lookalike brand add DOMAIN`)\n";
+      return;
+    }
+    std::size_t w_domain = 6, w_keywords = 8, w_owned = 5, w_tlds = 4;
+    for (const auto& b : *brands) {
+      w_domain = std::max(w_domain, b.domain.size());
+      w_keywords = std::max(w_keywords, join(b.keywords).size());
+      w_owned = std::max(w_owned, join(b.owned).size());
+      w_tlds = std::max(w_tlds, b.tlds.size());
+    }
+    auto row = [&](const std::string& a, const std::string& k, const std::string& o2, const std::string& t,
+                   const std::string& when) {
+      ctx.out << std::left << std::setw(static_cast<int>(w_domain)) << a << "  " << std::setw(static_cast<int>(w_keywords))
+              << k << "  " << std::setw(static_cast<int>(w_owned)) << o2 << "  " << std::setw(static_cast<int>(w_tlds)) << t
+              << "  " << when << "\n";
+    };
+    row("DOMAIN", "KEYWORDS", "OWNED", "TLDS", "ADDED");
+    for (const auto& b : *brands) {
+      row(b.domain, b.keywords.empty() ? "-" : join(b.keywords), b.owned.empty() ? "-" : join(b.owned), b.tlds,
+          utc_date(b.added));
+    }
+  });
+
+  auto* remove = brand->add_subcommand("remove", "Remove a brand (its candidates stay in the store)");
+  remove->add_option("domain", args->domain, "The brand's domain")->required();
+  remove->callback([&ctx, args] {
+    auto n = domain::parse(args->domain);
+    if (!n) throw UsageError{"brand: " + n.error().message()};
+    index::Options o;
+    o.create_if_missing = false;
+    auto store = index::Store::open(ctx.db_path, o);
+    if (!store && store.error().code == index::ErrorCode::not_found) {
+      ctx.err << "lookalike: no brand " << n->ascii << " (the store " << ctx.db_path << " does not exist)\n";
+      ctx.exit_code = 1;
+      return;
+    }
+    if (!store) return fail(ctx, store.error());
+    auto removed = store->remove_brand(n->ascii);
+    if (!removed) return fail(ctx, removed.error());
+    if (!*removed) {
+      ctx.err << "lookalike: no brand " << n->ascii << " (see `lookalike brand list`)\n";
+      ctx.exit_code = 1;
+      return;
+    }
+    ctx.out << "removed brand " << n->ascii << " (its candidates stay in the store)\n";
+  });
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,43 @@
+// Internal to index/: the JSON-lines export format (one record per line, "type" first), used by
+// `lookalike db export` / `db import`. Bytes that need not be text (log ids, hashes, payloads,
+// event details) are hex. parse_line treats its input as hostile.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "index/index.hpp"
+
+namespace lookalike::index::jsonl {
+
+struct Meta {
+  std::uint32_t schema = kSchemaVersion;
+  bool operator==(const Meta&) const = default;
+};
+struct CtStateRecord {
+  std::string log_id;
+  CtState state;
+  bool operator==(const CtStateRecord&) const = default;
+};
+struct VerdictRecord {
+  std::string name;
+  Verdict verdict;
+  bool operator==(const VerdictRecord&) const = default;
+};
+struct AckRecord {
+  std::string consumer;
+  std::uint64_t seq = 0;
+  bool operator==(const AckRecord&) const = default;
+};
+
+using Record = std::variant<Meta, Brand, Candidate, Observation, CtStateRecord, VerdictRecord, Event, AckRecord>;
+
+// One line of JSON (no newline). Invalid UTF-8 in free text is replaced by U+FFFD.
+[[nodiscard]] std::string to_line(const Record& r);
+// Parses and validates one line; the error names the field at fault.
+[[nodiscard]] std::expected<Record, std::string> parse_line(std::string_view line);
+
+}  // namespace lookalike::index::jsonl
