@@ -114,7 +114,8 @@ class Follower {
       auto head = fetch_head();
       if (!head) {
         st_.last_error = head.error().what;
-        (void)store_.commit(log_.log_id_b64, st_, {});
+        // A log never followed keeps no state, so that --from still applies next time.
+        if (!fresh_) (void)store_.commit(log_.log_id_b64, st_, {});
         if (opts_.once) return fail(res, head.error());
         continue;
       }

@@ -1,0 +1,362 @@
+// The follower against the project's CT test log server on 127.0.0.1, through both APIs:
+// generated certificates and the real navigli tiles, resume, --from, faults and tampering.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "ctlog/ctlog.hpp"
+#include "tests/ctlog/fixtures.hpp"
+#include "tests/ctlog/test_log_server.hpp"
+
+namespace lookalike::ctlog {
+namespace {
+
+using testing::Faults;
+using testing::TestCa;
+using testing::TestLog;
+using testing::TestLogServer;
+
+// An in-memory StateStore that can also fail on demand (simulating a crash between commits).
+class MemoryStore : public StateStore {
+ public:
+  std::expected<std::optional<FollowState>, Error> load(std::string_view log_id) override {
+    auto it = states.find(std::string(log_id));
+    if (it == states.end()) return std::optional<FollowState>{};
+    auto s = decode_state(it->second);
+    if (!s) return std::unexpected(s.error());
+    return std::optional<FollowState>(*s);
+  }
+  std::expected<void, Error> commit(std::string_view log_id, const FollowState& s, std::span<const Hit> h) override {
+    if (fail_after && commits >= *fail_after) return std::unexpected(Error{"simulated crash"});
+    ++commits;
+    states[std::string(log_id)] = encode_state(s);
+    for (const Hit& x : h) hits.push_back(x);
+    return {};
+  }
+  std::map<std::string, std::string> states;
+  std::vector<Hit> hits;
+  std::size_t commits = 0;
+  std::optional<std::size_t> fail_after;
+};
+
+// The test matcher: a brand "paypal" matched by substring (the real matcher lives in generator/).
+NameMatcher paypal_matcher() {
+  return [](const CertName& n, std::vector<BrandMatch>& out) {
+    if (n.ascii.find("paypal") != std::string::npos || n.unicode.find("paypal") != std::string::npos) {
+      out.push_back(BrandMatch{"paypal", "contains", 0});
+    }
+  };
+}
+
+LogInfo log_info(const TestLog& log, const TestLogServer& server, bool tiled) {
+  auto list = parse_log_list(testing::log_list_json(log, server.url(), tiled));
+  EXPECT_TRUE(list.has_value());
+  return list->logs.at(0);
+}
+
+FollowOptions once() {
+  FollowOptions o;
+  o.once = true;
+  o.parallel = 3;
+  o.batch = 64;
+  o.max_backoff = std::chrono::milliseconds(200);
+  o.http.timeout = std::chrono::milliseconds(5000);
+  return o;
+}
+
+// 300 entries: every 10th names a paypal look-alike; every 3rd is a precert.
+void fill(TestLog& log, TestCa& ca, std::size_t n, std::size_t from = 0) {
+  for (std::size_t i = from; i < from + n; ++i) {
+    const std::string base = i % 10 == 0 ? "paypal-login" + std::to_string(i) : "shop" + std::to_string(i);
+    log.add_certificate(ca, base + ".example", {base + ".example", "*." + base + ".example", "www." + base + ".example"},
+                        i % 3 == 0);
+  }
+}
+
+std::set<std::pair<std::uint64_t, std::string>> hit_set(const std::vector<Hit>& hits) {
+  std::set<std::pair<std::uint64_t, std::string>> s;
+  for (const Hit& h : hits) s.emplace(h.index, h.name.ascii);
+  return s;
+}
+
+class Follow : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Follow, CatchesUpVerifiesTheRootAndReportsEveryMatchOnce) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 300);
+  TestLogServer server(log);
+  MemoryStore store;
+  const auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(r.entries, 300u);
+  EXPECT_EQ(r.state.verified_size, 300u);
+  EXPECT_EQ(r.state.verified_root, log.root(300));
+  // 30 paypal entries, each with two distinct names (the wildcard folds into the bare name).
+  EXPECT_EQ(store.hits.size(), 60u);
+  EXPECT_EQ(hit_set(store.hits).size(), 60u);
+  for (const Hit& h : store.hits) {
+    EXPECT_EQ(h.index % 10, 0u);
+    EXPECT_EQ(h.match.brand, "paypal");
+  }
+  const bool any_wildcard = std::any_of(store.hits.begin(), store.hits.end(), [](const Hit& h) { return h.name.wildcard; });
+  EXPECT_TRUE(any_wildcard);
+  if (tiled) {
+    EXPECT_EQ(log.requests("/issuer/"), 1u);  // one issuer, fetched once, then cached
+    EXPECT_EQ(log.requests("/tile/data/001.p/"), 1u);  // 300 = 256 + a partial tail of 44
+    EXPECT_EQ(log.requests("/tile/data/000.p/"), 0u);  // never a partial tile below the tail
+  }
+}
+
+TEST_P(Follow, ResumesWhereItStoppedWithNoGapAndNoDuplicate) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 300);
+  log.publish(130);
+  TestLogServer server(log);
+  MemoryStore store;
+  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_EQ(r.state.verified_size, 130u);
+  // A crash mid-way through the next catch-up: commits stop after two batches.
+  log.publish(300);
+  store.fail_after = store.commits + 2;
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  EXPECT_TRUE(r.error.has_value());
+  store.fail_after.reset();
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(r.state.verified_root, log.root(300));
+  EXPECT_EQ(store.hits.size(), 60u);
+  EXPECT_EQ(hit_set(store.hits).size(), 60u);
+}
+
+TEST_P(Follow, StartsAtTheEndOrAnIndexWithoutEarlierLeaves) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 600);
+  log.publish(520);
+  TestLogServer server(log);
+  for (const std::uint64_t from : {std::uint64_t{0}, std::uint64_t{256}, std::uint64_t{300}, std::uint64_t{519}}) {
+    MemoryStore store;
+    FollowOptions o = once();
+    o.from = StartFrom::index;
+    o.from_index = from;
+    auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+    ASSERT_FALSE(r.error) << from << ": " << r.error->what;
+    EXPECT_TRUE(r.verified) << from;
+    EXPECT_LE(r.entries, 520 - from + 2) << from;  // RFC 6962 may start up to two entries earlier
+    EXPECT_EQ(r.state.verified_root, log.root(520));
+  }
+  MemoryStore store;
+  FollowOptions o = once();
+  o.from = StartFrom::end;
+  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_LE(r.entries, 2u);
+  log.publish(600);
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(r.state.verified_root, log.root(600));
+  EXPECT_EQ(hit_set(store.hits).size(), 16u);  // paypal entries 520..590
+}
+
+TEST_P(Follow, SurvivesRateLimitsServerErrorsShortBatchesBrokenBodiesAndGzip) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 700);
+  TestLogServer server(log);
+  Faults f;
+  f.http_429 = 2;
+  f.http_503 = 3;
+  f.truncated = 2;
+  f.garbage = 2;
+  f.gzip = true;
+  f.batch_cap = 37;
+  log.set_faults(f);
+  MemoryStore store;
+  const auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(r.state.verified_root, log.root(700));
+  EXPECT_EQ(hit_set(store.hits).size(), 140u);
+  EXPECT_EQ(store.hits.size(), 140u);
+  if (!tiled) {
+    EXPECT_GE(log.requests("/ct/v1/get-entries"), 700u / 37u);  // the cap was learnt
+  }
+}
+
+TEST_P(Follow, AFlippedLeafByteIsARootMismatchThatDoesNotAdvanceTheVerifiedPosition) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 300);
+  log.publish(100);
+  TestLogServer server(log);
+  MemoryStore store;
+  std::vector<Alert> alerts;
+  FollowOptions o = once();
+  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
+  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_FALSE(r.error);
+  log.publish(300);
+  Faults f;
+  f.tamper_leaf = 200;
+  log.set_faults(f);
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_TRUE(r.error.has_value());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, "root mismatch");
+  EXPECT_NE(alerts[0].detail.find("\"tree_size\":300"), std::string::npos);  // the signed head is kept
+  EXPECT_EQ(r.state.verified_size, 100u);
+  EXPECT_EQ(r.state.next_index, 100u);  // rolled back: the unverified leaves will be fetched again
+  EXPECT_NE(r.state.last_error.find("root mismatch"), std::string::npos);
+  // Once the log serves the right bytes again, following resumes and verifies.
+  log.set_faults(Faults{});
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(hit_set(store.hits).size(), 60u);
+}
+
+TEST_P(Follow, ABadSignatureIsReportedAndNothingIsFetched) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 50);
+  TestLogServer server(log);
+  Faults f;
+  f.bad_signature = true;
+  log.set_faults(f);
+  MemoryStore store;
+  std::vector<Alert> alerts;
+  FollowOptions o = once();
+  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
+  const auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_TRUE(r.error.has_value());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, "bad signature");
+  EXPECT_EQ(r.entries, 0u);
+  EXPECT_EQ(log.requests(tiled ? "/tile/data" : "/ct/v1/get-entries"), 0u);
+}
+
+TEST_P(Follow, AnInconsistentHeadIsReported) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 200);
+  log.publish(120);
+  TestLogServer server(log);
+  MemoryStore store;
+  std::vector<Alert> alerts;
+  FollowOptions o = once();
+  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
+  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_FALSE(r.error);
+  // Same size, another root, validly signed: a split view.
+  Faults f;
+  f.inconsistent_head = true;
+  log.set_faults(f);
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_TRUE(r.error.has_value());
+  ASSERT_FALSE(alerts.empty());
+  EXPECT_EQ(alerts.back().kind, "inconsistent head");
+  // A larger head whose root is not an extension of ours.
+  log.publish(200);
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_TRUE(alerts.back().kind == "inconsistent head" || alerts.back().kind == "root mismatch") << alerts.back().kind;
+  EXPECT_EQ(r.state.verified_size, 120u);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothApis, Follow, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? std::string("Tiled") : std::string("Rfc6962"); });
+
+TEST(RealTiles, TheNavigliEntriesServedThroughBothApisVerifyToTheRealRoot) {
+  TestLog log;
+  for (int t = 0; t < 4; ++t) {
+    const std::string data = testing::read_fixture("static-ct/navigli2025h2/" + tile_path(-1, static_cast<std::uint64_t>(t)));
+    std::span<const std::uint8_t> d(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+    while (!d.empty()) {
+      const auto before = d;
+      auto e = parse_tile_entry(d);
+      ASSERT_TRUE(e.has_value());
+      log.add_tile_entry(before.first(before.size() - d.size()));
+    }
+  }
+  ASSERT_EQ(log.size(), 1024u);
+  TestLogServer server(log);
+  std::set<std::string> want;
+  for (int t = 0; t < 4; ++t) {
+    const std::string names = testing::read_fixture("static-ct/navigli2025h2/tile/names/" + tile_index_path(static_cast<std::uint64_t>(t)));
+    // Every DNS name in the names tiles, as JSON strings: collect "...".
+    std::size_t p = 0;
+    while ((p = names.find("\"DNS\":[", p)) != std::string::npos) {
+      p += 7;
+      const std::size_t end = names.find(']', p);
+      std::string list = names.substr(p, end - p);
+      std::size_t q = 0;
+      while ((q = list.find('"', q)) != std::string::npos) {
+        const std::size_t e = list.find('"', q + 1);
+        std::string n = list.substr(q + 1, e - q - 1);
+        for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (n.starts_with("*.")) n.erase(0, 2);
+        want.insert(n);
+        q = e + 1;
+      }
+    }
+  }
+  for (const bool tiled : {false, true}) {
+    MemoryStore store;
+    std::set<std::string> seen;
+    const NameMatcher every = [&](const CertName& n, std::vector<BrandMatch>&) {
+      if (!n.from_cn) seen.insert(n.ascii);
+    };
+    const auto r = follow_log(log_info(log, server, tiled), store, every, once());
+    ASSERT_FALSE(r.error) << r.error->what;
+    EXPECT_TRUE(r.verified);
+    EXPECT_EQ(base64_encode(r.state.verified_root), "EMfGG85uIddeOXt5/wdQGP3IQd0COCqoLg9Q6CsPLJA=");
+    EXPECT_EQ(r.state.malformed, 0u);
+    EXPECT_EQ(seen, want);
+  }
+}
+
+TEST(Transport, PlainHttpIsRefusedOffLoopback) {
+  auto c = make_http_client();
+  auto r = c->get("http://192.0.2.1/ct/v1/get-sth");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().what.find("loopback"), std::string::npos);
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("127.8.9.10"));
+  EXPECT_FALSE(is_loopback_host("10.0.0.1"));
+  EXPECT_FALSE(c->get("ftp://127.0.0.1/").has_value());
+}
+
+TEST(Transport, AnUnreachableLogIsAnErrorValueAfterRetries) {
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 5);
+  std::string url;
+  LogInfo info;
+  {
+    TestLogServer server(log);
+    info = log_info(log, server, false);
+  }  // stopped: the port now refuses connections
+  MemoryStore store;
+  FollowOptions o = once();
+  o.max_retries = 2;
+  const auto r = follow_log(info, store, paypal_matcher(), o);
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_NE(r.error->what.find("gave up"), std::string::npos) << r.error->what;
+}
+
+}  // namespace
+}  // namespace lookalike::ctlog
