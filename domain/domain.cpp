@@ -135,6 +135,11 @@ std::expected<std::pair<std::string_view, std::size_t>, Error> extract_host(std:
     s = s.substr(0, colon);
   }
   if (s.empty()) return fail(whole, off, "no host name in input");
+  // C APIs below stop at NUL; control characters are never part of a host name.
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return fail(whole, off + i, "control character in host name");
+  }
   return std::pair{s, off};
 }
 
@@ -149,8 +154,49 @@ bool looks_like_ipv4(std::string_view s) {
 
 }  // namespace
 
+std::string printable(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  auto escape = [&](unsigned char c) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) escape(c);
+      else out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // Length of a well-formed UTF-8 sequence starting here (0: ill-formed).
+    std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (len != 0 && i + len <= s.size()) {
+      for (std::size_t k = 1; k < len; ++k) {
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) len = 0;
+      }
+      // C1 controls (U+0080..U+009F) can drive terminals too.
+      if (len == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) len = 0;
+    } else {
+      len = 0;
+    }
+    if (len == 0) {
+      escape(c);
+      ++i;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+  }
+  return out;
+}
+
 std::string Error::message() const {
-  std::string m = "\"" + input + "\": " + reason;
+  // Long hostile inputs are cut for display; the position still refers to the full input.
+  constexpr std::size_t kShown = 300;  // longer than any valid name
+  std::string m = "\"" + printable(std::string_view(input).substr(0, kShown)) + (input.size() > kShown ? "...\": " : "\": ") + reason;
   if (position != std::string::npos) m += " at position " + std::to_string(position);
   return m;
 }
@@ -300,6 +346,7 @@ std::expected<Name, Error> parse(std::string_view input) {
     n.unicode = std::move(*u);
   }
 
+  if (looks_like_ipv4(n.ascii)) return fail(input, off, "an IP address is not a domain name");
   bool known = true;
   const std::string_view suffix = public_suffix(n.ascii, &known);
   if (suffix.size() == n.ascii.size()) {

@@ -65,6 +65,10 @@ struct Name {
 // Version of the Public Suffix List in use: file name and date, e.g. for --version.
 [[nodiscard]] std::string public_suffix_list_version();
 
+// `s` made safe for a terminal or log line: control characters and bytes that are not valid UTF-8
+// become \xNN escapes; valid UTF-8 text (U-labels) is kept as it is.
+[[nodiscard]] std::string printable(std::string_view s);
+
 // True for a-z, 0-9 and '-'.
 [[nodiscard]] constexpr bool is_ldh(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';

@@ -115,3 +115,23 @@ TEST(PublicSuffix, FindsTheLongestIcannSuffix) {
   EXPECT_TRUE(d::is_public_suffix("co.uk"));
   EXPECT_FALSE(d::is_public_suffix("example.co.uk"));
 }
+
+TEST(Parse, RejectsControlCharactersAndNulBytesInsteadOfTruncating) {
+  using namespace std::string_literals;
+  EXPECT_EQ(error_of("1.000.00.0\0\xf6m00"s), "\"1.000.00.0\\x00\\xf6m00\": control character in host name at position 10");
+  EXPECT_EQ(error_of("pay\x1b[31mpal.com"), "\"pay\\x1b[31mpal.com\": control character in host name at position 3");
+}
+
+TEST(Printable, EscapesControlsAndBrokenUtf8ButKeepsUnicode) {
+  EXPECT_EQ(d::printable("münchen"), "münchen");
+  EXPECT_EQ(d::printable("a\x1b[2Jb"), "a\\x1b[2Jb");
+  EXPECT_EQ(d::printable("\xc3(\xff"), "\\xc3(\\xff");
+  EXPECT_EQ(d::printable("\xc2\x9b"), "\\xc2\\x9b");  // C1 CSI
+}
+
+TEST(Error, CutsVeryLongInputsForDisplay) {
+  const std::string in = std::string(5000, 'a') + "..com";
+  const std::string m = error_of(in);
+  EXPECT_LT(m.size(), 400u);
+  EXPECT_NE(m.find("...\": "), std::string::npos);
+}
