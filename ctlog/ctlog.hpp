@@ -203,6 +203,7 @@ struct ParsedEntry {
   std::uint64_t index = 0;
   std::uint64_t timestamp = 0;
   EntryType type = EntryType::x509;
+  Hash cert_sha256{};  // SHA-256 of the logged certificate (x509) or TBSCertificate (precert)
   std::vector<CertName> names;
 };
 
@@ -321,6 +322,7 @@ struct Hit {
   std::string log;  // short name
   std::uint64_t index = 0;
   std::uint64_t timestamp = 0;
+  Hash cert_sha256{};
   CertName name;
   BrandMatch match;
 };

@@ -385,6 +385,7 @@ std::expected<ParsedEntry, Error> parse_leaf_names(std::span<const std::uint8_t>
   p.index = index;
   p.timestamp = e->timestamp;
   p.type = e->type;
+  p.cert_sha256 = sha256(e->certificate);
   auto names = certificate_names(e->certificate, e->type == EntryType::precert);
   if (!names) return std::unexpected(names.error());
   p.names = std::move(*names);

@@ -422,7 +422,8 @@ class Follower {
         b.malformed.emplace_back(index, names.error());
         continue;
       }
-      b.entries.push_back(ParsedEntry{index, e->entry.timestamp, e->entry.type, std::move(*names)});
+      b.entries.push_back(
+          ParsedEntry{index, e->entry.timestamp, e->entry.type, sha256(e->entry.certificate), std::move(*names)});
     }
     return b;
   }
@@ -502,7 +503,7 @@ class Follower {
         for (const CertName& n : e.names) {
           matches.clear();
           if (matcher_) matcher_(n, matches);
-          for (BrandMatch& m : matches) hits.push_back(Hit{name_, e.index, e.timestamp, n, std::move(m)});
+          for (BrandMatch& m : matches) hits.push_back(Hit{name_, e.index, e.timestamp, e.cert_sha256, n, std::move(m)});
         }
       }
       for (auto& [index, err] : b.malformed) {

@@ -1,0 +1,355 @@
+// `lookalike ct follow|logs`: follow Certificate Transparency logs, match every certificate name
+// against the store's brands, and keep matches and per-log positions in the index (one atomic
+// commit per batch, so kill -9 and a restart continue with no gap and no duplicate).
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "ctlog/ctlog.hpp"
+#include "generator/matcher.hpp"
+#include "index/index.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void ct_on_signal(int) { g_stop.store(true); }
+
+// The store keeps the follower's whole state (compact range included) in CtState::last_sth,
+// tagged, next to the plain fields other commands read.
+constexpr std::string_view kStateTag = "lookalike-ctlog-state:";
+
+class IndexStateStore final : public ctlog::StateStore {
+ public:
+  explicit IndexStateStore(index::Store& s) : store_(s) {}
+
+  std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view log_id) override {
+    auto s = store_.get_ct_state(log_id);
+    if (!s) return std::unexpected(ctlog::Error{s.error().message});
+    if (!s->has_value()) return std::optional<ctlog::FollowState>{};
+    const std::string& raw = (*s)->last_sth;
+    if (!raw.starts_with(kStateTag)) {
+      return std::unexpected(ctlog::Error{"CT state of " + std::string(log_id) + " was not written by the follower"});
+    }
+    auto bytes = ctlog::base64_decode(std::string_view(raw).substr(kStateTag.size()));
+    if (!bytes) return std::unexpected(ctlog::Error{"CT state of " + std::string(log_id) + " is damaged"});
+    auto st = ctlog::decode_state(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+    if (!st) return std::unexpected(st.error());
+    return std::optional<ctlog::FollowState>(std::move(*st));
+  }
+
+  std::expected<void, ctlog::Error> commit(std::string_view log_id, const ctlog::FollowState& st,
+                                           std::span<const ctlog::Hit> hits) override {
+    index::Batch batch;
+    for (const ctlog::Hit& h : hits) {
+      index::CandidateUpdate u;
+      u.name = h.name.ascii;
+      u.brands = {h.match.brand};
+      u.fuzzers = {"ct:" + h.match.rule};
+      index::CtSighting s;
+      s.log_id = std::string(log_id);
+      s.index = h.index;
+      s.cert_sha256 = h.cert_sha256;
+      u.ct = {s};
+      u.seen = static_cast<index::Time>(h.timestamp);
+      if (auto r = batch.upsert(u); !r) return std::unexpected(ctlog::Error{r.error().message});
+    }
+    index::CtState cs;
+    cs.next_index = st.next_index;
+    cs.verified_tree_size = st.verified_size;
+    cs.verified_root.assign(reinterpret_cast<const char*>(st.verified_root.data()), st.verified_root.size());
+    const std::string enc = ctlog::encode_state(st);
+    cs.last_sth = std::string(kStateTag) +
+                  ctlog::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(enc.data()), enc.size()));
+    if (auto r = batch.put_ct_state(log_id, cs); !r) return std::unexpected(ctlog::Error{r.error().message});
+    if (auto r = store_.commit(std::move(batch)); !r) return std::unexpected(ctlog::Error{r.error().message});
+    return {};
+  }
+
+ private:
+  index::Store& store_;
+};
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError{"cannot read log list " + path};
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// The log list from a file or an http(s) URL; with no --logs, the published list, falling back to
+// the bundled dated snapshot when offline.
+ctlog::LogList load_log_list(Context& ctx, const std::string& source) {
+  std::string text;
+  std::string from = source;
+  if (source.empty() || source.starts_with("https://") || source.starts_with("http://")) {
+    const std::string url = source.empty() ? std::string(ctlog::default_log_list_url) : source;
+    ctlog::HttpOptions o;
+    o.timeout = std::chrono::milliseconds(15000);
+    auto r = ctlog::make_http_client(o)->get(url);
+    if (r && r->status == 200) {
+      text = std::move(r->body);
+      from = url;
+    } else if (source.empty()) {
+      from = ctlog::bundled_log_list_path();
+      ctx.err << "lookalike ct: cannot fetch " << url << " (" << (r ? "HTTP " + std::to_string(r->status) : r.error().what)
+              << "); using the bundled snapshot " << from << "\n";
+      text = read_text_file(from);
+    } else {
+      throw UsageError{"cannot fetch log list " + url + ": " + (r ? "HTTP " + std::to_string(r->status) : r.error().what)};
+    }
+  } else {
+    text = read_text_file(source);
+  }
+  auto list = ctlog::parse_log_list(text);
+  if (!list) throw UsageError{from + ": " + list.error().what};
+  return std::move(*list);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Logs selected by --log (short name, description, log ID or URL; case-insensitive) or by state.
+std::vector<ctlog::LogInfo> select_logs(const ctlog::LogList& list, const std::vector<std::string>& names, bool all_states) {
+  std::vector<ctlog::LogInfo> out;
+  for (const auto& l : list.logs) {
+    if (names.empty()) {
+      if (all_states || l.followed_by_default()) out.push_back(l);
+      continue;
+    }
+    for (const auto& n : names) {
+      const std::string q = lower(n);
+      if (q == lower(l.short_name()) || q == lower(l.description) || n == l.log_id_b64 || q == lower(l.url)) {
+        out.push_back(l);
+        break;
+      }
+    }
+  }
+  for (const auto& n : names) {
+    bool found = false;
+    for (const auto& l : out) {
+      const std::string q = lower(n);
+      found = found || q == lower(l.short_name()) || q == lower(l.description) || n == l.log_id_b64 || q == lower(l.url);
+    }
+    if (!found) throw UsageError{"no log named \"" + n + "\" in the log list (see lookalike ct logs)"};
+  }
+  return out;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+struct FollowArgs {
+  std::string logs;
+  std::vector<std::string> names;
+  std::string from = "start";
+  bool once = false;
+  bool all_states = false;
+  unsigned parallel = 4;
+  std::uint64_t batch = 1024;
+  unsigned poll_seconds = 10;
+  bool quiet = false;
+};
+
+void run_follow(Context& ctx, const FollowArgs& a) {
+  ctlog::FollowOptions opts;
+  opts.once = a.once;
+  opts.parallel = a.parallel;
+  opts.batch = a.batch;
+  opts.poll = std::chrono::seconds(a.poll_seconds);
+  if (a.from == "start") {
+    opts.from = ctlog::StartFrom::start;
+  } else if (a.from == "end") {
+    opts.from = ctlog::StartFrom::end;
+  } else {
+    try {
+      std::size_t used = 0;
+      opts.from_index = std::stoull(a.from, &used);
+      if (used != a.from.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw UsageError{"--from: expected start, end or an entry index, got \"" + a.from + "\""};
+    }
+    opts.from = ctlog::StartFrom::index;
+  }
+  const auto list = load_log_list(ctx, a.logs);
+  const auto logs = select_logs(list, a.names, a.all_states);
+  if (logs.empty()) throw UsageError{"no logs to follow"};
+
+  auto store = index::Store::open(ctx.db_path);
+  if (!store) {
+    ctx.err << "lookalike: " << store.error().message << "\n";
+    ctx.exit_code = 1;
+    return;
+  }
+  auto brands = store->list_brands();
+  if (!brands) {
+    ctx.err << "lookalike: " << brands.error().message << "\n";
+    ctx.exit_code = 1;
+    return;
+  }
+  std::vector<generator::BrandSpec> specs;
+  for (const auto& b : *brands) specs.push_back(generator::BrandSpec{b.domain, b.keywords, b.owned});
+  if (specs.empty()) ctx.err << "lookalike ct: no brands in the store (add some with `lookalike brand add`); following without matching\n";
+  auto matcher = generator::Matcher::build(specs);
+  if (!matcher) throw UsageError{"brand " + specs[matcher.error().index].domain + ": " + matcher.error().message};
+
+  std::mutex out_mu;
+  const generator::Matcher& m = *matcher;
+  const ctlog::NameMatcher match = [&m](const ctlog::CertName& n, std::vector<ctlog::BrandMatch>& out) {
+    thread_local std::vector<generator::Match> found;
+    found.clear();
+    m.match(n.ascii, found);
+    for (const auto& f : found) {
+      out.push_back(ctlog::BrandMatch{std::string(f.brand), std::string(generator::rule_name(f.rule)), f.distance});
+    }
+  };
+  const std::string evidence_dir = ctx.db_path + "/ct-evidence";
+  opts.on_alert = [&](const ctlog::Alert& al) {
+    std::lock_guard lock(out_mu);
+    ctx.err << "lookalike ct: ALERT " << al.log << ": " << al.kind << ": " << al.detail << "\n";
+    std::error_code ec;
+    std::filesystem::create_directories(evidence_dir, ec);
+    std::string file = al.log + "-" + utc_now() + ".txt";
+    for (char& c : file) {
+      if (c == '/' || c == ' ' || c == '\'') c = '_';
+    }
+    std::ofstream(evidence_dir + "/" + file, std::ios::app) << al.kind << "\n" << al.detail << "\n";
+  };
+  opts.on_malformed = [&](std::string_view log, std::uint64_t index, const ctlog::Error& e) {
+    if (a.quiet) return;
+    std::lock_guard lock(out_mu);
+    ctx.err << "lookalike ct: " << log << " entry " << index << " skipped: " << e.what << "\n";
+  };
+
+  // Print matches as they are committed: wrap the store so output follows durability.
+  struct PrintingStore final : ctlog::StateStore {
+    IndexStateStore inner;
+    std::ostream& out;
+    std::mutex& mu;
+    PrintingStore(index::Store& s, std::ostream& o, std::mutex& m) : inner(s), out(o), mu(m) {}
+    std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view id) override { return inner.load(id); }
+    std::expected<void, ctlog::Error> commit(std::string_view id, const ctlog::FollowState& st,
+                                             std::span<const ctlog::Hit> hits) override {
+      auto r = inner.commit(id, st, hits);
+      if (r && !hits.empty()) {
+        std::string buf;
+        for (const auto& h : hits) {
+          buf += h.name.wildcard ? "*." + h.name.ascii : h.name.ascii;
+          buf += '\t' + h.match.brand + '\t' + h.match.rule + '\t' + std::to_string(h.match.distance) + '\t' + h.log +
+                 '\t' + std::to_string(h.index) + '\n';
+        }
+        std::lock_guard lock(mu);
+        out << buf << std::flush;
+      }
+      return r;
+    }
+  };
+  PrintingStore printing(*store, ctx.out, out_mu);
+
+  std::signal(SIGINT, ct_on_signal);
+  std::signal(SIGTERM, ct_on_signal);
+  opts.stop = &g_stop;
+
+  std::vector<ctlog::FollowResult> results(logs.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = ctlog::follow_log(logs[i], printing, match, opts); });
+  }
+  for (auto& t : threads) t.join();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    const auto& r = results[i];
+    ctx.err << "lookalike ct: " << logs[i].short_name() << ": " << r.entries << " entries, " << r.hits << " matches; at "
+            << r.state.next_index << " of " << r.state.head_size << ", verified " << r.state.verified_size;
+    if (r.error) {
+      ctx.err << "; error: " << r.error->what;
+      ctx.exit_code = 1;
+    }
+    ctx.err << "\n";
+  }
+}
+
+void run_logs(Context& ctx, const std::string& source, bool all_states) {
+  const auto list = load_log_list(ctx, source);
+  std::optional<index::Store> store;
+  index::Options o;
+  o.read_only = true;
+  o.create_if_missing = false;
+  if (auto s = index::Store::open(ctx.db_path, o)) store.emplace(std::move(*s));
+  IndexStateStore* states = nullptr;
+  std::optional<IndexStateStore> holder;
+  if (store) states = &holder.emplace(*store);
+  ctx.out << "# log list " << list.version << " (" << list.timestamp << ")\n";
+  ctx.out << "name\tapi\tstate\tposition\tverified\thead\tlag\tlast_error\n";
+  for (const auto& l : list.logs) {
+    if (!all_states && !l.followed_by_default()) continue;
+    std::optional<ctlog::FollowState> st;
+    std::string err;
+    if (states != nullptr) {
+      if (auto s = states->load(l.log_id_b64)) st = *s;
+      else err = s.error().what;
+    }
+    ctx.out << l.short_name() << '\t' << (l.tiled ? "static-ct" : "rfc6962") << '\t' << l.state << '\t';
+    if (st) {
+      const std::uint64_t lag = st->head_size > st->next_index ? st->head_size - st->next_index : 0;
+      ctx.out << st->next_index << '\t' << st->verified_size << '\t' << st->head_size << '\t' << lag << '\t'
+              << (st->last_error.empty() ? "-" : st->last_error);
+    } else {
+      ctx.out << "-\t-\t-\t-\t" << (err.empty() ? "never followed" : err);
+    }
+    ctx.out << '\n';
+  }
+}
+
+}  // namespace
+
+void add_ct_command(CLI::App& app, Context& ctx) {
+  CLI::App* ct = app.add_subcommand("ct", "Follow Certificate Transparency logs and match certificate names to brands");
+  ct->require_subcommand(1);
+
+  auto fa = std::make_shared<FollowArgs>();
+  CLI::App* follow = ct->add_subcommand("follow", "Follow logs (RFC 6962 and static-ct-api), verify them, store matches");
+  follow->add_option("--logs", fa->logs, "Log list v3: FILE or URL (default: the published list, else the bundled snapshot)");
+  follow->add_option("--log", fa->names, "Follow only this log (short name, description, log ID or URL); repeatable");
+  follow->add_option("--from", fa->from, "Where a log never followed starts: start (default), end, or an entry index");
+  follow->add_flag("--once", fa->once, "Catch up to the current signed head of each log, then exit");
+  follow->add_flag("--all-states", fa->all_states, "Also follow pending, retired and rejected logs");
+  follow->add_option("--parallel", fa->parallel, "Requests in flight per log (default 4)")->check(CLI::Range(1, 64));
+  follow->add_option("--batch", fa->batch, "First get-entries size; the log's cap is learnt (default 1024)")
+      ->check(CLI::Range(1, 100000));
+  follow->add_option("--poll", fa->poll_seconds, "Seconds between signed-head polls when caught up (default 10)");
+  follow->add_flag("--quiet", fa->quiet, "Do not report malformed entries one by one");
+  follow->callback([&ctx, fa] { run_follow(ctx, *fa); });
+
+  auto logs_source = std::make_shared<std::string>();
+  auto logs_all = std::make_shared<bool>(false);
+  CLI::App* logs = ct->add_subcommand("logs", "List logs with their state, position, head, lag and last error");
+  logs->add_option("--logs", *logs_source, "Log list v3: FILE or URL (default: the published list, else the bundled snapshot)");
+  logs->add_flag("--all-states", *logs_all, "Also list pending, retired and rejected logs");
+  logs->callback([&ctx, logs_source, logs_all] { run_logs(ctx, *logs_source, *logs_all); });
+}
+
+}  // namespace lookalike::cli
