@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -378,6 +379,82 @@ TEST(ReportHtml, SaysNothingIsAboveTheThresholdForAnEmptyList) {
   EXPECT_NE(out.find("<p id=\"empty\">no look-alikes at or above the threshold</p>"), std::string::npos);
   EXPECT_NE(out.find("<strong>0</strong> look-alikes:"), std::string::npos);
   EXPECT_NE(out.find("nothing to chart"), std::string::npos);
+}
+
+TEST(ReportTable, AlignsWideAndCombiningCharactersByDisplayColumns) {
+  std::vector<ReportRow> rows(2);
+  rows[0] = {"xn--r8jz45g.jp", "\xE4\xBE\x8B\xE3\x81\x88.jp", "example.jp", 50, "medium", {}, {"wide"}, {}, "", 0, 0, "x"};
+  rows[1] = {"xn--exmple-qta.com", "exa\xCC\x81mple.com", "example.com", 40, "medium", {}, {"combining"}, {}, "", 0, 0, "y"};
+  const auto lines = lines_of(render(rows, ReportFormat::table));
+  ASSERT_EQ(lines.size(), 3u);
+  // "例え.jp" takes 7 columns, "exámple.com" (a + combining acute) 11: BRAND starts in the same column.
+  const std::string name0 = "\xE4\xBE\x8B\xE3\x81\x88.jp (xn--r8jz45g.jp)";  // 24 columns
+  const std::string name1 = "exa\xCC\x81mple.com (xn--exmple-qta.com)";          // 32 columns
+  EXPECT_NE(lines[1].find(name0 + std::string(8, ' ') + "  example.jp"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find(name1 + "  example.com"), std::string::npos) << lines[2];
+}
+
+TEST(ReportHtml, DrawsTheBusiestBrandsAndCountsTheRest) {
+  std::vector<ReportRow> rows;
+  for (int b = 0; b < 30; ++b) {
+    for (int n = 0; n <= b; ++n) {
+      rows.push_back({"n" + std::to_string(n) + ".b" + std::to_string(b) + ".com", "", "b" + std::to_string(b) + ".com", 50,
+                      "medium", {}, {}, {}, "", 0, 0, ""});
+    }
+  }
+  const std::string out = render(rows, ReportFormat::html);
+  EXPECT_EQ(count(out, "<rect class=\"seg\""), 25u);
+  EXPECT_NE(out.find("<rect class=\"seg\" data-brand=\"b29.com\" data-level=\"medium\" data-count=\"30\""), std::string::npos);
+  EXPECT_EQ(out.find("data-brand=\"b4.com\" data-level=\"medium\" data-count"), std::string::npos);
+  EXPECT_NE(out.find("<p>5 more brands not drawn</p>"), std::string::npos);
+}
+
+// Random bytes in every text field: each format keeps its shape and lets nothing raw through.
+TEST(ReportHostileText, RandomBytesNeverBreakAnyFormat) {
+  std::mt19937 rng(20261128);
+  const auto random_text = [&] {
+    std::string s(rng() % 24, '\0');
+    for (char& c : s) c = static_cast<char>(rng() % 4 == 0 ? "<>&\"'\n\r\x1b=|,;\\"[rng() % 14] : rng() % 256);
+    return s;
+  };
+  const auto random_list = [&] {
+    std::vector<std::string> v(rng() % 4);
+    for (auto& s : v) s = random_text();
+    return v;
+  };
+  for (int i = 0; i < 300; ++i) {
+    std::vector<ReportRow> rows(1 + rng() % 3);
+    for (auto& r : rows) {
+      r = {random_text(), random_text(), random_text(), static_cast<int>(rng() % 101), random_text(), random_list(),
+           random_list(), random_list(), random_text(), static_cast<std::int64_t>(rng()) * 1000, 0, random_text()};
+    }
+    RenderOptions options;
+    options.title = random_text();
+    const std::string table = render(rows, ReportFormat::table, options);
+    ASSERT_EQ(table.find('\x1b'), std::string::npos);
+    ASSERT_EQ(table.find('\r'), std::string::npos);
+    ASSERT_EQ(count(table, "\n"), rows.size() + 1);
+    const std::string jsonl = render(rows, ReportFormat::jsonl);
+    const auto jl = lines_of(jsonl);
+    ASSERT_EQ(jl.size(), rows.size());
+    for (std::size_t k = 0; k < jl.size(); ++k) {
+      const auto j = nlohmann::json::parse(jl[k]);  // throws (fails) on invalid JSON or UTF-8
+      ASSERT_EQ(j.at("score"), rows[k].score);
+    }
+    const std::string csv = render(rows, ReportFormat::csv);
+    ASSERT_EQ(csv.find('\x1b'), std::string::npos);
+    const auto records = parse_csv(csv);
+    ASSERT_EQ(records.size(), rows.size() + 1);
+    for (const auto& rec : records) {
+      ASSERT_EQ(rec.size(), 12u);
+      for (const auto& f : rec) ASSERT_TRUE(f.empty() || std::string_view("=+-@").find(f.front()) == std::string_view::npos) << f;
+    }
+    const std::string html = render(rows, ReportFormat::html, options);
+    ASSERT_EQ(count(html, "<script"), 1u);
+    ASSERT_EQ(count(html, "<tr data-level="), rows.size());
+    ASSERT_EQ(html.find('\x1b'), std::string::npos);
+    ASSERT_EQ(html.find('\r'), std::string::npos);
+  }
 }
 
 }  // namespace
