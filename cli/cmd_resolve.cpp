@@ -27,6 +27,7 @@ struct ResolveOptions {
   unsigned retries = 3;
   std::string format = "jsonl";
   bool no_wildcards = false;
+  std::string backend = "native";
   bool stats = false;
 };
 
@@ -228,6 +229,7 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   config.timeout = std::chrono::milliseconds(o.timeout_ms);
   config.retries = o.retries;
   config.detect_wildcards = !o.no_wildcards;
+  config.backend = o.backend == "c-ares" ? res::Backend::c_ares : res::Backend::native;
 
   std::ifstream file;
   std::istream* in = &ctx.in;
@@ -303,6 +305,9 @@ void add_resolve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--retries", opts->retries, "Extra attempts after SERVFAIL/timeout, on another resolver")
       ->capture_default_str();
   cmd->add_option("--format", opts->format, "Output format")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  cmd->add_option("--backend", opts->backend, "Network engine: native (batched UDP) or c-ares")
+      ->check(CLI::IsMember({"native", "c-ares"}))
+      ->capture_default_str();
   cmd->add_flag("--no-wildcard-check", opts->no_wildcards, "Do not probe random labels under each parent");
   cmd->add_flag("--stats", opts->stats, "Print a JSON line of counters (queries/s, retries, window) to stderr");
   cmd->callback([opts, &ctx] { run_resolve(*opts, ctx); });

@@ -73,6 +73,10 @@ struct Job {
   unsigned attempts = 0;
   std::size_t last_upstream = std::numeric_limits<std::size_t>::max();
   std::vector<std::string> chain;  // CNAME targets followed so far (main)
+  // The last real failure reply (SERVFAIL, REFUSED, malformed) among the attempts: a server
+  // that answered SERVFAIL once and then got lost is SERVFAIL, not a timeout.
+  Outcome replied_failure = Outcome::timeout;
+  std::string replied_error;
 };
 
 struct ParentState {
@@ -270,10 +274,18 @@ class Engine {
     } else {
       note_success(u);
     }
+    if (retryable && outcome != Outcome::timeout) {
+      job.replied_failure = outcome;
+      job.replied_error = error;
+    }
     if (retryable && job.attempts < 1 + config_.retries) {
       ++stats_.retries;
       retry_later(std::move(job));
       return;
+    }
+    if (outcome == Outcome::timeout && job.replied_failure != Outcome::timeout) {
+      outcome = job.replied_failure;
+      error = job.replied_error;
     }
     if (outcome == Outcome::answer || outcome == Outcome::nodata) {
       if (!interp.chase.empty()) {
@@ -287,6 +299,8 @@ class Engine {
           job.chain.insert(job.chain.end(), interp.chain.begin(), interp.chain.end());
           job.qname = interp.chase;
           job.attempts = 0;
+          job.replied_failure = Outcome::timeout;
+          job.replied_error.clear();
           job.last_upstream = std::numeric_limits<std::size_t>::max();
           ready_.push_front(std::move(job));
           return;

@@ -82,7 +82,8 @@ bool NameResult::nxdomain() const {
          std::any_of(types.begin(), types.end(), [](const TypeResult& t) { return t.outcome == Outcome::nxdomain; });
 }
 
-Resolver::Resolver(Config config) : Resolver(std::move(config), make_cares_transport()) {}
+Resolver::Resolver(Config config)
+    : Resolver(config, config.backend == Backend::c_ares ? make_cares_transport() : make_udp_transport()) {}
 
 Resolver::Resolver(Config config, std::unique_ptr<Transport> transport)
     : config_(std::move(config)), transport_(std::move(transport)) {

@@ -81,6 +81,10 @@ struct NameResult {
   [[nodiscard]] bool nxdomain() const;
 };
 
+// The network layer. `native` is the purpose-built UDP engine (batched sendmmsg/recvmmsg, TCP on
+// truncation); `c_ares` drives c-ares 1.18 through Asio. Both give identical outcomes.
+enum class Backend : std::uint8_t { native, c_ares };
+
 // How to resolve. Defaults are for a polite client of public resolvers; an explicit list of
 // upstreams without `qps` means "as fast as the adaptive window allows".
 struct Config {
@@ -93,6 +97,7 @@ struct Config {
   unsigned retries = 3;           // extra attempts after SERVFAIL/timeout/error, each on another upstream
   bool detect_wildcards = true;   // probe random labels under each parent
   unsigned sockets_per_upstream = 2;  // UDP sockets (source ports) per upstream
+  Backend backend = Backend::native;
 };
 
 // Counters for one resolve() call.

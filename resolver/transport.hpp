@@ -38,7 +38,8 @@ class Transport {
   virtual void stop() = 0;
 };
 
-// The real transport: c-ares channels (UDP, TCP on truncation) driven by Asio.
+// The real transports: c-ares channels driven by Asio, and the purpose-built UDP engine.
 std::unique_ptr<Transport> make_cares_transport();
+std::unique_ptr<Transport> make_udp_transport();
 
 }  // namespace lookalike::resolver

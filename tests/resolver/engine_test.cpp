@@ -121,6 +121,15 @@ TEST(Engine, PersistentTimeoutsEndAsTimeoutNeverAsNxdomain) {
   for (std::size_t i = 1; i < r.calls.size(); ++i) EXPECT_NE(r.calls[i].upstream, r.calls[i - 1].upstream);
 }
 
+TEST(Engine, ServfailFollowedByLostRetriesStaysServfail) {
+  int calls = 0;
+  auto r = run(config(1), {"www.example.test"}, [&calls](std::size_t, const std::string& q, std::uint16_t t) {
+    return calls++ == 0 ? reply(q, t, dns::kRcodeServFail) : timeout();
+  });
+  EXPECT_EQ(r.results[0].types[0].outcome, Outcome::servfail);
+  EXPECT_EQ(r.results[0].types[0].attempts, 4u);
+}
+
 TEST(Engine, NxdomainIsFinalAndNotRetried) {
   auto r = run(config(2), {"gone.example.test"},
                [](std::size_t, const std::string& q, std::uint16_t t) { return reply(q, t, dns::kRcodeNxDomain); });

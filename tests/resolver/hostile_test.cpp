@@ -15,7 +15,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-std::map<std::string, TypeResult> resolve_against_hostile(unsigned retries) {
+std::map<std::string, TypeResult> resolve_against_hostile(Backend backend, unsigned retries) {
   testing::HostileServer server;
   Config c;
   c.upstreams = {Upstream{"127.0.0.1", server.port()}};
@@ -23,6 +23,7 @@ std::map<std::string, TypeResult> resolve_against_hostile(unsigned retries) {
   c.timeout = std::chrono::milliseconds(200);
   c.retries = retries;
   c.detect_wildcards = false;
+  c.backend = backend;
   Resolver r(c);
   std::map<std::string, TypeResult> out;
   for (auto& n : r.resolve_all({"good.hostile.test", "malformed.hostile.test", "badptr.hostile.test",
@@ -34,8 +35,10 @@ std::map<std::string, TypeResult> resolve_against_hostile(unsigned retries) {
   return out;
 }
 
-TEST(HostileServer, EveryNameGetsAClearOutcomeAndOnlyTheGoodOneAnAnswer) {
-  auto r = resolve_against_hostile(1);
+class HostileServerTest : public ::testing::TestWithParam<Backend> {};
+
+TEST_P(HostileServerTest, EveryNameGetsAClearOutcomeAndOnlyTheGoodOneAnAnswer) {
+  auto r = resolve_against_hostile(GetParam(), 1);
   ASSERT_EQ(r.size(), 11u);
   EXPECT_EQ(r["good"].outcome, Outcome::answer);
   EXPECT_THAT(r["good"].records, ::testing::ElementsAre("192.0.2.1"));
@@ -52,8 +55,16 @@ TEST(HostileServer, EveryNameGetsAClearOutcomeAndOnlyTheGoodOneAnAnswer) {
 
   // Spoof-like replies are ignored, so the honest outcome is a timeout (never NXDOMAIN).
   for (const char* ignored : {"mismatch", "wrongq", "short", "silent"}) {
-    EXPECT_EQ(r[ignored].outcome, Outcome::timeout) << ignored;
-    EXPECT_THAT(r[ignored].error, HasSubstr("no reply within 200 ms")) << ignored;
+    if (GetParam() == Backend::native) {
+      EXPECT_EQ(r[ignored].outcome, Outcome::timeout) << ignored;
+      EXPECT_THAT(r[ignored].error, HasSubstr("no reply within 200 ms")) << ignored;
+    } else {
+      // c-ares 1.18 fails every query of a server whose TCP connection was refused (the
+      // "oversized" name), so an ignored reply may end as that error instead of a timeout.
+      EXPECT_THAT(r[ignored].outcome, ::testing::AnyOf(Outcome::timeout, Outcome::error)) << ignored;
+      EXPECT_THAT(r[ignored].error, Not(IsEmpty())) << ignored;
+    }
+    EXPECT_THAT(r[ignored].records, IsEmpty()) << ignored;
   }
   // Over 512 bytes on UDP is treated as truncated: the TCP retry finds no listener.
   EXPECT_EQ(r["oversized"].outcome, Outcome::error);
@@ -63,6 +74,11 @@ TEST(HostileServer, EveryNameGetsAClearOutcomeAndOnlyTheGoodOneAnAnswer) {
   EXPECT_EQ(r["formerr"].outcome, Outcome::error);
   EXPECT_THAT(r["formerr"].error, HasSubstr("FORMERR"));
 }
+
+INSTANTIATE_TEST_SUITE_P(BothBackends, HostileServerTest, ::testing::Values(Backend::native, Backend::c_ares),
+                         [](const ::testing::TestParamInfo<Backend>& param) {
+                           return param.param == Backend::native ? "Native" : "CAres";
+                         });
 
 }  // namespace
 }  // namespace lookalike::resolver

@@ -57,13 +57,14 @@ std::vector<Zone> test_zones() {
   return {Zone{"example.test", example}, Zone{"broken.test", NsdServer::broken_zone_records()}};
 }
 
-class NsdResolverTest : public ::testing::Test {
+class NsdResolverTest : public ::testing::TestWithParam<Backend> {
  protected:
   static void SetUpTestSuite() { server_ = std::make_unique<NsdServer>(test_zones()); }
   static void TearDownTestSuite() { server_.reset(); }
 
-  static Config config_for(std::uint16_t port, std::vector<RecordType> types) {
+  Config config_for(std::uint16_t port, std::vector<RecordType> types) const {
     Config c;
+    c.backend = GetParam();
     c.upstreams = {Upstream{"127.0.0.1", port}};
     c.types = std::move(types);
     c.timeout = std::chrono::milliseconds(1000);
@@ -71,8 +72,8 @@ class NsdResolverTest : public ::testing::Test {
     return c;
   }
 
-  static std::map<std::string, NameResult> resolve(const std::vector<std::string>& names,
-                                                    std::vector<RecordType> types, Stats* stats = nullptr) {
+  std::map<std::string, NameResult> resolve(const std::vector<std::string>& names,
+                                             std::vector<RecordType> types, Stats* stats = nullptr) const {
     Resolver r(config_for(server_->port(), std::move(types)));
     std::map<std::string, NameResult> out;
     for (auto& res : r.resolve_all(names, stats)) out.emplace(res.name, std::move(res));
@@ -85,7 +86,7 @@ class NsdResolverTest : public ::testing::Test {
 const std::vector<RecordType> kAll = {RecordType::a,  RecordType::aaaa, RecordType::mx,
                                       RecordType::ns, RecordType::txt,  RecordType::dmarc};
 
-TEST_F(NsdResolverTest, NameWithAddressesGetsAnswersAndNodataForTheOtherTypes) {
+TEST_P(NsdResolverTest, NameWithAddressesGetsAnswersAndNodataForTheOtherTypes) {
   auto res = resolve({"www.example.test"}, kAll);
   const NameResult& www = res.at("www.example.test");
   ASSERT_EQ(www.types.size(), 6u);
@@ -106,7 +107,7 @@ TEST_F(NsdResolverTest, NameWithAddressesGetsAnswersAndNodataForTheOtherTypes) {
   EXPECT_FALSE(www.wildcard);
 }
 
-TEST_F(NsdResolverTest, MissingNameIsNxdomainForEveryType) {
+TEST_P(NsdResolverTest, MissingNameIsNxdomainForEveryType) {
   auto res = resolve({"nosuchname.example.test"}, kAll);
   const NameResult& r = res.at("nosuchname.example.test");
   for (const TypeResult& t : r.types) EXPECT_EQ(t.outcome, Outcome::nxdomain) << to_string(t.type);
@@ -115,7 +116,7 @@ TEST_F(NsdResolverTest, MissingNameIsNxdomainForEveryType) {
   EXPECT_FALSE(r.exists());
 }
 
-TEST_F(NsdResolverTest, NameWithOnlyTxtIsNodataForAddresses) {
+TEST_P(NsdResolverTest, NameWithOnlyTxtIsNodataForAddresses) {
   auto res = resolve({"txtonly.example.test", "v6only.example.test"}, {RecordType::a, RecordType::aaaa, RecordType::txt});
   const NameResult& t = res.at("txtonly.example.test");
   EXPECT_EQ(t.find(RecordType::a)->outcome, Outcome::nodata);
@@ -128,7 +129,7 @@ TEST_F(NsdResolverTest, NameWithOnlyTxtIsNodataForAddresses) {
   EXPECT_EQ(v6.find(RecordType::aaaa)->outcome, Outcome::answer);
 }
 
-TEST_F(NsdResolverTest, MxHostsComeWithTheirAddressesOrHonestOutcomes) {
+TEST_P(NsdResolverTest, MxHostsComeWithTheirAddressesOrHonestOutcomes) {
   auto res = resolve({"withmx.example.test", "nomxaddr.example.test", "nullmx.example.test"}, {RecordType::mx});
   const TypeResult& mx = *res.at("withmx.example.test").find(RecordType::mx);
   ASSERT_EQ(mx.outcome, Outcome::answer);
@@ -156,7 +157,7 @@ TEST_F(NsdResolverTest, MxHostsComeWithTheirAddressesOrHonestOutcomes) {
   EXPECT_TRUE(null_mx.mx[0].addresses.empty());
 }
 
-TEST_F(NsdResolverTest, SpfAndDmarcRecordsAreRecognised) {
+TEST_P(NsdResolverTest, SpfAndDmarcRecordsAreRecognised) {
   auto res = resolve({"spf.example.test"}, kAll);
   const NameResult& r = res.at("spf.example.test");
   EXPECT_THAT(r.find(RecordType::txt)->records,
@@ -166,7 +167,7 @@ TEST_F(NsdResolverTest, SpfAndDmarcRecordsAreRecognised) {
   EXPECT_EQ(r.dmarc, std::optional<std::string>("v=DMARC1; p=reject; rua=mailto:d@example.test"));
 }
 
-TEST_F(NsdResolverTest, CnameChainsAreFollowedAndRecorded) {
+TEST_P(NsdResolverTest, CnameChainsAreFollowedAndRecorded) {
   auto res = resolve({"alias.example.test", "dangling.example.test"}, {RecordType::a});
   const TypeResult& a = *res.at("alias.example.test").find(RecordType::a);
   EXPECT_EQ(a.outcome, Outcome::answer);
@@ -179,7 +180,7 @@ TEST_F(NsdResolverTest, CnameChainsAreFollowedAndRecorded) {
   EXPECT_TRUE(res.at("dangling.example.test").exists());
 }
 
-TEST_F(NsdResolverTest, DelegationsReportTheirNameServers) {
+TEST_P(NsdResolverTest, DelegationsReportTheirNameServers) {
   auto res = resolve({"deleg.example.test"}, {RecordType::ns, RecordType::a});
   const NameResult& r = res.at("deleg.example.test");
   EXPECT_EQ(r.find(RecordType::ns)->outcome, Outcome::answer);
@@ -188,7 +189,7 @@ TEST_F(NsdResolverTest, DelegationsReportTheirNameServers) {
   EXPECT_TRUE(r.exists());
 }
 
-TEST_F(NsdResolverTest, WildcardAnswersAreMarkedAndRealNamesAreNot) {
+TEST_P(NsdResolverTest, WildcardAnswersAreMarkedAndRealNamesAreNot) {
   auto res = resolve({"anything.wild.example.test", "real.wild.example.test", "www.example.test"},
                      {RecordType::a, RecordType::mx});
   const NameResult& w = res.at("anything.wild.example.test");
@@ -203,14 +204,14 @@ TEST_F(NsdResolverTest, WildcardAnswersAreMarkedAndRealNamesAreNot) {
   EXPECT_FALSE(res.at("www.example.test").wildcard);
 }
 
-TEST_F(NsdResolverTest, TruncatedUdpAnswerIsRetriedOverTcp) {
+TEST_P(NsdResolverTest, TruncatedUdpAnswerIsRetriedOverTcp) {
   auto res = resolve({"big.example.test"}, {RecordType::txt});
   const TypeResult& t = *res.at("big.example.test").find(RecordType::txt);
   ASSERT_EQ(t.outcome, Outcome::answer);
   EXPECT_EQ(t.records.size(), 12u);  // about 900 bytes: only TCP can carry it without EDNS
 }
 
-TEST_F(NsdResolverTest, ZoneThatFailedToLoadIsServfailNotNxdomain) {
+TEST_P(NsdResolverTest, ZoneThatFailedToLoadIsServfailNotNxdomain) {
   auto res = resolve({"www.broken.test"}, {RecordType::a});
   const TypeResult& t = *res.at("www.broken.test").find(RecordType::a);
   EXPECT_EQ(t.outcome, Outcome::servfail);
@@ -219,7 +220,7 @@ TEST_F(NsdResolverTest, ZoneThatFailedToLoadIsServfailNotNxdomain) {
   EXPECT_FALSE(res.at("www.broken.test").nxdomain());
 }
 
-TEST_F(NsdResolverTest, InvalidNamesGetAnErrorWithoutAQuery) {
+TEST_P(NsdResolverTest, InvalidNamesGetAnErrorWithoutAQuery) {
   Stats stats;
   auto res = resolve({std::string(70, 'a') + ".example.test"}, {RecordType::a}, &stats);
   const TypeResult& t = res.begin()->second.types.at(0);
@@ -228,7 +229,7 @@ TEST_F(NsdResolverTest, InvalidNamesGetAnErrorWithoutAQuery) {
   EXPECT_EQ(stats.queries, 0u);
 }
 
-TEST_F(NsdResolverTest, ResolverIsReusableAcrossCalls) {
+TEST_P(NsdResolverTest, ResolverIsReusableAcrossCalls) {
   Resolver r(config_for(server_->port(), {RecordType::a}));
   for (int round = 0; round < 3; ++round) {
     auto res = r.resolve_all({"www.example.test", "nosuchname.example.test"});
@@ -238,7 +239,7 @@ TEST_F(NsdResolverTest, ResolverIsReusableAcrossCalls) {
   }
 }
 
-TEST_F(NsdResolverTest, ReloadedZoneIsServedOnTheSamePort) {
+TEST_P(NsdResolverTest, ReloadedZoneIsServedOnTheSamePort) {
   NsdServer own({Zone{"reload.test", "@ SOA ns hm 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\nold A 192.0.2.2\n"}});
   const auto port = own.port();
   own.reload({Zone{"reload.test", "@ SOA ns hm 2 3600 600 86400 60\n@ NS ns\nns A 192.0.2.1\nnew A 192.0.2.3\n"}});
@@ -251,7 +252,7 @@ TEST_F(NsdResolverTest, ReloadedZoneIsServedOnTheSamePort) {
 
 // Every outcome must survive a path that loses 20% of the packets each way: retries on
 // timeout recover the answers, and no timeout ever turns into NXDOMAIN or NODATA.
-TEST_F(NsdResolverTest, LossyPathStillYieldsEveryOutcomeCorrectly) {
+TEST_P(NsdResolverTest, LossyPathStillYieldsEveryOutcomeCorrectly) {
   testing::LossyRelay relay(server_->port(), 0.20);
   Config c = config_for(relay.port(), {RecordType::a, RecordType::mx, RecordType::txt});
   c.timeout = std::chrono::milliseconds(150);
@@ -296,6 +297,11 @@ TEST_F(NsdResolverTest, LossyPathStillYieldsEveryOutcomeCorrectly) {
   EXPECT_GT(relay.dropped(), 0u);
   EXPECT_GT(stats.retries, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothBackends, NsdResolverTest, ::testing::Values(Backend::native, Backend::c_ares),
+                         [](const ::testing::TestParamInfo<Backend>& param) {
+                           return param.param == Backend::native ? "Native" : "CAres";
+                         });
 
 }  // namespace
 }  // namespace lookalike::resolver
