@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -59,22 +60,32 @@ constexpr std::uint64_t mix(std::uint64_t h) noexcept {
   return h;
 }
 
+// The raw key of a deletion variant (polynomial hash and length); mixed only when the
+// index's bit filter lets it through, so most probes cost a multiply and one bit test.
 constexpr std::uint64_t key_of(std::uint64_t h, std::size_t len) noexcept {
-  return mix(h ^ (static_cast<std::uint64_t>(len) * 0x9E3779B97F4A7C15ULL));
+  return h ^ (static_cast<std::uint64_t>(len) * 0x9E3779B97F4A7C15ULL);
 }
+
+// A label of a name (trivially constructible, so arrays of them cost nothing to declare).
+struct Piece {
+  const char* p;
+  std::size_t n;
+  [[nodiscard]] std::string_view view() const noexcept { return {p, n}; }
+};
 
 // A label as code points (ASCII bytes or a decoded A-label), at most 63 of them.
 struct CodePoints {
-  std::array<char32_t, kMaxLabel> c{};
+  std::array<char32_t, kMaxLabel> c;  // only [0, n) is meaningful: left uninitialised on purpose (hot path)
   std::size_t n = 0;
   [[nodiscard]] std::u32string_view view() const noexcept { return {c.data(), n}; }
 };
 
 struct PrefixHash {
-  std::array<std::uint64_t, kMaxLabel + 1> p{};
+  std::array<std::uint64_t, kMaxLabel + 1> p;  // [0, n] written by the constructor
   std::size_t n = 0;
 
   explicit PrefixHash(std::u32string_view s) : n(s.size()) {
+    p[0] = 0;
     for (std::size_t i = 0; i < n; ++i) p[i + 1] = p[i] * kBase + static_cast<std::uint64_t>(s[i]);
   }
   // Hash of s[i, j).
@@ -86,16 +97,18 @@ struct PrefixHash {
   }
 };
 
-// Calls f(key) for every string reachable from s by deleting up to `k` (<= 2) positions.
+// Calls f(key) for every string reachable from s by deleting up to `k` (<= 2) positions, skipping
+// the variants whose length is not in `lengths` (bit i: some indexed variant has length i).
 template <typename F>
-void for_each_deletion(std::u32string_view s, int k, F&& f) {
+void for_each_deletion(std::u32string_view s, int k, F&& f, std::uint64_t lengths = ~std::uint64_t{0}) {
   const PrefixHash h(s);
   const std::size_t n = s.size();
-  f(key_of(h.whole(), n));
-  if (k >= 1 && n >= 1) {
+  auto wanted = [&](std::size_t len) { return len < 64 && ((lengths >> len) & 1U) != 0; };
+  if (wanted(n)) f(key_of(h.whole(), n));
+  if (k >= 1 && n >= 1 && wanted(n - 1)) {
     for (std::size_t i = 0; i < n; ++i) f(key_of(h.del1(i), n - 1));
   }
-  if (k >= 2 && n >= 2) {
+  if (k >= 2 && n >= 2 && wanted(n - 2)) {
     for (std::size_t i = 0; i + 1 < n; ++i) {
       for (std::size_t j = i + 1; j < n; ++j) f(key_of(h.del2(i, j), n - 2));
     }
@@ -110,7 +123,7 @@ int osa_distance(std::u32string_view a, std::u32string_view b, int bound) {
   if (n > kMaxLabel || m > kMaxLabel) return bound + 1;
   const int diff = static_cast<int>(n > m ? n - m : m - n);
   if (diff > bound) return bound + 1;
-  std::array<std::array<int, kMaxLabel + 1>, 3> rows{};
+  std::array<std::array<int, kMaxLabel + 1>, 3> rows;  // every cell read is written first
   for (std::size_t j = 0; j <= m; ++j) rows[1][j] = static_cast<int>(j);
   for (std::size_t i = 1; i <= n; ++i) {
     auto& cur = rows[(i + 1) % 3];
@@ -175,7 +188,16 @@ constexpr char fold_class(char c) noexcept {
   }
 }
 
+constexpr std::array<char, 256> make_class_table() {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = fold_class(static_cast<char>(c));
+  return t;
+}
+constexpr auto kClass = make_class_table();
+inline char cls(char c) noexcept { return kClass[static_cast<unsigned char>(c)]; }
+
 constexpr char fold_pair(char a, char b) noexcept {
+  if (a != 'v' && a != 'c' && a != 'd' && a != 'l' && a != 'n') return 0;
   if (a == 'v' && b == 'v') return 'w';  // vv -> w
   if (a == 'c' && b == 'l') return 'd';  // cl -> d
   if (a == 'd' && b == 'l') return 'd';  // dl -> d
@@ -222,7 +244,7 @@ constexpr int kMaxFoldKeys = 16;
 // another one still meets the brand's own folding.
 template <typename F>
 void fold_keys(std::string_view in, F&& f) {
-  std::array<char, 512> buf{};
+  std::array<char, 512> buf;
   const std::size_t n = in.size();
   if (n > buf.size()) return;
   int budget = kMaxFoldKeys;
@@ -233,14 +255,14 @@ void fold_keys(std::string_view in, F&& f) {
   };
   auto walk = [&](auto& self, std::size_t i, std::size_t o) -> void {
     while (i < n) {
-      const char a = fold_class(in[i]);
-      const char p = i + 1 < n ? fold_pair(a, fold_class(in[i + 1])) : '\0';
+      const char a = cls(in[i]);
+      const char p = i + 1 < n ? fold_pair(a, cls(in[i + 1])) : '\0';
       if (p == '\0') {
         o = emit(o, a);
         ++i;
         continue;
       }
-      const bool overlap = i + 2 < n && fold_pair(fold_class(in[i + 1]), fold_class(in[i + 2])) != '\0';
+      const bool overlap = i + 2 < n && fold_pair(cls(in[i + 1]), cls(in[i + 2])) != '\0';
       if (overlap && budget > 1) {
         --budget;
         self(self, i + 1, emit(o, a));  // the reading that leaves in[i] alone
@@ -361,6 +383,62 @@ struct StringHash {
 template <typename V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
+// A short-string hash for the hot path (labels are at most 63 bytes): 8 bytes per step.
+std::uint64_t hash_bytes(std::string_view s) noexcept {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  std::uint64_t w = 0;
+  if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
+  return mix(h ^ w);
+}
+
+// Read-only open-addressing map from strings, built once from a StringMap: one probe and one
+// string compare per lookup, no node chasing.
+template <typename V>
+class FlatMap {
+ public:
+  void assign(StringMap<V>&& from) {
+    entries_.clear();
+    entries_.reserve(from.size());
+    for (auto& [k, v] : from) entries_.emplace_back(k, std::move(v));
+    std::size_t cap = 16;
+    while (cap < entries_.size() * 2) cap <<= 1;
+    slots_.assign(cap, Slot{0, kNone});
+    mask_ = cap - 1;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const std::uint64_t h = hash_bytes(entries_[i].first);
+      std::size_t s = h & mask_;
+      while (slots_[s].index != kNone) s = (s + 1) & mask_;
+      slots_[s] = Slot{h, static_cast<std::uint32_t>(i)};
+    }
+  }
+
+  [[nodiscard]] const V* find(std::string_view key) const noexcept {
+    if (slots_.empty()) return nullptr;
+    const std::uint64_t h = hash_bytes(key);
+    for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
+      const Slot& slot = slots_[s];
+      if (slot.index == kNone) return nullptr;
+      if (slot.hash == h && entries_[slot.index].first == key) return &entries_[slot.index].second;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash;
+    std::uint32_t index;
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  std::vector<std::pair<std::string, V>> entries_;
+};
+
 class SuffixRules {
  public:
   // Loads the ICANN section of `path`; empty (unusable) when the file cannot be read.
@@ -398,11 +476,11 @@ class SuffixRules {
 
   // Number of trailing labels (of `labels[0..n)`) that form the public suffix; 1 when no rule
   // applies (the PSL's implicit "*" rule).
-  [[nodiscard]] std::size_t suffix_labels(const std::string_view* labels, std::size_t n) const {
+  [[nodiscard]] std::size_t suffix_labels(const Piece* labels, std::size_t n) const {
     std::size_t best = 0;
     std::uint32_t node = 0;
     for (std::size_t d = 1; d <= n; ++d) {
-      const std::string_view lab = labels[n - d];
+      const std::string_view lab = labels[n - d].view();
       if (nodes_[node].wildcard) best = d;
       const std::uint32_t child = find(node, lab);
       if (child == kNone) break;
@@ -426,14 +504,18 @@ class SuffixRules {
   };
 
   static std::uint64_t child_key(std::uint32_t parent, std::string_view label) noexcept {
-    return mix(std::hash<std::string_view>{}(label) ^ (static_cast<std::uint64_t>(parent) * 0x9E3779B97F4A7C15ULL));
+    return hash_bytes(label) ^ (static_cast<std::uint64_t>(parent) * 0x9E3779B97F4A7C15ULL);
   }
 
   [[nodiscard]] std::uint32_t find(std::uint32_t parent, std::string_view label) const {
-    const auto it = children_.find(child_key(parent, label));
-    if (it == children_.end()) return kNone;
-    const Node& n = nodes_[it->second];
-    return n.parent == parent && n.label == label ? it->second : kNone;
+    if (slots_.empty()) return kNone;
+    const std::uint64_t key = child_key(parent, label);
+    for (std::size_t s = key & mask_;; s = (s + 1) & mask_) {
+      const std::uint32_t id = slots_[s];
+      if (id == kNone) return kNone;
+      const Node& n = nodes_[id];
+      if (n.parent == parent && n.label == label) return id;
+    }
   }
 
   void add(std::string_view rule, bool exception, bool wildcard) {
@@ -447,7 +529,8 @@ class SuffixRules {
       if (child == kNone) {
         child = static_cast<std::uint32_t>(nodes_.size());
         nodes_.push_back(Node{node, std::string(lab), false, false, false});
-        children_.emplace(child_key(node, lab), child);
+        if (nodes_.size() * 2 > slots_.size()) rehash(slots_.empty() ? 1024 : slots_.size() * 2);
+        insert_slot(child);
       }
       node = child;
       if (start == 0) break;
@@ -459,7 +542,19 @@ class SuffixRules {
   }
 
   std::vector<Node> nodes_{Node{}};
-  std::unordered_map<std::uint64_t, std::uint32_t> children_;
+  void insert_slot(std::uint32_t id) {
+    std::size_t s = child_key(nodes_[id].parent, nodes_[id].label) & mask_;
+    while (slots_[s] != kNone) s = (s + 1) & mask_;
+    slots_[s] = id;
+  }
+  void rehash(std::size_t cap) {
+    slots_.assign(cap, kNone);
+    mask_ = cap - 1;
+    for (std::uint32_t id = 1; id < nodes_.size(); ++id) insert_slot(id);
+  }
+
+  std::vector<std::uint32_t> slots_;  // open addressing: node ids by (parent, label)
+  std::size_t mask_ = 0;
   bool usable_ = false;
 };
 
@@ -470,7 +565,7 @@ const SuffixRules& suffix_rules() {
 
 }  // namespace
 
-static std::size_t count_suffix_labels(std::string_view name, const std::string_view* labels, std::size_t n) {
+static std::size_t count_suffix_labels(std::string_view name, const Piece* labels, std::size_t n) {
   const SuffixRules& rules = suffix_rules();
   if (rules.usable()) return rules.suffix_labels(labels, n);
   const std::string_view s = domain::public_suffix(name);
@@ -478,12 +573,12 @@ static std::size_t count_suffix_labels(std::string_view name, const std::string_
 }
 
 std::size_t public_suffix_labels(std::string_view ascii_name) {
-  std::array<std::string_view, kMaxLabels> labels;
+  std::array<Piece, kMaxLabels> labels;
   std::size_t n = 0;
   for (std::size_t start = 0; n < kMaxLabels;) {
     const std::size_t dot = ascii_name.find('.', start);
     const std::size_t end = dot == std::string_view::npos ? ascii_name.size() : dot;
-    labels[n++] = ascii_name.substr(start, end - start);
+    labels[n++] = Piece{ascii_name.data() + start, end - start};
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
@@ -508,11 +603,24 @@ class DeleteIndex {
     while (cap < unique_keys + unique_keys / 4 + 1) cap <<= 1;
     slots_.assign(cap, Slot{});
     mask_ = cap - 1;
+    // One bit per key in a table 8x larger than the key count: most probes of a name miss, and
+    // the bit test stays in cache where the slot table would not.
+    std::size_t bits = 1024;
+    filter_shift_ = 54;
+    while (bits < unique_keys * 8) {
+      bits <<= 1;
+      --filter_shift_;
+    }
+    filter_.assign(bits / 64, 0);
+    for (const auto& e : entries) {
+      const std::uint64_t b = filter_bit(e.first);
+      filter_[b / 64] |= std::uint64_t{1} << (b % 64);
+    }
     postings_.reserve(entries.size());
     for (std::size_t i = 0; i < entries.size();) {
       std::size_t j = i;
       while (j < entries.size() && entries[j].first == entries[i].first) postings_.push_back(entries[j++].second);
-      std::size_t s = entries[i].first & mask_;
+      std::size_t s = mix(entries[i].first) & mask_;
       while (slots_[s].count != 0) s = (s + 1) & mask_;
       slots_[s] = Slot{entries[i].first, static_cast<std::uint32_t>(postings_.size() - (j - i)),
                        static_cast<std::uint32_t>(j - i)};
@@ -522,7 +630,9 @@ class DeleteIndex {
 
   [[nodiscard]] std::span<const std::uint32_t> find(std::uint64_t key) const noexcept {
     if (slots_.empty()) return {};
-    for (std::size_t s = key & mask_;; s = (s + 1) & mask_) {
+    const std::uint64_t b = filter_bit(key);
+    if (((filter_[b / 64] >> (b % 64)) & 1U) == 0) return {};
+    for (std::size_t s = mix(key) & mask_;; s = (s + 1) & mask_) {
       const Slot& slot = slots_[s];
       if (slot.count == 0) return {};
       if (slot.key == key) return {postings_.data() + slot.begin, slot.count};
@@ -537,6 +647,11 @@ class DeleteIndex {
   };
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
+  [[nodiscard]] std::uint64_t filter_bit(std::uint64_t key) const noexcept {
+    return (key * 0x9E3779B97F4A7C15ULL) >> filter_shift_;
+  }
+  std::vector<std::uint64_t> filter_;
+  int filter_shift_ = 54;
   std::vector<std::uint32_t> postings_;
 };
 
@@ -601,6 +716,10 @@ class Automaton {
         }
       }
     }
+    // Flag transitions into states that report something, so scanning loads one word per byte.
+    for (auto& t : delta_) {
+      if (out_[t] != kNone || dict_[t] != 0) t |= kReports;
+    }
     trie_.clear();
     trie_.shrink_to_fit();
   }
@@ -616,7 +735,9 @@ class Automaton {
         s = 0;
         continue;
       }
-      s = delta_[s * kSymbols + static_cast<std::size_t>(sym)];
+      const std::uint32_t next = delta_[s * kSymbols + static_cast<std::size_t>(sym)];
+      s = next & ~kReports;
+      if ((next & kReports) == 0) continue;
       for (std::uint32_t t = out_[s] != kNone ? s : dict_[s]; t != 0; t = dict_[t]) {
         const std::uint32_t id = out_[t];
         f(id, i + 1 - lengths_[id], i + 1);
@@ -625,6 +746,8 @@ class Automaton {
   }
 
   [[nodiscard]] std::uint32_t pattern_count() const noexcept { return patterns_; }
+
+  static constexpr std::uint32_t kReports = 0x80000000U;  // flag bit in delta_ entries
 
  private:
   std::vector<std::array<std::uint32_t, kSymbols>> trie_{std::array<std::uint32_t, kSymbols>{}};
@@ -672,12 +795,15 @@ struct Matcher::Impl {
   MatchOptions options;
   std::vector<Brand> brands;
   std::vector<Label> labels;
-  StringMap<std::uint32_t> exact;                     // brand label -> label id
-  StringMap<std::vector<std::uint32_t>> folded;       // homoglyph key -> label ids
-  StringMap<std::vector<std::uint32_t>> dehyphened;   // label without '-' -> label ids (pairs)
-  StringMap<std::vector<std::uint32_t>> owners;       // owned domain -> brand ids
+  FlatMap<std::uint32_t> exact;                     // brand label -> label id
+  FlatMap<std::vector<std::uint32_t>> folded;       // homoglyph key -> label ids
+  FlatMap<std::vector<std::uint32_t>> dehyphened;   // label without '-' -> label ids (pairs)
+  FlatMap<std::vector<std::uint32_t>> owners;       // owned domain -> brand ids
+  std::size_t max_folded = 0;                       // longest homoglyph key
   std::vector<std::vector<std::uint32_t>> pattern_brands;  // combosquat pattern id -> brand ids
   DeleteIndex deletions;
+  std::uint64_t variant_lengths = 0;  // bit i: some brand deletion variant has i code points
+  std::size_t max_label = 0;          // longest brand label with edits allowed (code points)
   Automaton automaton;
 
   [[nodiscard]] int k_for(std::size_t len) const noexcept {
@@ -697,6 +823,10 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
   impl->options = options;
   if (impl->options.k2_min_length < impl->options.k1_min_length) impl->options.k2_min_length = impl->options.k1_min_length;
   StringMap<std::uint32_t> brand_ids;
+  StringMap<std::uint32_t> exact;
+  StringMap<std::vector<std::uint32_t>> folded;
+  StringMap<std::vector<std::uint32_t>> dehyphened;
+  StringMap<std::vector<std::uint32_t>> owners;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> deletion_entries;
 
   auto add_pattern = [&](std::string_view p, std::uint32_t brand) {
@@ -706,7 +836,7 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
     if (std::find(v.begin(), v.end(), brand) == v.end()) v.push_back(brand);
   };
   auto add_owner = [&](const std::string& d, std::uint32_t brand) {
-    auto& v = impl->owners[d];
+    auto& v = owners[d];
     if (std::find(v.begin(), v.end(), brand) == v.end()) v.push_back(brand);
   };
 
@@ -742,7 +872,7 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
 
     // The brand label, shared by brands with the same label under different suffixes.
     std::uint32_t lid = 0;
-    if (auto it = impl->exact.find(name->label); it != impl->exact.end()) {
+    if (auto it = exact.find(name->label); it != exact.end()) {
       lid = it->second;
     } else {
       lid = static_cast<std::uint32_t>(impl->labels.size());
@@ -757,9 +887,10 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
       if (!decode_utf8(unicode_label, cps)) ascii_code_points(name->label, cps);
       l.unicode.assign(cps.c.data(), cps.n);
       l.k = impl->k_for(cps.n);
-      impl->exact.emplace(l.ascii, lid);
+      exact.emplace(l.ascii, lid);
       fold_keys(idn ? skeleton_bare(unicode_label) : l.ascii, [&](std::string_view key) {
-        auto& v = impl->folded[std::string(key)];
+        auto& v = folded[std::string(key)];
+        impl->max_folded = std::max(impl->max_folded, key.size());
         if (std::find(v.begin(), v.end(), lid) == v.end()) v.push_back(lid);
       });
       if (l.k > 0) {
@@ -767,8 +898,14 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
         for (const char c : l.ascii) {
           if (c != '-') dh.push_back(c);
         }
-        impl->dehyphened[dh].push_back(lid);
+        dehyphened[dh].push_back(lid);
         for_each_deletion(l.unicode, l.k, [&](std::uint64_t key2) { deletion_entries.emplace_back(key2, lid); });
+        for (int d = 0; d <= l.k; ++d) {
+          if (l.unicode.size() >= static_cast<std::size_t>(d) && l.unicode.size() - static_cast<std::size_t>(d) < 64) {
+            impl->variant_lengths |= std::uint64_t{1} << (l.unicode.size() - static_cast<std::size_t>(d));
+          }
+        }
+        impl->max_label = std::max(impl->max_label, l.unicode.size());
       }
       impl->labels.push_back(std::move(l));
     }
@@ -776,6 +913,10 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
     if (std::find(lb.begin(), lb.end(), bid) == lb.end()) lb.push_back(bid);
     add_pattern(name->label, bid);
   }
+  impl->exact.assign(std::move(exact));
+  impl->folded.assign(std::move(folded));
+  impl->dehyphened.assign(std::move(dehyphened));
+  impl->owners.assign(std::move(owners));
   impl->deletions.build(std::move(deletion_entries));
   impl->automaton.finish();
   (void)suffix_rules();  // load the PSL now rather than on the first name
@@ -789,8 +930,8 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
   // tld-swap: the brand's label as the registrable label under another suffix (the brand's own
   // domain is removed later with the owned domains).
   if (!subdomain) {
-    if (auto it = exact.find(label); it != exact.end()) {
-      for (const std::uint32_t b : labels[it->second].brands) sc.raw.push_back(Raw{b, Rule::tld_swap, false, 0, label});
+    if (const std::uint32_t* lid = exact.find(label)) {
+      for (const std::uint32_t b : labels[*lid].brands) sc.raw.push_back(Raw{b, Rule::tld_swap, false, 0, label});
     }
   }
 
@@ -812,12 +953,13 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
   }
   const std::u32string_view q = cps.view();
 
-  if (!bare.empty()) {
+  // A folded key is at least half as long as what it folds: longer labels cannot meet a brand.
+  if (!bare.empty() && (bare.size() + 1) / 2 <= max_folded) {
     sc.seen.clear();
     fold_keys(bare, [&](std::string_view key) {
-      const auto it = folded.find(key);
-      if (it == folded.end()) return;
-      for (const std::uint32_t lid : it->second) {
+      const auto* lids = folded.find(key);
+      if (lids == nullptr) return;
+      for (const std::uint32_t lid : *lids) {
         if (std::find(sc.seen.begin(), sc.seen.end(), lid) != sc.seen.end()) continue;
         sc.seen.push_back(lid);
         const Label& l = labels[lid];
@@ -830,7 +972,7 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
 
   // Edits: probe the label's deletion neighbourhood, verify each brand label once.
   const std::size_t m = q.size();
-  if (m + 1 >= options.k1_min_length && m > 0) {
+  if (m + 1 >= options.k1_min_length && m > 0 && m <= max_label + 2) {
     const int kq = m + 2 >= options.k2_min_length ? 2 : 1;
     sc.seen.clear();
     for_each_deletion(q, kq, [&](std::uint64_t k) {
@@ -843,7 +985,7 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
         const Rule rule = d == 1 && keyboard_typo(q, l.unicode, options.keyboards) ? Rule::keyboard : Rule::edit;
         for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, rule, subdomain, d, label});
       }
-    });
+    }, variant_lengths);
   }
 
   // Combosquats: brand labels and keywords as tokens (or long substrings) of the label.
@@ -861,13 +1003,13 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
 void Matcher::Impl::check_pair(std::string_view joined_view, std::string_view left, std::string_view right,
                                Scratch& sc) const {
   if (left.size() + right.size() > 2 * kMaxLabel || left.starts_with("xn--") || right.starts_with("xn--")) return;
-  std::array<char, 2 * kMaxLabel> buf{};
+  std::array<char, 2 * kMaxLabel> buf;
   std::copy(left.begin(), left.end(), buf.begin());
   std::copy(right.begin(), right.end(), buf.begin() + static_cast<std::ptrdiff_t>(left.size()));
   const std::string_view joined(buf.data(), left.size() + right.size());
   if (joined.size() < options.k1_min_length) return;
-  if (auto it = dehyphened.find(joined); it != dehyphened.end()) {
-    for (const std::uint32_t lid : it->second) {
+  if (const auto* lids = dehyphened.find(joined)) {
+    for (const std::uint32_t lid : *lids) {
       for (const std::uint32_t b : labels[lid].brands) sc.raw.push_back(Raw{b, Rule::edit, false, 1, joined_view});
     }
   }
@@ -880,13 +1022,13 @@ void Matcher::match(std::string_view name, std::vector<Match>& out) const {
   if (name.ends_with('.')) name.remove_suffix(1);
   if (name.empty() || name.size() > kMaxName) return;
 
-  std::array<std::string_view, kMaxLabels> labels;
+  std::array<Piece, kMaxLabels> labels;
   std::size_t n = 0;
   for (std::size_t start = 0;;) {
     const std::size_t dot = name.find('.', start);
     const std::size_t end = dot == std::string_view::npos ? name.size() : dot;
     if (end == start || n == kMaxLabels) return;  // empty label or absurd depth: not a name
-    labels[n++] = name.substr(start, end - start);
+    labels[n++] = Piece{name.data() + start, end - start};
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
@@ -896,21 +1038,19 @@ void Matcher::match(std::string_view name, std::vector<Match>& out) const {
 
   thread_local Scratch sc;
   sc.raw.clear();
-  for (std::size_t i = 0; i <= reg; ++i) im.check_label(labels[i], i != reg, sc);
+  for (std::size_t i = 0; i <= reg; ++i) im.check_label(labels[i].view(), i != reg, sc);
   auto span_of = [&](std::size_t a, std::size_t b) {
-    return std::string_view(labels[a].data(), static_cast<std::size_t>(labels[b].data() + labels[b].size() - labels[a].data()));
+    return std::string_view(labels[a].p, static_cast<std::size_t>(labels[b].p + labels[b].n - labels[a].p));
   };
-  if (reg > 0) im.check_pair(span_of(reg - 1, reg), labels[reg - 1], labels[reg], sc);
-  im.check_pair(span_of(reg, reg + 1), labels[reg], labels[reg + 1], sc);
+  if (reg > 0) im.check_pair(span_of(reg - 1, reg), labels[reg - 1].view(), labels[reg].view(), sc);
+  im.check_pair(span_of(reg, reg + 1), labels[reg].view(), labels[reg + 1].view(), sc);
   if (sc.raw.empty()) return;
 
   // Brands that own this name (it is, or is under, one of their domains) never match it.
   sc.excluded.clear();
   for (std::size_t i = 0; i + suffix < n; ++i) {
-    const std::string_view tail(labels[i].data(), static_cast<std::size_t>(name.data() + name.size() - labels[i].data()));
-    if (auto it = im.owners.find(tail); it != im.owners.end()) {
-      sc.excluded.insert(sc.excluded.end(), it->second.begin(), it->second.end());
-    }
+    const std::string_view tail(labels[i].p, static_cast<std::size_t>(name.data() + name.size() - labels[i].p));
+    if (const auto* owners = im.owners.find(tail)) sc.excluded.insert(sc.excluded.end(), owners->begin(), owners->end());
   }
 
   auto rank = [](const Raw& r) { return std::tuple(static_cast<int>(r.rule), r.subdomain, r.distance); };
