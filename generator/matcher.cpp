@@ -628,10 +628,20 @@ class DeleteIndex {
     }
   }
 
+  // The bit filter by value, so a probe loop keeps it in registers.
+  struct Filter {
+    const std::uint64_t* bits;
+    int shift;
+    [[nodiscard]] bool may_contain(std::uint64_t key) const noexcept {
+      const std::uint64_t b = (key * 0x9E3779B97F4A7C15ULL) >> shift;
+      return ((bits[b / 64] >> (b % 64)) & 1U) != 0;
+    }
+  };
+  [[nodiscard]] Filter filter() const noexcept { return Filter{filter_.data(), filter_shift_}; }
+
+  // Brand labels with this deletion-variant key; call only when filter().may_contain(key).
   [[nodiscard]] std::span<const std::uint32_t> find(std::uint64_t key) const noexcept {
     if (slots_.empty()) return {};
-    const std::uint64_t b = filter_bit(key);
-    if (((filter_[b / 64] >> (b % 64)) & 1U) == 0) return {};
     for (std::size_t s = mix(key) & mask_;; s = (s + 1) & mask_) {
       const Slot& slot = slots_[s];
       if (slot.count == 0) return {};
@@ -647,9 +657,7 @@ class DeleteIndex {
   };
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
-  [[nodiscard]] std::uint64_t filter_bit(std::uint64_t key) const noexcept {
-    return (key * 0x9E3779B97F4A7C15ULL) >> filter_shift_;
-  }
+  [[nodiscard]] std::uint64_t filter_bit(std::uint64_t key) const noexcept { return (key * 0x9E3779B97F4A7C15ULL) >> filter_shift_; }
   std::vector<std::uint64_t> filter_;
   int filter_shift_ = 54;
   std::vector<std::uint32_t> postings_;
@@ -972,10 +980,17 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
 
   // Edits: probe the label's deletion neighbourhood, verify each brand label once.
   const std::size_t m = q.size();
-  if (m + 1 >= options.k1_min_length && m > 0 && m <= max_label + 2) {
+  // A registrable label may be one deletion shorter than the shortest brand with edits (eba.de
+  // for ebay.de); a subdomain label must be long enough itself, or www/api/dev would meet every
+  // four-letter brand one insertion away.
+  const std::size_t k1 = options.k1_min_length;
+  const std::size_t min_m = subdomain || k1 == 0 ? k1 : k1 - 1;
+  if (m >= min_m && m > 0 && m <= max_label + 2) {
     const int kq = m + 2 >= options.k2_min_length ? 2 : 1;
     sc.seen.clear();
+    const DeleteIndex::Filter filter = deletions.filter();
     for_each_deletion(q, kq, [&](std::uint64_t k) {
+      if (!filter.may_contain(k)) return;
       for (const std::uint32_t lid : deletions.find(k)) {
         if (std::find(sc.seen.begin(), sc.seen.end(), lid) != sc.seen.end()) continue;
         sc.seen.push_back(lid);
