@@ -40,7 +40,7 @@ bool prefix6(const std::array<std::uint8_t, 16>& b, std::initializer_list<std::u
   for (std::uint8_t h : head) {
     const int take = bits - i * 8;
     if (take <= 0) break;
-    const std::uint8_t mask = take >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - take));
+    const auto mask = static_cast<std::uint8_t>(take >= 8 ? 0xff : (0xff << (8 - take)) & 0xff);
     if ((b[static_cast<std::size_t>(i)] & mask) != (h & mask)) return false;
     ++i;
   }
@@ -49,8 +49,8 @@ bool prefix6(const std::array<std::uint8_t, 16>& b, std::initializer_list<std::u
 
 }  // namespace
 
-std::expected<Address, std::string> parse_address(std::string_view text) {
-  if (text.size() > 45) return std::unexpected("\"" + std::string(text.substr(0, 45)) + "...\": not an IP address");
+std::optional<Address> parse_address(std::string_view text) {
+  if (text.size() > 45) return std::nullopt;
   const std::string s(text);
   Address a;
   if (inet_pton(AF_INET, s.c_str(), a.bytes.data()) == 1) return a;
@@ -58,7 +58,7 @@ std::expected<Address, std::string> parse_address(std::string_view text) {
     a.v6 = true;
     return a;
   }
-  return std::unexpected("\"" + s + "\": not an IPv4 or IPv6 address");
+  return std::nullopt;
 }
 
 std::string to_string(const Address& a) {

@@ -29,8 +29,10 @@ struct Address {
   friend bool operator==(const Address&, const Address&) = default;
 };
 
-// Parses dotted IPv4 or textual IPv6 (no zone ids, no brackets). The error names the input.
-[[nodiscard]] std::expected<Address, std::string> parse_address(std::string_view text);
+// Parses dotted IPv4 or textual IPv6 (no zone ids, no brackets); nullopt when it is neither.
+// (optional, not expected: clang 14, used for the fuzzers, cannot destroy an expected whose value
+// type is trivially destructible and whose error type is not.)
+[[nodiscard]] std::optional<Address> parse_address(std::string_view text);
 // Canonical text form ("192.0.2.1", "2001:db8::1").
 [[nodiscard]] std::string to_string(const Address& address);
 
@@ -180,7 +182,8 @@ struct ProbeOptions {
   std::string ehlo_name = "probe.lookalike.invalid";     // our EHLO identity
   std::string mail_from = "postmaster@lookalike.invalid";  // MAIL FROM in mx_check mode
   std::string ca_file;                                   // extra trust anchors (tests); system store always
-  // Resolves a redirect target on another host; without it, such redirects are recorded, not followed.
+  // Resolves a redirect target on another host; without it, such redirects are recorded, not
+  // followed. Called on the probing thread, so it should be quick (a cache or a short lookup).
   std::function<std::vector<Address>(std::string_view host)> resolve;
 };
 

@@ -2,6 +2,10 @@
 // io_context the Prober owns. Every socket is a beast::tcp_stream whose expiry is set before
 // each step (connect, reply, handshake, response) to min(step timeout, session deadline), and
 // every read is capped, so a hostile peer can only make a session end with timeout or limit.
+// GCC 12 at -O1 and above sees Asio's recycling allocator (operator new of a chunk, delete of
+// the frame through the same allocator) as a new/delete mismatch in every coroutine frame.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -91,6 +95,33 @@ CertificateInfo certificate_info(SSL* ssl_handle, const std::string& host) {
   return ci;
 }
 
+// Host names go into request lines and SMTP commands: allow only what a DNS name or an IP
+// literal can contain, so no CR/LF or space can smuggle in another header or command.
+bool safe_host(std::string_view h) {
+  if (h.empty() || h.size() > 253) return false;
+  return std::all_of(h.begin(), h.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == ':' || c == '_';
+  });
+}
+
+// Percent-encodes what may not appear raw in a request target (controls, space, non-ASCII).
+std::string safe_path(std::string_view p) {
+  std::string out;
+  for (char c : p.substr(0, 2048)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out.empty() || out.front() != '/' ? "/" + out : out;
+}
+
 // A URL we are about to fetch.
 struct Url {
   std::string scheme;  // "http" | "https"
@@ -121,17 +152,16 @@ std::optional<Url> resolve_location(const Url& base, std::string_view loc, const
     rest = loc.substr(2);
   } else {
     if (loc.starts_with("/")) {
-      u.path = std::string(loc);
+      u.path = safe_path(loc);
     } else {
       const std::size_t slash = base.path.rfind('/');
-      u.path = base.path.substr(0, slash == std::string::npos ? 0 : slash + 1) + std::string(loc);
+      u.path = safe_path(base.path.substr(0, slash == std::string::npos ? 0 : slash + 1) + std::string(loc));
     }
     return u;
   }
   const std::size_t path_at = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_at);
-  u.path = path_at == std::string_view::npos ? "/" : std::string(rest.substr(path_at));
-  if (!u.path.starts_with("/")) u.path.insert(0, "/");
+  u.path = path_at == std::string_view::npos ? "/" : safe_path(rest.substr(path_at));
   if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   std::string_view port_text;
   if (authority.starts_with("[")) {
@@ -144,7 +174,7 @@ std::optional<Url> resolve_location(const Url& base, std::string_view loc, const
     u.host = lower_ascii(authority.substr(0, c));
     if (c != std::string_view::npos) port_text = authority.substr(c + 1);
   }
-  if (u.host.empty()) return std::nullopt;
+  if (!safe_host(u.host)) return std::nullopt;
   u.port = u.scheme == "https" ? opt.https_port : opt.http_port;
   if (!port_text.empty()) {
     unsigned p = 0;
@@ -301,7 +331,7 @@ struct Prober::Impl {
     if (Step st = co_await read_smtp(s, buf, reply, out.bytes_read, b, "EHLO"); !st) co_return done(st);
     out.ehlo_ok = reply.code == 250;
     out.starttls = ehlo_offers_starttls(reply);
-    if (opt.mx_check && out.ehlo_ok) {
+    if (opt.mx_check && out.ehlo_ok && safe_host(look_alike)) {
       if (Step st = co_await send(s, "MAIL FROM:<" + opt.mail_from + ">\r\n", b); !st) co_return done(st);
       if (Step st = co_await read_smtp(s, buf, reply, out.bytes_read, b, "MAIL FROM"); !st) co_return done(st);
       if (reply.code / 100 == 2) {
@@ -411,6 +441,7 @@ struct Prober::Impl {
       out.error = st.error;
       out.detail = st.detail;
     };
+    if (!safe_host(url.host)) co_return done(fail(ProbeError::protocol, "not a valid host name"));
     for (int hop = 0;; ++hop) {
       // Addresses for this hop's host: the target's own, an IP literal, or the resolve hook.
       std::vector<Address> addresses;

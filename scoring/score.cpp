@@ -29,14 +29,22 @@ constexpr std::array<std::string_view, 7> kKindText = {
 
 using Json = nlohmann::json;
 
-std::expected<int, std::string> points_at(const Json& obj, std::string_view section, std::string_view key) {
+// Reads one 0..100 integer; on failure the returned text names the key. (A plain struct, not
+// std::expected<int, ...>: clang 14, which builds the fuzzers, cannot destroy that type.)
+struct Points {
+  int value = 0;
+  std::string error;
+};
+
+Points points_at(const Json& obj, std::string_view section, std::string_view key) {
   const std::string k(key);
-  if (!obj.is_object() || !obj.contains(k)) return std::unexpected(std::string(section) + "." + k + ": missing");
+  const std::string where = section.empty() ? k : std::string(section) + "." + k;
+  if (!obj.is_object() || !obj.contains(k)) return {0, where + ": missing"};
   const Json& v = obj.at(k);
-  if (!v.is_number_integer()) return std::unexpected(std::string(section) + "." + k + ": not an integer");
+  if (!v.is_number_integer()) return {0, where + ": not an integer"};
   const auto n = v.get<long long>();
-  if (n < 0 || n > 100) return std::unexpected(std::string(section) + "." + k + ": must be within 0..100");
-  return static_cast<int>(n);
+  if (n < 0 || n > 100) return {0, where + ": must be within 0..100"};
+  return {static_cast<int>(n), {}};
 }
 
 std::expected<Weights, std::string> from_json(const Json& j) {
@@ -57,8 +65,8 @@ std::expected<Weights, std::string> from_json(const Json& j) {
   }
   for (std::size_t i = 0; i < kKindKeys.size(); ++i) {
     auto v = points_at(*sim, "similarity", kKindKeys[i]);
-    if (!v) return std::unexpected(v.error());
-    w.similarity[i] = *v;
+    if (!v.error.empty()) return std::unexpected(v.error);
+    w.similarity[i] = v.value;
   }
   const std::pair<const char*, int*> evidence[] = {
       {"registered", &w.registered}, {"mx_live", &w.mx_live},       {"mx_accepts_mail", &w.mx_accepts_mail},
@@ -66,33 +74,33 @@ std::expected<Weights, std::string> from_json(const Json& j) {
       {"tls_covers_name", &w.tls_covers_name}, {"ct_seen", &w.ct_seen}};
   for (auto [k, out] : evidence) {
     auto v = points_at(*ev, "evidence", k);
-    if (!v) return std::unexpected(v.error());
-    *out = *v;
+    if (!v.error.empty()) return std::unexpected(v.error);
+    *out = v.value;
   }
   const std::pair<const char*, int*> discounts[] = {
       {"wildcard", &w.wildcard}, {"parked", &w.parked}, {"redirects_to_brand", &w.redirects_to_brand}};
   for (auto [k, out] : discounts) {
     auto v = points_at(*disc, "discounts", k);
-    if (!v) return std::unexpected(v.error());
-    *out = *v;
+    if (!v.error.empty()) return std::unexpected(v.error);
+    *out = v.value;
   }
   auto maxp = points_at(*page, "page_similarity", "max_points");
-  if (!maxp) return std::unexpected(maxp.error());
-  w.page_max_points = *maxp;
+  if (!maxp.error.empty()) return std::unexpected(maxp.error);
+  w.page_max_points = maxp.value;
   if (!page->contains("floor") || !page->at("floor").is_number()) {
     return std::unexpected("page_similarity.floor: missing or not a number");
   }
   w.page_floor = page->at("floor").get<double>();
   if (!(w.page_floor >= 0.0 && w.page_floor < 1.0)) return std::unexpected("page_similarity.floor: must be within [0,1)");
   auto cap = points_at(j, "", "unregistered_cap");
-  if (!cap) return std::unexpected("unregistered_cap: missing or not within 0..100");
-  w.unregistered_cap = *cap;
+  if (!cap.error.empty()) return std::unexpected(cap.error);
+  w.unregistered_cap = cap.value;
   const std::pair<const char*, int*> levels[] = {
       {"critical", &w.critical}, {"high", &w.high}, {"medium", &w.medium}, {"low", &w.low}};
   for (auto [k, out] : levels) {
     auto v = points_at(*lev, "levels", k);
-    if (!v) return std::unexpected(v.error());
-    *out = *v;
+    if (!v.error.empty()) return std::unexpected(v.error);
+    *out = v.value;
   }
   if (!(w.critical > w.high && w.high > w.medium && w.medium > w.low && w.low > 0)) {
     return std::unexpected("levels: thresholds must decrease strictly: critical > high > medium > low > 0");
@@ -129,11 +137,11 @@ std::string_view level_name(Level level) noexcept {
   return "info";
 }
 
-std::expected<Level, std::string> parse_level(std::string_view name) {
+std::optional<Level> parse_level(std::string_view name) {
   for (Level l : {Level::info, Level::low, Level::medium, Level::high, Level::critical}) {
     if (level_name(l) == name) return l;
   }
-  return std::unexpected("unknown level \"" + std::string(name) + "\" (critical, high, medium, low, info)");
+  return std::nullopt;
 }
 
 std::string_view similarity_kind_name(SimilarityKind kind) noexcept {
@@ -158,6 +166,7 @@ std::expected<Weights, std::string> load_weights(const std::string& path) {
   text << in.rdbuf();
   auto w = parse_weights(text.str());
   if (!w) return std::unexpected(path + ": " + w.error());
+  w->source = path;
   return w;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,8 +28,8 @@ enum class Level : std::uint8_t { info, low, medium, high, critical };
 
 // "critical", "high", "medium", "low", "info".
 [[nodiscard]] std::string_view level_name(Level level) noexcept;
-// Parses a level name as printed by level_name; the error names the unknown input.
-[[nodiscard]] std::expected<Level, std::string> parse_level(std::string_view name);
+// Parses a level name as printed by level_name; nullopt for anything else.
+[[nodiscard]] std::optional<Level> parse_level(std::string_view name);
 // "homoglyph", "keyboard-typo", ... (stable: used in reports and JSON).
 [[nodiscard]] std::string_view similarity_kind_name(SimilarityKind kind) noexcept;
 
@@ -75,6 +76,7 @@ struct Weights {
   int wildcard = 0, parked = 0, redirects_to_brand = 0;
   int unregistered_cap = 100;
   int critical = 80, high = 60, medium = 40, low = 20;
+  std::string source = "built-in";  // where the table came from: "built-in" or the file path
 };
 
 // The table compiled into the binary (the shipped data/score-weights.json at build time).

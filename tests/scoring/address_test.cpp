@@ -63,11 +63,7 @@ TEST(AddressParse, RoundTripsAndRejectsJunk) {
   EXPECT_EQ(to_string(*parse_address("192.0.2.1")), "192.0.2.1");
   EXPECT_EQ(to_string(*parse_address("2001:DB8:0::1")), "2001:db8::1");
   for (const char* bad : {"", "1.2.3", "1.2.3.256", "example.com", "[::1]", "fe80::1%eth0", "1.2.3.4 "}) {
-    auto a = parse_address(bad);
-    EXPECT_FALSE(a) << bad;
-    if (!a) {
-      EXPECT_NE(a.error().find("address"), std::string::npos);
-    }
+    EXPECT_FALSE(parse_address(bad)) << bad;
   }
 }
 
