@@ -10,10 +10,12 @@
 //     subdomain label such as login.paypal.com.evil.tld);
 //   * a symmetric-delete index for Damerau-Levenshtein (optimal string alignment) distance:
 //     every brand label's deletion neighbourhood (up to k deletions) is hashed into one
-//     open-addressing table; a label probes only its own deletion neighbourhood and verifies the
-//     few candidates with a bounded DP. Hashes of deletion variants are O(1) each (polynomial
-//     prefix hashes), so nothing is materialised. Distance-1 edits that hit an adjacent key
-//     (substitution, or an insertion next to the key it neighbours) are reported as `keyboard`;
+//     open-addressing table behind a cache-sized bit filter; a label probes only its own
+//     deletion neighbourhood and verifies the few candidates with a bounded DP. Hashes of
+//     deletion variants are O(1) each (polynomial prefix hashes), so nothing is materialised.
+//     Labels longer than the longest brand label + 2 skip the probe. Distance-1 edits that hit
+//     an adjacent key (substitution, or an insertion next to the key it neighbours) are reported
+//     as `keyboard`;
 //   * a hash map of homoglyph keys: each label folded by ASCII look-alike classes (rn/m/nn/rr,
 //     cl/d, vv/w, 0/o, 1/l/i, b/d, c/e, g/q ... dnstwist's ASCII glyph table). A-labels (xn--)
 //     are first decoded and reduced to their UTS #39 skeleton (ICU), lower-cased, stripped of
@@ -27,9 +29,11 @@
 // - Per name and brand only the strongest match is reported, in the order tld-swap, homoglyph,
 //   keyboard, edit, combosquat (registrable label before subdomain labels, then lower distance).
 //   Names equal to or under the brand's registrable domain or one of its owned domains never match.
-// Edit distance k by label length (defaults): none below 4 characters, 1 for 4-7, 2 for 8 and
-// more (k is capped at 2). Brand labels shorter than 4 still match by tld-swap, homoglyph and
-// combosquat tokens.
+// Edit distance k by brand label length (defaults): none below 4 characters, 1 for 4-7, 2 for 8
+// and more (k is capped at 2). A subdomain label must itself be at least 4 characters long to
+// match by edits (www, api, dev would otherwise meet every 4-letter brand). Brand labels shorter
+// than 4 still match by tld-swap, homoglyph and combosquat tokens. Cost grows with the number of
+// matches a name really has (verification and output), not with the number of brands.
 #pragma once
 
 #include <cstddef>
