@@ -2,52 +2,19 @@
 // ours. The only names we drop on purpose are the brand itself and names that are invalid under
 // IDNA2008 (libidn2 rejects them); each is checked, not assumed.
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
 #include <set>
 #include <sstream>
 #include <string>
 
 #include "domain/domain.hpp"
 #include "generator/generator.hpp"
-
-extern char** environ;
+#include "tests/support/process.hpp"
 
 namespace g = lookalike::generator;
 namespace d = lookalike::domain;
 
 namespace {
-
-// Runs argv (no shell) and returns its standard output; exit status in `status`.
-std::string run_capture(std::vector<std::string> args, int& status) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&fa, fds[0]);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  std::string out;
-  if (rc == 0) {
-    std::array<char, 65536> buf;
-    ssize_t n;
-    while ((n = read(fds[0], buf.data(), buf.size())) > 0) out.append(buf.data(), static_cast<std::size_t>(n));
-    waitpid(pid, &status, 0);
-  } else {
-    status = -1;
-  }
-  close(fds[0]);
-  return out;
-}
 
 class DnstwistSuperset : public ::testing::TestWithParam<const char*> {};
 
@@ -55,9 +22,10 @@ class DnstwistSuperset : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(DnstwistSuperset, OurNamesContainEveryValidDnstwistName) {
   const std::string domain = GetParam();
-  int status = 0;
-  const std::string listed = run_capture({"dnstwist", "--format", "list", domain}, status);
-  ASSERT_EQ(status, 0) << "dnstwist (Debian package dnstwist, installed by .ci/setup) failed or is missing";
+  const auto run = lookalike::test_support::run_process({"dnstwist", "--format", "list", domain});
+  ASSERT_EQ(run.exit_code, 0) << "dnstwist (Debian package dnstwist, installed by .ci/setup) failed or is missing: "
+                              << run.err;
+  const std::string& listed = run.out;
 
   auto brand = d::parse(domain);
   ASSERT_TRUE(brand);

@@ -1,0 +1,138 @@
+// `lookalike report`: the ranked threat list from the store.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+
+#include "cli/common.hpp"
+#include "cli/context.hpp"
+#include "cli/report.hpp"
+#include "domain/domain.hpp"
+#include "scoring/scoring.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+struct ReportArgs {
+  std::vector<std::string> brands;
+  int min_score = 0;
+  std::string level;
+  std::string format = "table";
+  std::string output;
+  bool all = false;
+};
+
+std::vector<std::string> flags_of(const index::Candidate& c) {
+  namespace sf = index::state_flag;
+  const std::uint32_t f = c.state ? c.state->flags : 0;
+  std::vector<std::string> out;
+  if (f & sf::mx_live) out.emplace_back("MX");
+  if (f & sf::web_live) out.emplace_back("WEB");
+  if (f & sf::spf) out.emplace_back("SPF");
+  if (f & sf::dmarc) out.emplace_back("DMARC");
+  if (!c.ct.empty()) out.emplace_back("CT");
+  if (f & sf::wildcard) out.emplace_back("WILDCARD");
+  if (f & sf::parked) out.emplace_back("PARKED");
+  return out;
+}
+
+int run(const ReportArgs& a, Context& ctx) {
+  auto format = parse_report_format(a.format);
+  if (!format) throw UsageError{"--format: " + format.error()};
+  std::optional<scoring::Level> min_level;
+  if (!a.level.empty()) {
+    auto l = scoring::parse_level(a.level);
+    if (!l) throw UsageError{"--level: " + l.error()};
+    min_level = *l;
+  }
+  auto store = open_store(ctx, false);
+  if (!store) return ctx.exit_code;
+
+  std::vector<std::string> brands;
+  for (const auto& in : a.brands) {
+    auto n = domain::parse(in);
+    if (!n) throw UsageError{"--brand: " + n.error().message()};
+    brands.push_back(n->registrable());
+  }
+  if (brands.empty()) {
+    auto all = store->list_brands();
+    if (!all) throw std::runtime_error(all.error().message);
+    for (const auto& b : *all) brands.push_back(b.domain);
+  }
+
+  std::vector<ReportRow> rows;
+  for (const std::string& brand : brands) {
+    std::vector<std::string> names;
+    auto visited = store->candidates_by_brand(brand, a.min_score, [&](const index::Ranked& r) {
+      names.emplace_back(r.name);
+      return true;
+    });
+    if (!visited) throw std::runtime_error(visited.error().message);
+    for (const std::string& name : names) {
+      auto c = store->get_candidate(name);
+      if (!c) throw std::runtime_error(c.error().message);
+      if (!*c) continue;
+      const index::Candidate& cand = **c;
+      const bool registered = cand.state && (cand.state->flags & index::state_flag::registered);
+      if (!registered && !a.all) continue;
+      ReportRow row;
+      row.name = cand.name;
+      auto u = domain::to_unicode(cand.name);
+      row.unicode = u ? *u : cand.name;
+      row.brand = brand;
+      if (cand.score) {
+        row.score = cand.score->value;
+        row.level = std::string(scoring::level_name(static_cast<scoring::Level>(cand.score->level)));
+        row.reasons = cand.score->reasons;
+        if (min_level && cand.score->level < static_cast<std::uint8_t>(*min_level)) continue;
+      } else {
+        if (min_level) continue;
+        row.level = "unscored";
+      }
+      row.flags = flags_of(cand);
+      row.fuzzers = cand.fuzzers;
+      if (!cand.ct.empty()) row.fuzzers.emplace_back("ct");
+      auto v = store->get_verdict(name);
+      if (!v) throw std::runtime_error(v.error().message);
+      if (*v) row.verdict = std::string(index::decision_name((*v)->decision));
+      row.first_seen = cand.first_seen;
+      row.last_seen = cand.last_seen;
+      rows.push_back(std::move(row));
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const ReportRow& x, const ReportRow& y) {
+    return x.score != y.score ? x.score > y.score : x.name < y.name;
+  });
+
+  RenderOptions ro;
+  ro.generated_at = index::now_ms();
+  if (a.output.empty()) {
+    ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
+    render_report(ctx.out, rows, *format, ro);
+    return 0;
+  }
+  std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
+  if (!file) throw UsageError{"--output: cannot write " + a.output};
+  render_report(file, rows, *format, ro);
+  file.flush();
+  if (!file) throw UsageError{"--output: write to " + a.output + " failed"};
+  return 0;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<ReportArgs>();
+  auto* sub = app.add_subcommand("report", "Print the ranked threat list from the store");
+  sub->add_option("--brand", a->brands, "Only these brands (repeatable; default: all)");
+  sub->add_option("--min-score", a->min_score, "Only rows scoring at least N")->capture_default_str();
+  sub->add_option("--level", a->level, "Only rows at this level or above (critical, high, medium, low, info)");
+  sub->add_option("--format", a->format, "table, jsonl, csv or html")->capture_default_str();
+  sub->add_option("--output", a->output, "Write to FILE instead of stdout");
+  sub->add_flag("--all", a->all, "Also list candidates that are not registered");
+  sub->callback([a, &ctx] { ctx.exit_code = run(*a, ctx); });
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,166 @@
+// `lookalike scan`: generate, resolve, store, probe, score and print the ranked list.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "cli/common.hpp"
+#include "cli/context.hpp"
+#include "cli/report.hpp"
+#include "cli/scan.hpp"
+#include "domain/domain.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+struct ScanArgs {
+  std::vector<std::string> brands;
+  std::string resolvers;
+  double qps = 0;
+  unsigned concurrency = 0;
+  int timeout_ms = 1500;
+  unsigned retries = 3;
+  std::string fuzzers = "all";
+  std::size_t max = 0;
+  bool no_probe = false;
+  bool allow_private = false;
+  bool mx_check = false;
+  int probe_timeout_ms = 5000;
+  std::uint16_t smtp_port = 25, http_port = 80, https_port = 443;
+  std::string ca_file;
+  std::string format = "table";
+  std::string output;
+  int min_score = 0;
+  bool all = false;
+};
+
+// Brands named on the command line (added to the store when new), or every stored brand.
+std::vector<index::Brand> scan_brands(index::Store& store, const std::vector<std::string>& inputs) {
+  std::vector<index::Brand> out;
+  if (inputs.empty()) {
+    auto all = store.list_brands();
+    if (!all) throw std::runtime_error(all.error().message);
+    if (all->empty()) {
+      throw UsageError{"no brands to scan: name one (lookalike scan example.com) or add some (lookalike brand add)"};
+    }
+    return std::move(*all);
+  }
+  for (const std::string& in : inputs) {
+    auto n = domain::parse(in);
+    if (!n) throw UsageError{"scan: " + n.error().message()};
+    if (n->ascii != n->registrable()) {
+      throw UsageError{"scan: \"" + in + "\" is not a registrable domain (did you mean " + n->registrable() + "?)"};
+    }
+    auto existing = store.get_brand(n->ascii);
+    if (!existing) throw std::runtime_error(existing.error().message);
+    if (*existing) {
+      out.push_back(**existing);
+      continue;
+    }
+    index::Brand b;
+    b.domain = n->ascii;
+    b.tlds = "common";
+    b.added = index::now_ms();
+    if (auto ok = store.add_brand(b); !ok) throw std::runtime_error(ok.error().message);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+int run(const ScanArgs& a, Context& ctx) {
+  auto format = parse_report_format(a.format);
+  if (!format) throw UsageError{"--format: " + format.error()};
+  ScanConfig config;
+  if (!a.resolvers.empty()) {
+    auto ups = resolver::parse_upstreams(a.resolvers);
+    if (!ups) throw UsageError{"--resolvers: " + ups.error()};
+    config.dns.upstreams = std::move(*ups);
+  } else {
+    auto ups = resolver::system_upstreams();
+    if (!ups) throw UsageError{"no --resolvers given and " + ups.error()};
+    config.dns.upstreams = std::move(*ups);
+    // Public resolvers ban abusers: a polite rate unless the user raises it.
+    if (a.qps <= 0) config.dns.qps = 300;
+  }
+  if (a.qps > 0) config.dns.qps = a.qps;
+  config.dns.concurrency = a.concurrency;
+  config.dns.timeout = std::chrono::milliseconds(a.timeout_ms);
+  config.dns.retries = a.retries;
+  auto fz = generator::parse_fuzzers(a.fuzzers);
+  if (!fz) throw UsageError{"--fuzzers: " + fz.error()};
+  config.fuzzers = *fz;
+  config.max_per_brand = a.max;
+  config.probe_enabled = !a.no_probe;
+  config.probe.allow_private = a.allow_private;
+  config.probe.mx_check = a.mx_check;
+  config.probe.step_timeout = std::chrono::milliseconds(a.probe_timeout_ms);
+  config.probe.session_timeout = std::chrono::milliseconds(a.probe_timeout_ms * 4);
+  config.probe.smtp_port = a.smtp_port;
+  config.probe.http_port = a.http_port;
+  config.probe.https_port = a.https_port;
+  config.probe.ca_file = a.ca_file;
+  config.include_unregistered = a.all;
+  config.min_score = a.min_score;
+  config.progress = ctx.err_is_tty;
+
+  auto store = open_store(ctx, true);
+  if (!store) return ctx.exit_code;
+  const auto brands = scan_brands(*store, a.brands);
+  ScanSummary summary;
+  const auto rows = run_scan(*store, brands, config, ctx.err, summary);
+
+  RenderOptions ro;
+  ro.generated_at = index::now_ms();
+  std::ofstream file;
+  std::ostream* out = &ctx.out;
+  if (!a.output.empty()) {
+    file.open(a.output, std::ios::binary | std::ios::trunc);
+    if (!file) throw UsageError{"--output: cannot write " + a.output};
+    out = &file;
+  } else {
+    ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
+  }
+  render_report(*out, rows, *format, ro);
+  out->flush();
+  // The summary joins the table on stdout; machine formats keep stdout clean.
+  std::ostream& s = (*format == ReportFormat::table && a.output.empty()) ? ctx.out : ctx.err;
+  s << "\n" << summary_text(summary) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_scan_command(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<ScanArgs>();
+  auto* sub = app.add_subcommand("scan", "Generate, resolve, probe and score look-alikes of brands; print the ranked list");
+  sub->footer(
+      "Without --resolvers, the system's resolvers are used at a polite --qps 300.\n"
+      "--mx-check also sends MAIL FROM/RCPT TO (never DATA) to each live MX host, as dnstwist does,\n"
+      "to see whether it accepts mail for the look-alike: off by default because it talks to hosts\n"
+      "chosen by attackers beyond a banner and may be logged by them.\n"
+      "Private, loopback, link-local, CGNAT and metadata addresses are never probed without --allow-private.");
+  sub->add_option("brands", a->brands, "Brand domains (default: every brand in the store); new ones are added");
+  sub->add_option("--resolvers", a->resolvers, "DNS servers IP[:PORT],... or a file (default: /etc/resolv.conf)");
+  sub->add_option("--qps", a->qps, "Queries per second cap (default: 300 with system resolvers, none with --resolvers)");
+  sub->add_option("--concurrency", a->concurrency, "Queries in flight (default: adaptive)");
+  sub->add_option("--timeout", a->timeout_ms, "DNS timeout per attempt, ms")->capture_default_str();
+  sub->add_option("--retries", a->retries, "DNS retries on SERVFAIL/timeout")->capture_default_str();
+  sub->add_option("--fuzzers", a->fuzzers, "Fuzzers to run (see lookalike generate --help)")->capture_default_str();
+  sub->add_option("--max", a->max, "At most N candidates per brand (0: all)");
+  sub->add_flag("--no-probe", a->no_probe, "Do not connect to SMTP/HTTP(S) hosts");
+  sub->add_flag("--allow-private", a->allow_private, "Also probe private/loopback addresses (local tests only)");
+  sub->add_flag("--mx-check", a->mx_check, "Ask live MX hosts whether they accept mail for the look-alike (see below)");
+  sub->add_option("--probe-timeout", a->probe_timeout_ms, "Timeout per probe step, ms")->capture_default_str();
+  sub->add_option("--smtp-port", a->smtp_port, "SMTP port to probe")->capture_default_str()->group("");
+  sub->add_option("--http-port", a->http_port, "HTTP port to probe")->capture_default_str()->group("");
+  sub->add_option("--https-port", a->https_port, "HTTPS port to probe")->capture_default_str()->group("");
+  sub->add_option("--ca-file", a->ca_file, "Extra trusted CA certificates (PEM) for HTTPS probes")->group("");
+  sub->add_option("--format", a->format, "table, jsonl, csv or html")->capture_default_str();
+  sub->add_option("--output", a->output, "Write the list to FILE instead of stdout");
+  sub->add_option("--min-score", a->min_score, "Only rows scoring at least N")->capture_default_str();
+  sub->add_flag("--all", a->all, "Also list candidates that are not registered");
+  sub->callback([a, &ctx] { ctx.exit_code = run(*a, ctx); });
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,54 @@
+#include "cli/common.hpp"
+
+#include <ctime>
+#include <ostream>
+
+namespace lookalike::cli {
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t comma = s.find(',', start);
+    if (comma == std::string_view::npos) comma = s.size();
+    std::string_view item = s.substr(start, comma - start);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string utc_iso(std::int64_t ms) {
+  const auto t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<index::Store> open_store(Context& ctx, bool write) {
+  index::Options o;
+  o.read_only = !write;
+  o.create_if_missing = write;
+  auto s = index::Store::open(ctx.db_path, o);
+  if (!s) {
+    ctx.err << "lookalike: " << s.error().message << "\n";
+    ctx.exit_code = 1;
+    return std::nullopt;
+  }
+  return std::move(*s);
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,26 @@
+// Small helpers shared by the command files: lists, times, opening the store, brands.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "index/index.hpp"
+
+namespace lookalike::cli {
+
+// Splits "a, b,c" at commas, trimming spaces and dropping empty items.
+[[nodiscard]] std::vector<std::string> split_list(std::string_view s);
+// Joins with `sep`.
+[[nodiscard]] std::string join(const std::vector<std::string>& v, std::string_view sep = ",");
+// "2026-11-28T11:50:00Z" for milliseconds since the Unix epoch.
+[[nodiscard]] std::string utc_iso(std::int64_t ms);
+
+// Opens the store at ctx.db_path (read-write creates it); on failure prints the store's one-line
+// error, sets ctx.exit_code = 1 and returns nullopt.
+[[nodiscard]] std::optional<index::Store> open_store(Context& ctx, bool write);
+
+}  // namespace lookalike::cli

@@ -1,0 +1,457 @@
+#include "cli/scan.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "cli/common.hpp"
+#include "cli/output.hpp"
+#include "cli/progress.hpp"
+#include "domain/domain.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+using generator::bit;
+using generator::Fuzzer;
+
+constexpr std::size_t kBatchOps = 4000;
+
+index::DnsOutcome summary_outcome(const resolver::NameResult& r) {
+  if (r.types.empty()) return index::DnsOutcome::unknown;
+  if (r.exists()) {
+    for (const auto& t : r.types) {
+      if (t.outcome == resolver::Outcome::answer) return index::DnsOutcome::answer;
+    }
+    return index::DnsOutcome::nodata;
+  }
+  if (r.nxdomain()) return index::DnsOutcome::nxdomain;
+  // Neither exists nor NXDOMAIN: report the first failure honestly.
+  for (const auto& t : r.types) {
+    switch (t.outcome) {
+      case resolver::Outcome::servfail: return index::DnsOutcome::servfail;
+      case resolver::Outcome::refused: return index::DnsOutcome::refused;
+      case resolver::Outcome::timeout: return index::DnsOutcome::timeout;
+      default: break;
+    }
+  }
+  return index::DnsOutcome::unknown;
+}
+
+bool has_answer(const resolver::NameResult& r, resolver::RecordType t) {
+  const auto* x = r.find(t);
+  return x != nullptr && x->outcome == resolver::Outcome::answer && (!x->records.empty() || !x->mx.empty());
+}
+
+std::vector<scoring::Address> addresses(const resolver::NameResult& r) {
+  std::vector<scoring::Address> out;
+  for (auto t : {resolver::RecordType::a, resolver::RecordType::aaaa}) {
+    if (const auto* x = r.find(t); x != nullptr && x->outcome == resolver::Outcome::answer) {
+      for (const auto& a : x->records) {
+        if (auto p = scoring::parse_address(a)) out.push_back(*p);
+      }
+    }
+  }
+  return out;
+}
+
+scoring::ProbeTarget target_for(const resolver::NameResult& r, const std::string& brand,
+                                std::optional<std::uint64_t> brand_hash) {
+  scoring::ProbeTarget t;
+  t.name = r.name;
+  t.web_addresses = addresses(r);
+  if (const auto* mx = r.find(resolver::RecordType::mx); mx != nullptr && mx->outcome == resolver::Outcome::answer) {
+    for (const auto& h : mx->mx) {
+      scoring::MxHost host;
+      host.host = h.host;
+      for (const auto& a : h.addresses) {
+        if (auto p = scoring::parse_address(a)) host.addresses.push_back(*p);
+      }
+      t.mx.push_back(std::move(host));
+    }
+  }
+  if (const auto* ns = r.find(resolver::RecordType::ns); ns != nullptr && ns->outcome == resolver::Outcome::answer) {
+    t.ns = ns->records;
+  }
+  t.brand_domain = brand;
+  t.brand_page_hash = brand_hash;
+  return t;
+}
+
+// Compact JSON of what the resolver saw (kept as an observation: evidence for takedowns).
+std::string dns_json(const resolver::NameResult& r) {
+  std::string j = "{\"name\":";
+  append_json_string(j, r.name);
+  j += ",\"types\":{";
+  bool first = true;
+  for (const auto& t : r.types) {
+    if (!first) j += ',';
+    first = false;
+    append_json_string(j, resolver::to_string(t.type));
+    j += ":{\"outcome\":";
+    append_json_string(j, resolver::to_string(t.outcome));
+    j += ",\"records\":[";
+    for (std::size_t i = 0; i < t.records.size(); ++i) {
+      if (i) j += ',';
+      append_json_string(j, t.records[i]);
+    }
+    for (std::size_t i = 0; i < t.mx.size(); ++i) {
+      if (i || !t.records.empty()) j += ',';
+      append_json_string(j, std::to_string(t.mx[i].preference) + " " + t.mx[i].host);
+    }
+    j += "],\"ttl\":" + std::to_string(t.ttl) + (t.wildcard ? ",\"wildcard\":true}" : "}");
+  }
+  j += "}}";
+  return j;
+}
+
+std::string probe_json(const scoring::ProbeResult& p) {
+  std::string j = "{\"name\":";
+  append_json_string(j, p.name);
+  j += ",\"mail\":[";
+  for (std::size_t i = 0; i < p.mail.size(); ++i) {
+    const auto& m = p.mail[i];
+    if (i) j += ',';
+    j += "{\"host\":";
+    append_json_string(j, m.host);
+    j += ",\"address\":";
+    append_json_string(j, scoring::to_string(m.address));
+    j += ",\"answered\":" + std::string(m.answered ? "true" : "false") + ",\"banner\":";
+    append_json_string(j, m.banner);
+    j += ",\"starttls\":" + std::string(m.starttls ? "true" : "false") + ",\"error\":";
+    append_json_string(j, scoring::probe_error_name(m.error));
+    j += '}';
+  }
+  j += "],\"web\":[";
+  for (std::size_t i = 0; i < p.web.size(); ++i) {
+    const auto& w = p.web[i];
+    if (i) j += ',';
+    j += "{\"scheme\":";
+    append_json_string(j, w.scheme);
+    j += ",\"status\":" + std::to_string(w.status) + ",\"title\":";
+    append_json_string(j, w.title);
+    j += ",\"server\":";
+    append_json_string(j, w.server);
+    j += ",\"final_url\":";
+    append_json_string(j, w.final_url);
+    if (w.certificate) {
+      j += ",\"certificate\":{\"subject\":";
+      append_json_string(j, w.certificate->subject);
+      j += ",\"issuer\":";
+      append_json_string(j, w.certificate->issuer);
+      j += ",\"not_after\":" + std::to_string(w.certificate->not_after) +
+           ",\"covers_name\":" + (w.certificate->covers_name ? "true" : "false") + "}";
+    }
+    j += ",\"page_hash\":" + std::to_string(w.page_hash) + ",\"error\":";
+    append_json_string(j, scoring::probe_error_name(w.error));
+    j += '}';
+  }
+  j += "],\"skipped\":[";
+  for (std::size_t i = 0; i < p.skipped.size(); ++i) {
+    if (i) j += ',';
+    append_json_string(j, p.skipped[i]);
+  }
+  j += "]}";
+  return j;
+}
+
+std::vector<std::string> fuzzer_list(generator::FuzzerSet set) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < generator::kFuzzerCount; ++i) {
+    if (set & (generator::FuzzerSet{1} << i)) out.emplace_back(generator::fuzzer_name(static_cast<Fuzzer>(i)));
+  }
+  return out;
+}
+
+std::vector<std::string> flag_names(std::uint32_t f, bool ct) {
+  namespace sf = index::state_flag;
+  std::vector<std::string> out;
+  if (f & sf::mx_live) out.emplace_back("MX");
+  if (f & sf::web_live) out.emplace_back("WEB");
+  if (f & sf::spf) out.emplace_back("SPF");
+  if (f & sf::dmarc) out.emplace_back("DMARC");
+  if (ct) out.emplace_back("CT");
+  if (f & sf::wildcard) out.emplace_back("WILDCARD");
+  if (f & sf::parked) out.emplace_back("PARKED");
+  return out;
+}
+
+// True when `name` is an owned domain of the brand or below one.
+bool owned_by(const index::Brand& b, std::string_view name) {
+  for (const auto& o : b.owned) {
+    if (name == o || (name.size() > o.size() && name.ends_with(o) && name[name.size() - o.size() - 1] == '.')) return true;
+  }
+  return false;
+}
+
+std::string change_text(const std::optional<index::Candidate>& prev, std::uint32_t flags, scoring::Level level) {
+  namespace sf = index::state_flag;
+  if (!(flags & sf::registered)) return {};
+  const bool known = prev && prev->state;
+  if (!known) return prev ? "registered" : "new";
+  const std::uint32_t was = prev->state->flags;
+  if (!(was & sf::registered)) return "registered";
+  std::vector<std::string> parts;
+  if ((flags & sf::mx_live) && !(was & sf::mx_live)) parts.emplace_back("mx live");
+  if (!(flags & sf::mx_live) && (was & sf::mx_live)) parts.emplace_back("mx gone");
+  if ((flags & sf::has_mx) && !(was & sf::has_mx)) parts.emplace_back("mx appeared");
+  if ((flags & sf::web_live) && !(was & sf::web_live)) parts.emplace_back("web live");
+  if (!(flags & sf::web_live) && (was & sf::web_live)) parts.emplace_back("web gone");
+  if ((flags & sf::spf) && !(was & sf::spf)) parts.emplace_back("spf appeared");
+  if (prev->score && prev->score->level != static_cast<std::uint8_t>(level)) {
+    parts.push_back(std::string("level ") + std::string(scoring::level_name(level)) + " (was " +
+                    std::string(scoring::level_name(static_cast<scoring::Level>(prev->score->level))) + ")");
+  }
+  return join(parts, ", ");
+}
+
+void commit_or_throw(index::Store& store, index::Batch& batch) {
+  if (batch.empty()) return;
+  if (auto ok = store.commit(std::move(batch)); !ok) throw std::runtime_error(ok.error().message);
+  batch = index::Batch();
+}
+
+template <class T>
+void check(const std::expected<T, index::Error>& r) {
+  if (!r) throw std::runtime_error(r.error().message);
+}
+
+}  // namespace
+
+scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
+  using K = scoring::SimilarityKind;
+  if (edits >= 2) return K::two_edits;
+  if (f & (bit(Fuzzer::homoglyph) | bit(Fuzzer::cyrillic) | bit(Fuzzer::confusable) | bit(Fuzzer::ascii_homoglyph))) {
+    return K::homoglyph;
+  }
+  // Insertion and replacement only ever use keys adjacent on a keyboard layout.
+  if (f & (bit(Fuzzer::replacement) | bit(Fuzzer::insertion))) return K::keyboard_typo;
+  if (f & (bit(Fuzzer::omission) | bit(Fuzzer::transposition) | bit(Fuzzer::bitsquatting) | bit(Fuzzer::repetition) |
+           bit(Fuzzer::vowel_swap) | bit(Fuzzer::addition) | bit(Fuzzer::hyphenation) | bit(Fuzzer::plural) |
+           bit(Fuzzer::hyphen_strip) | bit(Fuzzer::numeral_swap))) {
+    return K::one_edit;
+  }
+  if (f & (bit(Fuzzer::tld_swap) | bit(Fuzzer::wrong_sld))) return K::tld_swap;
+  if (f & (bit(Fuzzer::combosquat) | bit(Fuzzer::dictionary))) return K::combosquat;
+  return K::other;
+}
+
+std::vector<ReportRow> run_scan(index::Store& store, const std::vector<index::Brand>& brands, const ScanConfig& config,
+                                std::ostream& err, ScanSummary& summary) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Progress progress(err, config.progress);
+  resolver::Resolver resolver(config.dns);
+  std::optional<scoring::Prober> prober;
+  if (config.probe_enabled) prober.emplace(config.probe);
+  std::vector<ReportRow> rows;
+
+  for (const index::Brand& b : brands) {
+    ++summary.brands;
+    auto brand_name = domain::parse(b.domain);
+    if (!brand_name) throw std::runtime_error("stored brand " + brand_name.error().message());
+
+    generator::Options go;
+    go.fuzzers = config.fuzzers;
+    go.max = config.max_per_brand;
+    auto tlds = generator::load_tlds(b.tlds.empty() ? "common" : b.tlds, brand_name->suffix);
+    if (!tlds) throw std::runtime_error("brand " + b.domain + ": " + tlds.error());
+    go.tlds = std::move(*tlds);
+    go.keywords = generator::default_keywords();
+    for (const auto& k : b.keywords) {
+      if (std::find(go.keywords.begin(), go.keywords.end(), k) == go.keywords.end()) go.keywords.push_back(k);
+    }
+    std::vector<generator::Candidate> cands;
+    progress.stage("generate " + b.domain, 0);
+    (void)generator::generate(*brand_name, go, [&](const generator::Candidate& c) {
+      if (!owned_by(b, c.ascii) && !owned_by(b, c.registrable)) cands.push_back(c);
+      progress.advance();
+      return true;
+    });
+    summary.candidates += cands.size();
+    std::unordered_map<std::string_view, std::size_t> pos;
+    pos.reserve(cands.size());
+    for (std::size_t i = 0; i < cands.size(); ++i) pos.emplace(cands[i].ascii, i);
+
+    // What the store knew before this scan (for "what changed").
+    std::vector<std::optional<index::Candidate>> prev(cands.size());
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      auto p = store.get_candidate(cands[i].ascii);
+      check(p);
+      prev[i] = std::move(*p);
+    }
+
+    // Resolve every candidate, then the brand itself (its own page is the similarity reference).
+    std::vector<resolver::NameResult> dns(cands.size());
+    std::optional<resolver::NameResult> brand_dns;
+    std::size_t next = 0;
+    progress.stage("resolve " + b.domain, cands.size() + 1);
+    const auto stats = resolver.resolve(
+        [&]() -> std::optional<std::string> {
+          if (next < cands.size()) return cands[next++].ascii;
+          if (next++ == cands.size()) return b.domain;
+          return std::nullopt;
+        },
+        [&](resolver::NameResult&& r) {
+          progress.advance();
+          if (r.name == b.domain) {
+            brand_dns = std::move(r);
+          } else if (auto it = pos.find(r.name); it != pos.end()) {
+            dns[it->second] = std::move(r);
+          }
+        });
+    summary.dns_queries += stats.queries;
+
+    // Probe what exists.
+    std::vector<scoring::ProbeResult> probes(cands.size());
+    std::vector<bool> probed(cands.size(), false);
+    if (prober) {
+      std::optional<std::uint64_t> brand_hash;
+      if (brand_dns && brand_dns->exists()) {
+        const std::vector<scoring::ProbeTarget> own{target_for(*brand_dns, b.domain, std::nullopt)};
+        for (const auto& r : prober->probe_all(own)) {
+          for (const auto& w : r.web) {
+            if (w.answered && w.page_hash != 0) brand_hash = w.page_hash;
+          }
+        }
+      }
+      std::vector<scoring::ProbeTarget> targets;
+      for (std::size_t i = 0; i < cands.size(); ++i) {
+        if (dns[i].exists()) targets.push_back(target_for(dns[i], b.domain, brand_hash));
+      }
+      progress.stage("probe " + b.domain, targets.size());
+      prober->probe(targets, [&](scoring::ProbeResult&& r) {
+        progress.advance();
+        if (auto it = pos.find(r.name); it != pos.end()) {
+          summary.probe_skipped += r.skipped.size();
+          probed[it->second] = true;
+          probes[it->second] = std::move(r);
+        }
+      });
+    }
+    progress.finish();
+
+    // Score, store and rank.
+    const index::Time now = index::now_ms();
+    index::Batch batch;
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      const generator::Candidate& c = cands[i];
+      const resolver::NameResult& r = dns[i];
+      namespace sf = index::state_flag;
+      scoring::Facts facts;
+      facts.kind = similarity_of(c.fuzzers, c.edits);
+      // An edit distance only means something for typo kinds (not for TLD swaps or combosquats).
+      using K = scoring::SimilarityKind;
+      facts.edit_distance =
+          facts.kind == K::one_edit || facts.kind == K::keyboard_typo || facts.kind == K::two_edits ? c.edits : 0;
+      facts.registered = r.exists();
+      facts.spf = r.spf.has_value();
+      facts.dmarc = r.dmarc.has_value();
+      facts.wildcard = r.wildcard;
+      facts.ct_seen = prev[i] && !prev[i]->ct.empty();
+      if (probed[i]) scoring::apply_probe(probes[i], facts);
+      scoring::Score s = scoring::score(facts);
+      // Strongest reasons first, for the table, the store and the report alike.
+      std::stable_sort(s.reasons.begin(), s.reasons.end(), [](const scoring::Reason& x, const scoring::Reason& y) {
+        return std::abs(x.points) > std::abs(y.points);
+      });
+
+      std::uint32_t flags = 0;
+      if (facts.registered) flags |= sf::registered;
+      if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
+      if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
+      if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
+      if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
+      if (facts.spf) flags |= sf::spf;
+      if (facts.dmarc) flags |= sf::dmarc;
+      if (facts.wildcard) flags |= sf::wildcard;
+      if (facts.mx_live) flags |= sf::mx_live;
+      if (facts.web_live) flags |= sf::web_live;
+      if (facts.parked) flags |= sf::parked;
+
+      const index::DnsOutcome outcome = summary_outcome(r);
+      switch (outcome) {
+        case index::DnsOutcome::nxdomain: ++summary.nxdomain; break;
+        case index::DnsOutcome::refused: ++summary.refused; break;
+        case index::DnsOutcome::servfail: ++summary.servfail; break;
+        case index::DnsOutcome::timeout: ++summary.timeout; break;
+        case index::DnsOutcome::answer:
+        case index::DnsOutcome::nodata: break;
+        default: ++summary.other;
+      }
+      if (facts.registered) {
+        ++summary.registered;
+        if (facts.mx_live) ++summary.mx_live;
+        if (facts.web_live) ++summary.web_live;
+        if (facts.wildcard) ++summary.wildcard;
+        if (facts.parked) ++summary.parked;
+      }
+      std::string change = change_text(prev[i], flags, s.level);
+      if (change == "new" || change == "registered") {
+        ++summary.new_registered;
+      } else if (!change.empty()) {
+        ++summary.changed;
+      }
+
+      index::CandidateUpdate u;
+      u.name = c.ascii;
+      u.brands = {b.domain};
+      u.fuzzers = fuzzer_list(c.fuzzers);
+      u.seen = now;
+      u.state = index::StateSummary{now, outcome, flags};
+      check(batch.upsert(u));
+      index::Score stored;
+      stored.value = static_cast<std::uint8_t>(s.value);
+      stored.level = static_cast<std::uint8_t>(s.level);
+      stored.time = now;
+      for (const auto& reason : s.reasons) stored.reasons.push_back(reason.text);
+      check(batch.set_score(c.ascii, stored));
+      if (facts.registered) {
+        check(batch.record_observation(index::Observation{c.ascii, now, index::ObservationKind::dns, dns_json(r)}));
+        if (probed[i]) {
+          check(batch.record_observation(
+              index::Observation{c.ascii, now, index::ObservationKind::probe, probe_json(probes[i])}));
+        }
+      }
+      if (batch.size() >= kBatchOps) commit_or_throw(store, batch);
+
+      if ((facts.registered || config.include_unregistered) && s.value >= config.min_score) {
+        ReportRow row;
+        row.name = c.ascii;
+        row.unicode = c.unicode;
+        row.brand = b.domain;
+        row.score = s.value;
+        row.level = std::string(scoring::level_name(s.level));
+        row.flags = flag_names(flags, facts.ct_seen);
+        row.reasons = stored.reasons;
+        row.fuzzers = u.fuzzers;
+        row.first_seen = prev[i] ? prev[i]->first_seen : now;
+        row.last_seen = now;
+        row.change = std::move(change);
+        rows.push_back(std::move(row));
+      }
+    }
+    commit_or_throw(store, batch);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const ReportRow& x, const ReportRow& y) {
+    return x.score != y.score ? x.score > y.score : x.name < y.name;
+  });
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rows;
+}
+
+std::string summary_text(const ScanSummary& s) {
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "Scanned %zu brand%s: %zu candidates, %zu registered (%zu with live MX, %zu with a live web site, "
+                "%zu under wildcards, %zu parked); %zu newly registered since the last scan and %zu changed. "
+                "DNS: %zu NXDOMAIN, %zu REFUSED, %zu SERVFAIL, %zu timed out, %zu other; %llu queries. "
+                "%zu address%s not probed (private or special). Elapsed %.1f s.",
+                s.brands, s.brands == 1 ? "" : "s", s.candidates, s.registered, s.mx_live, s.web_live, s.wildcard,
+                s.parked, s.new_registered, s.changed, s.nxdomain, s.refused, s.servfail, s.timeout, s.other,
+                static_cast<unsigned long long>(s.dns_queries), s.probe_skipped, s.probe_skipped == 1 ? "" : "es",
+                s.seconds);
+  return buf;
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,194 @@
+// `lookalike scan` end to end against the fixture world (tests/sandbox/world.hpp): a real nsd,
+// SMTP, HTTP and HTTPS servers on 127.0.0.1, the real binary and a real RocksDB store. The
+// ranking, scores and flags are pinned: a change of weights or of a stage must be deliberate.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/sandbox/world.hpp"
+#include "tests/support/process.hpp"
+
+namespace {
+
+using lookalike::test_support::ProcessResult;
+using lookalike::test_support::run_process;
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "lookalike-scan-XXXXXX").string();
+    path = mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+struct Row {
+  std::string name;
+  std::string brand;
+  int score = 0;
+  std::string level;
+  std::vector<std::string> flags;
+  std::string change;
+};
+
+std::vector<Row> parse_rows(const std::string& jsonl) {
+  std::vector<Row> rows;
+  std::istringstream in(jsonl);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line);
+    Row r;
+    r.name = j.at("name").get<std::string>();
+    r.brand = j.at("brand").get<std::string>();
+    r.score = j.at("score").get<int>();
+    r.level = j.at("level").get<std::string>();
+    r.flags = j.at("flags").get<std::vector<std::string>>();
+    r.change = j.at("change").is_null() ? "" : j.at("change").get<std::string>();
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+class ScanWorld : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { world_ = new lookalike::sandbox::World(); }
+  static void TearDownTestSuite() {
+    delete world_;
+    world_ = nullptr;
+  }
+
+  ProcessResult scan(const std::string& db, std::vector<std::string> extra, bool allow_private = true) {
+    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db", db, "scan", "--resolvers", world_->resolver(),
+                                     "--smtp-port", std::to_string(world_->smtp_port()), "--http-port",
+                                     std::to_string(world_->http_port()), "--https-port",
+                                     std::to_string(world_->https_port()), "--probe-timeout", "3000"};
+    if (allow_private) argv.emplace_back("--allow-private");
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), lookalike::sandbox::kBrands.begin(), lookalike::sandbox::kBrands.end());
+    return run_process(argv);
+  }
+
+  static lookalike::sandbox::World* world_;
+};
+lookalike::sandbox::World* ScanWorld::world_ = nullptr;
+
+struct Expected {
+  std::string name;
+  int score;
+  std::string level;
+  std::vector<std::string> flags;
+};
+
+// The fixture world's look-alikes, most dangerous first (ties by name). Everything else the
+// generator makes is NXDOMAIN (com, net) or REFUSED (zones the world does not serve).
+const std::vector<Expected> kRanking = {
+    {"exarnplebank.com", 96, "critical", {"MX", "WEB", "SPF", "DMARC"}},  // rn/m, mail + web + SPF + DMARC
+    {"examp1epay.net", 87, "critical", {"MX", "WEB"}},                    // 1/l, mail + web
+    {"examp1ebank.com", 70, "high", {"WEB"}},                             // clone of the brand's page over TLS
+    {"examplebnak.com", 70, "high", {"MX", "SPF"}},                       // transposition, mail only
+    {"xn--exmplebank-i4a.com", 70, "high", {"WEB"}},                      // exàmplebank.com, clone page
+    {"exampelpay.net", 40, "medium", {"SPF"}},                            // SPF only, no address
+    {"examplebamk.com", 40, "medium", {}},                                // address where nothing listens
+    {"examplebank-login.com", 37, "low", {"WEB"}},                        // combosquat login page
+    {"exmplebank.com", 20, "low", {"PARKED"}},                            // delegated to a parking service
+    {"examplepay.xyz", 19, "info", {"WEB", "WILDCARD", "PARKED"}},        // TLD-wide wildcard
+    {"examplebank.xyz", 16, "info", {"WEB", "WILDCARD", "PARKED"}},
+    {"examplebank.com.xyz", 13, "info", {"WEB", "WILDCARD"}},
+    {"examplepay.net.xyz", 13, "info", {"WEB", "WILDCARD"}},
+    {"examplepay.com", 0, "info", {"WEB"}},                               // redirects to the brand: defensive
+};
+
+void expect_ranking(const std::vector<Row>& rows) {
+  ASSERT_EQ(rows.size(), kRanking.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].name, kRanking[i].name) << "rank " << i;
+    EXPECT_EQ(rows[i].score, kRanking[i].score) << rows[i].name;
+    EXPECT_EQ(rows[i].level, kRanking[i].level) << rows[i].name;
+    EXPECT_EQ(rows[i].flags, kRanking[i].flags) << rows[i].name;
+  }
+}
+
+}  // namespace
+
+TEST_F(ScanWorld, RanksTheFixtureWorldExactlyAndRemembersIt) {
+  TempDir db;
+  const auto first = scan(db.path.string(), {"--format", "jsonl"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto rows = parse_rows(first.out);
+  expect_ranking(rows);
+  for (const auto& r : rows) EXPECT_EQ(r.change, "new") << r.name;
+  EXPECT_NE(first.err.find("14 registered (3 with live MX, 10 with a live web site, 4 under wildcards, 3 parked); "
+                           "14 newly registered since the last scan and 0 changed"),
+            std::string::npos)
+      << first.err;
+  EXPECT_NE(first.err.find("0 SERVFAIL, 0 timed out"), std::string::npos) << first.err;
+
+  // A second scan finds the same world: nothing new, nothing changed, same ranking.
+  const auto second = scan(db.path.string(), {"--format", "jsonl"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto again = parse_rows(second.out);
+  expect_ranking(again);
+  for (const auto& r : again) EXPECT_EQ(r.change, "") << r.name;
+  EXPECT_NE(second.err.find("0 newly registered since the last scan and 0 changed"), std::string::npos) << second.err;
+
+  // The report reads the same ranking back from the store, without the network.
+  const auto report = run_process({LOOKALIKE_BINARY, "--db", db.path.string(), "report", "--format", "jsonl"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  expect_ranking(parse_rows(report.out));
+  const auto high = run_process({LOOKALIKE_BINARY, "--db", db.path.string(), "report", "--level", "high", "--format", "jsonl"});
+  ASSERT_EQ(high.exit_code, 0) << high.err;
+  EXPECT_EQ(parse_rows(high.out).size(), 5u);
+}
+
+TEST_F(ScanWorld, NeverProbesLoopbackAddressesWithoutAllowPrivate) {
+  TempDir db;
+  const auto r = scan(db.path.string(), {"--format", "jsonl"}, /*allow_private=*/false);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = parse_rows(r.out);
+  ASSERT_EQ(rows.size(), kRanking.size());
+  for (const auto& row : rows) {
+    for (const auto& f : row.flags) EXPECT_TRUE(f != "MX" && f != "WEB") << row.name << " was probed: " << f;
+  }
+  EXPECT_NE(r.err.find("0 with live MX, 0 with a live web site"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(" 0 addresses not probed"), std::string::npos) << r.err;
+}
+
+TEST_F(ScanWorld, WritesASelfContainedHtmlReport) {
+  TempDir db;
+  const std::string html = (db.path / "report.html").string();
+  const auto r = scan(db.path.string(), {"--format", "html", "--output", html});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(html);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("exarnplebank.com"), std::string::npos);
+  EXPECT_NE(page.find("Content-Security-Policy"), std::string::npos);
+  EXPECT_EQ(page.find("http://"), std::string::npos);
+}
+
+TEST(Scan, RejectsABadBrandWithOneClearLine) {
+  TempDir db;
+  const auto r = run_process({LOOKALIKE_BINARY, "--db", db.path.string(), "scan", "--resolvers", "127.0.0.1:9", "paypal..com"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "lookalike: scan: \"paypal..com\": empty label at position 7\n");
+  const auto sub = run_process({LOOKALIKE_BINARY, "--db", db.path.string(), "scan", "--resolvers", "127.0.0.1:9", "www.paypal.com"});
+  EXPECT_EQ(sub.exit_code, 2);
+  EXPECT_NE(sub.err.find("did you mean paypal.com?"), std::string::npos) << sub.err;
+}
+
+TEST(Scan, WithoutBrandsOrStoredBrandsSaysWhatToDo) {
+  TempDir db;
+  const auto r = run_process({LOOKALIKE_BINARY, "--db", db.path.string(), "scan", "--resolvers", "127.0.0.1:9"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no brands to scan"), std::string::npos) << r.err;
+}
