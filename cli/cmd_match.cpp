@@ -79,12 +79,36 @@ void run_match(Context& ctx, const std::string& brands_path, const std::string& 
     throw UsageError{brands_path + ":" + std::to_string(line_of[matcher.error().index]) + ": " + matcher.error().message};
   }
   const bool jsonl = format == "jsonl";
-  std::string line;
   std::string canonical;
   std::vector<generator::Match> matches;
   std::size_t no = 0;
   std::size_t bad = 0;
-  while (std::getline(ctx.in, line)) {
+  // Lines are cut from 64 KiB blocks read straight from the stream buffer: getline on a
+  // stdio-synchronised std::cin costs a call per character.
+  std::string buf;
+  std::size_t pos = 0;
+  std::streambuf* sb = ctx.in.rdbuf();
+  std::vector<char> block(1 << 16);
+  std::string_view line;  // valid until the next call
+  auto next_line = [&]() -> bool {
+    while (true) {
+      if (const std::size_t nl = buf.find('\n', pos); nl != std::string::npos) {
+        line = std::string_view(buf).substr(pos, nl - pos);
+        pos = nl + 1;
+        return true;
+      }
+      buf.erase(0, pos);  // keep only the unfinished line
+      pos = 0;
+      const std::streamsize got = sb == nullptr ? 0 : sb->sgetn(block.data(), static_cast<std::streamsize>(block.size()));
+      if (got <= 0) {
+        if (buf.empty()) return false;
+        buf.push_back('\n');  // a last line without a newline
+        continue;
+      }
+      buf.append(block.data(), static_cast<std::size_t>(got));
+    }
+  };
+  while (next_line()) {
     ++no;
     std::string_view s = line;
     while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
