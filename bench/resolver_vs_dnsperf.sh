@@ -95,10 +95,12 @@ echo "zone: $NAMES names, $QUERIES queries per pass (A AAAA MX NS TXT + _dmarc T
 # 3. dnsperf: the best of a few outstanding-query settings, so the peer is not handicapped.
 best_dnsperf=0
 for q in 100 500 2000; do
-  dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/queries.txt" -n 1 -q "$q" -t 5 > "$WORK/dnsperf-$q.txt" 2>&1 || true
+  /usr/bin/time -f "cpu %U %S" dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/queries.txt" -n 1 -q "$q" -t 5 \
+    > "$WORK/dnsperf-$q.txt" 2>&1 || true
   qps=$(awk '/Queries per second:/ {print $4}' "$WORK/dnsperf-$q.txt")
   lost=$(awk '/Queries lost:/ {print $3}' "$WORK/dnsperf-$q.txt")
-  echo "dnsperf -q $q: $qps queries/s, lost $lost"
+  cpu=$(awk '/^cpu / {printf "%.2f", $2 + $3}' "$WORK/dnsperf-$q.txt")
+  echo "dnsperf -q $q: $qps queries/s, lost $lost, CPU ${cpu} s"
   if python3 -c "import sys; sys.exit(0 if float('$qps') > float('$best_dnsperf') else 1)"; then best_dnsperf=$qps; fi
 done
 
@@ -113,6 +115,8 @@ stats = json.loads(next(l for l in err.splitlines() if l.startswith("{")))
 wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", err)
 wall_s = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
 rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", err).group(1))
+cpu = float(re.search(r"User time \(seconds\): ([\d.]+)", err).group(1)) + \
+      float(re.search(r"System time \(seconds\): ([\d.]+)", err).group(1))
 expected = dict(l.rstrip("\n").split("\t") for l in open(f"{work}/expected.tsv"))
 seen, bad = set(), []
 for line in open(f"{work}/out.jsonl"):
@@ -146,7 +150,7 @@ print(f"lookalike resolve: {stats['queries']} queries ({stats['wildcard_probes']
       f"{stats['retries']} retries, {stats['timeouts']} timeouts) in {wall_s:.2f} s wall: "
       f"{ours_wall:,.0f} queries/s whole process ({ours_loop:,.0f}/s in the resolve loop); "
       f"peak in flight {stats['peak_in_flight']}, final window {stats['final_window']}")
-print(f"peak RSS {rss_kb / 1024:.1f} MiB")
+print(f"peak RSS {rss_kb / 1024:.1f} MiB, CPU {cpu:.2f} s")
 print(f"ratio vs best dnsperf ({dnsperf:,.0f} queries/s): {ours_wall / dnsperf:.2f}x whole process, "
       f"{ours_loop / dnsperf:.2f}x resolve loop")
 print(f"outcomes: {len(seen)} names checked, {missing} missing, {len(bad)} wrong")
@@ -155,7 +159,19 @@ for b in bad[:10]:
 sys.exit(1 if bad or missing else 0)
 PY
 
-# 5. Memory per in-flight query: peak RSS with a fixed window of 64 and of 4096 queries.
+# 5. The same run on the c-ares backend (for ARCHITECTURE.md's choice of engine).
+/usr/bin/time -f "cpu %U %S wall %e" "$BIN" resolve "$WORK/names.txt" --resolvers "127.0.0.1:$PORT" --backend c-ares \
+  --stats > /dev/null 2> "$WORK/cares.stderr"
+python3 - "$WORK" <<'PY'
+import json, sys
+err = open(f"{sys.argv[1]}/cares.stderr").read().splitlines()
+stats = json.loads(next(l for l in err if l.startswith("{")))
+cpu = next(l for l in err if l.startswith("cpu ")).split()
+print(f"--backend c-ares: {stats['queries'] / float(cpu[4]):,.0f} queries/s whole process, "
+      f"{stats['timeouts']} timeouts, CPU {float(cpu[1]) + float(cpu[2]):.2f} s")
+PY
+
+# 6. Memory per in-flight query: peak RSS with a fixed window of 64 and of 4096 queries.
 rss_at() {
   /usr/bin/time -v "$BIN" resolve "$WORK/names.txt" --resolvers "127.0.0.1:$PORT" --concurrency "$1" \
     > /dev/null 2> "$WORK/rss-$1.txt"

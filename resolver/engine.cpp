@@ -22,6 +22,9 @@ constexpr std::size_t kMaxMxHosts = 10;
 constexpr double kInitialWindow = 64;
 constexpr double kMinWindow = 8;
 constexpr double kMaxWindow = 4096;
+// Doubling stops here and growth turns additive: a server's socket buffer (about 200-300 small
+// datagrams by default) overflows soon after, and every loss costs a whole timeout.
+constexpr double kInitialSsthresh = 256;
 constexpr std::size_t kMaxParents = 200000;
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
@@ -112,7 +115,7 @@ class Engine {
         pace_timer_(io_),
         rng_(std::random_device{}()) {
     window_ = config.concurrency > 0 ? config.concurrency : kInitialWindow;
-    ssthresh_ = kMaxWindow;
+    ssthresh_ = kInitialSsthresh;
     qps_ = config.qps.value_or(0.0);
     tokens_ = 1;
     last_refill_ = Clock::now();
