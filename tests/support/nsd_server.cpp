@@ -163,7 +163,9 @@ void NsdServer::start() {
   std::array<char*, 5> argv = {const_cast<char*>("nsd"), const_cast<char*>("-d"), const_cast<char*>("-c"),
                                const_cast<char*>(conf.c_str()), nullptr};
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, "nsd", &actions, &attr, argv.data(), environ);
+  // Debian installs nsd in /usr/sbin, which a non-root PATH may lack.
+  const char* program = ::access("/usr/sbin/nsd", X_OK) == 0 ? "/usr/sbin/nsd" : "nsd";
+  const int rc = posix_spawnp(&pid, program, &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) throw std::runtime_error(std::string("NsdServer: cannot run nsd: ") + std::strerror(rc));
