@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <fstream>
 #include <span>
 #include <unordered_map>
@@ -100,33 +101,41 @@ constexpr std::string_view kCommonSlds[] = {"co", "com", "net", "org", "ac", "lt
 
 bool is_ldh32(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-// Whether a non-ASCII code point we insert is valid in an IDNA2008 label on its own. Every code
-// point of our tables is checked once with libidn2 (a few hundred calls), then lookups are lock-free.
+// Whether a non-ASCII code point we insert is valid in an IDNA2008 label on its own. Each code
+// point of our tables is checked with libidn2 the first time a label uses it (a brand touches a
+// few dozen of them), and remembered; lookups are lock-free.
 bool code_point_ok(char32_t cp) {
-  static const std::vector<char32_t> valid = [] {
+  static const std::vector<char32_t> known = [] {
     std::vector<char32_t> cps;
     for (const auto& g : kGlyphs) {
       for (U32View v : g.to) {
-        for (char32_t c : v) cps.push_back(c);
+        for (char32_t c : v) {
+          if (c >= 0x80) cps.push_back(c);
+        }
       }
     }
     for (const auto& [l, c] : kCyrillic) cps.push_back(c);
     for (const auto& e : kConfusables) cps.push_back(e.cp);
     std::sort(cps.begin(), cps.end());
     cps.erase(std::unique(cps.begin(), cps.end()), cps.end());
-    std::vector<char32_t> ok;
-    for (char32_t c : cps) {
-      if (c < 0x80) continue;
-      std::string label;
-      detail::append_utf8(U32View(&c, 1), label);
-      uint8_t* out = nullptr;
-      const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(label.c_str()), nullptr, &out, 0);
-      idn2_free(out);
-      if (rc == IDN2_OK) ok.push_back(c);
-    }
-    return ok;
+    return cps;
   }();
-  return std::binary_search(valid.begin(), valid.end(), cp);
+  // 0: not checked yet, 1: valid, 2: invalid. Two threads may both check one code point: harmless.
+  static std::vector<std::atomic<std::uint8_t>> state(known.size());
+  const auto it = std::lower_bound(known.begin(), known.end(), cp);
+  if (it == known.end() || *it != cp) return false;  // not from our tables: never inserted by us
+  std::atomic<std::uint8_t>& st = state[static_cast<std::size_t>(it - known.begin())];
+  std::uint8_t v = st.load(std::memory_order_relaxed);
+  if (v == 0) {
+    std::string label;
+    detail::append_utf8(U32View(&cp, 1), label);
+    uint8_t* out = nullptr;
+    const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(label.c_str()), nullptr, &out, 0);
+    idn2_free(out);
+    v = rc == IDN2_OK ? 1 : 2;
+    st.store(v, std::memory_order_relaxed);
+  }
+  return v == 1;
 }
 
 U32 widen(std::string_view ascii) { return U32(ascii.begin(), ascii.end()); }
@@ -289,72 +298,94 @@ class Run {
   bool on(Fuzzer f) const { return (opt_.fuzzers & bit(f)) != 0; }
 
   // --- dnstwist's fuzzers, on the label d ---
+  // The typo fuzzers build each variant in one buffer per call: no allocation per variant.
   template <class Emit> static void addition(const U32& d, Emit&& emit) {
-    for (char32_t c : U"0123456789abcdefghijklmnopqrstuvwxyz") {
-      if (c == 0) break;
-      emit(d + c);
+    U32 x = d;
+    x += U' ';
+    for (char32_t c : U32View(U"0123456789abcdefghijklmnopqrstuvwxyz")) {
+      x.back() = c;
+      emit(x);
     }
   }
   template <class Emit> static void bitsquatting(const U32& d, Emit&& emit) {
+    U32 x = d;
     for (std::size_t i = 0; i < d.size(); ++i) {
       for (char32_t mask = 1; mask < 256; mask <<= 1) {
         const char32_t b = d[i] ^ mask;
         if (is_ldh32(b)) {
-          U32 x = d;
           x[i] = b;
           emit(x);
         }
       }
+      x[i] = d[i];
     }
   }
   template <class Emit> static void hyphenation(const U32& d, Emit&& emit) {
-    for (std::size_t i = 1; i < d.size(); ++i) emit(d.substr(0, i) + U'-' + d.substr(i));
+    U32 x;
+    for (std::size_t i = 1; i < d.size(); ++i) {
+      x.assign(d).insert(i, 1, U'-');
+      emit(x);
+    }
   }
   template <class Emit> void insertion(const U32& d, Emit&& emit) const {
+    U32 x;
     for (std::size_t i = 1; i + 1 < d.size(); ++i) {
       if (d[i] >= 0x80) continue;
       for (Keyboard k : opt_.keyboards) {
         for (char n : neighbours(k, static_cast<char>(d[i]))) {
-          emit(d.substr(0, i) + char32_t(n) + d.substr(i));
-          emit(d.substr(0, i + 1) + char32_t(n) + d.substr(i + 1));
+          x.assign(d).insert(i, 1, static_cast<char32_t>(n));
+          emit(x);
+          x.assign(d).insert(i + 1, 1, static_cast<char32_t>(n));
+          emit(x);
         }
       }
     }
   }
   template <class Emit> static void omission(const U32& d, Emit&& emit) {
-    for (std::size_t i = 0; i < d.size(); ++i) emit(d.substr(0, i) + d.substr(i + 1));
+    U32 x;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      x.assign(d).erase(i, 1);
+      emit(x);
+    }
   }
   template <class Emit> static void repetition(const U32& d, Emit&& emit) {
-    for (std::size_t i = 0; i < d.size(); ++i) emit(d.substr(0, i) + d[i] + d.substr(i));
+    U32 x;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      x.assign(d).insert(i, 1, d[i]);
+      emit(x);
+    }
   }
   template <class Emit> void replacement(const U32& d, Emit&& emit) const {
+    U32 x = d;
     for (std::size_t i = 0; i < d.size(); ++i) {
       if (d[i] >= 0x80) continue;
       for (Keyboard k : opt_.keyboards) {
         for (char n : neighbours(k, static_cast<char>(d[i]))) {
-          U32 x = d;
           x[i] = static_cast<char32_t>(n);
           emit(x);
         }
       }
+      x[i] = d[i];
     }
   }
   template <class Emit> static void transposition(const U32& d, Emit&& emit) {
+    U32 x = d;
     for (std::size_t i = 0; i + 1 < d.size(); ++i) {
-      U32 x = d;
       std::swap(x[i], x[i + 1]);
       emit(x);
+      std::swap(x[i], x[i + 1]);
     }
   }
   template <class Emit> static void vowel_swap(const U32& d, Emit&& emit) {
     constexpr U32View vowels = U"aeiou";
+    U32 x = d;
     for (std::size_t i = 0; i < d.size(); ++i) {
       if (vowels.find(d[i]) == U32View::npos) continue;
       for (char32_t v : vowels) {
-        U32 x = d;
         x[i] = v;
         emit(x);
       }
+      x[i] = d[i];
     }
   }
   template <class Emit> static void plural(const U32& d, Emit&& emit) {
