@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
+#include <fstream>
 #include <map>
 
 #include "resolver/dns_message.hpp"
@@ -253,6 +254,53 @@ TEST(Engine, EveryInputNameYieldsExactlyOneResultInInputOrder) {
   EXPECT_EQ(r.results[1000].types[0].outcome, Outcome::error);
   EXPECT_EQ(r.results[1001].types[1].outcome, Outcome::error);
   EXPECT_EQ(r.stats.names, input.size());
+}
+
+}  // namespace
+}  // namespace lookalike::resolver
+
+namespace lookalike::resolver {
+namespace {
+
+TEST(Upstreams, ParseAddressesPortsAndIpv6) {
+  auto u = parse_upstreams("127.0.0.1:5353, ::1,[::1]:54,192.0.2.1");
+  ASSERT_TRUE(u.has_value()) << u.error();
+  ASSERT_EQ(u->size(), 4u);
+  EXPECT_EQ((*u)[0], (Upstream{"127.0.0.1", 5353}));
+  EXPECT_EQ((*u)[1], (Upstream{"::1", 53}));
+  EXPECT_EQ((*u)[2], (Upstream{"::1", 54}));
+  EXPECT_EQ((*u)[3], (Upstream{"192.0.2.1", 53}));
+}
+
+TEST(Upstreams, RejectHostnamesBadPortsAndEmptyLists) {
+  EXPECT_THAT(parse_upstreams("dns.google").error(), ::testing::HasSubstr("not an IP address"));
+  EXPECT_THAT(parse_upstreams("127.0.0.1:0").error(), ::testing::HasSubstr("bad port"));
+  EXPECT_THAT(parse_upstreams("127.0.0.1:70000").error(), ::testing::HasSubstr("bad port"));
+  EXPECT_THAT(parse_upstreams("[::1").error(), ::testing::HasSubstr("missing ']'"));
+  EXPECT_FALSE(parse_upstreams(" , ").has_value());
+}
+
+TEST(Upstreams, ResolvConfGivesNameserversOnly) {
+  const std::string path = ::testing::TempDir() + "/resolv.conf";
+  {
+    std::ofstream f(path);
+    f << "# comment\nsearch example.test\nnameserver 192.0.2.53\nnameserver fe80::1%eth0\noptions ndots:1\n";
+  }
+  auto u = system_upstreams(path);
+  ASSERT_TRUE(u.has_value()) << u.error();
+  ASSERT_EQ(u->size(), 2u);
+  EXPECT_EQ((*u)[0], (Upstream{"192.0.2.53", 53}));
+  EXPECT_EQ((*u)[1], (Upstream{"fe80::1", 53}));
+  EXPECT_FALSE(system_upstreams(path + ".missing").has_value());
+}
+
+TEST(Upstreams, RecordTypeNamesRoundTrip) {
+  for (RecordType t : {RecordType::a, RecordType::aaaa, RecordType::mx, RecordType::ns, RecordType::txt,
+                       RecordType::dmarc}) {
+    EXPECT_EQ(parse_record_type(to_string(t)), t);
+  }
+  EXPECT_EQ(parse_record_type("mx"), RecordType::mx);
+  EXPECT_FALSE(parse_record_type("SRV").has_value());
 }
 
 }  // namespace
