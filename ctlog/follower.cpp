@@ -237,11 +237,8 @@ class Follower {
     } else {
       // A consistency proof to the signed head carries the compact range of [0, start), but not
       // for a power-of-two start (the proof omits that root): start one entry earlier then.
-      if (std::has_single_bit(start)) --start;
-      if (start == head.tree_size) {
-        if (start < 2) return {};
-        start -= std::has_single_bit(start - 1) ? 2 : 1;
-      }
+      // The proof also needs start < tree size: step back until both hold (a few entries at most).
+      while (start > 0 && (std::has_single_bit(start) || start == head.tree_size)) --start;
       if (start == 0) return {};
       auto proof = fetch(*clients_[0],
                          log_.url + "ct/v1/get-sth-consistency?first=" + std::to_string(start) +

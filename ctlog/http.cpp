@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <charconv>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 #include "ctlog/ctlog.hpp"
@@ -103,14 +105,27 @@ std::expected<std::string, Error> gunzip(std::string_view in, std::size_t limit)
   return out;
 }
 
+// One verifying TLS context per trust configuration, shared by every client of the process:
+// parsing the system CA bundle costs far more than a request, and plain http never needs it.
+std::shared_ptr<ssl::context> tls_context(const std::string& ca_file) {
+  static std::mutex mu;
+  static std::vector<std::pair<std::string, std::shared_ptr<ssl::context>>> cache;
+  std::lock_guard lock(mu);
+  for (const auto& [file, ctx] : cache) {
+    if (file == ca_file) return ctx;
+  }
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  boost::system::error_code ec;
+  ctx->set_default_verify_paths(ec);  // honours SSL_CERT_FILE / SSL_CERT_DIR
+  if (!ca_file.empty()) ctx->load_verify_file(ca_file, ec);
+  ctx->set_verify_mode(ssl::verify_peer);
+  cache.emplace_back(ca_file, ctx);
+  return ctx;
+}
+
 class BeastClient final : public HttpClient {
  public:
-  explicit BeastClient(const HttpOptions& o) : opts_(o), ssl_ctx_(ssl::context::tls_client) {
-    boost::system::error_code ec;
-    ssl_ctx_.set_default_verify_paths(ec);  // honours SSL_CERT_FILE / SSL_CERT_DIR
-    if (!opts_.ca_file.empty()) ssl_ctx_.load_verify_file(opts_.ca_file, ec);
-    ssl_ctx_.set_verify_mode(ssl::verify_peer);
-  }
+  explicit BeastClient(const HttpOptions& o) : opts_(o) {}
 
   std::expected<HttpResponse, Error> get(const std::string& url) override {
     auto u = parse_url(url);
@@ -162,7 +177,8 @@ class BeastClient final : public HttpClient {
     }
     tls_ = u.tls;
     if (tls_) {
-      secure_.emplace(ioc_, ssl_ctx_);
+      if (!ssl_ctx_) ssl_ctx_ = tls_context(opts_.ca_file);
+      secure_.emplace(ioc_, *ssl_ctx_);
       secure_->set_verify_callback(ssl::host_name_verification(u.host));
       if (!SSL_set_tlsext_host_name(secure_->native_handle(), u.host.c_str())) {
         return std::unexpected(Error{"TLS: cannot set SNI"});
@@ -246,7 +262,7 @@ class BeastClient final : public HttpClient {
 
   HttpOptions opts_;
   asio::io_context ioc_;
-  ssl::context ssl_ctx_;
+  std::shared_ptr<ssl::context> ssl_ctx_;
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
   beast::flat_buffer buffer_;

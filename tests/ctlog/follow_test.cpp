@@ -2,6 +2,10 @@
 // generated certificates and the real navigli tiles, resume, --from, faults and tampering.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -277,6 +281,42 @@ TEST_P(Follow, AnInconsistentHeadIsReported) {
   EXPECT_EQ(r.state.verified_size, 120u);
 }
 
+TEST_P(Follow, AMalformedCertificateIsRecordedAndSkippedButStillFoldedAndVerified) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 20);
+  // An x509 entry whose "certificate" is not DER, with the leaf_index extension of index 20.
+  Bytes te = {0, 0, 1, 0x8b, 0xcf, 0xe5, 0x68, 0, 0, 0};
+  const Bytes junk = {0x30, 0x82, 0xff, 0xff, 'n', 'o', 't', ' ', 'd', 'e', 'r'};
+  te.push_back(0);
+  te.push_back(0);
+  te.push_back(static_cast<std::uint8_t>(junk.size()));
+  te.insert(te.end(), junk.begin(), junk.end());
+  const Bytes ext = {0, 8, 0, 0, 5, 0, 0, 0, 0, 20};
+  te.insert(te.end(), ext.begin(), ext.end());
+  Bytes tile_entry = te;
+  tile_entry.push_back(0);
+  tile_entry.push_back(0);  // no chain fingerprints
+  log.add_tile_entry(tile_entry);
+  fill(log, ca, 20, 21);
+  TestLogServer server(log);
+  MemoryStore store;
+  std::vector<std::uint64_t> bad;
+  FollowOptions o = once();
+  o.on_malformed = [&](std::string_view, std::uint64_t index, const Error& e) {
+    bad.push_back(index);
+    EXPECT_NE(e.what.find("DER"), std::string::npos) << e.what;
+  };
+  const auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(r.state.verified_size, 41u);
+  EXPECT_EQ(r.state.malformed, 1u);
+  EXPECT_EQ(bad, std::vector<std::uint64_t>{20});
+  EXPECT_EQ(hit_set(store.hits).size(), 8u);  // entries 0, 10, 30, 40 (x2 names); 20 is the junk
+}
+
 INSTANTIATE_TEST_SUITE_P(BothApis, Follow, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? std::string("Tiled") : std::string("Rfc6962"); });
 
@@ -327,6 +367,39 @@ TEST(RealTiles, TheNavigliEntriesServedThroughBothApisVerifyToTheRealRoot) {
     EXPECT_EQ(r.state.malformed, 0u);
     EXPECT_EQ(seen, want);
   }
+}
+
+TEST(Transport, HttpsWithAVerifiedCertificateFollowsAndAnUntrustedOneIsRefused) {
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 40);
+  const testing::TlsIdentity id = ca.server_identity("127.0.0.1");
+  TestLogServer server(log, 0, &id);
+  ASSERT_TRUE(server.url().starts_with("https://127.0.0.1:"));
+  char path[] = "/tmp/lookalike-ct-ca-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path) << ca.pem();
+  {
+    MemoryStore store;
+    FollowOptions o = once();
+    o.http.ca_file = path;
+    const auto r = follow_log(log_info(log, server, false), store, paypal_matcher(), o);
+    ASSERT_FALSE(r.error) << r.error->what;
+    EXPECT_TRUE(r.verified);
+    EXPECT_EQ(hit_set(store.hits).size(), 8u);
+  }
+  {
+    MemoryStore store;
+    FollowOptions o = once();  // no trust anchor for the test CA
+    o.max_retries = 1;
+    const auto r = follow_log(log_info(log, server, false), store, paypal_matcher(), o);
+    ASSERT_TRUE(r.error.has_value());
+    EXPECT_NE(r.error->what.find("TLS handshake"), std::string::npos) << r.error->what;
+    EXPECT_EQ(log.requests("/ct/v1/get-entries"), 1u);  // only the trusted run fetched (40 < batch)
+  }
+  std::remove(path);
 }
 
 TEST(Transport, PlainHttpIsRefusedOffLoopback) {

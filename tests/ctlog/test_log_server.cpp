@@ -6,9 +6,14 @@
 #include <sys/socket.h>
 #include <zlib.h>
 
+#include <openssl/pem.h>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <list>
@@ -21,6 +26,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 EVP_PKEY* new_ec_key() {
@@ -144,6 +150,13 @@ TestCa::TestCa() {
   X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("lookalike test CA"), -1, -1, 0);
   X509_set_issuer_name(x, n);
   X509_set_pubkey(x, key);
+  // OpenSSL only accepts a v3 issuer that says it is a CA (TLS tests use this CA as trust anchor).
+  for (const auto& [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:TRUE"},
+                                   std::pair{NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature"}}) {
+    X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, nullptr, nid, value);
+    X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+  }
   X509_sign(x, key, EVP_sha256());
   der_ = x509_der(x);
 }
@@ -154,6 +167,49 @@ TestCa::~TestCa() {
 }
 
 Hash TestCa::key_hash() const { return sha256(spki_der(static_cast<EVP_PKEY*>(key_))); }
+
+std::string TestCa::pem() const {
+  BIO* b = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(b, static_cast<X509*>(cert_));
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(b, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(b);
+  return out;
+}
+
+TlsIdentity TestCa::server_identity(const std::string& ip) {
+  EVP_PKEY* key = new_ec_key();
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), ++serial_);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400L);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(ip.c_str()), -1, -1, 0);
+  X509_set_issuer_name(x, X509_get_subject_name(static_cast<X509*>(cert_)));
+  X509_set_pubkey(x, key);
+  const std::string san = "IP:" + ip;
+  X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
+  X509_add_ext(x, e, -1);
+  X509_EXTENSION_free(e);
+  X509_sign(x, static_cast<EVP_PKEY*>(key_), EVP_sha256());
+  TlsIdentity id;
+  BIO* b = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(b, x);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(b, &data);
+  id.cert_pem.assign(data, static_cast<std::size_t>(n));
+  BIO_free(b);
+  b = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
+  n = BIO_get_mem_data(b, &data);
+  id.key_pem.assign(data, static_cast<std::size_t>(n));
+  BIO_free(b);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return id;
+}
 
 Bytes TestCa::issue(const std::string& cn, const std::vector<std::string>& dns, bool precert) {
   auto* ca_key = static_cast<EVP_PKEY*>(key_);
@@ -521,19 +577,22 @@ struct TestLogServer::Impl {
   TestLog& log;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  std::optional<ssl::context> tls;
   std::thread accept_thread;
   std::mutex mu;
-  std::list<std::pair<std::thread, int>> sessions;  // thread, socket fd
+  std::list<std::thread> sessions;
+  std::vector<int> live;  // descriptors of open session sockets
   std::atomic<bool> stopping{false};
 
   explicit Impl(TestLog& l) : log(l) {}
 
-  void session(tcp::socket sock) {
+  template <class Stream>
+  void serve(Stream& stream) {
     beast::flat_buffer buf;
     boost::system::error_code ec;
     for (;;) {
       http::request<http::string_body> req;
-      http::read(sock, buf, req, ec);
+      http::read(stream, buf, req, ec);
       if (ec) break;
       TestLog::Response r = log.handle(std::string(req.target()));
       http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
@@ -547,10 +606,34 @@ struct TestLogServer::Impl {
       }
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
-      http::write(sock, res, ec);
+      http::write(stream, res, ec);
       if (ec || !req.keep_alive()) break;
     }
+  }
+
+  // Closes the socket under the lock that stop() holds while shutting live sockets down, so a
+  // descriptor is never shut down after it was closed (and possibly reused by another socket).
+  template <class Socket>
+  void finish(Socket& sock, int fd) {
+    boost::system::error_code ec;
+    std::lock_guard lock(mu);
+    live.erase(std::remove(live.begin(), live.end(), fd), live.end());
     sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+  }
+
+  void session(tcp::socket sock) {
+    const int fd = sock.native_handle();
+    boost::system::error_code ec;
+    if (tls) {
+      ssl::stream<tcp::socket> s(std::move(sock), *tls);
+      s.handshake(ssl::stream_base::server, ec);
+      if (!ec) serve(s);
+      finish(s.next_layer(), fd);
+    } else {
+      serve(sock);
+      finish(sock, fd);
+    }
   }
 
   void accept_loop() {
@@ -561,13 +644,19 @@ struct TestLogServer::Impl {
       if (stopping) break;
       if (ec) continue;
       std::lock_guard lock(mu);
-      const int fd = s.native_handle();
-      sessions.emplace_back(std::thread([this, sock = std::move(s)]() mutable { session(std::move(sock)); }), fd);
+      live.push_back(s.native_handle());
+      sessions.emplace_back([this, sock = std::move(s)]() mutable { session(std::move(sock)); });
     }
   }
 };
 
-TestLogServer::TestLogServer(TestLog& log, unsigned short port) : impl_(std::make_unique<Impl>(log)) {
+TestLogServer::TestLogServer(TestLog& log, unsigned short port, const TlsIdentity* tls)
+    : impl_(std::make_unique<Impl>(log)) {
+  if (tls != nullptr) {
+    impl_->tls.emplace(ssl::context::tls_server);
+    impl_->tls->use_certificate_chain(asio::buffer(tls->cert_pem));
+    impl_->tls->use_private_key(asio::buffer(tls->key_pem), ssl::context::pem);
+  }
   const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -580,7 +669,9 @@ TestLogServer::TestLogServer(TestLog& log, unsigned short port) : impl_(std::mak
 
 TestLogServer::~TestLogServer() { stop(); }
 
-std::string TestLogServer::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+std::string TestLogServer::url() const {
+  return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/";
+}
 
 void TestLogServer::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
@@ -592,9 +683,11 @@ void TestLogServer::stop() {
     s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
   }
   impl_->accept_thread.join();
-  std::lock_guard lock(impl_->mu);
-  for (auto& [t, fd] : impl_->sessions) ::shutdown(fd, SHUT_RDWR);
-  for (auto& [t, fd] : impl_->sessions) t.join();
+  {
+    std::lock_guard lock(impl_->mu);
+    for (const int fd : impl_->live) ::shutdown(fd, SHUT_RDWR);
+  }
+  for (auto& t : impl_->sessions) t.join();
   impl_->sessions.clear();
   boost::system::error_code ec;
   impl_->acceptor.close(ec);

@@ -16,6 +16,12 @@
 
 namespace lookalike::ctlog::testing {
 
+// A TLS server certificate chain and key (PEM), for serving the log over https.
+struct TlsIdentity {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
 // A throw-away CA that issues certificates and precertificates with chosen names.
 class TestCa {
  public:
@@ -29,6 +35,10 @@ class TestCa {
   [[nodiscard]] static Bytes precert_tbs(const Bytes& precert_der);
   [[nodiscard]] const Bytes& der() const { return der_; }
   [[nodiscard]] Hash key_hash() const;  // SHA-256 of the CA's SubjectPublicKeyInfo
+  // The CA certificate as PEM (a trust anchor for https clients).
+  [[nodiscard]] std::string pem() const;
+  // A server certificate for IP address `ip` (iPAddress SAN) signed by this CA, with its key.
+  [[nodiscard]] TlsIdentity server_identity(const std::string& ip);
 
  private:
   void* key_ = nullptr;   // EVP_PKEY
@@ -113,12 +123,13 @@ class TestLog {
 // Serves a TestLog on 127.0.0.1 (ephemeral port) from a background thread; stops on destruction.
 class TestLogServer {
  public:
-  explicit TestLogServer(TestLog& log, unsigned short port = 0);
+  // Plain http, or https with `tls` (certificate for 127.0.0.1) when given.
+  explicit TestLogServer(TestLog& log, unsigned short port = 0, const TlsIdentity* tls = nullptr);
   ~TestLogServer();
   TestLogServer(const TestLogServer&) = delete;
   TestLogServer& operator=(const TestLogServer&) = delete;
   [[nodiscard]] unsigned short port() const { return port_; }
-  // "http://127.0.0.1:<port>/"
+  // "http://127.0.0.1:<port>/" (https when serving TLS)
   [[nodiscard]] std::string url() const;
   void stop();
 
