@@ -8,6 +8,7 @@
 #include <sstream>
 #include <utility>
 
+#include "scoring/probe.hpp"
 #include "scoring/score_weights_embedded.hpp"
 
 namespace lookalike::scoring {
@@ -137,11 +138,11 @@ std::string_view level_name(Level level) noexcept {
   return "info";
 }
 
-std::optional<Level> parse_level(std::string_view name) {
+std::expected<Level, std::string> parse_level(std::string_view name) {
   for (Level l : {Level::info, Level::low, Level::medium, Level::high, Level::critical}) {
     if (level_name(l) == name) return l;
   }
-  return std::nullopt;
+  return std::unexpected("unknown level \"" + sanitize_text(name, 32) + "\" (critical, high, medium, low, info)");
 }
 
 std::string_view similarity_kind_name(SimilarityKind kind) noexcept {

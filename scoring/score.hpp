@@ -28,8 +28,8 @@ enum class Level : std::uint8_t { info, low, medium, high, critical };
 
 // "critical", "high", "medium", "low", "info".
 [[nodiscard]] std::string_view level_name(Level level) noexcept;
-// Parses a level name as printed by level_name; nullopt for anything else.
-[[nodiscard]] std::optional<Level> parse_level(std::string_view name);
+// Parses a level name as printed by level_name; the error names the unknown input.
+[[nodiscard]] std::expected<Level, std::string> parse_level(std::string_view name);
 // "homoglyph", "keyboard-typo", ... (stable: used in reports and JSON).
 [[nodiscard]] std::string_view similarity_kind_name(SimilarityKind kind) noexcept;
 
