@@ -228,6 +228,11 @@ void normalize(Candidate& c) {
 }
 
 void merge_into(Candidate& acc, const Candidate& op) {
+  absorb(acc, op);
+  normalize(acc);
+}
+
+void absorb(Candidate& acc, const Candidate& op) {
   acc.brands.insert(acc.brands.end(), op.brands.begin(), op.brands.end());
   acc.fuzzers.insert(acc.fuzzers.end(), op.fuzzers.begin(), op.fuzzers.end());
   acc.ct.insert(acc.ct.end(), op.ct.begin(), op.ct.end());
@@ -235,7 +240,6 @@ void merge_into(Candidate& acc, const Candidate& op) {
   if (op.last_seen != 0 && op.last_seen > acc.last_seen) acc.last_seen = op.last_seen;
   if (op.state && (!acc.state || state_newer(*op.state, *acc.state))) acc.state = op.state;
   if (op.score && (!acc.score || score_newer(*op.score, *acc.score))) acc.score = op.score;
-  normalize(acc);
 }
 
 std::string encode_candidate(const Candidate& c) {

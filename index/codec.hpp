@@ -37,6 +37,8 @@ void normalize(Candidate& c);
 // acc := acc ⊔ op: unions, first_seen min / last_seen max over set values (0 = unset), latest
 // state and score by time (ties broken by content so the result never depends on order).
 void merge_into(Candidate& acc, const Candidate& op);
+// Same as merge_into but leaves `acc` unnormalised: fold many operands, then normalize() once.
+void absorb(Candidate& acc, const Candidate& op);
 // True when `a` wins over `b` in a merge (later time; ties broken by content).
 [[nodiscard]] bool score_newer(const Score& a, const Score& b);
 

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lookalike::index {
@@ -159,7 +160,7 @@ struct Verdict {
 
 // The change feed: one entry per notable change, keyed by a store-wide increasing sequence.
 enum class EventKind : std::uint8_t {
-  new_candidate = 1,  // a name seen for the first time (emitted by commits)
+  new_candidate = 1,  // a name first seen in a certificate (CT); generator output is not news
   level_changed = 2,  // a candidate's score level changed (detail "level L (was P), score S")
   verdict = 3,        // an analyst verdict was recorded (detail = decision name)
   custom = 4,         // appended by a stage
@@ -300,6 +301,8 @@ class Store {
   // --- CT positions
   [[nodiscard]] std::expected<std::optional<CtState>, Error> get_ct_state(std::string_view log_id) const;
   [[nodiscard]] std::expected<void, Error> put_ct_state(std::string_view log_id, const CtState& state);
+  // Every log's position, in log-id order (for `ct status`-like listings).
+  [[nodiscard]] std::expected<std::vector<std::pair<std::string, CtState>>, Error> list_ct_states() const;
 
   // --- verdicts
   [[nodiscard]] std::expected<void, Error> put_verdict(std::string_view name, const Verdict& verdict);

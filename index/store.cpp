@@ -10,6 +10,9 @@
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -82,8 +85,9 @@ class CandidateMerge final : public rocksdb::MergeOperator {
     for (const auto& op : in.operand_list) {
       auto d = codec::decode_candidate(op.ToStringView());
       if (!d) return false;
-      codec::merge_into(acc, *d);
+      codec::absorb(acc, *d);
     }
+    codec::normalize(acc);
     out->new_value = codec::encode_candidate(acc);
     return true;
   }
@@ -94,8 +98,9 @@ class CandidateMerge final : public rocksdb::MergeOperator {
     for (const auto& op : operands) {
       auto d = codec::decode_candidate(op.ToStringView());
       if (!d) return false;
-      codec::merge_into(acc, *d);
+      codec::absorb(acc, *d);
     }
+    codec::normalize(acc);
     *new_value = codec::encode_candidate(acc);
     return true;
   }
@@ -142,6 +147,44 @@ std::uint64_t folder_bytes(const std::string& path) {
   return total;
 }
 
+// True when a folder without CURRENT holds only files RocksDB writes before CURRENT exists: a
+// creation killed half-way, which the next open may simply redo.
+bool only_rocksdb_leftovers(const std::string& path) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+    const std::string n = e.path().filename().string();
+    const bool ours = n == "LOCK" || n == "IDENTITY" || n == "LOG" || n.starts_with("LOG.old.") ||
+                      n.starts_with("MANIFEST-") || n.starts_with("OPTIONS-") || n.ends_with(".log") ||
+                      n.ends_with(".dbtmp") || n.ends_with(".sst");
+    if (!ours) return false;
+  }
+  return !ec;
+}
+
+// Removes what a killed creation left behind. Nothing in it was ever acknowledged: DB::Open
+// succeeds only after CURRENT exists. Holding the LOCK first (as RocksDB does, with fcntl) keeps
+// us from deleting the files of another process that is creating the store right now.
+std::expected<void, Error> clear_leftovers(const std::string& path) {
+  const std::string lock_path = path + "/LOCK";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return std::unexpected(error(ErrorCode::io, "store " + path + ": cannot open " + lock_path));
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_SETLK, &fl) != 0) {
+    ::close(fd);
+    return std::unexpected(error(ErrorCode::locked, "store " + path +
+                                                        " is in use by another process (its LOCK file is held); stop that process or use another --db"));
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+    if (e.path().filename() != "LOCK") std::filesystem::remove(e.path(), ec);
+  }
+  ::close(fd);  // releases the lock; RocksDB takes it again in DB::Open
+  if (ec) return std::unexpected(error(ErrorCode::io, "store " + path + ": cannot clear an interrupted creation: " + ec.message()));
+  return {};
+}
+
 std::optional<std::pair<std::uint8_t, std::uint8_t>> score_key(const std::optional<Score>& s) {
   if (!s) return std::nullopt;
   return std::pair{s->value, s->level};
@@ -168,6 +211,7 @@ struct Batch::Impl {
     std::vector<std::string> brands;
     std::optional<Score> score;
     bool upsert = false;
+    bool ct = false;  // a certificate named it in this batch
   };
   std::vector<Op> ops;
   std::map<std::string, Touch, std::less<>> touched;
@@ -181,6 +225,7 @@ struct Batch::Impl {
     auto& t = touched[name];
     t.brands.insert(t.brands.end(), record.brands.begin(), record.brands.end());
     t.upsert = true;
+    t.ct = t.ct || !record.ct.empty();
     if (record.score && (!t.score || codec::score_newer(*record.score, *t.score))) t.score = record.score;
     ops.push_back({candidates, Op::merge, name, codec::encode_candidate(record)});
   }
@@ -320,7 +365,7 @@ struct Store::Impl {
     o.compression = rocksdb::kLZ4Compression;
     o.bottommost_compression = rocksdb::kZSTD;
     o.level_compaction_dynamic_level_bytes = true;
-    o.write_buffer_size = which == candidates || which == by_brand ? 64u << 20 : 16u << 20;
+    o.write_buffer_size = which == candidates || which == by_brand ? 32u << 20 : 16u << 20;
     if (which == candidates) {
       o.merge_operator = std::make_shared<CandidateMerge>();
       // Commits look up every name they touch: a memtable bloom filter makes misses cheap.
@@ -367,12 +412,22 @@ struct Store::Impl {
 };
 
 std::expected<void, Error> Store::Impl::commit(Batch::Impl& b) {
-  rocksdb::WriteBatch wb;
-  for (const auto& op : b.ops) {
-    const auto s = op.type == Batch::Impl::Op::merge ? wb.Merge(cf[op.cf], op.key, op.value)
-                                                      : wb.Put(cf[op.cf], op.key, op.value);
+  // Key order within each family lets the memtable skiplist reuse its last insertion point
+  // (several times faster than random order). Stable, so repeated keys keep their order.
+  std::vector<const Batch::Impl::Op*> order;
+  order.reserve(b.ops.size());
+  for (const auto& op : b.ops) order.push_back(&op);
+  std::stable_sort(order.begin(), order.end(), [](const Batch::Impl::Op* x, const Batch::Impl::Op* y) {
+    return x->cf != y->cf ? x->cf < y->cf : x->key < y->key;
+  });
+  rocksdb::WriteBatch wb(b.ops.size() * 64);
+  for (const auto* op : order) {
+    const auto s = op->type == Batch::Impl::Op::merge ? wb.Merge(cf[op->cf], op->key, op->value)
+                                                       : wb.Put(cf[op->cf], op->key, op->value);
     if (!s.ok()) return std::unexpected(from_status(s, path, "building a batch"));
   }
+  // by_brand changes: key -> value, or nullopt for a delete; sorted before they join the batch.
+  std::map<std::string, std::optional<std::string>> index_ops;
 
   std::lock_guard lock(write_mutex);
   // Reconcile the by-brand index with the stored records under the lock: every writer of
@@ -412,17 +467,17 @@ std::expected<void, Error> Store::Impl::commit(Batch::Impl& b) {
       const std::string value = index_value(new_score);
       if (changed) {
         for (const auto& brand : old_brands) {
-          if (old_rank != new_rank) (void)wb.Delete(cf[by_brand], codec::by_brand_key(brand, old_rank, name));
-          (void)wb.Put(cf[by_brand], codec::by_brand_key(brand, new_rank, name), value);
+          if (old_rank != new_rank) index_ops[codec::by_brand_key(brand, old_rank, name)] = std::nullopt;
+          index_ops[codec::by_brand_key(brand, new_rank, name)] = value;
         }
       }
       for (const auto& brand : t.brands) {
         if (!std::binary_search(old_brands.begin(), old_brands.end(), brand)) {
-          (void)wb.Put(cf[by_brand], codec::by_brand_key(brand, new_rank, name), value);
+          index_ops[codec::by_brand_key(brand, new_rank, name)] = value;
         }
       }
       if (options.emit_events && !b.import) {
-        if (!old) {
+        if (!old && t.ct) {
           std::string detail;
           std::vector<std::string> brands = t.brands;
           std::sort(brands.begin(), brands.end());
@@ -440,6 +495,9 @@ std::expected<void, Error> Store::Impl::commit(Batch::Impl& b) {
         }
       }
     }
+  }
+  for (const auto& [key, value] : index_ops) {
+    (void)(value ? wb.Put(cf[by_brand], key, *value) : wb.Delete(cf[by_brand], key));
   }
   const std::uint64_t saved_seq = next_seq;
   next_seq = std::max(next_seq, b.max_raw_event_seq + 1);
@@ -536,7 +594,12 @@ std::expected<Store, Error> Store::open(const std::string& path, const Options& 
   if (!has_current) {
     if (exists && !fs::is_directory(path, ec)) return fail(ErrorCode::not_a_store, path + " is not a folder");
     if (exists && !fs::is_empty(path, ec)) {
-      return fail(ErrorCode::not_a_store, path + " is not a lookalike store (a non-empty folder without a RocksDB CURRENT file)");
+      if (!only_rocksdb_leftovers(path)) {
+        return fail(ErrorCode::not_a_store, path + " is not a lookalike store (a non-empty folder without a RocksDB CURRENT file)");
+      }
+      if (!options.read_only && options.create_if_missing) {
+        if (auto r = clear_leftovers(path); !r) return std::unexpected(r.error());
+      }
     }
     if (!options.create_if_missing || options.read_only) {
       return fail(ErrorCode::not_found, "no lookalike store at " + path + " (add a brand first, or pass --db)");
@@ -607,6 +670,11 @@ std::expected<Store, Error> Store::open(const std::string& path, const Options& 
     }
   } else if (!fresh) {
     return fail(ErrorCode::not_a_store, "store " + path + " holds a RocksDB database that is not a lookalike store (no schema record)");
+  } else if (!options.read_only) {
+    // The schema record goes first: a crash while the families are created below still leaves
+    // a store that reopens (and creates what is missing).
+    s = impl->db->Put(impl->write_options, impl->cf[meta], kSchemaKey, codec::encode_u64(kSchemaVersion));
+    if (!s.ok()) return std::unexpected(from_status(s, path, "writing the schema record"));
   }
   for (std::size_t c = 0; c < kCfCount; ++c) {
     if (impl->cf[c] != nullptr) continue;
@@ -765,6 +833,21 @@ std::expected<void, Error> Store::observations(std::string_view name,
 
 std::expected<std::optional<CtState>, Error> Store::get_ct_state(std::string_view log_id) const {
   return impl_->get<CtState>(ct_state, log_id, [](std::string_view v) { return codec::decode_ct_state(v); });
+}
+
+std::expected<std::vector<std::pair<std::string, CtState>>, Error> Store::list_ct_states() const {
+  std::vector<std::pair<std::string, CtState>> out;
+  auto it = impl_->iterator(ct_state);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto st = codec::decode_ct_state(it->value().ToStringView());
+    if (!st) {
+      return fail(ErrorCode::corrupted, "store " + impl_->path + " is corrupted: ct_state " +
+                                            codec::to_hex(it->key().ToStringView().substr(0, 64)) + ": " + st.error());
+    }
+    out.emplace_back(it->key().ToString(), std::move(*st));
+  }
+  if (!it->status().ok()) return std::unexpected(from_status(it->status(), impl_->path, "reading ct_state"));
+  return out;
 }
 
 std::expected<void, Error> Store::put_ct_state(std::string_view log_id, const CtState& state) {
