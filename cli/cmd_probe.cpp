@@ -119,7 +119,10 @@ void run_probe(const ProbeCliOptions& o, Context& ctx) {
       out << "        page simhash " << hex << (w.parked_page ? ", parking page" : "") << "\n";
     }
   }
-  for (const auto& s : r.skipped) out << "  skipped " << s << " (use --allow-private to probe it)\n";
+  for (const auto& s : r.skipped) {
+    const bool never = s.find("(cloud-metadata)") != std::string::npos;
+    out << "  skipped " << s << (never ? " (never probed)" : " (use --allow-private to probe it)") << "\n";
+  }
   out << "  => mx_live " << (r.mx_live ? "yes" : "no") << ", web_live " << (r.web_live ? "yes" : "no")
       << ", tls_covers_name " << (r.tls_covers_name ? "yes" : "no") << ", redirects_to_brand "
       << (r.redirects_to_brand ? "yes" : "no") << ", parked " << (r.parked ? "yes" : "no") << "\n";

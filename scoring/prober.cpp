@@ -459,6 +459,7 @@ struct Prober::Impl {
       std::size_t tried = 0;
       for (const Address& a : addresses) {
         if (!may_probe(a, opt.allow_private)) {
+          if (hop == 0) out.address = a;
           skipped.push_back(to_string(a) + " (" + std::string(address_class_name(classify(a))) + ")");
           connected = fail(ProbeError::refused_address,
                            to_string(a) + " is " + std::string(address_class_name(classify(a))) + ": not probed");
