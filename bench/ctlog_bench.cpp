@@ -111,7 +111,7 @@ void BM_FollowLoopback(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(entries));
 }
-BENCHMARK(BM_FollowLoopback)->Arg(0)->Arg(1)->ArgNames({"tiled"})->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_FollowLoopback)->Arg(0)->Arg(1)->ArgNames({"tiled"})->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 #endif
 
 }  // namespace
