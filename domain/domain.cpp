@@ -154,6 +154,17 @@ bool looks_like_ipv4(std::string_view s) {
 
 }  // namespace
 
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  const std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return len;
+}
+
 std::string printable(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -171,17 +182,9 @@ std::string printable(std::string_view s) {
       ++i;
       continue;
     }
-    // Length of a well-formed UTF-8 sequence starting here (0: ill-formed).
-    std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (len != 0 && i + len <= s.size()) {
-      for (std::size_t k = 1; k < len; ++k) {
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) len = 0;
-      }
-      // C1 controls (U+0080..U+009F) can drive terminals too.
-      if (len == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) len = 0;
-    } else {
-      len = 0;
-    }
+    std::size_t len = utf8_sequence_length(s, i);
+    // C1 controls (U+0080..U+009F) can drive terminals too.
+    if (len == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) len = 0;
     if (len == 0) {
       escape(c);
       ++i;

@@ -65,6 +65,9 @@ struct Name {
 // Version of the Public Suffix List in use: file name and date, e.g. for --version.
 [[nodiscard]] std::string public_suffix_list_version();
 
+// Length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), 0 when ill-formed.
+[[nodiscard]] std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
+
 // `s` made safe for a terminal or log line: control characters and bytes that are not valid UTF-8
 // become \xNN escapes; valid UTF-8 text (U-labels) is kept as it is.
 [[nodiscard]] std::string printable(std::string_view s);

@@ -135,3 +135,13 @@ TEST(Error, CutsVeryLongInputsForDisplay) {
   EXPECT_LT(m.size(), 400u);
   EXPECT_NE(m.find("...\": "), std::string::npos);
 }
+
+TEST(Utf8, MeasuresWellFormedSequencesAndRejectsBrokenOnes) {
+  EXPECT_EQ(d::utf8_sequence_length("a", 0), 1u);
+  EXPECT_EQ(d::utf8_sequence_length("\xc3\xbc", 0), 2u);          // ü
+  EXPECT_EQ(d::utf8_sequence_length("\xe2\x82\xac", 0), 3u);      // €
+  EXPECT_EQ(d::utf8_sequence_length("\xf0\x9f\x92\xa9", 0), 4u);  // U+1F4A9
+  EXPECT_EQ(d::utf8_sequence_length("\xc3(", 0), 0u);
+  EXPECT_EQ(d::utf8_sequence_length("\xe2\x82", 0), 0u);           // truncated
+  EXPECT_EQ(d::utf8_sequence_length("\xc0\xaf", 0), 0u);           // overlong
+}
