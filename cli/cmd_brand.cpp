@@ -7,69 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "cli/common.hpp"
 #include "cli/context.hpp"
 #include "domain/domain.hpp"
 #include "index/index.hpp"
 
 namespace lookalike::cli {
 namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  auto push = [&] {
-    const auto b = cur.find_first_not_of(" \t");
-    const auto e = cur.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
-    cur.clear();
-  };
-  for (const char c : s) {
-    if (c == ',') {
-      push();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  push();
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep = ",") {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
-std::string utc_date(index::Time ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// Opens the store for a command; on failure prints the one-line error and sets the exit code.
-std::optional<index::Store> open_store(Context& ctx, bool write) {
-  index::Options o;
-  o.read_only = !write;
-  o.create_if_missing = write;
-  auto s = index::Store::open(ctx.db_path, o);
-  if (!s) {
-    ctx.err << "lookalike: " << s.error().message << "\n";
-    ctx.exit_code = 1;
-    return std::nullopt;
-  }
-  return std::move(*s);
-}
-
-void fail(Context& ctx, const index::Error& e) {
-  ctx.err << "lookalike: " << e.message << "\n";
-  ctx.exit_code = 1;
-}
 
 // The brand itself must be a registrable domain (what the generator mutates).
 std::string parse_brand_domain(const std::string& input) {
@@ -199,7 +143,7 @@ void add_brand_command(CLI::App& app, Context& ctx) {
     row("DOMAIN", "KEYWORDS", "OWNED", "TLDS", "ADDED");
     for (const auto& b : *brands) {
       row(b.domain, b.keywords.empty() ? "-" : join(b.keywords), b.owned.empty() ? "-" : join(b.owned), b.tlds,
-          utc_date(b.added));
+          utc_iso(b.added));
     }
   });
 

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/common.hpp"
 #include "cli/context.hpp"
 #include "index/index.hpp"
 
@@ -30,24 +31,6 @@ std::string human_bytes(std::uint64_t b) {
   return s.str();
 }
 
-std::optional<index::Store> open_db(Context& ctx, bool write, bool create = false) {
-  index::Options o;
-  o.read_only = !write;
-  o.create_if_missing = create;
-  auto s = index::Store::open(ctx.db_path, o);
-  if (!s) {
-    ctx.err << "lookalike: " << s.error().message << "\n";
-    ctx.exit_code = 1;
-    return std::nullopt;
-  }
-  return std::move(*s);
-}
-
-void fail(Context& ctx, const index::Error& e) {
-  ctx.err << "lookalike: " << e.message << "\n";
-  ctx.exit_code = 1;
-}
-
 struct DbArgs {
   std::string format = "jsonl";
   std::string output = "-";
@@ -62,7 +45,7 @@ void add_db_command(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<DbArgs>();
 
   db->add_subcommand("stats", "Records per column family and size on disk")->callback([&ctx] {
-    auto store = open_db(ctx, false);
+    auto store = open_store(ctx, false);
     if (!store) return;
     auto st = store->stats();
     if (!st) return fail(ctx, st.error());
@@ -78,7 +61,7 @@ void add_db_command(CLI::App& app, Context& ctx) {
   });
 
   db->add_subcommand("check", "Verify checksums, every value and the by-brand index")->callback([&ctx] {
-    auto store = open_db(ctx, false);
+    auto store = open_store(ctx, false);
     if (!store) return;
     auto report = store->check();
     if (!report) return fail(ctx, report.error());
@@ -93,7 +76,7 @@ void add_db_command(CLI::App& app, Context& ctx) {
   });
 
   db->add_subcommand("compact", "Compact every column family (drops expired observations)")->callback([&ctx] {
-    auto store = open_db(ctx, true);
+    auto store = open_store(ctx, true, false);
     if (!store) return;
     auto before = store->stats();
     if (auto r = store->compact(); !r) return fail(ctx, r.error());
@@ -107,7 +90,7 @@ void add_db_command(CLI::App& app, Context& ctx) {
   exp->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"jsonl"}))->capture_default_str();
   exp->add_option("-o,--output", args->output, "Output file ('-' = standard output)")->capture_default_str();
   exp->callback([&ctx, args] {
-    auto store = open_db(ctx, false);
+    auto store = open_store(ctx, false);
     if (!store) return;
     std::ofstream file;
     std::ostream* out = &ctx.out;
@@ -131,7 +114,7 @@ void add_db_command(CLI::App& app, Context& ctx) {
       if (!file) throw UsageError{"import: cannot read " + args->input};
       in = &file;
     }
-    auto store = open_db(ctx, true, true);
+    auto store = open_store(ctx, true, true);
     if (!store) return;
     auto r = store->import_jsonl(*in);
     if (!r) return fail(ctx, r.error());

@@ -38,10 +38,10 @@ std::string utc_iso(std::int64_t ms) {
   return buf;
 }
 
-std::optional<index::Store> open_store(Context& ctx, bool write) {
+std::optional<index::Store> open_store(Context& ctx, bool write, bool create) {
   index::Options o;
   o.read_only = !write;
-  o.create_if_missing = write;
+  o.create_if_missing = create;
   auto s = index::Store::open(ctx.db_path, o);
   if (!s) {
     ctx.err << "lookalike: " << s.error().message << "\n";
@@ -49,6 +49,11 @@ std::optional<index::Store> open_store(Context& ctx, bool write) {
     return std::nullopt;
   }
   return std::move(*s);
+}
+
+void fail(Context& ctx, const index::Error& e) {
+  ctx.err << "lookalike: " << e.message << "\n";
+  ctx.exit_code = 1;
 }
 
 }  // namespace lookalike::cli

@@ -19,8 +19,14 @@ namespace lookalike::cli {
 // "2026-11-28T11:50:00Z" for milliseconds since the Unix epoch.
 [[nodiscard]] std::string utc_iso(std::int64_t ms);
 
-// Opens the store at ctx.db_path (read-write creates it); on failure prints the store's one-line
-// error, sets ctx.exit_code = 1 and returns nullopt.
-[[nodiscard]] std::optional<index::Store> open_store(Context& ctx, bool write);
+// Opens the store at ctx.db_path (read-only, or read-write creating it when `create`); on failure
+// prints the store's one-line error, sets ctx.exit_code = 1 and returns nullopt.
+[[nodiscard]] std::optional<index::Store> open_store(Context& ctx, bool write, bool create);
+[[nodiscard]] inline std::optional<index::Store> open_store(Context& ctx, bool write) {
+  return open_store(ctx, write, write);
+}
+
+// Prints a store error as one line and sets ctx.exit_code = 1.
+void fail(Context& ctx, const index::Error& e);
 
 }  // namespace lookalike::cli
