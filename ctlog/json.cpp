@@ -27,6 +27,12 @@ std::expected<Hash, Error> hash_field(simdjson::dom::element e, std::string_view
   return h;
 }
 
+// simdjson copies its input with memcpy: never hand it the null pointer an empty view may carry.
+simdjson::simdjson_result<simdjson::dom::element> parse_json(std::string_view json) {
+  static constexpr char kEmpty[] = "";
+  return parser().parse(json.empty() ? kEmpty : json.data(), json.size());
+}
+
 std::string lower(std::string_view s) {
   std::string o(s);
   for (char& c : o) {
@@ -39,7 +45,7 @@ std::string lower(std::string_view s) {
 
 std::expected<SignedTreeHead, Error> parse_sth_json(std::string_view json) {
   simdjson::dom::element doc;
-  if (auto ec = parser().parse(json.data(), json.size()).get(doc)) return json_error("get-sth", ec);
+  if (auto ec = parse_json(json).get(doc)) return json_error("get-sth", ec);
   SignedTreeHead sth;
   if (auto ec = doc["tree_size"].get_uint64().get(sth.tree_size)) return json_error("get-sth.tree_size", ec);
   if (auto ec = doc["timestamp"].get_uint64().get(sth.timestamp)) return json_error("get-sth.timestamp", ec);
@@ -56,7 +62,7 @@ std::expected<SignedTreeHead, Error> parse_sth_json(std::string_view json) {
 
 std::expected<std::vector<RawEntry>, Error> parse_get_entries_json(std::string_view json) {
   simdjson::dom::element doc;
-  if (auto ec = parser().parse(json.data(), json.size()).get(doc)) return json_error("get-entries", ec);
+  if (auto ec = parse_json(json).get(doc)) return json_error("get-entries", ec);
   simdjson::dom::array entries;
   if (auto ec = doc["entries"].get_array().get(entries)) return json_error("get-entries.entries", ec);
   std::vector<RawEntry> out;
@@ -79,7 +85,7 @@ std::expected<std::vector<RawEntry>, Error> parse_get_entries_json(std::string_v
 
 std::expected<std::vector<Hash>, Error> parse_consistency_json(std::string_view json) {
   simdjson::dom::element doc;
-  if (auto ec = parser().parse(json.data(), json.size()).get(doc)) return json_error("get-sth-consistency", ec);
+  if (auto ec = parse_json(json).get(doc)) return json_error("get-sth-consistency", ec);
   simdjson::dom::array arr;
   if (auto ec = doc["consistency"].get_array().get(arr)) return json_error("get-sth-consistency.consistency", ec);
   std::vector<Hash> out;
@@ -111,7 +117,7 @@ std::string LogInfo::short_name() const {
 
 std::expected<LogList, Error> parse_log_list(std::string_view json) {
   simdjson::dom::element doc;
-  if (auto ec = parser().parse(json.data(), json.size()).get(doc)) return json_error("log list", ec);
+  if (auto ec = parse_json(json).get(doc)) return json_error("log list", ec);
   LogList list;
   std::string_view sv;
   if (doc["version"].get_string().get(sv) == simdjson::SUCCESS) list.version = std::string(sv);

@@ -13,7 +13,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
-void run(const std::vector<uint8_t>& in) { LLVMFuzzerTestOneInput(in.data(), in.size()); }
+// Like libFuzzer, never pass a null pointer, even for an empty input.
+void run(const std::vector<uint8_t>& in) {
+  static const uint8_t kEmpty = 0;
+  LLVMFuzzerTestOneInput(in.empty() ? &kEmpty : in.data(), in.size());
+}
 }  // namespace
 
 int main(int argc, char** argv) {
