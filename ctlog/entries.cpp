@@ -138,35 +138,17 @@ bool equal_bytes(Span a, std::span<const std::uint8_t> b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x110000) {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // A directory string as UTF-8 (BMPString and UniversalString converted; others taken as bytes).
 std::string directory_string(const Tlv& t) {
   std::string s;
   if (t.tag == 0x1E) {  // BMPString, UCS-2 BE
     for (std::size_t i = 0; i + 1 < t.value.size(); i += 2) {
-      append_utf8(s, (std::uint32_t{t.value[i]} << 8) | t.value[i + 1]);
+      domain::append_utf8(s, static_cast<char32_t>((std::uint32_t{t.value[i]} << 8) | t.value[i + 1]));
     }
   } else if (t.tag == 0x1C) {  // UniversalString, UCS-4 BE
     for (std::size_t i = 0; i + 3 < t.value.size(); i += 4) {
-      append_utf8(s, (std::uint32_t{t.value[i]} << 24) | (std::uint32_t{t.value[i + 1]} << 16) |
-                         (std::uint32_t{t.value[i + 2]} << 8) | t.value[i + 3]);
+      domain::append_utf8(s, static_cast<char32_t>((std::uint32_t{t.value[i]} << 24) | (std::uint32_t{t.value[i + 1]} << 16) |
+                                                   (std::uint32_t{t.value[i + 2]} << 8) | t.value[i + 3]));
     }
   } else {
     s.assign(reinterpret_cast<const char*>(t.value.data()), t.value.size());

@@ -65,6 +65,9 @@ struct Name {
 // Version of the Public Suffix List in use: file name and date, e.g. for --version.
 [[nodiscard]] std::string public_suffix_list_version();
 
+// Appends the UTF-8 encoding of code point `cp`; values past U+10FFFF append nothing.
+void append_utf8(std::string& out, char32_t cp);
+
 // Length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), 0 when ill-formed.
 [[nodiscard]] std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "domain/domain.hpp"
 #include "scoring/probe.hpp"
 #include "scoring/score_weights_embedded.hpp"
 
@@ -55,24 +56,6 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) {
   }
   i += static_cast<std::size_t>(len);
   return cp;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 bool is_bidi_control(char32_t cp) {
@@ -174,7 +157,7 @@ std::string decode_entities(std::string_view s) {
       out += s[i++];
       continue;
     }
-    append_utf8(out, cp);
+    domain::append_utf8(out, cp);
     i += semi + 1;
   }
   return out;
@@ -217,7 +200,7 @@ std::string sanitize_text(std::string_view in, std::size_t max_bytes) {
     if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp)) continue;
     std::string ch;
     if (pending_space) ch += ' ';
-    append_utf8(ch, cp);
+    domain::append_utf8(ch, cp);
     if (out.size() + ch.size() > max_bytes) break;
     out += ch;
     pending_space = false;
