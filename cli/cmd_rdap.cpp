@@ -1,0 +1,161 @@
+// `lookalike rdap NAME...`: the registry's RDAP record of each name (registrar, IANA ID, abuse
+// contact, dates, status), cached in the index; `lookalike rdap --update-bootstrap` refreshes the
+// IANA bootstrap file the lookups start from.
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+#include "cli/context.hpp"
+#include "domain/domain.hpp"
+#include "index/index.hpp"
+#include "rdap/rdap.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+struct RdapCliOptions {
+  std::vector<std::string> names;
+  bool refresh = false;
+  bool json = false;
+  bool no_cache = false;
+  std::string bootstrap;
+  std::string ca_file;
+  double timeout_s = 15;
+  double interval_s = 1;
+  bool update = false;
+  std::string from;
+  std::string output;
+};
+
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : domain::printable(s); }
+
+std::string time_or_dash(const std::optional<rdap::Time>& t) { return t ? utc_iso(*t) : "-"; }
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + domain::printable(x);
+  return s.empty() ? "-" : s;
+}
+
+void print_record(std::ostream& out, const rdap::Record& r, bool from_cache) {
+  out << domain::printable(r.name) << "\n";
+  out << "  registrar     " << or_dash(r.registrar);
+  if (r.registrar_iana_id) out << " (IANA ID " << *r.registrar_iana_id << ")";
+  out << "\n";
+  out << "  abuse e-mail  " << or_dash(r.abuse_email) << "\n";
+  out << "  abuse phone   " << or_dash(r.abuse_phone) << "\n";
+  out << "  registered    " << time_or_dash(r.registered) << "\n";
+  out << "  expires       " << time_or_dash(r.expires) << "\n";
+  out << "  last changed  " << time_or_dash(r.last_changed) << "\n";
+  out << "  status        " << joined(r.status) << "\n";
+  out << "  nameservers   " << joined(r.nameservers) << "\n";
+  out << "  source        " << or_dash(r.server) << " at " << utc_iso(r.fetched) << (from_cache ? " (cached)" : "")
+      << "\n";
+  for (const auto& w : r.warnings) out << "  warning       " << domain::printable(w) << "\n";
+}
+
+void run_update(const RdapCliOptions& o, Context& ctx) {
+  rdap::Options opts;
+  opts.ca_file = o.ca_file;
+  opts.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
+  // An explicit --from is the user's choice (a mirror, a test server); IANA's URL never is loopback.
+  opts.allow_loopback = !o.from.empty();
+  const std::string url = o.from.empty() ? std::string(rdap::kBootstrapUrl) : o.from;
+  auto u = rdap::update_bootstrap(opts, url, o.output);
+  if (!u) {
+    ctx.err << "lookalike: rdap bootstrap update: " << domain::printable(u.error().what) << "\n";
+    ctx.exit_code = 1;
+    return;
+  }
+  ctx.out << "bootstrap updated: " << u->path << " (publication " << domain::printable(u->publication) << ", "
+          << u->services << " TLDs)\n";
+}
+
+void run_lookup(const RdapCliOptions& o, Context& ctx) {
+  if (o.names.empty()) throw UsageError{"rdap: give one or more names, or --update-bootstrap"};
+  if (o.timeout_s <= 0 || o.interval_s < 0) throw UsageError{"rdap: --timeout must be > 0 and --interval >= 0"};
+  rdap::Options opts;
+  opts.bootstrap_path = o.bootstrap;
+  opts.ca_file = o.ca_file;
+  opts.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
+  opts.min_interval = std::chrono::milliseconds(static_cast<long long>(o.interval_s * 1000));
+  // A bootstrap file the user names is theirs to point anywhere on this machine (a test registry).
+  opts.allow_loopback = !o.bootstrap.empty();
+  auto client = rdap::Client::make(opts);
+  if (!client) {
+    ctx.err << "lookalike: rdap: " << domain::printable(client.error().what) << "\n";
+    ctx.exit_code = 1;
+    return;
+  }
+  std::optional<index::Store> store;
+  if (!o.no_cache) {
+    index::Options so;
+    so.create_if_missing = true;
+    auto s = index::Store::open(ctx.db_path, so);
+    if (s) {
+      store = std::move(*s);
+    } else {
+      // The lookup is still useful without the cache (e.g. the store is held by `watch`).
+      ctx.err << "lookalike: rdap: not caching: " << s.error().message << "\n";
+    }
+  }
+  const index::Time started = index::now_ms();
+  bool first = true;
+  for (const auto& name : o.names) {
+    auto r = client->lookup(name, store ? &*store : nullptr, o.refresh);
+    if (!r) {
+      ctx.exit_code = 1;
+      if (o.json) {
+        ctx.out << rdap::error_json(name, r.error()) << "\n";
+      } else {
+        ctx.err << "lookalike: rdap: " << domain::printable(name) << ": " << domain::printable(r.error().what) << "\n";
+      }
+      continue;
+    }
+    if (o.json) {
+      ctx.out << rdap::to_json(*r) << "\n";
+    } else {
+      if (!first) ctx.out << "\n";
+      print_record(ctx.out, *r, r->fetched < started);
+    }
+    first = false;
+    ctx.out.flush();
+  }
+}
+
+}  // namespace
+
+void add_rdap_command(CLI::App& app, Context& ctx) {
+  auto opts = std::make_shared<RdapCliOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "rdap", "Registrar, IANA ID, abuse contact, dates and status of names from their registry's RDAP service");
+  cmd->add_option("names", opts->names, "Domain names (their registrable domain is queried)");
+  cmd->add_flag("--refresh", opts->refresh, "Ask the registry even when the index has a recent record");
+  cmd->add_flag("--json", opts->json, "One JSON object per line and name (errors as {\"name\",\"error\"})");
+  cmd->add_flag("--no-cache", opts->no_cache, "Neither read nor write the index");
+  cmd->add_option("--bootstrap", opts->bootstrap,
+                  "IANA dns.json to use (default: the refreshed copy, else the bundled snapshot)");
+  cmd->add_option("--ca-file", opts->ca_file, "Extra trusted CA certificate (PEM) for HTTPS");
+  cmd->add_option("--timeout", opts->timeout_s, "Per-request timeout in seconds")->capture_default_str();
+  cmd->add_option("--interval", opts->interval_s, "Minimum seconds between requests to one server")
+      ->capture_default_str();
+  cmd->add_flag("--update-bootstrap", opts->update, "Fetch IANA's current dns.json, validate it and keep it");
+  cmd->add_option("--from", opts->from, "With --update-bootstrap: the URL to fetch (default IANA's)");
+  cmd->add_option("--output", opts->output,
+                  "With --update-bootstrap: the file to write (default $XDG_DATA_HOME/lookalike-data/rdap/dns.json)");
+  cmd->callback([opts, &ctx] {
+    if (opts->update) {
+      if (!opts->names.empty()) throw UsageError{"rdap: --update-bootstrap takes no names"};
+      run_update(*opts, ctx);
+    } else {
+      if (!opts->from.empty() || !opts->output.empty()) throw UsageError{"rdap: --from/--output need --update-bootstrap"};
+      run_lookup(*opts, ctx);
+    }
+  });
+}
+
+}  // namespace lookalike::cli

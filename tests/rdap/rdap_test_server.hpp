@@ -1,0 +1,66 @@
+// A loopback RDAP server for tests: plain HTTP/1.1 on 127.0.0.1 (ephemeral port), answered by a
+// handler from a background thread, counting requests. Stops (and joins) on destruction.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace lookalike::rdap::testing {
+
+struct Reply {
+  unsigned status = 200;
+  std::string body;
+  std::optional<unsigned> retry_after;
+  std::string content_type = "application/rdap+json";
+};
+
+// A reply with `status` and `body` and nothing else.
+[[nodiscard]] inline Reply reply(unsigned status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+class RdapTestServer {
+ public:
+  // `handler` gets the request target ("/domain/example.com"); it runs on connection threads
+  // (one per connection), so it must be thread-safe.
+  explicit RdapTestServer(std::function<Reply(const std::string& target)> handler);
+  ~RdapTestServer();
+  RdapTestServer(const RdapTestServer&) = delete;
+  RdapTestServer& operator=(const RdapTestServer&) = delete;
+
+  [[nodiscard]] unsigned short port() const { return port_; }
+  // "http://127.0.0.1:<port>/"
+  [[nodiscard]] std::string url() const;
+  // Requests whose target starts with `prefix` so far.
+  [[nodiscard]] std::size_t requests(const std::string& prefix = "/") const;
+  void stop();
+
+ private:
+  void run();
+  void serve(int fd);
+
+  std::function<Reply(const std::string&)> handler_;
+  int listen_fd_ = -1;
+  int wake_[2] = {-1, -1};
+  unsigned short port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::vector<std::string> targets_;
+};
+
+// A dns.json bootstrap document mapping each of `tlds` to `base_url`.
+[[nodiscard]] std::string bootstrap_json(const std::vector<std::string>& tlds, const std::string& base_url);
+
+// Reads tests/rdap/fixtures/<name>; throws when missing (a test failure, never a skip).
+[[nodiscard]] std::string fixture(const std::string& name);
+
+}  // namespace lookalike::rdap::testing
