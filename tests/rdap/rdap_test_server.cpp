@@ -8,6 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <sys/time.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -39,7 +44,33 @@ bool send_all(int fd, const std::string& data) {
 
 }  // namespace
 
+void RdapTestServer::SslCtxFree::operator()(void* p) const { SSL_CTX_free(static_cast<SSL_CTX*>(p)); }
+
 RdapTestServer::RdapTestServer(std::function<Reply(const std::string&)> handler) : handler_(std::move(handler)) {
+  start();
+}
+
+RdapTestServer::RdapTestServer(std::function<Reply(const std::string&)> handler, const std::string& cert_pem,
+                               const std::string& key_pem)
+    : handler_(std::move(handler)) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) throw std::runtime_error("SSL_CTX_new failed");
+  ssl_ctx_.reset(ctx);
+  BIO* cb = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  X509* cert = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
+  BIO_free(cb);
+  BIO* kb = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr);
+  BIO_free(kb);
+  const bool ok = cert != nullptr && key != nullptr && SSL_CTX_use_certificate(ctx, cert) == 1 &&
+                  SSL_CTX_use_PrivateKey(ctx, key) == 1;
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  if (!ok) throw std::runtime_error("bad test certificate or key");
+  start();
+}
+
+void RdapTestServer::start() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket failed");
   int one = 1;
@@ -76,7 +107,9 @@ void RdapTestServer::stop() {
   }
 }
 
-std::string RdapTestServer::url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+std::string RdapTestServer::url() const {
+  return std::string(ssl_ctx_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/";
+}
 
 std::size_t RdapTestServer::requests(const std::string& prefix) const {
   std::lock_guard lock(mu_);
@@ -109,14 +142,35 @@ void RdapTestServer::run() {
 void RdapTestServer::serve(int fd) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  // A peer that stalls mid-handshake or mid-record cannot hold stop() for long.
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(nullptr, &SSL_free);
+  if (ssl_ctx_) {
+    ssl.reset(SSL_new(static_cast<SSL_CTX*>(ssl_ctx_.get())));
+    if (!ssl || SSL_set_fd(ssl.get(), fd) != 1 || SSL_accept(ssl.get()) != 1) {
+      ERR_clear_error();
+      return;
+    }
+  }
+  auto receive = [&](char* p, std::size_t n) -> long {
+    if (ssl) return SSL_read(ssl.get(), p, static_cast<int>(n));
+    return static_cast<long>(::recv(fd, p, n, 0));
+  };
+  auto send_out = [&](const std::string& data) -> bool {
+    if (!ssl) return send_all(fd, data);
+    return SSL_write(ssl.get(), data.data(), static_cast<int>(data.size())) == static_cast<int>(data.size());
+  };
   std::string buf;
   char chunk[8192];
   for (;;) {
     std::size_t end;
     while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
-      pollfd p[2] = {{fd, POLLIN, 0}, {wake_[0], POLLIN, 0}};
-      if (::poll(p, 2, 10000) <= 0 || p[1].revents != 0) return;
-      const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+      if (!ssl || SSL_pending(ssl.get()) == 0) {
+        pollfd p[2] = {{fd, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+        if (::poll(p, 2, 10000) <= 0 || p[1].revents != 0) return;
+      }
+      const long n = receive(chunk, sizeof chunk);
       if (n <= 0) return;
       buf.append(chunk, static_cast<std::size_t>(n));
       if (buf.size() > (1u << 20)) return;
@@ -136,7 +190,7 @@ void RdapTestServer::serve(int fd) {
     out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
     if (r.retry_after) out += "Retry-After: " + std::to_string(*r.retry_after) + "\r\n";
     out += "\r\n" + r.body;
-    if (!send_all(fd, out)) return;
+    if (!send_out(out)) return;
   }
 }
 
