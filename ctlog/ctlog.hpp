@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lookalike::ctlog {
@@ -271,6 +272,11 @@ class HttpClient {
   virtual ~HttpClient() = default;
   // GETs an absolute URL (http only on loopback, https verified). Transport errors are values.
   [[nodiscard]] virtual std::expected<HttpResponse, Error> get(const std::string& url) = 0;
+  // POSTs `body` with extra `headers` (name, value) under the same rules; any status is a value.
+  // The default (for test fakes that only GET) returns an error.
+  [[nodiscard]] virtual std::expected<HttpResponse, Error> post(
+      const std::string& url, std::string_view body,
+      const std::vector<std::pair<std::string, std::string>>& headers);
 };
 
 struct HttpOptions {

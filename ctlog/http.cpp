@@ -128,6 +128,17 @@ class BeastClient final : public HttpClient {
   explicit BeastClient(const HttpOptions& o) : opts_(o) {}
 
   std::expected<HttpResponse, Error> get(const std::string& url) override {
+    return request(http::verb::get, url, {}, {});
+  }
+
+  std::expected<HttpResponse, Error> post(const std::string& url, std::string_view body,
+                                          const std::vector<std::pair<std::string, std::string>>& headers) override {
+    return request(http::verb::post, url, body, headers);
+  }
+
+ private:
+  std::expected<HttpResponse, Error> request(http::verb verb, const std::string& url, std::string_view body,
+                                             const std::vector<std::pair<std::string, std::string>>& headers) {
     auto u = parse_url(url);
     if (!u) return std::unexpected(u.error());
     if (!u->tls && !is_loopback_host(u->host)) {
@@ -141,7 +152,7 @@ class BeastClient final : public HttpClient {
       if (!connected_) {
         if (auto c = connect(*u); !c) return std::unexpected(Error{url + ": " + c.error().what});
       }
-      auto r = exchange(*u);
+      auto r = exchange(*u, verb, body, headers);
       if (r) return r;
       close();
       if (!reused) return std::unexpected(Error{url + ": " + r.error().what});
@@ -149,7 +160,6 @@ class BeastClient final : public HttpClient {
     return std::unexpected(Error{url + ": connection lost"});
   }
 
- private:
   template <class Start>
   boost::system::error_code run(Start start) {
     boost::system::error_code result = asio::error::would_block;
@@ -205,11 +215,24 @@ class BeastClient final : public HttpClient {
     return {};
   }
 
-  std::expected<HttpResponse, Error> exchange(const Url& u) {
-    http::request<http::empty_body> req{http::verb::get, u.target, 11};
+  std::expected<HttpResponse, Error> exchange(const Url& u, http::verb verb, std::string_view body,
+                                              const std::vector<std::pair<std::string, std::string>>& headers) {
+    http::request<http::string_body> req{verb, u.target, 11};
     req.set(http::field::host, u.port == (u.tls ? "443" : "80") ? u.host : u.host + ":" + u.port);
     req.set(http::field::user_agent, "lookalike-ctlog/0.1");
     req.set(http::field::accept_encoding, "gzip");
+    for (const auto& [name, value] : headers) {
+      // A CR or LF in a configured header would split the request (header injection).
+      if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        return std::unexpected(Error{"header \"" + name + "\": name or value not allowed"});
+      }
+      req.set(name, value);
+    }
+    if (verb != http::verb::get) {
+      req.body() = std::string(body);
+      req.prepare_payload();
+    }
     req.keep_alive(true);
     lowest().expires_after(opts_.timeout);
     auto ec = run([&](boost::system::error_code& out) {
@@ -241,9 +264,9 @@ class BeastClient final : public HttpClient {
       return it != res.end() && (it->value() == "gzip" || it->value() == "x-gzip");
     }();
     if (gz) {
-      auto body = gunzip(res.body(), opts_.body_limit);
-      if (!body) return std::unexpected(body.error());
-      out.body = std::move(*body);
+      auto plain = gunzip(res.body(), opts_.body_limit);
+      if (!plain) return std::unexpected(plain.error());
+      out.body = std::move(*plain);
     } else {
       out.body = std::move(res.body());
     }
@@ -272,6 +295,11 @@ class BeastClient final : public HttpClient {
 };
 
 }  // namespace
+
+std::expected<HttpResponse, Error> HttpClient::post(const std::string& url, std::string_view,
+                                                   const std::vector<std::pair<std::string, std::string>>&) {
+  return std::unexpected(Error{url + ": this HTTP client does not support POST"});
+}
 
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost" || host == "::1") return true;
