@@ -5,6 +5,7 @@
 // neither lose nor repeat an alert.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -51,6 +52,9 @@ struct SinkConfig {
   std::chrono::milliseconds initial_backoff{500};  // doubled per attempt, capped at 60 s
   std::chrono::milliseconds timeout{10000};
   std::string ca_file;            // webhook: extra trust anchor (tests)
+  // Set (e.g. on SIGTERM) to cut retry waits short: deliver() then returns an error at once and
+  // the alert stays in the feed for the next run. Not read from the config file.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // A destination for alerts. deliver() is called in sequence order from one thread.

@@ -18,6 +18,8 @@ namespace lookalike::cli {
 class Metrics {
  public:
   // Adds `delta` to a counter (created at 0 on first use); `help` is kept from the first call.
+  // A bad name or label syntax, a negative delta or a name used as both kinds throws
+  // std::invalid_argument (a programming error, found by any test that touches the metric).
   void add(std::string_view name, std::string_view labels, double delta, std::string_view help = {});
   // Sets a gauge.
   void set(std::string_view name, std::string_view labels, double value, std::string_view help = {});
@@ -36,6 +38,8 @@ class Metrics {
 
 // Escapes a label value (backslash, double quote, newline).
 [[nodiscard]] std::string escape_label_value(std::string_view value);
+// One rendered label: name="escaped value" (join several with ',').
+[[nodiscard]] std::string label(std::string_view name, std::string_view value);
 
 // Serves metrics.render() at http://<address>:<port>/metrics until destroyed. Refuses a
 // non-loopback address unless allow_public. Port 0 picks a free port (see port()).
