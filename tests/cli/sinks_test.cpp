@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -25,6 +27,7 @@
 
 #include "cli/alerts.hpp"
 #include "cli/log.hpp"
+#include "tests/ctlog/test_log_server.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -116,9 +119,24 @@ struct Request {
   std::string body;
 };
 
+// An OpenSSL server context for a PEM certificate and key (the https receiver).
+std::shared_ptr<SSL_CTX> server_tls(const ctlog::testing::TlsIdentity& id) {
+  std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> cb(BIO_new_mem_buf(id.cert_pem.data(), static_cast<int>(id.cert_pem.size())), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> kb(BIO_new_mem_buf(id.key_pem.data(), static_cast<int>(id.key_pem.size())), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr), X509_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  if (!ctx || !cert || !key || SSL_CTX_use_certificate(ctx.get(), cert.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1) {
+    throw std::runtime_error("receiver: bad TLS identity");
+  }
+  return ctx;
+}
+
 class WebhookReceiver {
  public:
-  explicit WebhookReceiver(std::vector<Reply> script) : script_(std::move(script)) {
+  explicit WebhookReceiver(std::vector<Reply> script, std::shared_ptr<SSL_CTX> tls = nullptr)
+      : script_(std::move(script)), tls_(std::move(tls)) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -140,7 +158,7 @@ class WebhookReceiver {
   }
 
   [[nodiscard]] std::string url(std::string_view path = "/hook") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + std::string(path);
   }
   [[nodiscard]] std::vector<Request> requests() const {
     std::lock_guard lock(mu_);
@@ -160,7 +178,17 @@ class WebhookReceiver {
     while (wait_readable(fd_)) {
       const int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;
-      handle(c);
+      if (tls_) {
+        // Blocking TLS with a short receive timeout, so stop_ is still noticed.
+        timeval tv{0, 100000};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssl_.reset(SSL_new(tls_.get()));
+        SSL_set_fd(ssl_.get(), c);
+        if (SSL_accept(ssl_.get()) == 1) handle(c);
+        ssl_.reset();
+      } else {
+        handle(c);
+      }
       close(c);
     }
   }
@@ -173,8 +201,7 @@ class WebhookReceiver {
     std::size_t need = 0;
     while (true) {
       if (head_end != std::string::npos && data.size() >= head_end + 4 + need) break;
-      if (!wait_readable(c)) return;
-      const ssize_t n = read(c, buf, sizeof buf);
+      const ssize_t n = receive(c, buf, sizeof buf);
       if (n <= 0) return;
       data.append(buf, static_cast<std::size_t>(n));
       if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
@@ -191,16 +218,33 @@ class WebhookReceiver {
       requests_.push_back(std::move(r));
     }
     if (reply.silent) {
-      while (wait_readable(c)) {
-        if (read(c, buf, sizeof buf) <= 0) return;  // the client gave up
+      while (receive(c, buf, sizeof buf) > 0) {
       }
-      return;
+      return;  // the client gave up, or the test ends
     }
     const std::string body = reply.status < 300 ? "ok\n" : "nope\n";
     const std::string resp = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nContent-Length: " +
                              std::to_string(body.size()) + "\r\nConnection: close\r\n" + reply.extra_headers +
                              "\r\n" + body;
-    (void)!write(c, resp.data(), resp.size());
+    if (ssl_) {
+      SSL_write(ssl_.get(), resp.data(), static_cast<int>(resp.size()));
+    } else {
+      (void)!write(c, resp.data(), resp.size());
+    }
+  }
+
+  // Bytes from the client (TLS or plain); <= 0 at EOF, on error or when the test ends.
+  ssize_t receive(int c, char* buf, std::size_t size) {
+    if (!ssl_) {
+      if (!wait_readable(c)) return 0;
+      return read(c, buf, size);
+    }
+    while (!stop_) {
+      const int n = SSL_read(ssl_.get(), buf, static_cast<int>(size));
+      if (n > 0) return n;
+      if (SSL_get_error(ssl_.get(), n) != SSL_ERROR_WANT_READ) return 0;
+    }
+    return 0;
   }
 
   static Request parse_head(const std::string& head) {
@@ -224,6 +268,8 @@ class WebhookReceiver {
   }
 
   std::vector<Reply> script_;
+  std::shared_ptr<SSL_CTX> tls_;
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl_{nullptr, SSL_free};
   int fd_ = -1;
   unsigned short port_ = 0;
   std::atomic<bool> stop_{false};
@@ -448,6 +494,29 @@ TEST(WebhookSink, RetriesWhenNothingListensAndStopsWhenAskedTo) {
   auto r2 = stopping->deliver(make_alert(2));
   ASSERT_FALSE(r2);
   EXPECT_NE(r2.error().find("stopping"), std::string::npos) << r2.error();
+}
+
+TEST(WebhookSink, DeliversOverVerifiedHttpsAndRefusesAnUntrustedCertificate) {
+  ctlog::testing::TestCa ca;
+  WebhookReceiver rx({{200, "", false}}, server_tls(ca.server_identity("127.0.0.1")));
+  ASSERT_TRUE(rx.url().starts_with("https://"));
+  TempDir dir;
+  const fs::path ca_file = dir.path / "ca.pem";
+  std::ofstream(ca_file) << ca.pem();
+  SinkConfig c = webhook_config(rx.url());
+  c.ca_file = ca_file.string();
+  c.secret = "k";
+  auto r = must_make(c)->deliver(make_alert(1));
+  ASSERT_TRUE(r) << r.error();
+  ASSERT_EQ(rx.requests().size(), 1u);
+  EXPECT_EQ(rx.requests()[0].headers.at("x-lookalike-signature"), "sha256=" + hmac_hex("k", make_alert(1).json));
+  // Without the test CA as a trust anchor the handshake fails and nothing is sent.
+  SinkConfig untrusted = webhook_config(rx.url());
+  untrusted.max_attempts = 2;
+  auto bad = must_make(untrusted)->deliver(make_alert(2));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("TLS handshake"), std::string::npos) << bad.error();
+  EXPECT_EQ(rx.requests().size(), 1u);
 }
 
 TEST(WebhookSink, RefusesPlainHttpBeyondLoopbackAndInjectedHeaders) {
