@@ -215,25 +215,22 @@ void Session::on_head(const boost::system::error_code& ec) {
   }
   const auto data = buffer_.data();
   const std::string head(asio::buffers_begin(data), asio::buffers_end(data));
-  const std::string_view line = std::string_view(head).substr(0, head.find("\r\n"));
-  const auto sp1 = line.find(' ');
-  const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || !line.substr(sp2 + 1).starts_with("HTTP/1.")) {
-    respond(400, "Bad Request", "text/plain; charset=utf-8", "bad request\n", false);
-    return;
+  const ScrapeAnswer answer = classify_scrape_request(head);
+  switch (answer) {
+    case ScrapeAnswer::bad_request:
+      respond(400, "Bad Request", "text/plain; charset=utf-8", "bad request\n", false);
+      return;
+    case ScrapeAnswer::method_not_allowed:
+      respond(405, "Method Not Allowed", "text/plain; charset=utf-8", "only GET\n", false, "Allow: GET, HEAD\r\n");
+      return;
+    case ScrapeAnswer::not_found:
+      respond(404, "Not Found", "text/plain; charset=utf-8", "not found; metrics are at /metrics\n", false);
+      return;
+    case ScrapeAnswer::metrics:
+    case ScrapeAnswer::metrics_head:
+      break;
   }
-  const std::string_view method = line.substr(0, sp1);
-  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  target = target.substr(0, target.find('?'));
-  const bool head_only = method == "HEAD";
-  if (method != "GET" && !head_only) {
-    respond(405, "Method Not Allowed", "text/plain; charset=utf-8", "only GET\n", false, "Allow: GET, HEAD\r\n");
-    return;
-  }
-  if (target != "/metrics") {
-    respond(404, "Not Found", "text/plain; charset=utf-8", "not found; metrics are at /metrics\n", head_only);
-    return;
-  }
+  const bool head_only = answer == ScrapeAnswer::metrics_head;
   respond(200, "OK", "text/plain; version=0.0.4; charset=utf-8", server_.metrics().render(), head_only);
 }
 

@@ -41,6 +41,11 @@ class Metrics {
 // One rendered label: name="escaped value" (join several with ',').
 [[nodiscard]] std::string label(std::string_view name, std::string_view value);
 
+// What the metrics endpoint answers to one request head (request line and headers, as received
+// from an untrusted client): GET/HEAD /metrics (query ignored), else the error to send.
+enum class ScrapeAnswer : std::uint8_t { metrics, metrics_head, bad_request, not_found, method_not_allowed };
+[[nodiscard]] ScrapeAnswer classify_scrape_request(std::string_view head) noexcept;
+
 // Serves metrics.render() at http://<address>:<port>/metrics until destroyed. Refuses a
 // non-loopback address unless allow_public. Port 0 picks a free port (see port()).
 class MetricsServer {
