@@ -212,6 +212,10 @@ class BeastClient final : public HttpClient {
     cur_ = u;
     connected_ = true;
     buffer_.clear();
+    // Beast reads max(512, free capacity) bytes per call and a flat_buffer never grows while each
+    // read fits: without room up front a 2 MB get-entries body arrives 512 bytes (three system
+    // calls and a timer reset) at a time.
+    buffer_.reserve(kReadChunk);
     return {};
   }
 
@@ -288,6 +292,7 @@ class BeastClient final : public HttpClient {
   std::shared_ptr<ssl::context> ssl_ctx_;
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
+  static constexpr std::size_t kReadChunk = 256 * 1024;
   beast::flat_buffer buffer_;
   Url cur_;
   bool tls_ = false;
