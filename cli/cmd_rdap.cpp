@@ -58,7 +58,14 @@ void print_record(std::ostream& out, const rdap::Record& r, bool from_cache) {
   for (const auto& w : r.warnings) out << "  warning       " << domain::printable(w) << "\n";
 }
 
+void check_times(const RdapCliOptions& o) {
+  // Also keeps the conversions to milliseconds in range.
+  if (!(o.timeout_s > 0 && o.timeout_s <= 3600)) throw UsageError{"rdap: --timeout must be in (0, 3600] seconds"};
+  if (!(o.interval_s >= 0 && o.interval_s <= 3600)) throw UsageError{"rdap: --interval must be in [0, 3600] seconds"};
+}
+
 void run_update(const RdapCliOptions& o, Context& ctx) {
+  check_times(o);
   rdap::Options opts;
   opts.ca_file = o.ca_file;
   opts.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
@@ -77,7 +84,7 @@ void run_update(const RdapCliOptions& o, Context& ctx) {
 
 void run_lookup(const RdapCliOptions& o, Context& ctx) {
   if (o.names.empty()) throw UsageError{"rdap: give one or more names, or --update-bootstrap"};
-  if (o.timeout_s <= 0 || o.interval_s < 0) throw UsageError{"rdap: --timeout must be > 0 and --interval >= 0"};
+  check_times(o);
   rdap::Options opts;
   opts.bootstrap_path = o.bootstrap;
   opts.ca_file = o.ca_file;

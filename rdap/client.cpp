@@ -29,37 +29,39 @@ struct Origin {
 
 // scheme://host[:port]/... of a base URL; nullopt when it is not one we can use.
 std::optional<Origin> origin_of(std::string_view url) {
-  Origin o;
+  std::string_view scheme, port;
   if (url.starts_with("https://")) {
-    o.scheme = "https";
-    o.port = "443";
+    scheme = "https";
+    port = "443";
   } else if (url.starts_with("http://")) {
-    o.scheme = "http";
-    o.port = "80";
+    scheme = "http";
+    port = "80";
   } else {
     return std::nullopt;
   }
-  url.remove_prefix(o.scheme.size() + 3);
+  url.remove_prefix(scheme.size() + 3);
   std::string_view authority = url.substr(0, url.find_first_of("/?#"));
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  std::string_view host;
   if (authority.front() == '[') {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) return std::nullopt;
-    o.host = std::string(authority.substr(1, close - 1));
+    host = authority.substr(1, close - 1);
     authority.remove_prefix(close + 1);
     if (!authority.empty()) {
       if (authority.front() != ':') return std::nullopt;
-      o.port = std::string(authority.substr(1));
+      port = authority.substr(1);
     }
   } else {
     const auto colon = authority.rfind(':');
-    o.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) o.port = std::string(authority.substr(colon + 1));
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
-  if (o.host.empty() || o.port.empty() || o.port.size() > 5 ||
-      !std::all_of(o.port.begin(), o.port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (host.empty() || port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
+  Origin o{std::string(scheme), std::string(host), std::string(port)};
   for (char& c : o.host) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }

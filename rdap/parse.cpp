@@ -191,8 +191,14 @@ std::expected<Record, Error> parse_domain(std::string_view json, std::string_vie
   if (auto code = member(root, "errorCode")) {
     std::int64_t c = 0;
     std::string msg = "RDAP error";
-    if (code->get_int64().get(c) == simdjson::SUCCESS) msg += " " + std::to_string(c);
-    if (auto t = string_member(root, "title", ""); t && *t) msg += ": " + std::string(**t);
+    if (code->get_int64().get(c) == simdjson::SUCCESS) {
+      msg += ' ';
+      msg += std::to_string(c);
+    }
+    if (auto t = string_member(root, "title", ""); t && *t) {
+      msg += ": ";
+      msg.append(t->value().substr(0, 200));
+    }
     if (auto d = member(root, "description")) {
       dom::array lines;
       std::string_view line;
@@ -209,7 +215,12 @@ std::expected<Record, Error> parse_domain(std::string_view json, std::string_vie
   auto cls = string_member(root, "objectClassName", "");
   if (!cls) return std::unexpected(cls.error());
   if (!*cls) return fail("no objectClassName at /");
-  if (**cls != "domain") return fail("objectClassName is \"" + std::string(cls->value().substr(0, 64)) + "\", not \"domain\"");
+  if (**cls != "domain") {
+    std::string what = "objectClassName is \"";
+    what.append(cls->value().substr(0, 64));
+    what += "\", not \"domain\"";
+    return fail(std::move(what));
+  }
 
   Record rec;
   rec.name = detail::lower(name);

@@ -128,6 +128,9 @@ TEST(RdapCli, UpdateBootstrapWritesTheFileLaterLookupsUse) {
   auto bad = run_process({LOOKALIKE_BINARY, "rdap"}, {}, std::chrono::seconds(60));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("give one or more names"), std::string::npos) << bad.err;
+  auto zero = run_process({LOOKALIKE_BINARY, "rdap", "google.com", "--timeout", "0"}, {}, std::chrono::seconds(60));
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_NE(zero.err.find("--timeout must be in (0, 3600] seconds"), std::string::npos) << zero.err;
 }
 
 }  // namespace
