@@ -167,6 +167,35 @@ bool read_at(int fd, std::string& buf, off_t offset, std::size_t len, int& err) 
   return true;
 }
 
+// SIGPIPE blocked on this thread while we write to a hook that may exit early or to a stdout
+// pipe whose reader went away (EPIPE instead of a dead watcher); a SIGPIPE left pending is consumed before the old mask comes back.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+  ~SigpipeGuard() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) == 1 && sigismember(&old_, SIGPIPE) == 0) {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGPIPE);
+      const timespec zero{0, 0};
+      sigtimedwait(&set, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+
+ private:
+  sigset_t old_{};
+};
+
 // ---------------------------------------------------------------------------------------------
 // jsonl
 // ---------------------------------------------------------------------------------------------
@@ -221,6 +250,7 @@ class JsonlSink final : public Sink {
       before = st.st_size;
     }
     int err = 0;
+    SigpipeGuard sigpipe;
     if (!write_all(fd_, line, err)) {
       // A partial line (disk full) would be a torn line: cut it off so the next attempt is clean.
       if (regular_ && ::ftruncate(fd_, before) != 0) {
@@ -449,35 +479,6 @@ class WebhookSink final : public Sink {
 // ---------------------------------------------------------------------------------------------
 
 constexpr std::size_t hook_output_limit = 16 * 1024;
-
-// SIGPIPE blocked on this thread while we write to a hook that may exit early (EPIPE instead of
-// a dead watcher); a SIGPIPE left pending is consumed before the old mask comes back.
-class SigpipeGuard {
- public:
-  SigpipeGuard() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  SigpipeGuard(const SigpipeGuard&) = delete;
-  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-  ~SigpipeGuard() {
-    sigset_t pending;
-    sigpending(&pending);
-    if (sigismember(&pending, SIGPIPE) == 1 && sigismember(&old_, SIGPIPE) == 0) {
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, SIGPIPE);
-      const timespec zero{0, 0};
-      sigtimedwait(&set, nullptr, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-
- private:
-  sigset_t old_{};
-};
 
 class ExecSink final : public Sink {
  public:

@@ -375,6 +375,19 @@ TEST(JsonlSink, FindsTheLastSeqBehindLinesThatAreNotAlerts) {
   EXPECT_EQ(lines.back(), make_alert(8).json);
 }
 
+TEST(JsonlSink, WritesToStdoutForADash) {
+  SinkConfig c;
+  c.type = "jsonl";
+  c.path = "-";
+  auto sink = must_make(c);
+  EXPECT_EQ(sink->describe(), "jsonl stdout");
+  testing::internal::CaptureStdout();
+  ASSERT_TRUE(sink->deliver(make_alert(1)));
+  ASSERT_TRUE(sink->deliver(make_alert(1)));  // same seq again: skipped
+  ASSERT_TRUE(sink->deliver(make_alert(2)));
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), make_alert(1).json + "\n" + make_alert(2).json + "\n");
+}
+
 TEST(JsonlSink, DeliversOnlyTheConfiguredKinds) {
   TempDir dir;
   SinkConfig c;
