@@ -27,7 +27,7 @@ using Time = std::int64_t;  // Unix milliseconds, like index::Time
 // What went wrong and where ("rdap.example: HTTP 503", "response: no objectClassName at /").
 struct Error {
   std::string what;
-  unsigned http_status = 0;  // the server's final HTTP status when it answered (404: not registered)
+  unsigned http_status = 0;  // the server's final HTTP status, or an RDAP errorCode (404: not registered)
 };
 
 // The facts a registrar abuse desk needs, taken from an RFC 9083 domain object.
@@ -49,8 +49,9 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
-// Parses an RFC 9083 domain response for `name`. Malformed JSON, a wrong objectClassName or an
-// RDAP error object are Errors naming the place; missing optional members are warnings.
+// Parses an RFC 9083 domain response for `name`. Malformed JSON, an RDAP error object, a wrong
+// objectClassName or a member of the wrong type are Errors naming the JSON path ("response:
+// /entities/0/roles is not an array"); missing facts are warnings. Depth and sizes are bounded.
 [[nodiscard]] std::expected<Record, Error> parse_domain(std::string_view json, std::string_view name);
 
 // Record <-> JSON (the cache payload in the index and the `rdap --json` output).
