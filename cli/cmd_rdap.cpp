@@ -23,6 +23,7 @@ struct RdapCliOptions {
   bool json = false;
   bool no_cache = false;
   std::string bootstrap;
+  std::string server;
   std::string ca_file;
   double timeout_s = 15;
   double interval_s = 1;
@@ -87,11 +88,13 @@ void run_lookup(const RdapCliOptions& o, Context& ctx) {
   check_times(o);
   rdap::Options opts;
   opts.bootstrap_path = o.bootstrap;
+  opts.server = o.server;
   opts.ca_file = o.ca_file;
   opts.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
   opts.min_interval = std::chrono::milliseconds(static_cast<long long>(o.interval_s * 1000));
-  // A bootstrap file the user names is theirs to point anywhere on this machine (a test registry).
-  opts.allow_loopback = !o.bootstrap.empty();
+  // A bootstrap file or server the user names is theirs to point anywhere on this machine (a test
+  // registry); private and metadata addresses stay refused.
+  opts.allow_loopback = !o.bootstrap.empty() || !o.server.empty();
   auto client = rdap::Client::make(opts);
   if (!client) {
     ctx.err << "lookalike: rdap: " << domain::printable(client.error().what) << "\n";
@@ -146,6 +149,8 @@ void add_rdap_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--no-cache", opts->no_cache, "Neither read nor write the index");
   cmd->add_option("--bootstrap", opts->bootstrap,
                   "IANA dns.json to use (default: the refreshed copy, else the bundled snapshot)");
+  cmd->add_option("--server", opts->server,
+                  "Ask this RDAP base URL for every name instead of the bootstrap's (e.g. a registrar's)");
   cmd->add_option("--ca-file", opts->ca_file, "Extra trusted CA certificate (PEM) for HTTPS");
   cmd->add_option("--timeout", opts->timeout_s, "Per-request timeout in seconds")->capture_default_str();
   cmd->add_option("--interval", opts->interval_s, "Minimum seconds between requests to one server")

@@ -220,9 +220,14 @@ Client& Client::operator=(Client&&) noexcept = default;
 Client::~Client() = default;
 
 std::expected<Client, Error> Client::make(const Options& options) {
-  auto boot = Bootstrap::load(options.bootstrap_path);
+  Options o = options;
+  if (!o.server.empty()) {
+    if (!origin_of(o.server)) return std::unexpected(Error{o.server + ": not an http(s) base URL"});
+    if (o.server.back() != '/') o.server.push_back('/');
+  }
+  auto boot = Bootstrap::load(o.bootstrap_path);
   if (!boot) return std::unexpected(boot.error());
-  return Client(std::make_unique<Impl>(options, std::move(*boot)));
+  return Client(std::make_unique<Impl>(std::move(o), std::move(*boot)));
 }
 
 std::expected<Record, Error> Client::lookup(std::string_view name, index::Store* store, bool refresh) {
@@ -233,9 +238,18 @@ std::expected<Record, Error> Client::lookup(std::string_view name, index::Store*
     auto c = cached(*store, reg);
     const auto max_age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(impl_->opts.max_age).count();
     // A damaged cache entry is not fatal: the registry is asked again.
-    if (c && *c && (*c)->fetched >= index::now_ms() - max_age_ms) return **c;
+    // With a chosen server, only that server's answer will do.
+    if (c && *c && (*c)->fetched >= index::now_ms() - max_age_ms &&
+        (impl_->opts.server.empty() || (*c)->server == impl_->opts.server)) {
+      return **c;
+    }
   }
-  const auto servers = impl_->boot.servers_for(reg);
+  std::vector<std::string> servers;
+  if (!impl_->opts.server.empty()) {
+    servers.push_back(impl_->opts.server);
+  } else {
+    servers = impl_->boot.servers_for(reg);
+  }
   if (servers.empty()) {
     return std::unexpected(Error{reg + ": no RDAP server for ." + parsed->suffix.substr(parsed->suffix.rfind('.') + 1) +
                                  " in the bootstrap file (" + impl_->boot.source() + ", published " +

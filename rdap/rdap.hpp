@@ -102,6 +102,9 @@ using Transport = std::function<std::expected<Response, Error>(const std::string
 
 struct Options {
   std::string bootstrap_path;                  // empty: the bundled snapshot
+  std::string server;  // a base URL to ask for every name instead of the bootstrap's (a registrar's
+                       // RDAP service, a TLD missing from IANA's file); cached answers of other
+                       // servers are then not reused
   std::chrono::milliseconds timeout{15000};
   std::string ca_file;                         // extra trust anchor (tests)
   std::chrono::milliseconds min_interval{1000};  // per server, between requests

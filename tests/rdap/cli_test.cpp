@@ -97,6 +97,20 @@ TEST(RdapCli, JsonGivesOneParseableLinePerNameAndFailuresDoNotStopTheOthers) {
   EXPECT_FALSE(fs::exists(w.dir / "db"));  // --no-cache
 }
 
+TEST(RdapCli, ServerAsksTheGivenRdapServiceDirectly) {
+  CliWorld w;
+  // No --bootstrap: the embedded one would send .com to Verisign; --server overrides it.
+  auto r = run_process(w.args({"paypa1-login.com", "--server", w.server.url(), "--no-cache"}), {},
+                       std::chrono::seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("abuse phone   +1.5555550123"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("source        " + w.server.url()), std::string::npos) << r.out;
+  // The fixture's ldhName is another name: reported, not hidden.
+  EXPECT_NE(r.out.find("warning       ldhName \"paypa1-login.example\" is not the queried name"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(w.server.requests("/domain/paypa1-login.com"), 1u);
+}
+
 TEST(RdapCli, UpdateBootstrapWritesTheFileLaterLookupsUse) {
   CliWorld w;
   const std::string out = (w.dir / "fresh" / "dns.json").string();

@@ -295,6 +295,41 @@ TEST(ClientLoopback, CachesInTheIndexAndReusesFreshRecordsWithoutARequest) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST(ClientLoopback, AChosenServerIsAskedForEveryNameAndOnlyItsCachedAnswersCount) {
+  World w;
+  TempDir db;
+  auto store = index::Store::open((db.path / "db").string());
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  // The registry (through the bootstrap) answers first and is cached.
+  auto c = Client::make(fast_options(w.bootstrap));
+  ASSERT_TRUE(c.has_value());
+  ASSERT_TRUE(c->lookup("google.com", &*store).has_value());
+  EXPECT_EQ(w.server.requests("/domain/"), 1u);
+
+  // A second server (say, the registrar's) that the bootstrap does not know about.
+  RdapTestServer registrar([](const std::string& target) {
+    return target == "/rdap/domain/google.com" ? reply(200, fixture("registrar_nested_abuse.json"))
+                                               : reply(404, fixture("error_404.json"));
+  });
+  Options o = fast_options("");  // the embedded bootstrap: .com is Verisign, never asked here
+  o.server = registrar.url() + "rdap";  // the trailing '/' is added
+  auto direct = Client::make(o);
+  ASSERT_TRUE(direct.has_value()) << direct.error().what;
+  auto r = direct->lookup("google.com", &*store);
+  ASSERT_TRUE(r.has_value()) << r.error().what;
+  EXPECT_EQ(r->server, registrar.url() + "rdap/");
+  EXPECT_EQ(r->registrar, "Example Registrar, Inc.");
+  EXPECT_EQ(registrar.requests("/rdap/domain/google.com"), 1u);  // the registry's cached answer was not used
+  ASSERT_TRUE(direct->lookup("google.com", &*store).has_value());
+  EXPECT_EQ(registrar.requests("/rdap/domain/google.com"), 1u);  // its own cached answer is
+
+  Options bad = fast_options("");
+  bad.server = "ftp://rdap.example/";
+  auto refused = Client::make(bad);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().what.find("not an http(s) base URL"), std::string::npos);
+}
+
 TEST(ClientLoopback, ADamagedCacheEntryIsRefetchedNotFatal) {
   World w;
   TempDir db;
