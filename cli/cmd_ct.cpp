@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/context.hpp"
+#include "cli/ct_store.hpp"
 #include "ctlog/ctlog.hpp"
 #include "generator/matcher.hpp"
 #include "index/index.hpp"
@@ -26,61 +27,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 extern "C" void ct_on_signal(int) { g_stop.store(true); }
-
-// The store keeps the follower's whole state (compact range included) in CtState::last_sth,
-// tagged, next to the plain fields other commands read.
-constexpr std::string_view kStateTag = "lookalike-ctlog-state:";
-
-class IndexStateStore final : public ctlog::StateStore {
- public:
-  explicit IndexStateStore(index::Store& s) : store_(s) {}
-
-  std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view log_id) override {
-    auto s = store_.get_ct_state(log_id);
-    if (!s) return std::unexpected(ctlog::Error{s.error().message});
-    if (!s->has_value()) return std::optional<ctlog::FollowState>{};
-    const std::string& raw = (*s)->last_sth;
-    if (!raw.starts_with(kStateTag)) {
-      return std::unexpected(ctlog::Error{"CT state of " + std::string(log_id) + " was not written by the follower"});
-    }
-    auto bytes = ctlog::base64_decode(std::string_view(raw).substr(kStateTag.size()));
-    if (!bytes) return std::unexpected(ctlog::Error{"CT state of " + std::string(log_id) + " is damaged"});
-    auto st = ctlog::decode_state(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
-    if (!st) return std::unexpected(st.error());
-    return std::optional<ctlog::FollowState>(std::move(*st));
-  }
-
-  std::expected<void, ctlog::Error> commit(std::string_view log_id, const ctlog::FollowState& st,
-                                           std::span<const ctlog::Hit> hits) override {
-    index::Batch batch;
-    for (const ctlog::Hit& h : hits) {
-      index::CandidateUpdate u;
-      u.name = h.name.ascii;
-      u.brands = {h.match.brand};
-      u.fuzzers = {"ct:" + h.match.rule};
-      index::CtSighting s;
-      s.log_id = std::string(log_id);
-      s.index = h.index;
-      s.cert_sha256 = h.cert_sha256;
-      u.ct = {s};
-      u.seen = static_cast<index::Time>(h.timestamp);
-      if (auto r = batch.upsert(u); !r) return std::unexpected(ctlog::Error{r.error().message});
-    }
-    index::CtState cs;
-    cs.next_index = st.next_index;
-    cs.verified_tree_size = st.verified_size;
-    cs.verified_root.assign(reinterpret_cast<const char*>(st.verified_root.data()), st.verified_root.size());
-    const std::string enc = ctlog::encode_state(st);
-    cs.last_sth = std::string(kStateTag) +
-                  ctlog::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(enc.data()), enc.size()));
-    if (auto r = batch.put_ct_state(log_id, cs); !r) return std::unexpected(ctlog::Error{r.error().message});
-    if (auto r = store_.commit(std::move(batch)); !r) return std::unexpected(ctlog::Error{r.error().message});
-    return {};
-  }
-
- private:
-  index::Store& store_;
-};
 
 std::string read_text_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

@@ -199,6 +199,19 @@ struct CertName {
 [[nodiscard]] std::expected<std::vector<CertName>, Error> certificate_names(
     std::span<const std::uint8_t> der, bool tbs_only);
 
+// A certificate's names plus the evidence a takedown needs (issuer, validity, SANs as written).
+struct CertificateInfo {
+  std::vector<CertName> names;    // as certificate_names()
+  std::vector<std::string> sans;  // every SAN dNSName in certificate order, raw bytes as written
+  std::string issuer;             // RFC 4514 text of the issuer's CN/O/C, e.g. "CN=R3,O=Let's Encrypt,C=US"
+  std::uint64_t not_before = 0;   // ms since the epoch; 0 when the time is not UTC/GeneralizedTime
+  std::uint64_t not_after = 0;
+};
+
+// certificate_names() plus issuer, validity and raw SANs; malformed DER is an error naming the offset.
+[[nodiscard]] std::expected<CertificateInfo, Error> certificate_info(std::span<const std::uint8_t> der,
+                                                                    bool tbs_only);
+
 // A leaf decoded for matching.
 struct ParsedEntry {
   std::uint64_t index = 0;
@@ -206,7 +219,14 @@ struct ParsedEntry {
   EntryType type = EntryType::x509;
   Hash cert_sha256{};  // SHA-256 of the logged certificate (x509) or TBSCertificate (precert)
   std::vector<CertName> names;
+  std::vector<std::string> sans;  // CertificateInfo::sans
+  std::string issuer;             // CertificateInfo::issuer
+  std::uint64_t not_before = 0;   // ms since the epoch (0 = unknown)
+  std::uint64_t not_after = 0;
 };
+
+// Builds a ParsedEntry from a parsed TimestampedEntry and its certificate's info (hashes the certificate).
+[[nodiscard]] ParsedEntry make_parsed_entry(std::uint64_t index, const TimestampedEntry& entry, CertificateInfo&& info);
 
 // Static-ct tile path: "tile/<L>/<N>" or "tile/data/<N>" (level < 0), with ".p/<W>" if width < 256.
 [[nodiscard]] std::string tile_path(int level, std::uint64_t index, unsigned width = 256);
@@ -323,7 +343,7 @@ struct BrandMatch {
 // Matches one certificate name against the brand watchlist, appending to `out`.
 using NameMatcher = std::function<void(const CertName& name, std::vector<BrandMatch>& out)>;
 
-// A matched certificate name, ready to be stored as a candidate.
+// A matched certificate name, ready to be stored as a candidate (with the certificate's evidence).
 struct Hit {
   std::string log;  // short name
   std::uint64_t index = 0;
@@ -331,6 +351,11 @@ struct Hit {
   Hash cert_sha256{};
   CertName name;
   BrandMatch match;
+  bool precert = false;
+  std::string issuer;             // RFC 4514 CN/O/C of the issuer
+  std::vector<std::string> sans;  // every SAN dNSName of the certificate
+  std::uint64_t not_before = 0;   // ms since the epoch (0 = unknown)
+  std::uint64_t not_after = 0;
 };
 
 // Where state and matches go (the index in production, memory in tests).

@@ -226,7 +226,7 @@ std::expected<void, Error> subject_cns(Der name, std::vector<CertName>& out) {
   return {};
 }
 
-std::expected<void, Error> san_names(Der exts, std::vector<CertName>& out) {
+std::expected<void, Error> san_names(Der exts, std::vector<CertName>& out, std::vector<std::string>* raw_sans) {
   CTLOG_TRY(seq, exts.next());
   if (seq.tag != 0x30) return std::unexpected(Error{"DER: extensions are not a SEQUENCE"});
   Der list = exts.inside(seq);
@@ -249,10 +249,158 @@ std::expected<void, Error> san_names(Der exts, std::vector<CertName>& out) {
       CTLOG_TRY(gn, g.next());
       if (gn.tag == 0x82) {
         const std::string_view raw(reinterpret_cast<const char*>(gn.value.data()), gn.value.size());
+        if (raw_sans != nullptr) raw_sans->emplace_back(raw);
         if (auto n = normalise(raw, false)) add_name(out, std::move(*n));
       }
     }
   }
+  return {};
+}
+
+
+constexpr std::uint8_t kOidO[] = {0x55, 0x04, 0x0A};
+constexpr std::uint8_t kOidC[] = {0x55, 0x04, 0x06};
+
+// Appends `value` as an RFC 4514 attribute value: special characters backslash-escaped, control
+// bytes as \XX, so the DN stays one printable line whatever the issuer put in it.
+void append_dn_value(std::string& out, std::string_view value) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const auto u = static_cast<unsigned char>(c);
+    const bool edge_space = c == ' ' && (i == 0 || i + 1 == value.size());
+    if (c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' || c == '>' || c == ';' || c == '=' ||
+        (c == '#' && i == 0) || edge_space) {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u == 0x7f) {
+      out.push_back('\\');
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+// The CN, O and C attributes of an issuer Name as RFC 4514 text (last RDN first: "CN=..,O=..,C=..").
+std::expected<std::string, Error> issuer_dn(Der name) {
+  std::vector<std::pair<const char*, std::string>> parts;
+  while (!name.done()) {
+    CTLOG_TRY(set, name.next());
+    Der s = name.inside(set);
+    while (!s.done()) {
+      CTLOG_TRY(atv, s.next());
+      Der a = s.inside(atv);
+      CTLOG_TRY(oid, a.next());
+      if (oid.tag != 0x06 || a.done()) continue;
+      CTLOG_TRY(val, a.next());
+      const char* key = equal_bytes(oid.value, kOidCn) ? "CN"
+                        : equal_bytes(oid.value, kOidO) ? "O"
+                        : equal_bytes(oid.value, kOidC) ? "C"
+                                                        : nullptr;
+      if (key != nullptr) parts.emplace_back(key, directory_string(val));
+    }
+  }
+  std::string out;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (!out.empty()) out.push_back(',');
+    out += it->first;
+    out.push_back('=');
+    append_dn_value(out, it->second);
+  }
+  return out;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) as ms since the epoch; 0 when the
+// text is not one of those forms (the names are still worth having, so this is not an error).
+std::uint64_t der_time_ms(const Tlv& t) {
+  const std::string_view v(reinterpret_cast<const char*>(t.value.data()), t.value.size());
+  std::size_t year_digits = 0;
+  if (t.tag == 0x17 && v.size() == 13) year_digits = 2;
+  if (t.tag == 0x18 && v.size() == 15) year_digits = 4;
+  if (year_digits == 0 || v.back() != 'Z') return 0;
+  std::uint32_t f[6] = {};
+  std::size_t pos = 0;
+  for (std::size_t k = 0; k < 6; ++k) {
+    const std::size_t n = k == 0 ? year_digits : 2;
+    for (std::size_t i = 0; i < n; ++i, ++pos) {
+      if (v[pos] < '0' || v[pos] > '9') return 0;
+      f[k] = f[k] * 10 + static_cast<std::uint32_t>(v[pos] - '0');
+    }
+  }
+  std::int64_t year = f[0];
+  if (year_digits == 2) year += year >= 50 ? 1900 : 2000;  // RFC 5280 §4.1.2.5.1
+  if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 || year < 1970) return 0;
+  const std::int64_t days = days_from_civil(year, f[1], f[2]);
+  const std::int64_t secs = days * 86400 + std::int64_t{f[3]} * 3600 + std::int64_t{f[4]} * 60 + f[5];
+  return static_cast<std::uint64_t>(secs) * 1000;
+}
+
+// Walks a certificate (or a bare TBSCertificate) collecting names; with `info` also the issuer,
+// the validity and every SAN dNSName as written.
+std::expected<void, Error> walk_certificate(std::span<const std::uint8_t> der, bool tbs_only,
+                                            std::vector<CertName>& names, CertificateInfo* info) {
+  Der top{der, 0, 0};
+  CTLOG_TRY(outer, top.next());
+  if (outer.tag != 0x30) return std::unexpected(Error{"DER: certificate is not a SEQUENCE"});
+  Tlv tbs = outer;
+  if (!tbs_only) {
+    Der cert = top.inside(outer);
+    CTLOG_TRY(t, cert.next());
+    if (t.tag != 0x30) return std::unexpected(Error{"DER: TBSCertificate is not a SEQUENCE"});
+    tbs = t;
+    top = cert;
+  }
+  Der f = top.inside(tbs);
+  CTLOG_TRY(first, f.next());
+  Tlv field = first;
+  if (field.tag == 0xA0) {  // [0] version
+    CTLOG_TRY(x, f.next());
+    field = x;
+  }
+  // field is serialNumber; then signature, issuer, validity, subject, subjectPublicKeyInfo.
+  CTLOG_TRY(signature, f.next());
+  (void)signature;
+  CTLOG_TRY(issuer, f.next());
+  CTLOG_TRY(validity, f.next());
+  CTLOG_TRY(subject, f.next());
+  if (subject.tag != 0x30) return std::unexpected(Error{"DER: subject is not a SEQUENCE"});
+  if (info != nullptr) {
+    if (issuer.tag != 0x30) return std::unexpected(Error{"DER: issuer is not a SEQUENCE"});
+    CTLOG_TRY(dn, issuer_dn(f.inside(issuer)));
+    info->issuer = std::move(dn);
+    if (validity.tag == 0x30) {
+      Der v = f.inside(validity);
+      if (auto nb = v.next()) {
+        info->not_before = der_time_ms(*nb);
+        if (auto na = v.next()) info->not_after = der_time_ms(*na);
+      }
+    }
+  }
+  std::vector<CertName> cns;
+  if (auto r = subject_cns(f.inside(subject), cns); !r) return std::unexpected(r.error());
+  CTLOG_TRY(spki, f.next());
+  (void)spki;
+  while (!f.done()) {
+    CTLOG_TRY(x, f.next());
+    if (x.tag == 0xA3) {
+      if (auto r = san_names(f.inside(x), names, info != nullptr ? &info->sans : nullptr); !r) {
+        return std::unexpected(r.error());
+      }
+    }
+  }
+  for (CertName& n : cns) add_name(names, std::move(n));
   return {};
 }
 
@@ -319,58 +467,37 @@ Hash tile_leaf_hash(const TileEntry& e) {
   return leaf_hash(buf);
 }
 
+std::expected<CertificateInfo, Error> certificate_info(std::span<const std::uint8_t> der, bool tbs_only) {
+  CertificateInfo info;
+  if (auto r = walk_certificate(der, tbs_only, info.names, &info); !r) return std::unexpected(r.error());
+  return info;
+}
+
 std::expected<std::vector<CertName>, Error> certificate_names(std::span<const std::uint8_t> der, bool tbs_only) {
-  Der top{der, 0, 0};
-  CTLOG_TRY(outer, top.next());
-  if (outer.tag != 0x30) return std::unexpected(Error{"DER: certificate is not a SEQUENCE"});
-  Tlv tbs = outer;
-  if (!tbs_only) {
-    Der cert = top.inside(outer);
-    CTLOG_TRY(t, cert.next());
-    if (t.tag != 0x30) return std::unexpected(Error{"DER: TBSCertificate is not a SEQUENCE"});
-    tbs = t;
-    top = cert;
-  }
-  Der f = top.inside(tbs);
-  CTLOG_TRY(first, f.next());
-  Tlv field = first;
-  if (field.tag == 0xA0) {  // [0] version
-    CTLOG_TRY(x, f.next());
-    field = x;
-  }
-  // field is serialNumber; then signature, issuer, validity, subject, subjectPublicKeyInfo.
-  Tlv subject;
-  for (int i = 0; i < 4; ++i) {
-    CTLOG_TRY(x, f.next());
-    subject = x;
-  }
-  if (subject.tag != 0x30) return std::unexpected(Error{"DER: subject is not a SEQUENCE"});
   std::vector<CertName> names;
-  std::vector<CertName> cns;
-  if (auto r = subject_cns(f.inside(subject), cns); !r) return std::unexpected(r.error());
-  CTLOG_TRY(spki, f.next());
-  (void)spki;
-  while (!f.done()) {
-    CTLOG_TRY(x, f.next());
-    if (x.tag == 0xA3) {
-      if (auto r = san_names(f.inside(x), names); !r) return std::unexpected(r.error());
-    }
-  }
-  for (CertName& n : cns) add_name(names, std::move(n));
+  if (auto r = walk_certificate(der, tbs_only, names, nullptr); !r) return std::unexpected(r.error());
   return names;
 }
 
 std::expected<ParsedEntry, Error> parse_leaf_names(std::span<const std::uint8_t> leaf_input, std::uint64_t index) {
   auto e = parse_merkle_tree_leaf(leaf_input);
   if (!e) return std::unexpected(e.error());
+  auto info = certificate_info(e->certificate, e->type == EntryType::precert);
+  if (!info) return std::unexpected(info.error());
+  return make_parsed_entry(index, *e, std::move(*info));
+}
+
+ParsedEntry make_parsed_entry(std::uint64_t index, const TimestampedEntry& entry, CertificateInfo&& info) {
   ParsedEntry p;
   p.index = index;
-  p.timestamp = e->timestamp;
-  p.type = e->type;
-  p.cert_sha256 = sha256(e->certificate);
-  auto names = certificate_names(e->certificate, e->type == EntryType::precert);
-  if (!names) return std::unexpected(names.error());
-  p.names = std::move(*names);
+  p.timestamp = entry.timestamp;
+  p.type = entry.type;
+  p.cert_sha256 = sha256(entry.certificate);
+  p.names = std::move(info.names);
+  p.sans = std::move(info.sans);
+  p.issuer = std::move(info.issuer);
+  p.not_before = info.not_before;
+  p.not_after = info.not_after;
   return p;
 }
 

@@ -414,13 +414,12 @@ class Follower {
         b.malformed.emplace_back(index, Error{"leaf_index extension says " + std::to_string(*e->entry.leaf_index)});
         continue;
       }
-      auto names = certificate_names(e->entry.certificate, e->entry.type == EntryType::precert);
-      if (!names) {
-        b.malformed.emplace_back(index, names.error());
+      auto info = certificate_info(e->entry.certificate, e->entry.type == EntryType::precert);
+      if (!info) {
+        b.malformed.emplace_back(index, info.error());
         continue;
       }
-      b.entries.push_back(
-          ParsedEntry{index, e->entry.timestamp, e->entry.type, sha256(e->entry.certificate), std::move(*names)});
+      b.entries.push_back(make_parsed_entry(index, e->entry, std::move(*info)));
     }
     return b;
   }
@@ -500,7 +499,10 @@ class Follower {
         for (const CertName& n : e.names) {
           matches.clear();
           if (matcher_) matcher_(n, matches);
-          for (BrandMatch& m : matches) hits.push_back(Hit{name_, e.index, e.timestamp, e.cert_sha256, n, std::move(m)});
+          for (BrandMatch& m : matches) {
+            hits.push_back(Hit{name_, e.index, e.timestamp, e.cert_sha256, n, std::move(m), e.type == EntryType::precert,
+                               e.issuer, e.sans, e.not_before, e.not_after});
+          }
         }
       }
       for (auto& [index, err] : b.malformed) {

@@ -14,22 +14,28 @@ Time now_ms() {
 
 std::string_view decision_name(Decision d) noexcept {
   switch (d) {
-    case Decision::threat: return "threat";
+    case Decision::malicious: return "malicious";
     case Decision::benign: return "benign";
-    case Decision::watch: return "watch";
-    case Decision::takedown_requested: return "takedown-requested";
-    case Decision::taken_down: return "taken-down";
+    case Decision::suspicious: return "suspicious";
+    case Decision::parked: return "parked";
+    case Decision::owned: return "owned";
   }
   return "unknown";
 }
 
+bool is_decision(Decision d) noexcept {
+  return std::ranges::find(kDecisions, d) != kDecisions.end();
+}
+
 std::expected<Decision, std::string> parse_decision(std::string_view s) {
-  for (auto d : {Decision::threat, Decision::benign, Decision::watch, Decision::takedown_requested,
-                 Decision::taken_down}) {
+  for (auto d : kDecisions) {
     if (decision_name(d) == s) return d;
   }
+  // Names written by schema-2 builds before the decisions were renamed (old JSONL exports).
+  if (s == "threat" || s == "takedown-requested" || s == "taken-down") return Decision::malicious;
+  if (s == "watch") return Decision::suspicious;
   return std::unexpected("unknown decision \"" + std::string(s) +
-                         "\" (threat, benign, watch, takedown-requested, taken-down)");
+                         "\" (malicious, suspicious, benign, parked, owned)");
 }
 
 std::string_view event_kind_name(EventKind k) noexcept {
@@ -38,6 +44,10 @@ std::string_view event_kind_name(EventKind k) noexcept {
     case EventKind::level_changed: return "level-changed";
     case EventKind::verdict: return "verdict";
     case EventKind::custom: return "custom";
+    case EventKind::registered: return "registered";
+    case EventKind::mx_appeared: return "mx-appeared";
+    case EventKind::web_live: return "web-live";
+    case EventKind::certificate: return "certificate";
   }
   return "unknown";
 }
@@ -391,11 +401,14 @@ std::expected<Verdict, DecodeResult> decode_verdict(std::string_view in) {
   Verdict v;
   std::uint8_t d = 0;
   if (!r.version() || !r.u8(d, "decision")) return r.error();
-  if (d < 1 || d > static_cast<std::uint8_t>(Decision::taken_down)) {
+  if (d == 4 || d == 5) {
+    v.decision = Decision::malicious;  // retired takedown-requested / taken-down: confirmed threats
+  } else if (is_decision(static_cast<Decision>(d))) {
+    v.decision = static_cast<Decision>(d);
+  } else {
     r.fail("unknown decision " + std::to_string(d), "decision");
     return r.error();
   }
-  v.decision = static_cast<Decision>(d);
   if (!r.bytes(v.note, "note", 1u << 16) || !r.zigzag(v.time, "time") || !r.end()) return r.error();
   return v;
 }
@@ -416,7 +429,7 @@ std::expected<Event, DecodeResult> decode_event(std::string_view v) {
   Event e;
   std::uint8_t k = 0;
   if (!r.version() || !r.zigzag(e.time, "time") || !r.u8(k, "kind")) return r.error();
-  if (k < 1 || k > static_cast<std::uint8_t>(EventKind::custom)) {
+  if (k < 1 || k > static_cast<std::uint8_t>(EventKind::certificate)) {
     r.fail("unknown event kind " + std::to_string(k), "kind");
     return r.error();
   }
@@ -529,7 +542,7 @@ std::expected<ObservationKey, DecodeResult> parse_observation_key(std::string_vi
   if (t > static_cast<std::uint64_t>(INT64_MAX)) return std::unexpected("observation key time out of range");
   out.time = static_cast<Time>(t);
   const auto kind = static_cast<std::uint8_t>(k[zero + 9]);
-  if (kind < 1 || kind > static_cast<std::uint8_t>(ObservationKind::other)) {
+  if (kind < 1 || kind > static_cast<std::uint8_t>(ObservationKind::ct)) {
     return std::unexpected("observation key with unknown kind " + std::to_string(kind));
   }
   out.kind = static_cast<ObservationKind>(kind);

@@ -125,7 +125,9 @@ struct Candidate {
 inline constexpr std::size_t kMaxSightings = 64;
 
 // A raw observation (DNS answers, probe results) kept as history, expired after the retention.
-enum class ObservationKind : std::uint8_t { dns = 1, probe = 2, rdap = 3, other = 4 };
+// `ct`: one per certificate that named the candidate, payload a JSON object {"log","log_id",
+// "index","timestamp","cert_sha256","issuer","sans","not_before","not_after","precert","rule","brand"}.
+enum class ObservationKind : std::uint8_t { dns = 1, probe = 2, rdap = 3, other = 4, ct = 5 };
 struct Observation {
   std::string name;
   Time time = 0;  // 0 = now
@@ -144,15 +146,22 @@ struct CtState {
   bool operator==(const CtState&) const = default;
 };
 
-// An analyst's decision about a candidate.
-enum class Decision : std::uint8_t { threat = 1, benign = 2, watch = 3, takedown_requested = 4, taken_down = 5 };
-// "threat", "benign", "watch", "takedown-requested", "taken-down".
+// An analyst's decision about a candidate. Values 4 and 5 (the retired "takedown-requested" and
+// "taken-down") are never written; stored ones decode as malicious so older stores keep opening.
+enum class Decision : std::uint8_t { malicious = 1, benign = 2, suspicious = 3, parked = 6, owned = 7 };
+// Every decision, in the order they are listed to users.
+inline constexpr std::array<Decision, 5> kDecisions{Decision::malicious, Decision::suspicious, Decision::benign,
+                                                   Decision::parked, Decision::owned};
+// "malicious", "benign", "suspicious", "parked", "owned".
 [[nodiscard]] std::string_view decision_name(Decision d) noexcept;
-// Parses a decision_name; the error names the accepted values.
+// Parses a decision_name (also the retired names "threat", "watch", "takedown-requested",
+// "taken-down" found in old exports); the error names the accepted values.
 [[nodiscard]] std::expected<Decision, std::string> parse_decision(std::string_view s);
+// True for the five current decisions (what put_verdict accepts).
+[[nodiscard]] bool is_decision(Decision d) noexcept;
 
 struct Verdict {
-  Decision decision = Decision::watch;
+  Decision decision = Decision::suspicious;
   std::string note;
   Time time = 0;  // 0 = now
   bool operator==(const Verdict&) const = default;
@@ -164,8 +173,17 @@ enum class EventKind : std::uint8_t {
   level_changed = 2,  // a candidate's score level changed (detail "level L (was P), score S")
   verdict = 3,        // an analyst verdict was recorded (detail = decision name)
   custom = 4,         // appended by a stage
+  registered = 5,     // NXDOMAIN -> registered (appended by the watcher)
+  mx_appeared = 6,    // an MX record appeared
+  web_live = 7,       // a web server started answering
+  certificate = 8,    // a certificate naming a known candidate was logged
 };
-// "new-candidate", "level-changed", "verdict", "custom".
+// Every event kind in value order.
+inline constexpr std::array<EventKind, 8> kEventKinds{
+    EventKind::new_candidate, EventKind::level_changed, EventKind::verdict,  EventKind::custom,
+    EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live, EventKind::certificate};
+// "new-candidate", "level-changed", "verdict", "custom", "registered", "mx-appeared", "web-live",
+// "certificate".
 [[nodiscard]] std::string_view event_kind_name(EventKind k) noexcept;
 
 struct Event {

@@ -28,6 +28,7 @@ std::string_view observation_kind_name(ObservationKind k) {
     case ObservationKind::probe: return "probe";
     case ObservationKind::rdap: return "rdap";
     case ObservationKind::other: return "other";
+    case ObservationKind::ct: return "ct";
   }
   return "other";
 }
@@ -262,7 +263,8 @@ std::expected<Record, std::string> parse_object(const json& j) {
     o.time = f.time("time");
     const std::string kind = f.str("kind");
     bool known = false;
-    for (auto k : {ObservationKind::dns, ObservationKind::probe, ObservationKind::rdap, ObservationKind::other}) {
+    for (auto k : {ObservationKind::dns, ObservationKind::probe, ObservationKind::rdap, ObservationKind::other,
+                   ObservationKind::ct}) {
       if (observation_kind_name(k) == kind) {
         o.kind = k;
         known = true;
@@ -306,7 +308,7 @@ std::expected<Record, std::string> parse_object(const json& j) {
     e.time = f.time("time");
     const std::string kind = f.str("kind");
     bool known = false;
-    for (auto k : {EventKind::new_candidate, EventKind::level_changed, EventKind::verdict, EventKind::custom}) {
+    for (auto k : kEventKinds) {
       if (event_kind_name(k) == kind) {
         e.kind = k;
         known = true;

@@ -289,7 +289,7 @@ std::expected<void, Error> Batch::record_observation(const Observation& o) {
   if (auto ok = codec::validate_key_name(o.name); !ok) return fail(ErrorCode::invalid_argument, "observation: " + ok.error());
   if (o.payload.size() > codec::kMaxBlobBytes) return fail(ErrorCode::invalid_argument, "observation payload over 16 MiB");
   if (o.time < 0) return fail(ErrorCode::invalid_argument, "observation time is negative");
-  if (o.kind < ObservationKind::dns || o.kind > ObservationKind::other) {
+  if (o.kind < ObservationKind::dns || o.kind > ObservationKind::ct) {
     return fail(ErrorCode::invalid_argument, "observation kind out of range");
   }
   impl_->ops.push_back({observations, Impl::Op::put,
@@ -312,7 +312,7 @@ std::expected<void, Error> Batch::put_ct_state(std::string_view log_id, const Ct
 std::expected<void, Error> Batch::put_verdict(std::string_view name, const Verdict& verdict) {
   if (auto ok = codec::validate_key_name(name); !ok) return fail(ErrorCode::invalid_argument, "verdict: " + ok.error());
   if (verdict.note.size() > (1u << 16)) return fail(ErrorCode::invalid_argument, "verdict note over 64 KiB");
-  if (verdict.decision < Decision::threat || verdict.decision > Decision::taken_down) {
+  if (!is_decision(verdict.decision)) {
     return fail(ErrorCode::invalid_argument, "verdict decision out of range");
   }
   Verdict v = verdict;
@@ -327,7 +327,7 @@ std::expected<void, Error> Batch::append_event(EventKind kind, std::string_view 
   if (name.size() > codec::kMaxNameBytes || detail.size() > (1u << 16)) {
     return fail(ErrorCode::invalid_argument, "event name over 253 bytes or detail over 64 KiB");
   }
-  if (kind < EventKind::new_candidate || kind > EventKind::custom) return fail(ErrorCode::invalid_argument, "event kind out of range");
+  if (kind < EventKind::new_candidate || kind > EventKind::certificate) return fail(ErrorCode::invalid_argument, "event kind out of range");
   impl_->events.push_back(Event{0, now_ms(), kind, std::string(name), std::string(detail)});
   impl_->event_is_auto.push_back(false);
   return {};

@@ -1,7 +1,14 @@
 // Entry parsing against real get-entries responses, log list v3 parsing, and hostile input.
 #include <gtest/gtest.h>
 
+#include <openssl/asn1.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <algorithm>
+#include <ctime>
+#include <memory>
 
 #include "ctlog/ctlog.hpp"
 #include "tests/ctlog/fixtures.hpp"
@@ -73,6 +80,105 @@ TEST(GetEntries, AnX509EntryWithItsChainParses) {
   EXPECT_EQ(ascii_names(*p), std::vector<std::string>{"csrcn.ssl24.jp"});
 }
 
+// What OpenSSL (an independent DER parser; lookalike_ctlog links libcrypto) says about a certificate.
+struct OpensslView {
+  std::string issuer_cn, issuer_o, issuer_c;
+  std::uint64_t not_before = 0, not_after = 0;
+  std::vector<std::string> sans;
+};
+
+std::uint64_t asn1_ms(const ASN1_TIME* t) {
+  std::tm tm{};
+  EXPECT_EQ(ASN1_TIME_to_tm(t, &tm), 1);
+  return static_cast<std::uint64_t>(timegm(&tm)) * 1000;
+}
+
+std::string issuer_field(X509_NAME* n, int nid) {
+  const int i = X509_NAME_get_index_by_NID(n, nid, -1);
+  if (i < 0) return {};
+  const ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+OpensslView openssl_view(std::span<const std::uint8_t> der) {
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509, decltype(&X509_free)> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())), X509_free);
+  OpensslView v;
+  EXPECT_TRUE(x);
+  if (!x) return v;
+  X509_NAME* issuer = X509_get_issuer_name(x.get());
+  v.issuer_cn = issuer_field(issuer, NID_commonName);
+  v.issuer_o = issuer_field(issuer, NID_organizationName);
+  v.issuer_c = issuer_field(issuer, NID_countryName);
+  v.not_before = asn1_ms(X509_get0_notBefore(x.get()));
+  v.not_after = asn1_ms(X509_get0_notAfter(x.get()));
+  auto* gens = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; gens != nullptr && i < sk_GENERAL_NAME_num(gens); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(gens, i);
+    if (g->type != GEN_DNS) continue;
+    v.sans.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(g->d.dNSName)),
+                        static_cast<std::size_t>(ASN1_STRING_length(g->d.dNSName)));
+  }
+  GENERAL_NAMES_free(gens);
+  return v;
+}
+
+void expect_same_evidence(const CertificateInfo& ours, const OpensslView& want) {
+  EXPECT_EQ(ours.sans, want.sans);
+  EXPECT_EQ(ours.not_before, want.not_before);
+  EXPECT_EQ(ours.not_after, want.not_after);
+  EXPECT_GT(ours.not_after, ours.not_before);
+  // Our DN lists the most specific RDN first; check each attribute appears as "KEY=value".
+  for (const auto& [key, value] : {std::pair{"CN=", want.issuer_cn}, {"O=", want.issuer_o}, {"C=", want.issuer_c}}) {
+    if (value.empty()) continue;
+    std::string escaped;  // RFC 4514 §2.4: these characters are backslash-escaped in values
+    for (const char c : value) {
+      if (std::string_view(",+\"\\<>;=").find(c) != std::string_view::npos) escaped += '\\';
+      escaped += c;
+    }
+    EXPECT_NE(ours.issuer.find(std::string(key) + escaped), std::string::npos) << ours.issuer << " lacks " << key << escaped;
+  }
+  if (!want.issuer_cn.empty()) {
+    EXPECT_TRUE(ours.issuer.starts_with("CN=")) << ours.issuer;
+  }
+}
+
+TEST(CertificateInfo, IssuerValidityAndSansOfRealCertificatesAgreeWithOpenssl) {
+  auto entries = parse_get_entries_json(read_fixture("rfc6962/ctgo-scanner-4-entries/get-entries.json"));
+  ASSERT_TRUE(entries.has_value());
+  std::size_t with_org = 0;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const RawEntry& e = (*entries)[i];
+    auto leaf = parse_merkle_tree_leaf(e.leaf_input);
+    ASSERT_TRUE(leaf.has_value());
+    auto info = certificate_info(leaf->certificate, false);
+    ASSERT_TRUE(info.has_value()) << info.error().what;
+    const OpensslView want = openssl_view(leaf->certificate);
+    expect_same_evidence(*info, want);
+    with_org += !want.issuer_o.empty();
+    // parse_leaf_names carries the same evidence.
+    auto p = parse_leaf_names(e.leaf_input, i);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->issuer, info->issuer);
+    EXPECT_EQ(p->sans, info->sans);
+    EXPECT_EQ(p->not_before, info->not_before);
+  }
+  EXPECT_GT(with_org, 0u);
+}
+
+TEST(CertificateInfo, APrecertTbsGivesTheSameEvidenceAsItsPreCertificate) {
+  auto entries = parse_get_entries_json(read_fixture("rfc6962/ctgo-logclient/precert-entry.get-entries.json"));
+  ASSERT_TRUE(entries.has_value());
+  auto p = parse_leaf_names((*entries)[0].leaf_input, 0);
+  ASSERT_TRUE(p.has_value());
+  auto chain = parse_extra_data(EntryType::precert, (*entries)[0].extra_data);
+  ASSERT_TRUE(chain.has_value());
+  const OpensslView want = openssl_view((*chain)[0]);
+  CertificateInfo from_tbs{p->names, p->sans, p->issuer, p->not_before, p->not_after};
+  expect_same_evidence(from_tbs, want);
+  EXPECT_EQ(p->sans.size(), 4u);
+}
+
 TEST(GetEntries, EveryTruncationOfARealLeafIsAnErrorNamingTheOffset) {
   auto entries = parse_get_entries_json(read_fixture("rfc6962/ctgo-scanner-4-entries/get-entries.json"));
   ASSERT_TRUE(entries.has_value());
@@ -131,7 +237,48 @@ TEST(CertificateNames, WildcardsAreStrippedAndNotedAndALabelsDecoded) {
   EXPECT_EQ((*names)[1].unicode, "pаypal.com");  // Cyrillic а
   for (std::size_t n = 0; n < tbs.size(); ++n) {
     EXPECT_FALSE(certificate_names(std::span<const std::uint8_t>(tbs.data(), n), true).has_value());
+    EXPECT_FALSE(certificate_info(std::span<const std::uint8_t>(tbs.data(), n), true).has_value());
   }
+  // Every SAN dNSName is kept as written, even those that are not usable names.
+  auto info = certificate_info(tbs, true);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->sans, (std::vector<std::string>{"*.paypal.example", "xn--pypal-4ve.com", "not a name"}));
+  EXPECT_EQ(info->issuer, "");
+  EXPECT_EQ(info->not_before, 0u);
+}
+
+TEST(CertificateInfo, IssuerTextEscapesSpecialCharactersAndControlBytes) {
+  auto tlv = [](std::uint8_t tag, const Bytes& v) {
+    Bytes o{tag, static_cast<std::uint8_t>(v.size())};
+    o.insert(o.end(), v.begin(), v.end());
+    return o;
+  };
+  auto cat = [](std::initializer_list<Bytes> parts) {
+    Bytes o;
+    for (const auto& p : parts) o.insert(o.end(), p.begin(), p.end());
+    return o;
+  };
+  auto str = [](std::string_view s) { return Bytes(s.begin(), s.end()); };
+  auto rdn = [&](std::uint8_t last_oid_byte, std::string_view v) {
+    return tlv(0x31, tlv(0x30, cat({tlv(0x06, {0x55, 0x04, last_oid_byte}), tlv(0x0C, str(v))})));
+  };
+  // Issuer C=US, O="Evil, Inc.", OU=ignored, CN="a+b\n"; validity as UTCTime and GeneralizedTime.
+  const Bytes issuer = tlv(0x30, cat({rdn(0x06, "US"), rdn(0x0A, "Evil, Inc."), rdn(0x0B, "unit"), rdn(0x03, "a+b\n")}));
+  const Bytes validity = tlv(0x30, cat({tlv(0x17, str("250102030405Z")), tlv(0x18, str("20500102030405Z"))}));
+  const Bytes tbs = tlv(0x30, cat({tlv(0x02, {1}), tlv(0x30, {}), issuer, validity, tlv(0x30, {}), tlv(0x30, {})}));
+  auto info = certificate_info(tbs, true);
+  ASSERT_TRUE(info.has_value()) << info.error().what;
+  EXPECT_EQ(info->issuer, "CN=a\\+b\\0A,O=Evil\\, Inc.,C=US");
+  std::tm tm{};
+  tm.tm_year = 125;
+  tm.tm_mon = 0;
+  tm.tm_mday = 2;
+  tm.tm_hour = 3;
+  tm.tm_min = 4;
+  tm.tm_sec = 5;
+  EXPECT_EQ(info->not_before, static_cast<std::uint64_t>(timegm(&tm)) * 1000);
+  tm.tm_year = 150;
+  EXPECT_EQ(info->not_after, static_cast<std::uint64_t>(timegm(&tm)) * 1000);
 }
 
 TEST(LogList, TheRealV3SampleParsesWithStatesAndKeys) {

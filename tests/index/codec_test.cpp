@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include "index/codec.hpp"
 #include "index/jsonl.hpp"
@@ -189,7 +190,7 @@ TEST(OtherValues, RoundTripBrandCtStateVerdictEventAndObservation) {
   auto ds = codec::decode_ct_state(codec::encode_ct_state(s));
   ASSERT_TRUE(ds);
   EXPECT_EQ(*ds, s);
-  Verdict v{Decision::takedown_requested, "reported to registrar", 77};
+  Verdict v{Decision::parked, "parking page, watch for changes", 77};
   auto dv = codec::decode_verdict(codec::encode_verdict(v));
   ASSERT_TRUE(dv);
   EXPECT_EQ(*dv, v);
@@ -206,12 +207,55 @@ TEST(OtherValues, RoundTripBrandCtStateVerdictEventAndObservation) {
 }
 
 TEST(OtherValues, RejectUnknownEnumValues) {
-  std::string v = codec::encode_verdict(Verdict{Decision::threat, "", 1});
+  std::string v = codec::encode_verdict(Verdict{Decision::malicious, "", 1});
   v[1] = 9;
+  EXPECT_FALSE(codec::decode_verdict(v));
+  v[1] = 0;
   EXPECT_FALSE(codec::decode_verdict(v));
   std::string e = codec::encode_event(Event{0, 1, EventKind::custom, "", ""});
   e[2] = 0;  // kind follows version and a one-byte zigzag time
   EXPECT_FALSE(codec::decode_event(e));
+}
+
+TEST(OtherValues, RetiredDecisionsStillDecodeAsTheirSuccessors) {
+  // Stores written before the rename hold 1 threat, 3 watch, 4 takedown-requested, 5 taken-down.
+  std::string v = codec::encode_verdict(Verdict{Decision::malicious, "old", 1});
+  for (int old : {1, 4, 5}) {
+    v[1] = static_cast<char>(old);
+    auto d = codec::decode_verdict(v);
+    ASSERT_TRUE(d) << old;
+    EXPECT_EQ(d->decision, Decision::malicious) << old;
+  }
+  v[1] = 3;
+  ASSERT_TRUE(codec::decode_verdict(v));
+  EXPECT_EQ(codec::decode_verdict(v)->decision, Decision::suspicious);
+  EXPECT_EQ(parse_decision("takedown-requested").value(), Decision::malicious);
+  EXPECT_EQ(parse_decision("watch").value(), Decision::suspicious);
+}
+
+TEST(OtherValues, EveryDecisionAndEventKindNameRoundTrips) {
+  for (auto d : kDecisions) {
+    auto back = parse_decision(decision_name(d));
+    ASSERT_TRUE(back) << decision_name(d);
+    EXPECT_EQ(*back, d);
+    auto dv = codec::decode_verdict(codec::encode_verdict(Verdict{d, "n", 5}));
+    ASSERT_TRUE(dv);
+    EXPECT_EQ(dv->decision, d);
+  }
+  auto bad = parse_decision("threatening");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("malicious, suspicious, benign, parked, owned"), std::string::npos);
+  std::set<std::string_view> names;
+  for (auto k : kEventKinds) {
+    names.insert(event_kind_name(k));
+    auto de = codec::decode_event(codec::encode_event(Event{0, 3, k, "a.com", "d"}));
+    ASSERT_TRUE(de) << event_kind_name(k);
+    EXPECT_EQ(de->kind, k);
+  }
+  EXPECT_EQ(names.size(), kEventKinds.size());
+  EXPECT_TRUE(names.contains("mx-appeared"));
+  EXPECT_TRUE(names.contains("web-live"));
+  EXPECT_FALSE(names.contains("unknown"));
 }
 
 TEST(ByBrandKeys, SortHighestScoreFirstAndUnscoredLast) {
@@ -264,9 +308,11 @@ TEST(JsonLines, RoundTripEveryRecordType) {
         return c;
       }(),
       Observation{"examp1e.com", 1234, ObservationKind::probe, std::string("\x00\xff", 2)},
+      Observation{"examp1e.com", 1235, ObservationKind::ct, R"({"log":"test","index":7})"},
       jsonl::CtStateRecord{"log\x01id", CtState{10, 9, std::string(32, 'r'), "sth", 3}},
-      jsonl::VerdictRecord{"examp1e.com", Verdict{Decision::threat, "phishing kit", 4}},
+      jsonl::VerdictRecord{"examp1e.com", Verdict{Decision::malicious, "phishing kit", 4}},
       Event{17, 99, EventKind::level_changed, "examp1e.com", "level 4 (was 2), score 87"},
+      Event{18, 100, EventKind::mx_appeared, "examp1e.com", "mx.examp1e.com"},
       jsonl::AckRecord{"alerts", 17},
   };
   for (const auto& r : records) {

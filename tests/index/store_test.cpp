@@ -223,10 +223,10 @@ TEST(Store, StoresVerdictsAndFeedsThemToConsumers) {
   us[1].ct = {{"log", 2, Sha256{}}};
   ASSERT_TRUE(s.upsert_candidates(us));
   ASSERT_TRUE(s.set_score("a.com", Score{80, 3, {}, 0}));
-  ASSERT_TRUE(s.put_verdict("a.com", Verdict{Decision::threat, "phishing", 0}));
+  ASSERT_TRUE(s.put_verdict("a.com", Verdict{Decision::malicious, "phishing", 0}));
   auto v = s.get_verdict("a.com");
   ASSERT_TRUE(v && *v);
-  EXPECT_EQ((*v)->decision, Decision::threat);
+  EXPECT_EQ((*v)->decision, Decision::malicious);
   EXPECT_EQ((*v)->note, "phishing");
   auto seq = s.append_event(EventKind::custom, "b.com", "hello");
   ASSERT_TRUE(seq);
@@ -276,7 +276,7 @@ TEST(Store, ExportsAndImportsEverythingIntoAnIdenticalStore) {
     ASSERT_TRUE(s.set_score("examp1e.com", Score{70, 3, {"homoglyph", "ct"}, 0}));
     ASSERT_TRUE(s.record_observation(Observation{"examp1e.com", now_ms(), ObservationKind::dns, std::string("\xff\x00", 2)}));
     ASSERT_TRUE(s.put_ct_state("log1", CtState{10, 9, std::string(32, 'r'), "{}", 0}));
-    ASSERT_TRUE(s.put_verdict("examp1e.com", Verdict{Decision::watch, "", 0}));
+    ASSERT_TRUE(s.put_verdict("examp1e.com", Verdict{Decision::owned, "", 0}));
     ASSERT_TRUE(s.ack("alerts", 2));
     std::ostringstream out;
     auto n = s.export_jsonl(out);
