@@ -217,6 +217,45 @@ void check(const std::expected<T, index::Error>& r) {
   if (!r) throw std::runtime_error(r.error().message);
 }
 
+const char* dns_outcome_text(index::DnsOutcome d) {
+  switch (d) {
+    case index::DnsOutcome::answer: return "answer";
+    case index::DnsOutcome::nodata: return "nodata";
+    case index::DnsOutcome::nxdomain: return "NXDOMAIN";
+    case index::DnsOutcome::servfail: return "SERVFAIL";
+    case index::DnsOutcome::refused: return "REFUSED";
+    case index::DnsOutcome::timeout: return "timeout";
+    case index::DnsOutcome::unknown: break;
+  }
+  return "unknown";
+}
+
+// "MX 10 mail.example.test, 20 mx2.example.test"
+std::string mx_text(const resolver::NameResult& r) {
+  std::string t;
+  if (const auto* mx = r.find(resolver::RecordType::mx); mx != nullptr) {
+    for (const auto& h : mx->mx) t += (t.empty() ? "MX " : ", ") + std::to_string(h.preference) + " " + h.host;
+  }
+  return t;
+}
+
+// "https 200 \"Title\"" of the first web session that answered.
+std::string web_text(const scoring::ProbeResult& p) {
+  for (const auto& w : p.web) {
+    if (w.answered) return w.scheme + " " + std::to_string(w.status) + (w.title.empty() ? "" : " \"" + w.title + "\"");
+  }
+  return {};
+}
+
+// An analyst said this name is ours or harmless: no more alerts for it.
+bool silenced(const index::Store& store, std::string_view name) {
+  auto v = store.get_verdict(name);
+  check(v);
+  if (!*v) return false;
+  const std::string_view d = index::decision_name((*v)->decision);
+  return d == "owned" || d == "benign";
+}
+
 }  // namespace
 
 scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
@@ -235,6 +274,246 @@ scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
   if (f & (bit(Fuzzer::tld_swap) | bit(Fuzzer::wrong_sld))) return K::tld_swap;
   if (f & (bit(Fuzzer::combosquat) | bit(Fuzzer::dictionary))) return K::combosquat;
   return K::other;
+}
+
+Similarity similarity_of_stored(const std::vector<std::string>& fuzzers) {
+  using K = scoring::SimilarityKind;
+  // The strongest kind any source gave the name wins (a CT rule or a generator fuzzer).
+  static constexpr K kOrder[] = {K::homoglyph, K::keyboard_typo, K::one_edit, K::tld_swap, K::two_edits,
+                                 K::combosquat, K::other};
+  K best = K::other;
+  auto rank = [](K k) { return static_cast<std::size_t>(std::find(std::begin(kOrder), std::end(kOrder), k) - std::begin(kOrder)); };
+  generator::FuzzerSet set = 0;
+  for (const std::string& f : fuzzers) {
+    K k = K::other;
+    if (f.starts_with("ct:")) {
+      const std::string_view rule = std::string_view(f).substr(3);
+      if (rule == "tld-swap") k = K::tld_swap;
+      else if (rule == "homoglyph") k = K::homoglyph;
+      else if (rule == "keyboard") k = K::keyboard_typo;
+      else if (rule == "edit") k = K::one_edit;
+      else if (rule == "combosquat") k = K::combosquat;
+    } else if (auto one = generator::parse_fuzzers(f)) {
+      set |= *one;
+      continue;
+    }
+    if (rank(k) < rank(best)) best = k;
+  }
+  if (set != 0) {
+    const K k = similarity_of(set, 1);
+    if (rank(k) < rank(best)) best = k;
+  }
+  // Edit counts are not stored: a typo kind is taken as one edit.
+  const bool typo = best == K::one_edit || best == K::keyboard_typo || best == K::two_edits;
+  return Similarity{best, typo ? (best == K::two_edits ? 2 : 1) : 0};
+}
+
+std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolver& resolver, scoring::Prober* prober,
+                                          const index::Brand& b, std::span<const RefreshItem> items,
+                                          const RefreshOptions& options, BrandPage& page, ScanSummary& summary,
+                                          Progress* progress) {
+  std::unordered_map<std::string_view, std::size_t> pos;
+  pos.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) pos.emplace(items[i].name, i);
+
+  // Resolve every name, then the brand itself when its page is still unknown (its own page is
+  // the similarity reference).
+  std::vector<resolver::NameResult> dns(items.size());
+  std::optional<resolver::NameResult> brand_dns;
+  const bool want_brand = prober != nullptr && !page.probed;
+  std::size_t next = 0;
+  if (progress) progress->stage("resolve " + b.domain, items.size() + (want_brand ? 1 : 0));
+  const auto stats = resolver.resolve(
+      [&]() -> std::optional<std::string> {
+        if (next < items.size()) return items[next++].name;
+        if (want_brand && next++ == items.size()) return b.domain;
+        return std::nullopt;
+      },
+      [&](resolver::NameResult&& r) {
+        if (progress) progress->advance();
+        if (want_brand && r.name == b.domain) {
+          brand_dns = std::move(r);
+        } else if (auto it = pos.find(r.name); it != pos.end()) {
+          dns[it->second] = std::move(r);
+        }
+      });
+  summary.dns_queries += stats.queries;
+
+  // Probe what exists.
+  std::vector<scoring::ProbeResult> probes(items.size());
+  std::vector<bool> probed(items.size(), false);
+  if (prober) {
+    if (want_brand) {
+      page.probed = true;
+      if (brand_dns && brand_dns->exists()) {
+        const std::vector<scoring::ProbeTarget> own{target_for(*brand_dns, b.domain, std::nullopt)};
+        for (const auto& r : prober->probe_all(own)) {
+          for (const auto& w : r.web) {
+            if (w.answered && w.page_hash != 0) page.hash = w.page_hash;
+          }
+        }
+      }
+    }
+    std::vector<scoring::ProbeTarget> targets;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (dns[i].exists()) targets.push_back(target_for(dns[i], b.domain, page.hash));
+    }
+    if (progress) progress->stage("probe " + b.domain, targets.size());
+    prober->probe(targets, [&](scoring::ProbeResult&& r) {
+      if (progress) progress->advance();
+      if (auto it = pos.find(r.name); it != pos.end()) {
+        summary.probe_skipped += r.skipped.size();
+        ++summary.probed;
+        for (const auto& m : r.mail) {
+          if (m.answered) ++summary.mail_answered;
+          else if (m.error != scoring::ProbeError::none && m.error != scoring::ProbeError::refused_address) ++summary.probe_failed;
+        }
+        for (const auto& w : r.web) {
+          if (w.answered) ++summary.web_answered;
+          else if (w.error != scoring::ProbeError::none && w.error != scoring::ProbeError::refused_address) ++summary.probe_failed;
+        }
+        probed[it->second] = true;
+        probes[it->second] = std::move(r);
+      }
+    });
+  }
+  if (progress) progress->finish();
+
+  // Score and store, one batch per few thousand operations (each name's writes in one batch).
+  namespace sf = index::state_flag;
+  const index::Time now = index::now_ms();
+  std::vector<RefreshOutcome> out(items.size());
+  index::Batch batch;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const RefreshItem& c = items[i];
+    const std::optional<index::Candidate>& prev = c.prev;
+    const resolver::NameResult& r = dns[i];
+    RefreshOutcome& o = out[i];
+    scoring::Facts facts;
+    facts.kind = c.kind;
+    facts.edit_distance = c.edit_distance;
+    facts.registered = r.exists();
+    facts.spf = r.spf.has_value();
+    facts.dmarc = r.dmarc.has_value();
+    facts.wildcard = r.wildcard;
+    facts.ct_seen = prev && !prev->ct.empty();
+    if (probed[i]) scoring::apply_probe(probes[i], facts);
+    scoring::Score s = scoring::score(facts);
+    // Strongest reasons first, for the table, the store and the report alike.
+    std::stable_sort(s.reasons.begin(), s.reasons.end(), [](const scoring::Reason& x, const scoring::Reason& y) {
+      return std::abs(x.points) > std::abs(y.points);
+    });
+
+    std::uint32_t flags = 0;
+    if (facts.registered) flags |= sf::registered;
+    if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
+    if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
+    if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
+    if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
+    if (facts.spf) flags |= sf::spf;
+    if (facts.dmarc) flags |= sf::dmarc;
+    if (facts.wildcard) flags |= sf::wildcard;
+    if (facts.mx_live) flags |= sf::mx_live;
+    if (facts.web_live) flags |= sf::web_live;
+    if (facts.parked) flags |= sf::parked;
+
+    const index::DnsOutcome outcome = summary_outcome(r);
+    switch (outcome) {
+      case index::DnsOutcome::nxdomain: ++summary.nxdomain; break;
+      case index::DnsOutcome::refused: ++summary.refused; break;
+      case index::DnsOutcome::servfail: ++summary.servfail; break;
+      case index::DnsOutcome::timeout: ++summary.timeout; break;
+      case index::DnsOutcome::answer:
+      case index::DnsOutcome::nodata: break;
+      default: ++summary.other;
+    }
+    if (facts.registered) {
+      ++summary.registered;
+      if (facts.mx_live) ++summary.mx_live;
+      if (facts.web_live) ++summary.web_live;
+      if (facts.wildcard) ++summary.wildcard;
+      if (facts.parked) ++summary.parked;
+    }
+
+    const bool was_registered = prev && prev->state && (prev->state->flags & sf::registered);
+    const bool transient = outcome == index::DnsOutcome::timeout || outcome == index::DnsOutcome::servfail ||
+                           outcome == index::DnsOutcome::refused || outcome == index::DnsOutcome::unknown;
+    index::Score stored;
+    if (was_registered && transient && prev->score) {
+      // The name did not answer this time: keep what we knew (a flapping server must not read as
+      // "gone" and then "registered" again); only the check time moves on.
+      o.state_kept = true;
+      stored = *prev->score;
+      stored.time = now;
+      o.flags = prev->state->flags;
+      o.dns = prev->state->dns;
+      o.registered = true;
+      o.ct_seen = facts.ct_seen;
+      o.score.value = stored.value;
+      o.score.level = static_cast<scoring::Level>(stored.level);
+      check(batch.set_score(c.name, stored));
+      if (batch.size() >= kBatchOps) commit_or_throw(store, batch);
+      continue;
+    }
+
+    o.change = change_text(prev, flags, s.level);
+    if (o.change == "new" || o.change == "registered") {
+      ++summary.new_registered;
+    } else if (!o.change.empty()) {
+      ++summary.changed;
+    }
+
+    index::CandidateUpdate u;
+    u.name = c.name;
+    u.brands = {b.domain};
+    u.fuzzers = c.fuzzers;
+    u.seen = now;
+    // The state record changes only with the facts: its time is when they last changed.
+    if (!prev || !prev->state || prev->state->flags != flags || prev->state->dns != outcome) {
+      u.state = index::StateSummary{now, outcome, flags};
+    }
+    check(batch.upsert(u));
+    stored.value = static_cast<std::uint8_t>(s.value);
+    stored.level = static_cast<std::uint8_t>(s.level);
+    stored.time = now;
+    for (const auto& reason : s.reasons) stored.reasons.push_back(reason.text);
+    check(batch.set_score(c.name, stored));
+    if (facts.registered) {
+      check(batch.record_observation(index::Observation{c.name, now, index::ObservationKind::dns, dns_json(r)}));
+      if (probed[i]) {
+        check(batch.record_observation(
+            index::Observation{c.name, now, index::ObservationKind::probe, probe_json(probes[i])}));
+      }
+    }
+    if (options.alert_events && facts.registered) {
+      const std::uint32_t was = was_registered ? prev->state->flags : 0;
+      std::vector<std::pair<index::EventKind, std::string>> events;
+      if (!was_registered) {
+        events.emplace_back(index::EventKind::registered,
+                            std::string(prev && prev->state ? dns_outcome_text(prev->state->dns) : "unknown") +
+                                " -> registered");
+      } else {
+        if ((flags & sf::has_mx) && !(was & sf::has_mx)) events.emplace_back(index::EventKind::mx_appeared, mx_text(r));
+        if ((flags & sf::web_live) && !(was & sf::web_live)) {
+          events.emplace_back(index::EventKind::web_live, probed[i] ? web_text(probes[i]) : std::string());
+        }
+      }
+      if (!events.empty() && !silenced(store, c.name)) {
+        for (auto& [kind, detail] : events) {
+          check(batch.append_event(kind, c.name, detail));
+          o.events.push_back(kind);
+        }
+      }
+    }
+    o.score = std::move(s);
+    o.flags = flags;
+    o.dns = outcome;
+    o.registered = facts.registered;
+    o.ct_seen = facts.ct_seen;
+    if (batch.size() >= kBatchOps) commit_or_throw(store, batch);
+  }
+  commit_or_throw(store, batch);
+  return out;
 }
 
 std::vector<ReportRow> run_scan(index::Store& store, const std::vector<index::Brand>& brands, const ScanConfig& config,
@@ -269,169 +548,45 @@ std::vector<ReportRow> run_scan(index::Store& store, const std::vector<index::Br
       return true;
     });
     summary.candidates += cands.size();
-    std::unordered_map<std::string_view, std::size_t> pos;
-    pos.reserve(cands.size());
-    for (std::size_t i = 0; i < cands.size(); ++i) pos.emplace(cands[i].ascii, i);
 
     // What the store knew before this scan (for "what changed").
-    std::vector<std::optional<index::Candidate>> prev(cands.size());
-    for (std::size_t i = 0; i < cands.size(); ++i) {
-      auto p = store.get_candidate(cands[i].ascii);
-      check(p);
-      prev[i] = std::move(*p);
-    }
-
-    // Resolve every candidate, then the brand itself (its own page is the similarity reference).
-    std::vector<resolver::NameResult> dns(cands.size());
-    std::optional<resolver::NameResult> brand_dns;
-    std::size_t next = 0;
-    progress.stage("resolve " + b.domain, cands.size() + 1);
-    const auto stats = resolver.resolve(
-        [&]() -> std::optional<std::string> {
-          if (next < cands.size()) return cands[next++].ascii;
-          if (next++ == cands.size()) return b.domain;
-          return std::nullopt;
-        },
-        [&](resolver::NameResult&& r) {
-          progress.advance();
-          if (r.name == b.domain) {
-            brand_dns = std::move(r);
-          } else if (auto it = pos.find(r.name); it != pos.end()) {
-            dns[it->second] = std::move(r);
-          }
-        });
-    summary.dns_queries += stats.queries;
-
-    // Probe what exists.
-    std::vector<scoring::ProbeResult> probes(cands.size());
-    std::vector<bool> probed(cands.size(), false);
-    if (prober) {
-      std::optional<std::uint64_t> brand_hash;
-      if (brand_dns && brand_dns->exists()) {
-        const std::vector<scoring::ProbeTarget> own{target_for(*brand_dns, b.domain, std::nullopt)};
-        for (const auto& r : prober->probe_all(own)) {
-          for (const auto& w : r.web) {
-            if (w.answered && w.page_hash != 0) brand_hash = w.page_hash;
-          }
-        }
-      }
-      std::vector<scoring::ProbeTarget> targets;
-      for (std::size_t i = 0; i < cands.size(); ++i) {
-        if (dns[i].exists()) targets.push_back(target_for(dns[i], b.domain, brand_hash));
-      }
-      progress.stage("probe " + b.domain, targets.size());
-      prober->probe(targets, [&](scoring::ProbeResult&& r) {
-        progress.advance();
-        if (auto it = pos.find(r.name); it != pos.end()) {
-          summary.probe_skipped += r.skipped.size();
-          probed[it->second] = true;
-          probes[it->second] = std::move(r);
-        }
-      });
-    }
-    progress.finish();
-
-    // Score, store and rank.
-    const index::Time now = index::now_ms();
-    index::Batch batch;
+    std::vector<RefreshItem> items(cands.size());
     for (std::size_t i = 0; i < cands.size(); ++i) {
       const generator::Candidate& c = cands[i];
-      const resolver::NameResult& r = dns[i];
-      namespace sf = index::state_flag;
-      scoring::Facts facts;
-      facts.kind = similarity_of(c.fuzzers, c.edits);
+      RefreshItem& it = items[i];
+      it.name = c.ascii;
+      it.fuzzers = fuzzer_list(c.fuzzers);
+      it.kind = similarity_of(c.fuzzers, c.edits);
       // An edit distance only means something for typo kinds (not for TLD swaps or combosquats).
       using K = scoring::SimilarityKind;
-      facts.edit_distance =
-          facts.kind == K::one_edit || facts.kind == K::keyboard_typo || facts.kind == K::two_edits ? c.edits : 0;
-      facts.registered = r.exists();
-      facts.spf = r.spf.has_value();
-      facts.dmarc = r.dmarc.has_value();
-      facts.wildcard = r.wildcard;
-      facts.ct_seen = prev[i] && !prev[i]->ct.empty();
-      if (probed[i]) scoring::apply_probe(probes[i], facts);
-      scoring::Score s = scoring::score(facts);
-      // Strongest reasons first, for the table, the store and the report alike.
-      std::stable_sort(s.reasons.begin(), s.reasons.end(), [](const scoring::Reason& x, const scoring::Reason& y) {
-        return std::abs(x.points) > std::abs(y.points);
-      });
+      it.edit_distance = it.kind == K::one_edit || it.kind == K::keyboard_typo || it.kind == K::two_edits ? c.edits : 0;
+      auto p = store.get_candidate(c.ascii);
+      check(p);
+      it.prev = std::move(*p);
+    }
+    BrandPage page;
+    const auto outcomes = refresh_names(store, resolver, prober ? &*prober : nullptr, b, items, RefreshOptions{}, page,
+                                        summary, &progress);
 
-      std::uint32_t flags = 0;
-      if (facts.registered) flags |= sf::registered;
-      if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
-      if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
-      if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
-      if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
-      if (facts.spf) flags |= sf::spf;
-      if (facts.dmarc) flags |= sf::dmarc;
-      if (facts.wildcard) flags |= sf::wildcard;
-      if (facts.mx_live) flags |= sf::mx_live;
-      if (facts.web_live) flags |= sf::web_live;
-      if (facts.parked) flags |= sf::parked;
-
-      const index::DnsOutcome outcome = summary_outcome(r);
-      switch (outcome) {
-        case index::DnsOutcome::nxdomain: ++summary.nxdomain; break;
-        case index::DnsOutcome::refused: ++summary.refused; break;
-        case index::DnsOutcome::servfail: ++summary.servfail; break;
-        case index::DnsOutcome::timeout: ++summary.timeout; break;
-        case index::DnsOutcome::answer:
-        case index::DnsOutcome::nodata: break;
-        default: ++summary.other;
-      }
-      if (facts.registered) {
-        ++summary.registered;
-        if (facts.mx_live) ++summary.mx_live;
-        if (facts.web_live) ++summary.web_live;
-        if (facts.wildcard) ++summary.wildcard;
-        if (facts.parked) ++summary.parked;
-      }
-      std::string change = change_text(prev[i], flags, s.level);
-      if (change == "new" || change == "registered") {
-        ++summary.new_registered;
-      } else if (!change.empty()) {
-        ++summary.changed;
-      }
-
-      index::CandidateUpdate u;
-      u.name = c.ascii;
-      u.brands = {b.domain};
-      u.fuzzers = fuzzer_list(c.fuzzers);
-      u.seen = now;
-      u.state = index::StateSummary{now, outcome, flags};
-      check(batch.upsert(u));
-      index::Score stored;
-      stored.value = static_cast<std::uint8_t>(s.value);
-      stored.level = static_cast<std::uint8_t>(s.level);
-      stored.time = now;
-      for (const auto& reason : s.reasons) stored.reasons.push_back(reason.text);
-      check(batch.set_score(c.ascii, stored));
-      if (facts.registered) {
-        check(batch.record_observation(index::Observation{c.ascii, now, index::ObservationKind::dns, dns_json(r)}));
-        if (probed[i]) {
-          check(batch.record_observation(
-              index::Observation{c.ascii, now, index::ObservationKind::probe, probe_json(probes[i])}));
-        }
-      }
-      if (batch.size() >= kBatchOps) commit_or_throw(store, batch);
-
-      if ((facts.registered || config.include_unregistered) && s.value >= config.min_score) {
+    const index::Time now = index::now_ms();
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      const RefreshOutcome& o = outcomes[i];
+      if ((o.registered || config.include_unregistered) && o.score.value >= config.min_score) {
         ReportRow row;
-        row.name = c.ascii;
-        row.unicode = c.unicode;
+        row.name = cands[i].ascii;
+        row.unicode = cands[i].unicode;
         row.brand = b.domain;
-        row.score = s.value;
-        row.level = std::string(scoring::level_name(s.level));
-        row.flags = flag_names(flags, facts.ct_seen);
-        row.reasons = stored.reasons;
-        row.fuzzers = u.fuzzers;
-        row.first_seen = prev[i] ? prev[i]->first_seen : now;
+        row.score = o.score.value;
+        row.level = std::string(scoring::level_name(o.score.level));
+        row.flags = flag_names(o.flags, o.ct_seen);
+        for (const auto& reason : o.score.reasons) row.reasons.push_back(reason.text);
+        row.fuzzers = items[i].fuzzers;
+        row.first_seen = items[i].prev ? items[i].prev->first_seen : now;
         row.last_seen = now;
-        row.change = std::move(change);
+        row.change = o.change;
         rows.push_back(std::move(row));
       }
     }
-    commit_or_throw(store, batch);
   }
   std::stable_sort(rows.begin(), rows.end(), [](const ReportRow& x, const ReportRow& y) {
     return x.score != y.score ? x.score > y.score : x.name < y.name;

@@ -1,0 +1,72 @@
+// `lookalike watch [--config FILE] [--once]`: the long-running service (see cli/watch.hpp).
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <string>
+
+#include "cli/context.hpp"
+#include "cli/log.hpp"
+#include "cli/watch.hpp"
+#include "cli/watch_config.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+std::atomic<bool> g_watch_stop{false};
+extern "C" void watch_on_signal(int) { g_watch_stop.store(true); }
+
+struct WatchArgs {
+  std::string config;
+  bool once = false;
+  bool check = false;
+};
+
+int run(const WatchArgs& a, Context& ctx) {
+  WatchConfig config;
+  if (!a.config.empty()) {
+    auto c = load_watch_config(a.config);
+    if (!c) throw UsageError{c.error()};
+    config = std::move(*c);
+  } else {
+    // No file: the defaults, following the bundled log list's logs, alerts on stdout.
+    config.source = "(defaults)";
+  }
+  if (a.check) {
+    ctx.out << config.source << ": OK (" << config.brands.size() << " brand" << (config.brands.size() == 1 ? "" : "s")
+            << ", " << config.sinks.size() << " sink" << (config.sinks.size() == 1 ? "" : "s") << ")\n";
+    return 0;
+  }
+  if (auto l = init_logging(config.log.level, config.log.json); !l) throw UsageError{"log.level: " + l.error()};
+  const std::string db = config.db.empty() ? ctx.db_path : config.db;
+  g_watch_stop = false;
+  struct sigaction sa {};
+  sa.sa_handler = watch_on_signal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  const int rc = run_watch(config, db, a.once, g_watch_stop);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  return rc;
+}
+
+}  // namespace
+
+void add_watch_command(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<WatchArgs>();
+  auto* sub = app.add_subcommand(
+      "watch", "Run as a service: follow CT, re-check candidates on a schedule, alert on changes");
+  sub->footer(
+      "The config (TOML, see contrib/watch.example.toml) names brands, CT logs, DNS servers and rates,\n"
+      "probe options, the re-check schedule, alert sinks, metrics and logging; an invalid key or\n"
+      "value is reported with its line and column (exit code 2). SIGTERM/SIGINT finish the work in\n"
+      "flight and exit 0; alerts are acknowledged only after every sink took them.");
+  sub->add_option("--config", a->config, "TOML configuration file");
+  sub->add_flag("--once", a->once, "Catch up the logs, refresh what is due, deliver the alerts, then exit");
+  sub->add_flag("--check", a->check, "Only validate the configuration");
+  sub->callback([a, &ctx] { ctx.exit_code = run(*a, ctx); });
+}
+
+}  // namespace lookalike::cli
