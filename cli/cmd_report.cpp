@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
@@ -21,6 +22,7 @@ struct ReportArgs {
   std::string level;
   std::string format = "table";
   std::string output;
+  std::string verdicts;  // comma-separated decisions, "none" for unreviewed; empty: no filter
   bool all = false;
 };
 
@@ -46,6 +48,18 @@ int run(const ReportArgs& a, Context& ctx) {
     auto l = scoring::parse_level(a.level);
     if (!l) throw UsageError{"--level: " + l.error()};
     min_level = *l;
+  }
+  // --verdict LIST keeps rows whose verdict is listed ("none": not reviewed yet). Without it,
+  // benign and owned names are hidden unless --all: an analyst already cleared them.
+  std::set<std::string> verdicts;
+  for (const auto& v : split_list(a.verdicts)) {
+    if (v == "none") {
+      verdicts.insert("");
+      continue;
+    }
+    auto d = index::parse_decision(v);
+    if (!d) throw UsageError{"--verdict: " + d.error() + " or none"};
+    verdicts.insert(std::string(index::decision_name(*d)));
   }
   auto store = open_store(ctx, false);
   if (!store) return ctx.exit_code;
@@ -76,7 +90,7 @@ int run(const ReportArgs& a, Context& ctx) {
       if (!*c) continue;
       const index::Candidate& cand = **c;
       const bool registered = cand.state && (cand.state->flags & index::state_flag::registered);
-      if (!registered && !a.all) continue;
+      if (!registered && !a.all && verdicts.empty()) continue;
       ReportRow row;
       row.name = cand.name;
       auto u = domain::to_unicode(cand.name);
@@ -97,6 +111,12 @@ int run(const ReportArgs& a, Context& ctx) {
       auto v = store->get_verdict(name);
       if (!v) throw std::runtime_error(v.error().message);
       if (*v) row.verdict = std::string(index::decision_name((*v)->decision));
+      if (!verdicts.empty()) {
+        if (!verdicts.contains(row.verdict)) continue;
+      } else if (!a.all && *v &&
+                 ((*v)->decision == index::Decision::benign || (*v)->decision == index::Decision::owned)) {
+        continue;
+      }
       row.first_seen = cand.first_seen;
       row.last_seen = cand.last_seen;
       rows.push_back(std::move(row));
@@ -131,7 +151,9 @@ void add_report_command(CLI::App& app, Context& ctx) {
   sub->add_option("--level", a->level, "Only rows at this level or above (critical, high, medium, low, info)");
   sub->add_option("--format", a->format, "table, jsonl, csv or html")->capture_default_str();
   sub->add_option("--output", a->output, "Write to FILE instead of stdout");
-  sub->add_flag("--all", a->all, "Also list candidates that are not registered");
+  sub->add_option("--verdict", a->verdicts,
+                  "Only rows with these verdicts (malicious, suspicious, benign, parked, owned, none)");
+  sub->add_flag("--all", a->all, "Also list candidates that are not registered, and benign or owned ones");
   sub->callback([a, &ctx] { ctx.exit_code = run(*a, ctx); });
 }
 

@@ -39,5 +39,7 @@ struct UsageError {
 [[gnu::weak]] void add_sandbox_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_watch_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_rdap_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_review_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_export_command(CLI::App& app, Context& ctx);
 
 }  // namespace lookalike::cli

@@ -196,11 +196,12 @@ struct Column {
   std::size_t cap;  // widest a cell may be before it is cut with "…"
   bool right;       // right-aligned (numbers)
 };
-constexpr std::array<Column, 7> kColumns{{{"SCORE", 5, true},
+constexpr std::array<Column, 8> kColumns{{{"SCORE", 5, true},
                                           {"LEVEL", 8, false},
                                           {"NAME", 64, false},
                                           {"BRAND", 32, false},
                                           {"FLAGS", 34, false},
+                                          {"VERDICT", 10, false},
                                           {"REASONS", 80, false},
                                           {"CHANGE", 24, false}}};
 
@@ -228,7 +229,7 @@ void render_table(std::ostream& out, std::span<const ReportRow> rows, const Rend
     std::vector<std::string> reasons;
     for (std::size_t i = 0; i < r.reasons.size() && i < options.max_reasons; ++i) reasons.push_back(safe_text(r.reasons[i]));
     Cells cells{std::to_string(r.score), safe_text(r.level), safe_text(name_cell(r)), safe_text(r.brand),
-                join(flags, " "),        join(reasons, "; "), safe_text(r.change)};
+                join(flags, " "),        safe_text(r.verdict), join(reasons, "; "), safe_text(r.change)};
     for (std::size_t c = 0; c < kColumns.size(); ++c) {
       cells[c] = truncate_to(std::move(cells[c]), kColumns[c].cap);
       width[c] = std::max(width[c], display_width(cells[c]));

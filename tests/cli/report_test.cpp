@@ -132,10 +132,10 @@ TEST(ReportFormat, ParsesTheFourNamesAndListsThemOnError) {
 TEST(ReportTable, PrintsAlignedColumnsWithoutColourWhenColourIsOff) {
   const auto rows = three_rows();
   const std::string expected =
-      "SCORE  LEVEL     NAME                              BRAND        FLAGS                REASONS                                                                           CHANGE\n"
-      "   97  critical  ex\xD0\xB0mple.com (xn--exmple-4nf.com)  example.com  MX WEB SPF DMARC CT  homoglyph of example.com (skeleton match); live MX mx1.xn--exmple-4nf.com accep…  new\n"
-      "   64  high      examp1e.com                       example.com  WEB PARKED           numeral swap of example.com; parked page                                          mx appeared\n"
-      "   12  info      acme-shop.net                     acme.net                          combosquat of acme.net\n";
+      "SCORE  LEVEL     NAME                              BRAND        FLAGS                VERDICT  REASONS                                                                           CHANGE\n"
+      "   97  critical  ex\xD0\xB0mple.com (xn--exmple-4nf.com)  example.com  MX WEB SPF DMARC CT           homoglyph of example.com (skeleton match); live MX mx1.xn--exmple-4nf.com accep…  new\n"
+      "   64  high      examp1e.com                       example.com  WEB PARKED           benign   numeral swap of example.com; parked page                                          mx appeared\n"
+      "   12  info      acme-shop.net                     acme.net                                   combosquat of acme.net\n";
   EXPECT_EQ(render(rows, ReportFormat::table), expected);
 }
 
@@ -185,7 +185,7 @@ TEST(ReportTable, CutsVeryLongCellsWithAnEllipsis) {
 
 TEST(ReportTable, SaysNothingIsAboveTheThresholdForAnEmptyList) {
   EXPECT_EQ(render({}, ReportFormat::table),
-            "SCORE  LEVEL  NAME  BRAND  FLAGS  REASONS  CHANGE\nno look-alikes at or above the threshold\n");
+            "SCORE  LEVEL  NAME  BRAND  FLAGS  VERDICT  REASONS  CHANGE\nno look-alikes at or above the threshold\n");
 }
 
 TEST(ReportCsv, PrintsAHeaderAndOneRecordPerRowWithListsJoinedByBars) {

@@ -1,0 +1,172 @@
+// `lookalike export`: the takedown feed (STIX 2.1, MISP, CSV, JSON lines) of the candidates with
+// the chosen verdicts, each with its evidence and, unless --no-rdap, its RDAP registrar facts.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/common.hpp"
+#include "cli/context.hpp"
+#include "cli/export.hpp"
+#include "domain/domain.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+struct ExportArgs {
+  std::string verdicts = "malicious";
+  std::vector<std::string> brands;
+  std::string format;
+  std::string output;
+  bool no_rdap = false;
+  bool rdap_refresh = false;
+  bool rdap_cache_only = false;
+  std::string rdap_bootstrap;
+  std::string rdap_ca;
+};
+
+int run(const ExportArgs& a, Context& ctx) {
+  auto format = parse_export_format(a.format);
+  if (!format) throw UsageError{"--format: " + format.error()};
+  std::set<index::Decision> wanted;
+  for (const auto& v : split_list(a.verdicts)) {
+    auto d = index::parse_decision(v);
+    if (!d) throw UsageError{"--verdict: " + d.error()};
+    wanted.insert(*d);
+  }
+  if (wanted.empty()) throw UsageError{"--verdict: give at least one decision"};
+  std::set<std::string> brands;
+  for (const auto& b : a.brands) {
+    auto n = domain::parse(b);
+    if (!n) throw UsageError{"--brand: " + n.error().message()};
+    brands.insert(n->registrable());
+  }
+  const bool network_rdap = !a.no_rdap && !a.rdap_cache_only;
+  // RDAP lookups are cached in the store, so open it writable when they may happen; a store
+  // held by a running `watch` still exports, read-only, without caching.
+  std::optional<index::Store> store;
+  if (network_rdap) {
+    index::Options o;
+    o.create_if_missing = false;
+    auto s = index::Store::open(ctx.db_path, o);
+    if (s) {
+      store = std::move(*s);
+    } else if (s.error().code != index::ErrorCode::locked) {
+      fail(ctx, s.error());
+      return 1;
+    }
+  }
+  if (!store) {
+    store = open_store(ctx, false);
+    if (!store) return ctx.exit_code;
+  }
+
+  // Every candidate with a wanted verdict (and of a wanted brand), highest score first.
+  std::vector<Threat> threats;
+  std::vector<std::string> names;
+  auto visited = store->visit_candidates([&](const index::Candidate& c) {
+    if (!brands.empty() && std::none_of(c.brands.begin(), c.brands.end(), [&](const std::string& b) { return brands.contains(b); })) {
+      return true;
+    }
+    names.push_back(c.name);
+    return true;
+  });
+  if (!visited) {
+    fail(ctx, visited.error());
+    return 1;
+  }
+  for (const auto& name : names) {
+    auto v = store->get_verdict(name);
+    if (!v) {
+      fail(ctx, v.error());
+      return 1;
+    }
+    if (!*v || !wanted.contains((*v)->decision)) continue;
+    auto e = gather_evidence(*store, name);
+    if (!e) {
+      fail(ctx, e.error());
+      return 1;
+    }
+    if (!*e) continue;
+    threats.push_back(Threat{std::move(**e), std::nullopt, {}});
+  }
+  std::stable_sort(threats.begin(), threats.end(), [](const Threat& x, const Threat& y) {
+    const int sx = x.evidence.candidate.score ? x.evidence.candidate.score->value : -1;
+    const int sy = y.evidence.candidate.score ? y.evidence.candidate.score->value : -1;
+    return sx != sy ? sx > sy : x.evidence.candidate.name < y.evidence.candidate.name;
+  });
+
+  if (!a.no_rdap && !threats.empty()) {
+    std::optional<rdap::Client> client;
+    if (network_rdap) {
+      rdap::Options ro;
+      ro.bootstrap_path = a.rdap_bootstrap;
+      ro.ca_file = a.rdap_ca;
+      // A user's own bootstrap file may point at a registry mirror on loopback (tests do).
+      ro.allow_loopback = !a.rdap_bootstrap.empty();
+      auto c = rdap::Client::make(ro);
+      if (!c) throw UsageError{"RDAP: " + c.error().what};
+      client = std::move(*c);
+    }
+    const bool writable = network_rdap;  // the store was opened writable unless it was locked
+    for (Threat& t : threats) {
+      const std::string& name = t.evidence.candidate.name;
+      if (!a.rdap_refresh) {
+        auto cached = rdap::cached(*store, name);
+        if (cached && *cached) {
+          t.rdap = std::move(**cached);
+          continue;
+        }
+        if (!cached) t.rdap_error = cached.error().what;
+      }
+      if (!client) {
+        if (t.rdap_error.empty()) t.rdap_error = "no cached RDAP record";
+        continue;
+      }
+      auto r = client->lookup(name, writable ? &*store : nullptr, a.rdap_refresh);
+      if (r) {
+        t.rdap = std::move(*r);
+        t.rdap_error.clear();
+      } else {
+        t.rdap_error = r.error().what;
+        ctx.err << "lookalike export: RDAP for " << name << ": " << r.error().what << "\n";
+      }
+    }
+  }
+
+  ExportOptions eo;
+  eo.now = index::now_ms();
+  if (a.output.empty()) {
+    write_export(ctx.out, threats, *format, eo);
+  } else {
+    std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
+    if (!file) throw UsageError{"--output: cannot write " + a.output};
+    write_export(file, threats, *format, eo);
+    file.flush();
+    if (!file) throw UsageError{"--output: write to " + a.output + " failed"};
+  }
+  ctx.err << "lookalike export: " << threats.size() << " threat(s)\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<ExportArgs>();
+  auto* sub = app.add_subcommand("export", "Export reviewed threats with their evidence (STIX 2.1, MISP, CSV, JSON lines)");
+  sub->add_option("--verdict", a->verdicts, "Decisions to export, comma-separated")->capture_default_str();
+  sub->add_option("--brand", a->brands, "Only look-alikes of these brands (repeatable; default all)");
+  sub->add_option("--format", a->format, "stix, misp, csv or jsonl")->required();
+  sub->add_option("--output", a->output, "Write to FILE instead of stdout");
+  sub->add_flag("--no-rdap", a->no_rdap, "No RDAP facts at all");
+  sub->add_flag("--rdap-refresh", a->rdap_refresh, "Look every threat up again instead of using cached records");
+  sub->add_flag("--rdap-cache-only", a->rdap_cache_only, "Only RDAP records already cached in the store (no network)");
+  sub->add_option("--rdap-bootstrap", a->rdap_bootstrap, "IANA dns.json to use instead of the bundled snapshot");
+  sub->add_option("--rdap-ca", a->rdap_ca, "Extra CA certificate (PEM) trusted for RDAP servers");
+  sub->callback([a, &ctx] { ctx.exit_code = run(*a, ctx); });
+}
+
+}  // namespace lookalike::cli

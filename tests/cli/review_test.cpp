@@ -1,0 +1,457 @@
+// `lookalike review`, `report --verdict` and `export` end to end: a real store built by
+// `lookalike scan` against the fixture world (nsd, SMTP, HTTP(S) on 127.0.0.1), verdicts set by
+// the real binary (by name and through the key-driven queue fed from a pipe), then the report
+// and every export format checked against their specifications' required structure.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <list>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/sandbox/world.hpp"
+#include "tests/support/process.hpp"
+
+namespace {
+
+using lookalike::test_support::ProcessResult;
+using lookalike::test_support::run_process;
+using nlohmann::json;
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "lookalike-review-XXXXXX").string();
+    path = mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+std::vector<json> jsonl(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(json::parse(line));
+  }
+  return out;
+}
+
+// RFC 4180 records (quoted fields may hold commas, quotes and line breaks).
+std::vector<std::vector<std::string>> csv_records(const std::string& text) {
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> record;
+  std::string field;
+  bool quoted = false, any = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    any = true;
+    if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      record.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      continue;
+    } else if (c == '\n') {
+      record.push_back(std::move(field));
+      field.clear();
+      records.push_back(std::move(record));
+      record.clear();
+      any = false;
+    } else {
+      field += c;
+    }
+  }
+  EXPECT_FALSE(any) << "last record not terminated";
+  return records;
+}
+
+const std::regex kRfc3339Ms(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
+const std::regex kStixId(R"(^[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$)");
+
+class ReviewWorld : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    world_ = new lookalike::sandbox::World();
+    db_ = new TempDir();
+    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db", db_->path.string(), "scan", "--resolvers",
+                                     world_->resolver(), "--smtp-port", std::to_string(world_->smtp_port()),
+                                     "--http-port", std::to_string(world_->http_port()), "--https-port",
+                                     std::to_string(world_->https_port()), "--probe-timeout", "3000",
+                                     "--allow-private", "--format", "jsonl"};
+    argv.insert(argv.end(), lookalike::sandbox::kBrands.begin(), lookalike::sandbox::kBrands.end());
+    scan_ = new ProcessResult(run_process(argv));
+  }
+  static void TearDownTestSuite() {
+    delete scan_;
+    delete db_;
+    delete world_;
+  }
+  void SetUp() override { ASSERT_EQ(scan_->exit_code, 0) << scan_->err; }
+
+  // Runs the binary on a copy of the scanned store, so tests do not see each other's verdicts.
+  ProcessResult lookalike(const std::string& db, std::vector<std::string> args, const std::string& input = {}) {
+    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db", db};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, input);
+  }
+  std::string fresh_store() {
+    dirs_.emplace_back();
+    const auto to = dirs_.back().path / "db";
+    std::filesystem::copy(db_->path, to, std::filesystem::copy_options::recursive);
+    return to.string();
+  }
+
+  static lookalike::sandbox::World* world_;
+  static TempDir* db_;
+  static ProcessResult* scan_;
+  std::list<TempDir> dirs_;
+};
+lookalike::sandbox::World* ReviewWorld::world_ = nullptr;
+TempDir* ReviewWorld::db_ = nullptr;
+ProcessResult* ReviewWorld::scan_ = nullptr;
+
+std::map<std::string, std::string> verdicts_of(const std::string& report_jsonl) {
+  std::map<std::string, std::string> v;
+  for (const auto& j : jsonl(report_jsonl)) v[j.at("name")] = j.at("verdict").is_null() ? "" : j.at("verdict").get<std::string>();
+  return v;
+}
+
+TEST_F(ReviewWorld, AVerdictIsStoredOverwrittenAndShownInTheReport) {
+  const std::string db = fresh_store();
+  auto r = lookalike(db, {"review", "EXARNPLEBANK.com", "--verdict", "suspicious"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "exarnplebank.com: suspicious\n");
+  r = lookalike(db, {"review", "exarnplebank.com", "--verdict", "malicious", "--note", "phishing kit, reported"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "exarnplebank.com: malicious (was suspicious), note \"phishing kit, reported\"\n");
+  // The U-label of a look-alike is accepted too.
+  r = lookalike(db, {"review", "exàmplebank.com", "--verdict", "parked"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "xn--exmplebank-i4a.com: parked\n");
+
+  auto rep = lookalike(db, {"report", "--format", "jsonl"});
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  auto v = verdicts_of(rep.out);
+  EXPECT_EQ(v.at("exarnplebank.com"), "malicious");
+  EXPECT_EQ(v.at("xn--exmplebank-i4a.com"), "parked");
+  EXPECT_EQ(v.at("examp1epay.net"), "");
+  // Every format carries the verdict.
+  auto table = lookalike(db, {"report", "--format", "table"});
+  EXPECT_NE(table.out.find("VERDICT"), std::string::npos);
+  EXPECT_NE(table.out.find("malicious"), std::string::npos);
+  auto csv = lookalike(db, {"report", "--format", "csv"});
+  EXPECT_NE(csv.out.find(",malicious,"), std::string::npos) << csv.out;
+}
+
+TEST_F(ReviewWorld, UnknownNamesAndDecisionsAreClearErrors) {
+  const std::string db = fresh_store();
+  auto r = lookalike(db, {"review", "never-seen-before.com", "--verdict", "malicious"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("never-seen-before.com is not a candidate"), std::string::npos) << r.err;
+  r = lookalike(db, {"review", "exarnplebank.com", "--verdict", "evil"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("malicious, suspicious, benign, parked, owned"), std::string::npos) << r.err;
+  r = lookalike(db, {"review", "not a domain", "--verdict", "malicious"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = lookalike(db, {"review", "exarnplebank.com"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  auto missing = lookalike((dirs_.back().path / "nothing-here").string(), {"review", "a.com", "--verdict", "benign"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_FALSE(missing.err.empty());
+}
+
+TEST_F(ReviewWorld, TheQueueWalksUnreviewedNamesByScoreWithPipedKeys) {
+  const std::string db = fresh_store();
+  // Already decided: not in the queue.
+  ASSERT_EQ(lookalike(db, {"review", "exarnplebank.com", "--verdict", "malicious"}).exit_code, 0);
+  // m (examp1epay.net, 87), N + note then b (the next one at 70), n skips one, q quits.
+  auto q = lookalike(db, {"review", "--queue"}, "m\nN\nlooks like our own test site\nb\nn\nq\n");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out.find("exarnplebank.com"), std::string::npos) << "reviewed names are not queued";
+  const auto first = q.out.find("examp1epay.net");
+  ASSERT_NE(first, std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("score: 87 critical"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("DNS: answer"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("probe ("), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("reviewed 2, skipped 1"), std::string::npos) << q.out;
+
+  auto rep = lookalike(db, {"report", "--format", "jsonl", "--all"});
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto v = verdicts_of(rep.out);
+  EXPECT_EQ(v.at("examp1epay.net"), "malicious");
+  // The three names at 70 are queued by name: examp1ebank.com first, then examplebnak.com (skipped).
+  EXPECT_EQ(v.at("examp1ebank.com"), "benign");
+  EXPECT_EQ(v.at("examplebnak.com"), "");
+  auto exp = lookalike(db, {"export", "--format", "jsonl", "--verdict", "benign", "--no-rdap"});
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  const auto rows = jsonl(exp.out);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("verdict").at("note"), "looks like our own test site");
+
+  // --min-score leaves out what scores lower; an exhausted queue says so.
+  auto high = lookalike(db, {"review", "--queue", "--min-score", "90"}, "q\n");
+  ASSERT_EQ(high.exit_code, 0) << high.err;
+  EXPECT_NE(high.out.find("nothing to review"), std::string::npos) << high.out;
+}
+
+TEST_F(ReviewWorld, BenignAndOwnedAreHiddenUnlessAskedFor) {
+  const std::string db = fresh_store();
+  ASSERT_EQ(lookalike(db, {"review", "examplepay.com", "--verdict", "owned"}).exit_code, 0);
+  ASSERT_EQ(lookalike(db, {"review", "exmplebank.com", "--verdict", "benign"}).exit_code, 0);
+  ASSERT_EQ(lookalike(db, {"review", "examp1epay.net", "--verdict", "malicious"}).exit_code, 0);
+  auto def = verdicts_of(lookalike(db, {"report", "--format", "jsonl"}).out);
+  EXPECT_FALSE(def.contains("examplepay.com"));
+  EXPECT_FALSE(def.contains("exmplebank.com"));
+  EXPECT_TRUE(def.contains("examp1epay.net"));
+  EXPECT_TRUE(def.contains("examplebnak.com"));
+  auto all = verdicts_of(lookalike(db, {"report", "--format", "jsonl", "--all"}).out);
+  EXPECT_EQ(all.at("examplepay.com"), "owned");
+  EXPECT_EQ(all.at("exmplebank.com"), "benign");
+  auto only = verdicts_of(lookalike(db, {"report", "--format", "jsonl", "--verdict", "owned,malicious"}).out);
+  EXPECT_EQ(only.size(), 2u);
+  EXPECT_EQ(only.at("examplepay.com"), "owned");
+  EXPECT_EQ(only.at("examp1epay.net"), "malicious");
+  auto none = verdicts_of(lookalike(db, {"report", "--format", "jsonl", "--verdict", "none"}).out);
+  EXPECT_TRUE(none.contains("examplebnak.com"));
+  EXPECT_FALSE(none.contains("examp1epay.net"));
+  EXPECT_EQ(lookalike(db, {"report", "--verdict", "bogus"}).exit_code, 2);
+}
+
+class ExportWorld : public ReviewWorld {
+ protected:
+  void SetUp() override {
+    ReviewWorld::SetUp();
+    db = fresh_store();
+    ASSERT_EQ(lookalike(db, {"review", "exarnplebank.com", "--verdict", "malicious", "--note", "kit \"v2\", reported"}).exit_code, 0);
+    ASSERT_EQ(lookalike(db, {"review", "examp1epay.net", "--verdict", "malicious"}).exit_code, 0);
+    ASSERT_EQ(lookalike(db, {"review", "examplebnak.com", "--verdict", "suspicious"}).exit_code, 0);
+    ASSERT_EQ(lookalike(db, {"review", "examplepay.com", "--verdict", "owned"}).exit_code, 0);
+  }
+  std::string db;
+};
+
+TEST_F(ExportWorld, JsonLinesCarryTheFullEvidenceOfEachMaliciousThreat) {
+  auto r = lookalike(db, {"export", "--format", "jsonl", "--no-rdap"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = jsonl(r.out);
+  ASSERT_EQ(rows.size(), 2u);  // default filter: malicious only
+  EXPECT_EQ(rows[0].at("name"), "exarnplebank.com");  // highest score first
+  EXPECT_EQ(rows[1].at("name"), "examp1epay.net");
+  const json& t = rows[0];
+  EXPECT_EQ(t.at("brands"), json::array({"examplebank.com"}));
+  EXPECT_GT(t.at("score").get<int>(), 0);
+  EXPECT_FALSE(t.at("reasons").empty());
+  EXPECT_EQ(t.at("verdict").at("decision"), "malicious");
+  EXPECT_EQ(t.at("verdict").at("note"), "kit \"v2\", reported");
+  EXPECT_TRUE(std::regex_match(t.at("verdict").at("time").get<std::string>(), kRfc3339Ms));
+  // Similarity: rn -> m is two edits on the label.
+  EXPECT_FALSE(t.at("similarity").at("fuzzers").empty());
+  EXPECT_EQ(t.at("similarity").at("brands")[0].at("brand"), "examplebank.com");
+  EXPECT_EQ(t.at("similarity").at("brands")[0].at("edit_distance"), 2);
+  // DNS evidence with timestamps and the records nsd served.
+  EXPECT_EQ(t.at("dns").at("outcome"), "answer");
+  ASSERT_FALSE(t.at("dns").at("observations").empty());
+  const json& obs = t.at("dns").at("observations").back();
+  EXPECT_TRUE(std::regex_match(obs.at("time").get<std::string>(), kRfc3339Ms));
+  EXPECT_FALSE(obs.at("types").at("A").at("records").empty());
+  EXPECT_FALSE(obs.at("types").at("MX").at("records").empty());
+  // Probe evidence: a web answer with title/hash and a mail banner.
+  ASSERT_FALSE(t.at("probes").empty());
+  const json& p = t.at("probes").back();
+  bool web = false, banner = false;
+  for (const auto& w : p.at("web")) web = web || (w.at("status").get<int>() > 0 && w.contains("page_hash"));
+  for (const auto& m : p.at("mail")) banner = banner || !m.at("banner").get<std::string>().empty();
+  EXPECT_TRUE(web) << p.dump();
+  EXPECT_TRUE(banner) << p.dump();
+  EXPECT_TRUE(t.at("rdap").is_null());
+}
+
+TEST_F(ExportWorld, StixBundleHasTheRequiredPropertiesOfEveryObjectType) {
+  auto r = lookalike(db, {"export", "--format", "stix", "--verdict", "malicious,suspicious", "--no-rdap"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json b = json::parse(r.out);
+  EXPECT_EQ(b.at("type"), "bundle");
+  EXPECT_TRUE(std::regex_match(b.at("id").get<std::string>(), kStixId));
+  EXPECT_EQ(b.at("id").get<std::string>().rfind("bundle--", 0), 0u);
+  std::map<std::string, int> count;
+  std::set<std::string> ids, domain_values;
+  std::map<std::string, std::string> domain_id_of;
+  for (const auto& o : b.at("objects")) {
+    const std::string type = o.at("type");
+    ++count[type];
+    const std::string id = o.at("id");
+    EXPECT_TRUE(std::regex_match(id, kStixId)) << id;
+    EXPECT_EQ(id.rfind(type + "--", 0), 0u) << id;
+    EXPECT_TRUE(ids.insert(id).second) << "duplicate id " << id;
+    EXPECT_EQ(o.at("spec_version"), "2.1");
+    if (type == "domain-name") {
+      domain_values.insert(o.at("value"));
+      domain_id_of[o.at("value")] = id;
+      EXPECT_EQ(id[13 + 14], '5') << "domain-name ids are UUIDv5 (deterministic)";
+    } else if (type != "ipv4-addr" && type != "ipv6-addr") {  // SDOs and SROs
+      EXPECT_TRUE(std::regex_match(o.at("created").get<std::string>(), kRfc3339Ms));
+      EXPECT_TRUE(std::regex_match(o.at("modified").get<std::string>(), kRfc3339Ms));
+    }
+    if (type == "indicator") {
+      EXPECT_EQ(o.at("pattern_type"), "stix");
+      EXPECT_TRUE(std::regex_match(o.at("valid_from").get<std::string>(), kRfc3339Ms));
+      const std::string pattern = o.at("pattern");
+      std::smatch m;
+      ASSERT_TRUE(std::regex_match(pattern, m, std::regex(R"(^\[domain-name:value = '([^'\\]+)'\]$)"))) << pattern;
+      const std::string kind = o.at("indicator_types")[0];
+      EXPECT_TRUE(kind == "malicious-activity" || kind == "anomalous-activity") << kind;
+      if (m[1] == "examplebnak.com") {
+        EXPECT_EQ(kind, "anomalous-activity");
+      }
+      if (m[1] == "exarnplebank.com") {
+        EXPECT_EQ(kind, "malicious-activity");
+      }
+      EXPECT_NE(o.at("description").get<std::string>().find("DNS answer"), std::string::npos);
+      EXPECT_FALSE(o.at("labels").empty());
+    }
+    if (type == "relationship") {
+      EXPECT_EQ(o.at("relationship_type"), "based-on");
+      EXPECT_EQ(o.at("source_ref").get<std::string>().rfind("indicator--", 0), 0u);
+      EXPECT_EQ(o.at("target_ref").get<std::string>().rfind("domain-name--", 0), 0u);
+    }
+    if (type == "identity") {
+      EXPECT_FALSE(o.at("name").get<std::string>().empty());
+    }
+    if (type == "note") {
+      EXPECT_FALSE(o.at("object_refs").empty());
+    }
+  }
+  EXPECT_EQ(count["identity"], 1);
+  EXPECT_EQ(count["domain-name"], 3);
+  EXPECT_EQ(count["indicator"], 3);
+  EXPECT_EQ(count["relationship"], 3);
+  EXPECT_GE(count["ipv4-addr"], 1);
+  EXPECT_EQ(domain_values, (std::set<std::string>{"exarnplebank.com", "examp1epay.net", "examplebnak.com"}));
+  // Every reference points into the bundle.
+  for (const auto& o : b.at("objects")) {
+    for (const char* k : {"source_ref", "target_ref", "created_by_ref"}) {
+      if (o.contains(k)) {
+        EXPECT_TRUE(ids.contains(o.at(k).get<std::string>())) << o.at(k);
+      }
+    }
+    for (const char* k : {"object_refs", "resolves_to_refs"}) {
+      if (o.contains(k)) {
+        for (const auto& ref : o.at(k)) EXPECT_TRUE(ids.contains(ref.get<std::string>())) << ref;
+      }
+    }
+  }
+  // Deterministic SCO ids: a second export names the same domain the same way, random ids differ.
+  const json again = json::parse(lookalike(db, {"export", "--format", "stix", "--no-rdap"}).out);
+  for (const auto& o : again.at("objects")) {
+    if (o.at("type") == "domain-name") {
+      EXPECT_EQ(o.at("id"), domain_id_of.at(o.at("value")));
+    }
+  }
+  EXPECT_NE(again.at("id"), b.at("id"));
+}
+
+TEST_F(ExportWorld, MispEventHasTheRequiredFieldsAndTypedAttributes) {
+  const std::string file = (dirs_.back().path / "event.json").string();
+  auto r = lookalike(db, {"export", "--format", "misp", "--no-rdap", "--output", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(file);
+  const json doc = json::parse(in);
+  const json& e = doc.at("Event");
+  const std::regex uuid(R"(^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$)");
+  EXPECT_TRUE(std::regex_match(e.at("uuid").get<std::string>(), uuid));
+  EXPECT_FALSE(e.at("info").get<std::string>().empty());
+  EXPECT_TRUE(std::regex_match(e.at("date").get<std::string>(), std::regex(R"(^\d{4}-\d{2}-\d{2}$)")));
+  EXPECT_TRUE(std::regex_match(e.at("timestamp").get<std::string>(), std::regex(R"(^\d+$)")));
+  EXPECT_TRUE(std::set<std::string>({"1", "2", "3", "4"}).contains(e.at("threat_level_id").get<std::string>()));
+  EXPECT_TRUE(std::set<std::string>({"0", "1", "2"}).contains(e.at("analysis").get<std::string>()));
+  EXPECT_TRUE(std::set<std::string>({"0", "1", "2", "3", "4"}).contains(e.at("distribution").get<std::string>()));
+  EXPECT_EQ(e.at("published"), false);
+  std::map<std::string, std::set<std::string>> by_type;
+  // MISP core format: each type is only valid in some categories.
+  const std::map<std::string, std::set<std::string>> allowed = {
+      {"domain", {"Network activity", "External analysis"}},
+      {"ip-dst", {"Network activity", "External analysis"}},
+      {"hostname", {"Network activity", "External analysis"}},
+      {"x509-fingerprint-sha256", {"Network activity", "External analysis", "Attribution", "Payload installation"}},
+      {"whois-registrar", {"Attribution"}},
+      {"email-src", {"Network activity", "Payload delivery", "Social network", "Attribution"}},
+      {"phone-number", {"Other", "Person", "Financial fraud", "Attribution"}},
+      {"datetime", {"Other"}},
+      {"text", {"Other", "External analysis", "Attribution"}}};
+  for (const auto& a : e.at("Attribute")) {
+    EXPECT_TRUE(std::regex_match(a.at("uuid").get<std::string>(), uuid));
+    const std::string type = a.at("type");
+    ASSERT_TRUE(allowed.contains(type)) << type;
+    EXPECT_TRUE(allowed.at(type).contains(a.at("category").get<std::string>())) << type << " in " << a.at("category");
+    EXPECT_TRUE(a.at("to_ids").is_boolean());
+    EXPECT_FALSE(a.at("value").get<std::string>().empty());
+    by_type[type].insert(a.at("value").get<std::string>());
+    if (type == "domain") {
+      EXPECT_EQ(a.at("to_ids"), true);
+    }
+  }
+  EXPECT_EQ(by_type["domain"], (std::set<std::string>{"exarnplebank.com", "examp1epay.net"}));
+  EXPECT_FALSE(by_type["ip-dst"].empty());
+  EXPECT_FALSE(by_type["text"].empty());
+  EXPECT_FALSE(e.at("Tag").empty());
+}
+
+TEST_F(ExportWorld, CsvHasOneRecordPerThreatAndTheHeadersColumnCount) {
+  auto r = lookalike(db, {"export", "--format", "csv", "--verdict", "malicious,suspicious,owned", "--no-rdap"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto recs = csv_records(r.out);
+  ASSERT_EQ(recs.size(), 5u);  // header + 4 threats
+  const auto& header = recs[0];
+  for (const auto& rec : recs) EXPECT_EQ(rec.size(), header.size());
+  std::map<std::string, std::size_t> col;
+  for (std::size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
+  for (const char* c : {"name", "verdict", "verdict_note", "score", "a", "mx", "web", "ct_certificates", "registrar", "abuse_email"}) {
+    EXPECT_TRUE(col.contains(c)) << c;
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 1; i < recs.size(); ++i) {
+    names.insert(recs[i][col["name"]]);
+    if (recs[i][col["name"]] == "exarnplebank.com") {
+      EXPECT_EQ(recs[i][col["verdict_note"]], "kit \"v2\", reported");
+      EXPECT_FALSE(recs[i][col["a"]].empty());
+    }
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"exarnplebank.com", "examp1epay.net", "examplebnak.com", "examplepay.com"}));
+  // --brand narrows to that brand's look-alikes.
+  const auto pay = csv_records(lookalike(db, {"export", "--format", "csv", "--brand", "examplepay.net", "--no-rdap"}).out);
+  ASSERT_EQ(pay.size(), 2u);
+  EXPECT_EQ(pay[1][col["name"]], "examp1epay.net");
+}
+
+TEST_F(ExportWorld, CachedRdapFactsAreUsedWithoutNetworkAndMissingOnesReported) {
+  // No cached record: --rdap-cache-only never touches the network and says why there is none.
+  auto r = lookalike(db, {"export", "--format", "jsonl", "--rdap-cache-only"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& t : jsonl(r.out)) EXPECT_EQ(t.at("rdap").at("error"), "no cached RDAP record");
+  EXPECT_EQ(lookalike(db, {"export", "--format", "yaml"}).exit_code, 2);
+  EXPECT_EQ(lookalike(db, {"export", "--format", "csv", "--verdict", "evil"}).exit_code, 2);
+}
+
+}  // namespace
