@@ -1,10 +1,16 @@
 // refresh_names, the step `scan` and `watch` share, against a real nsd on loopback and a real
 // store: transitions become alert events in the same commit, a DNS outage keeps the last known
 // state (no "registered" again when it comes back), and owned names raise nothing.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "cli/scan.hpp"
 #include "tests/support/nsd_server.hpp"
@@ -33,6 +39,50 @@ struct TempStore {
   }
 };
 
+// A minimal web server on 127.0.0.1 (ephemeral port): every connection gets one 200 page.
+class WebServer {
+ public:
+  WebServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        const int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) continue;
+        char buf[4096];
+        (void)read(c, buf, sizeof buf);
+        static constexpr char kReply[] =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 44\r\nConnection: close\r\n\r\n"
+            "<html><title>Sign in</title>examplebank</html>";
+        (void)write(c, kReply, sizeof kReply - 1);
+        close(c);
+      }
+    });
+  }
+  ~WebServer() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 std::string zone(bool mx) {
   std::string z = "@ 3600 IN SOA ns.refresh.invalid. hostmaster.refresh.invalid. 1 3600 600 86400 60\n"
                   "@ NS ns.refresh.invalid.\n"
@@ -51,7 +101,8 @@ resolver::Config dns_for(const std::string& address) {
 }
 
 // Refreshes `names` (as watch does: from their stored records) and returns the outcomes.
-std::vector<RefreshOutcome> refresh(index::Store& store, resolver::Resolver& res, const std::vector<std::string>& names) {
+std::vector<RefreshOutcome> refresh(index::Store& store, resolver::Resolver& res, const std::vector<std::string>& names,
+                                    scoring::Prober* prober = nullptr) {
   index::Brand brand;
   brand.domain = "examplebank.com";
   std::vector<RefreshItem> items;
@@ -67,7 +118,7 @@ std::vector<RefreshOutcome> refresh(index::Store& store, resolver::Resolver& res
   ScanSummary summary;
   RefreshOptions o;
   o.alert_events = true;
-  return refresh_names(store, res, nullptr, brand, items, o, page, summary, nullptr);
+  return refresh_names(store, res, prober, brand, items, o, page, summary, nullptr);
 }
 
 std::vector<std::pair<index::EventKind, std::string>> events_after(index::Store& s, std::uint64_t after) {
@@ -128,6 +179,28 @@ TEST(WatchRefresh, TransitionsAreEventsAnOutageKeepsTheStateAndOwnedNamesStaySil
   (void)refresh(s, res, names);
   EXPECT_TRUE(events_after(s, seq).empty());
   EXPECT_EQ(s.get_candidate("examp1ebank.com").value().value().state->time, changed_at);
+
+  // A web server starts answering on the look-alike's address: web-live (probes of loopback
+  // only because this test allows private addresses).
+  WebServer web;
+  scoring::ProbeOptions po;
+  po.allow_private = true;
+  po.mail = false;
+  po.http_port = web.port();
+  po.https_port = test_support::free_loopback_port();  // nothing listens: HTTPS fails, HTTP answers
+  po.step_timeout = std::chrono::milliseconds(2000);
+  scoring::Prober prober(po);
+  seq = s.stats().value().last_event_seq;
+  const auto live = refresh(s, res, names, &prober);
+  EXPECT_TRUE(live[0].flags & index::state_flag::web_live);
+  EXPECT_EQ(events_after(s, seq), (std::vector<std::pair<index::EventKind, std::string>>{
+                                      {index::EventKind::web_live, "examp1ebank.com"}}));
+  const auto web_events = s.read_events_after(seq).value();
+  for (const auto& e : web_events) {
+    if (e.kind == index::EventKind::web_live) {
+      EXPECT_EQ(e.detail, "http 200 \"Sign in\"");
+    }
+  }
 }
 
 TEST(WatchRefresh, StoredProvenanceGivesTheStrongestSimilarity) {
