@@ -29,6 +29,7 @@ struct ReviewArgs {
   bool queue = false;
   std::vector<std::string> brands;
   int min_score = 0;
+  bool all = false;
 };
 
 // Attacker-chosen text (page titles, banners, certificate fields) on a terminal: C0/C1 controls
@@ -202,6 +203,8 @@ class KeyReader {
     }
   }
 
+  [[nodiscard]] bool is_tty() const noexcept { return tty_; }
+
   // A whole line (a note), typed with echo and line editing.
   std::optional<std::string> line() {
     std::string s;
@@ -330,7 +333,16 @@ int run_queue(const ReviewArgs& a, Context& ctx) {
       fail(ctx, v.error());
       return 1;
     }
-    if (!*v) queue.push_back(it.name);
+    if (*v) continue;
+    // Generated names nobody registered are not threats yet: the queue holds what resolves or
+    // was seen in a certificate (the watcher re-checks the rest).
+    auto c = store->get_candidate(it.name);
+    if (!c) {
+      fail(ctx, c.error());
+      return 1;
+    }
+    const bool live = *c && (((*c)->state && ((*c)->state->flags & index::state_flag::registered)) || !(*c)->ct.empty());
+    if (live || a.all) queue.push_back(it.name);
   }
   if (queue.empty()) {
     ctx.out << "nothing to review: every candidate" << (a.min_score > 0 ? " at or above the score" : "")
@@ -373,6 +385,7 @@ int run_queue(const ReviewArgs& a, Context& ctx) {
           break;
         }
         note = *l;
+        if (!keys.is_tty()) ctx.out << printable(note) << "\n";  // a terminal echoed it already
         continue;
       }
       auto d = decision_for_key(*k);
@@ -405,6 +418,7 @@ void add_review_command(CLI::App& app, Context& ctx) {
   sub->add_flag("--queue", a->queue, "Walk the highest-scoring unreviewed candidates (keys m s b p o n N q)");
   sub->add_option("--brand", a->brands, "Queue: only these brands (repeatable; default all)");
   sub->add_option("--min-score", a->min_score, "Queue: only candidates scoring at least N")->capture_default_str();
+  sub->add_flag("--all", a->all, "Queue: also names that neither resolve nor appeared in CT");
   sub->callback([a, &ctx] {
     if (a->queue) {
       if (!a->name.empty() || !a->verdict.empty()) throw UsageError{"review: --queue takes no NAME or --verdict"};
