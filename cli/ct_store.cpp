@@ -94,6 +94,9 @@ std::expected<void, ctlog::Error> IndexStateStore::commit(std::string_view log_i
   cs.last_sth = std::string(kStateTag) +
                 ctlog::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(enc.data()), enc.size()));
   if (auto r = batch.put_ct_state(log_id, cs); !r) return std::unexpected(ctlog::Error{r.error().message});
+  if (hook_) {
+    if (auto r = hook_(batch, log_id, hits); !r) return std::unexpected(ctlog::Error{r.error()});
+  }
   if (auto r = store_.commit(std::move(batch)); !r) return std::unexpected(ctlog::Error{r.error().message});
   return {};
 }

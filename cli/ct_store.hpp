@@ -3,6 +3,7 @@
 #pragma once
 
 #include <expected>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,8 +21,13 @@ namespace lookalike::cli {
 
 class IndexStateStore final : public ctlog::StateStore {
  public:
+  // Adds more writes (e.g. alert events) to the batch that commits `hits`, so they land
+  // atomically with the hits and the new log position; an error aborts the commit.
+  using BatchHook = std::function<std::expected<void, std::string>(index::Batch&, std::string_view log_id,
+                                                                   std::span<const ctlog::Hit> hits)>;
+
   // `store` must outlive this object.
-  explicit IndexStateStore(index::Store& store) : store_(store) {}
+  explicit IndexStateStore(index::Store& store, BatchHook hook = {}) : store_(store), hook_(std::move(hook)) {}
 
   // The saved follow state of `log_id`; an error when the record is not the follower's or is damaged.
   [[nodiscard]] std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view log_id) override;
@@ -31,6 +37,7 @@ class IndexStateStore final : public ctlog::StateStore {
 
  private:
   index::Store& store_;
+  BatchHook hook_;
 };
 
 }  // namespace lookalike::cli

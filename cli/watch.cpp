@@ -160,7 +160,10 @@ void append_raw_json(std::string& j, const std::string& payload) {
 class WatchStateStore final : public ctlog::StateStore {
  public:
   WatchStateStore(index::Store& store, Signal& wake, Metrics& metrics)
-      : store_(store), inner_(store), wake_(wake), metrics_(metrics) {}
+      : store_(store), inner_(store, [this](index::Batch& b, std::string_view log_id, std::span<const ctlog::Hit> hits) {
+          return add_certificate_events(b, log_id, hits);
+        }),
+        wake_(wake), metrics_(metrics) {}
 
   std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view log_id) override {
     auto r = inner_.load(log_id);
@@ -173,20 +176,6 @@ class WatchStateStore final : public ctlog::StateStore {
 
   std::expected<void, ctlog::Error> commit(std::string_view log_id, const ctlog::FollowState& st,
                                            std::span<const ctlog::Hit> hits) override {
-    // Which hits are new certificates for names known before this batch.
-    std::vector<std::pair<std::string, std::string>> known;
-    for (const ctlog::Hit& h : hits) {
-      auto c = store_.get_candidate(h.name.ascii);
-      if (!c) return std::unexpected(ctlog::Error{c.error().message});
-      if (!*c) continue;
-      const bool seen = std::any_of((*c)->ct.begin(), (*c)->ct.end(), [&](const index::CtSighting& s) {
-        return s.log_id == log_id && s.index == h.index;
-      });
-      if (seen) continue;
-      bool dup = false;
-      for (const auto& k : known) dup = dup || k.first == h.name.ascii;
-      if (!dup) known.emplace_back(h.name.ascii, h.log + " #" + std::to_string(h.index));
-    }
     auto r = inner_.commit(log_id, st, hits);
     if (!r) return r;
     {
@@ -201,27 +190,37 @@ class WatchStateStore final : public ctlog::StateStore {
       }
       it->second = st.next_index;
     }
-    if (!known.empty()) {
-      index::Batch b;
-      for (const auto& [name, detail] : known) {
-        auto v = store_.get_verdict(name);
-        if (v && *v) {
-          const std::string_view d = index::decision_name((*v)->decision);
-          if (d == "owned" || d == "benign") continue;
-        }
-        if (auto a = b.append_event(index::EventKind::certificate, name, detail); !a) {
-          return std::unexpected(ctlog::Error{a.error().message});
-        }
-      }
-      if (!b.empty()) {
-        if (auto c = store_.commit(std::move(b)); !c) return std::unexpected(ctlog::Error{c.error().message});
-      }
-    }
     if (!hits.empty()) wake_.notify();
     return {};
   }
 
  private:
+  // "certificate" events for new certificates naming names the store already knew, added to
+  // the batch that commits the hits (so kill -9 cannot keep the hits and lose the alerts).
+  std::expected<void, std::string> add_certificate_events(index::Batch& b, std::string_view log_id,
+                                                          std::span<const ctlog::Hit> hits) {
+    std::vector<std::string> done;
+    for (const ctlog::Hit& h : hits) {
+      if (std::find(done.begin(), done.end(), h.name.ascii) != done.end()) continue;
+      auto c = store_.get_candidate(h.name.ascii);
+      if (!c) return std::unexpected(c.error().message);
+      if (!*c) continue;
+      const bool seen = std::any_of((*c)->ct.begin(), (*c)->ct.end(), [&](const index::CtSighting& s) {
+        return s.log_id == log_id && s.index == h.index;
+      });
+      if (seen) continue;
+      done.push_back(h.name.ascii);
+      auto v = store_.get_verdict(h.name.ascii);
+      if (!v) return std::unexpected(v.error().message);
+      if (*v && ((*v)->decision == index::Decision::owned || (*v)->decision == index::Decision::benign)) continue;
+      if (auto a = b.append_event(index::EventKind::certificate, h.name.ascii, h.log + " #" + std::to_string(h.index));
+          !a) {
+        return std::unexpected(a.error().message);
+      }
+    }
+    return {};
+  }
+
   index::Store& store_;
   IndexStateStore inner_;
   Signal& wake_;
