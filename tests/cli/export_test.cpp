@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -138,6 +139,79 @@ TEST(CtStore, EveryHitIsCommittedWithItsCertificateEvidenceAsACtObservation) {
   std::sort(rules.begin(), rules.end());
   EXPECT_EQ(rules, (std::vector<std::string>{"homoglyph", "replacement"}));
   EXPECT_EQ((*e)->candidate.ct.size(), 1u);  // one certificate sighting, deduplicated
+}
+
+TEST(Export, CtCertificatesAndRdapFactsReachEveryFormat) {
+  TempDir dir;
+  auto store = index::Store::open(dir.path.string());
+  ASSERT_TRUE(store) << store.error().message;
+  IndexStateStore states(*store);
+  ctlog::FollowState st;
+  ctlog::CompactTree tree;
+  for (std::uint8_t i = 0; i < 42; ++i) tree.append(ctlog::Hash{i});
+  st.next_index = 42;
+  st.subtrees = tree.subtrees();
+  ASSERT_TRUE(states.commit("bG9nLWlk", st, std::vector<ctlog::Hit>{sample_hit(41, "replacement")}));
+  ASSERT_TRUE(store->put_verdict("examp1e.com", index::Verdict{index::Decision::malicious, "kit", 5000}));
+  auto e = gather_evidence(*store, "examp1e.com");
+  ASSERT_TRUE(e && *e);
+  Threat t{std::move(**e), rdap::Record{}, {}};
+  t.rdap->name = "examp1e.com";
+  t.rdap->server = "https://rdap.example/";
+  t.rdap->registrar = "Example Registrar, Inc.";
+  t.rdap->registrar_iana_id = 9999;
+  t.rdap->abuse_email = "abuse@registrar.example";
+  t.rdap->abuse_phone = "+1.5555550100";
+  t.rdap->registered = 1'600'000'000'000;
+  const std::vector<Threat> threats{t};
+  ExportOptions o;
+  o.now = 1'700'000'000'000;
+  std::string hash;
+  for (int i = 0; i < 32; ++i) hash += "ab";
+
+  std::ostringstream jl;
+  write_export(jl, threats, ExportFormat::jsonl, o);
+  const auto j = nlohmann::json::parse(jl.str());
+  ASSERT_EQ(j.at("ct").size(), 1u);
+  EXPECT_EQ(j.at("ct")[0].at("cert_sha256"), hash);
+  EXPECT_EQ(j.at("ct")[0].at("issuer"), "CN=Evil \"CA\",O=X\\, Inc.,C=US");
+  EXPECT_EQ(j.at("ct")[0].at("not_after"), "2024-02-03T22:40:00.000Z");
+  EXPECT_EQ(j.at("ct")[0].at("sans").size(), 3u);
+  EXPECT_EQ(j.at("similarity").at("ct_rules"), nlohmann::json::array({"replacement"}));
+  EXPECT_EQ(j.at("similarity").at("brands")[0].at("edit_distance"), 1);
+  EXPECT_EQ(j.at("rdap").at("registrar_iana_id"), 9999);
+  EXPECT_EQ(j.at("rdap").at("abuse_email"), "abuse@registrar.example");
+
+  std::ostringstream sx;
+  write_export(sx, threats, ExportFormat::stix, o);
+  const auto b = nlohmann::json::parse(sx.str());
+  bool ct_ref = false, rdap_ref = false;
+  for (const auto& obj : b.at("objects")) {
+    if (obj.at("type") != "indicator") continue;
+    EXPECT_EQ(obj.at("created"), "2023-11-14T22:13:20.000Z");
+    for (const auto& r : obj.at("external_references")) {
+      ct_ref = ct_ref || (r.at("source_name") == "certificate-transparency" && r.at("external_id") == hash);
+      rdap_ref = rdap_ref || (r.at("source_name") == "rdap" && r.at("external_id") == "9999");
+    }
+  }
+  EXPECT_TRUE(ct_ref);
+  EXPECT_TRUE(rdap_ref);
+
+  std::ostringstream mp;
+  write_export(mp, threats, ExportFormat::misp, o);
+  const auto m = nlohmann::json::parse(mp.str());
+  std::map<std::string, std::string> attr;
+  for (const auto& a : m.at("Event").at("Attribute")) attr[a.at("type")] = a.at("value");
+  EXPECT_EQ(attr["x509-fingerprint-sha256"], hash);
+  EXPECT_EQ(attr["whois-registrar"], "Example Registrar, Inc.");
+  EXPECT_EQ(attr["email-src"], "abuse@registrar.example");
+  EXPECT_EQ(m.at("Event").at("date"), "2023-11-14");
+
+  std::ostringstream cv;
+  write_export(cv, threats, ExportFormat::csv, o);
+  const std::string csv = cv.str();
+  EXPECT_NE(csv.find("\"Example Registrar, Inc.\""), std::string::npos) << csv;
+  EXPECT_NE(csv.find(hash), std::string::npos);
 }
 
 }  // namespace
