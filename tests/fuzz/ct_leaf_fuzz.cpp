@@ -18,5 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_extra_data(EntryType::precert, in);
   (void)certificate_names(in, false);
   (void)certificate_names(in, true);
+  // Issuer DN, validity times and raw SANs (the takedown evidence) from arbitrary DER.
+  (void)certificate_info(in, false);
+  (void)certificate_info(in, true);
   return 0;
 }
