@@ -223,6 +223,9 @@ struct ParsedEntry {
   std::string issuer;             // CertificateInfo::issuer
   std::uint64_t not_before = 0;   // ms since the epoch (0 = unknown)
   std::uint64_t not_after = 0;
+  // The follower fills names only and keeps the DER here instead of sans/issuer/validity: the
+  // evidence is decoded for the few entries that match a brand (decoding it for all costs ~30%).
+  Bytes certificate;
 };
 
 // Builds a ParsedEntry from a parsed TimestampedEntry and its certificate's info (hashes the certificate).

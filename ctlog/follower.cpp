@@ -71,6 +71,22 @@ struct Batch {
   std::optional<Error> error;
 };
 
+// Names and hash of an entry's certificate, keeping the DER for evidence decoding on a hit.
+std::expected<ParsedEntry, Error> parse_entry_lazily(std::uint64_t index,
+                                                     const std::expected<TimestampedEntry, Error>& entry) {
+  if (!entry) return std::unexpected(entry.error());
+  auto names = certificate_names(entry->certificate, entry->type == EntryType::precert);
+  if (!names) return std::unexpected(names.error());
+  ParsedEntry p;
+  p.index = index;
+  p.timestamp = entry->timestamp;
+  p.type = entry->type;
+  p.cert_sha256 = sha256(entry->certificate);
+  p.names = std::move(*names);
+  p.certificate.assign(entry->certificate.begin(), entry->certificate.end());
+  return p;
+}
+
 std::string sth_json(const SignedTreeHead& h) {
   return "{\"tree_size\":" + std::to_string(h.tree_size) + ",\"timestamp\":" + std::to_string(h.timestamp) +
          ",\"sha256_root_hash\":\"" + base64_encode(h.root) + "\",\"tree_head_signature\":\"" +
@@ -368,7 +384,7 @@ class Follower {
     for (std::size_t i = 0; i < raw->size(); ++i) {
       const RawEntry& e = (*raw)[i];
       b.leaf_hashes.push_back(leaf_hash(e.leaf_input));
-      auto p = parse_leaf_names(e.leaf_input, start + i);
+      auto p = parse_entry_lazily(start + i, parse_merkle_tree_leaf(e.leaf_input));
       if (p) {
         b.entries.push_back(std::move(*p));
       } else {
@@ -414,12 +430,12 @@ class Follower {
         b.malformed.emplace_back(index, Error{"leaf_index extension says " + std::to_string(*e->entry.leaf_index)});
         continue;
       }
-      auto info = certificate_info(e->entry.certificate, e->entry.type == EntryType::precert);
-      if (!info) {
-        b.malformed.emplace_back(index, info.error());
+      auto parsed = parse_entry_lazily(index, e->entry);
+      if (!parsed) {
+        b.malformed.emplace_back(index, parsed.error());
         continue;
       }
-      b.entries.push_back(make_parsed_entry(index, e->entry, std::move(*info)));
+      b.entries.push_back(std::move(*parsed));
     }
     return b;
   }
@@ -496,12 +512,25 @@ class Follower {
       for (std::uint64_t i = skip; i < got; ++i) tree_.append(b.leaf_hashes[i]);
       for (const ParsedEntry& e : b.entries) {
         if (e.index < st_.next_index) continue;
+        std::optional<CertificateInfo> info;  // decoded at the entry's first hit
         for (const CertName& n : e.names) {
           matches.clear();
           if (matcher_) matcher_(n, matches);
+          if (!matches.empty() && !info) {
+            info.emplace();
+            if (!e.certificate.empty()) {
+              // The DER already parsed once for its names; an error here leaves the evidence empty.
+              if (auto ci = certificate_info(e.certificate, e.type == EntryType::precert)) info = std::move(*ci);
+            } else {
+              info->issuer = e.issuer;
+              info->sans = e.sans;
+              info->not_before = e.not_before;
+              info->not_after = e.not_after;
+            }
+          }
           for (BrandMatch& m : matches) {
             hits.push_back(Hit{name_, e.index, e.timestamp, e.cert_sha256, n, std::move(m), e.type == EntryType::precert,
-                               e.issuer, e.sans, e.not_before, e.not_after});
+                               info->issuer, info->sans, info->not_before, info->not_after});
           }
         }
       }
