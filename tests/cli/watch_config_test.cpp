@@ -20,7 +20,7 @@ std::string error_of(std::string_view toml) {
 TEST(WatchConfig, TheShippedExampleLoadsWithItsDocumentedValues) {
   auto c = load_watch_config(LOOKALIKE_SOURCE_DIR "/contrib/watch.example.toml");
   ASSERT_TRUE(c.has_value()) << c.error();
-  EXPECT_EQ(c->db, "/var/lib/lookalike");
+  EXPECT_EQ(c->db, "/var/lib/lookalike/db");
   ASSERT_EQ(c->brands.size(), 2u);
   EXPECT_EQ(c->brands[0].domain, "examplebank.com");
   EXPECT_EQ(c->brands[0].keywords, (std::vector<std::string>{"login", "secure"}));
