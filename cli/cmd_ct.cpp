@@ -162,14 +162,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
 
   std::mutex out_mu;
   const generator::Matcher& m = *matcher;
-  const ctlog::NameMatcher match = [&m](const ctlog::CertName& n, std::vector<ctlog::BrandMatch>& out) {
-    thread_local std::vector<generator::Match> found;
-    found.clear();
-    m.match(n.ascii, found);
-    for (const auto& f : found) {
-      out.push_back(ctlog::BrandMatch{std::string(f.brand), std::string(generator::rule_name(f.rule)), f.distance});
-    }
-  };
+  const ctlog::NameMatcher match = ct_name_matcher(m);
   const std::string evidence_dir = ctx.db_path + "/ct-evidence";
   opts.on_alert = [&](const ctlog::Alert& al) {
     std::lock_guard lock(out_mu);

@@ -63,6 +63,17 @@ std::expected<std::optional<ctlog::FollowState>, ctlog::Error> IndexStateStore::
   return std::optional<ctlog::FollowState>(std::move(*st));
 }
 
+ctlog::NameMatcher ct_name_matcher(const generator::Matcher& matcher) {
+  return [&matcher](const ctlog::CertName& n, std::vector<ctlog::BrandMatch>& out) {
+    thread_local std::vector<generator::Match> found;  // reused: no allocation per name
+    found.clear();
+    matcher.match(n.ascii, found);
+    for (const auto& f : found) {
+      out.push_back(ctlog::BrandMatch{std::string(f.brand), std::string(generator::rule_name(f.rule)), f.distance});
+    }
+  };
+}
+
 std::expected<void, ctlog::Error> IndexStateStore::commit(std::string_view log_id, const ctlog::FollowState& st,
                                                           std::span<const ctlog::Hit> hits) {
   index::Batch batch;

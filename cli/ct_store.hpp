@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "ctlog/ctlog.hpp"
+#include "generator/matcher.hpp"
 #include "index/index.hpp"
 
 namespace lookalike::cli {
@@ -18,6 +19,9 @@ namespace lookalike::cli {
 // {"log","log_id","index","timestamp","cert_sha256","issuer","sans","not_before","not_after",
 //  "precert","rule","brand"}; log_id is the base64 log ID the state is keyed by.
 [[nodiscard]] std::string ct_observation_json(std::string_view log_id, const ctlog::Hit& hit);
+
+// The follower's NameMatcher over a built brand matcher (which must outlive it); thread-safe.
+[[nodiscard]] ctlog::NameMatcher ct_name_matcher(const generator::Matcher& matcher);
 
 class IndexStateStore final : public ctlog::StateStore {
  public:

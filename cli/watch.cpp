@@ -257,14 +257,7 @@ struct Engine {
       return;
     }
     const generator::Matcher& m = *matcher;
-    const ctlog::NameMatcher match = [&m](const ctlog::CertName& n, std::vector<ctlog::BrandMatch>& out) {
-      thread_local std::vector<generator::Match> found;
-      found.clear();
-      m.match(n.ascii, found);
-      for (const auto& f : found) {
-        out.push_back(ctlog::BrandMatch{std::string(f.brand), std::string(generator::rule_name(f.rule)), f.distance});
-      }
-    };
+    const ctlog::NameMatcher match = ct_name_matcher(m);
     WatchStateStore states(store, wake, metrics);
     ctlog::FollowOptions opts;
     opts.from = config.ct.from_start ? ctlog::StartFrom::start : ctlog::StartFrom::end;
