@@ -551,6 +551,24 @@ void write_export(std::ostream& out, std::span<const Threat> threats, ExportForm
   }
 }
 
+namespace {
+
+// Sets the RFC 4122 version and variant bits of `u` and writes it as 8-4-4-4-12 lower-case hex.
+std::string uuid_text(std::array<std::uint8_t, 16> u, unsigned version) {
+  u[6] = static_cast<std::uint8_t>((u[6] & 0x0f) | (version << 4));
+  u[8] = static_cast<std::uint8_t>((u[8] & 0x3f) | 0x80);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+    s += digits[u[i] >> 4];
+    s += digits[u[i] & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string uuid5(std::string_view ns, std::string_view name) {
   std::array<std::uint8_t, 16> nsb{};
   std::size_t n = 0;
@@ -573,16 +591,7 @@ std::string uuid5(std::string_view ns, std::string_view name) {
   }
   std::array<std::uint8_t, 16> u{};
   std::copy_n(md.begin(), 16, u.begin());
-  u[6] = static_cast<std::uint8_t>((u[6] & 0x0f) | 0x50);
-  u[8] = static_cast<std::uint8_t>((u[8] & 0x3f) | 0x80);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += digits[u[i] >> 4];
-    s += digits[u[i] & 15];
-  }
-  return s;
+  return uuid_text(u, 5);
 }
 
 std::string uuid4() {
@@ -596,16 +605,7 @@ std::string uuid4() {
     const std::uint64_t r = rng();
     for (std::size_t k = 0; k < 8; ++k) u[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
   }
-  u[6] = static_cast<std::uint8_t>((u[6] & 0x0f) | 0x40);
-  u[8] = static_cast<std::uint8_t>((u[8] & 0x3f) | 0x80);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += digits[u[i] >> 4];
-    s += digits[u[i] & 15];
-  }
-  return s;
+  return uuid_text(u, 4);
 }
 
 std::string stix_domain_name_id(std::string_view name) { return sco_id("domain-name", name); }
