@@ -38,7 +38,7 @@ class FlatIndex {
   // Inserts `key` with `value` unless present; returns the stored value and whether it was new.
   std::pair<std::uint32_t, bool> insert(std::string_view key, std::uint32_t value) {
     if ((size_ + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);
-    const std::uint64_t h = hash_bytes(key);
+    const auto h = static_cast<std::uint32_t>(hash_bytes(key));
     std::size_t i = h & mask_;
     while (true) {
       Slot& s = slots_[i];
@@ -46,6 +46,7 @@ class FlatIndex {
         s = Slot{h, static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(key.size()), value};
         arena_.insert(arena_.end(), key.begin(), key.end());
         ++size_;
+        last_ = i;
         return {value, true};
       }
       if (s.hash == h && s.len == key.size() && std::memcmp(arena_.data() + s.offset, key.data(), key.size()) == 0) {
@@ -55,9 +56,23 @@ class FlatIndex {
     }
   }
 
+  // Takes back the key that the last call of insert() added (no insert since). Safe in linear
+  // probing: no other key's probe sequence can have passed over a slot that was filled last.
+  void erase_last() noexcept {
+    Slot& s = slots_[last_];
+    arena_.resize(s.offset);
+    s.len = kEmpty;
+    --size_;
+  }
+
+  // Room for n keys without growing.
+  void reserve(std::size_t n) {
+    if (const std::size_t c = capacity_for(n); c > slots_.size()) rehash(c);
+  }
+
   // The value stored for `key`, or kAbsent.
   [[nodiscard]] std::uint32_t find(std::string_view key) const noexcept {
-    const std::uint64_t h = hash_bytes(key);
+    const auto h = static_cast<std::uint32_t>(hash_bytes(key));
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.len == kEmpty) return kAbsent;
@@ -79,8 +94,10 @@ class FlatIndex {
 
  private:
   static constexpr std::uint32_t kEmpty = 0xFFFFFFFF;
+  // 16 bytes: four slots per cache line. The low 32 bits of the hash pick the slot (tables stay
+  // far below 2^32 slots) and screen out most mismatches before the key comparison.
   struct Slot {
-    std::uint64_t hash = 0;
+    std::uint32_t hash = 0;
     std::uint32_t offset = 0;
     std::uint32_t len = kEmpty;
     std::uint32_t value = 0;
@@ -108,6 +125,7 @@ class FlatIndex {
   std::vector<char> arena_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
+  std::size_t last_ = 0;  // slot filled by the last insert()
 };
 
 }  // namespace lookalike::generator::detail

@@ -173,7 +173,8 @@ class Run {
       suffix_u_ += labels[i];
     }
     suffix_ = brand.suffix;
-    cands_.reserve(kExpected);
+    entries_.reserve(kExpected);
+    text_.reserve(kExpected * 32);
     brand_ascii_label_ = std::all_of(label_.begin(), label_.end(), [](char32_t c) { return c < 0x80; });
     if (!sub_.empty()) {
       sub_ascii_ = brand.subdomain;
@@ -237,14 +238,15 @@ class Run {
       add_name(name, f);
       return;
     }
-    std::string ascii = sub_ascii_;
+    std::string& ascii = scratch_;  // reused: no allocation per variant
+    ascii = sub_ascii_;
     const std::size_t label_start = ascii.size();
     if (!label_to_ascii(label, ascii)) return;
     ascii += '.';
     ascii += suffix_;
     if (ascii.size() > 253) return;
     const std::size_t reg_len = ascii.size() - label_start;
-    commit(std::move(ascii), reg_len, f, [&](std::string& u) {
+    commit(ascii, reg_len, f, [&](std::string& u) {
       detail::append_utf8(sub_, u);
       if (!sub_.empty()) u += '.';
       detail::append_utf8(label, u);
@@ -272,27 +274,49 @@ class Run {
     const std::string_view rest = std::string_view(ascii).substr(0, ascii.size() - suffix.size() - 1);
     const std::size_t dot = rest.rfind('.');
     const std::size_t reg_len = ascii.size() - (dot == std::string_view::npos ? 0 : dot + 1);
-    commit(std::move(ascii), reg_len, f, [&](std::string& u) { detail::append_utf8(name, u); });
+    commit(ascii, reg_len, f, [&](std::string& u) { detail::append_utf8(name, u); });
   }
 
+  // A candidate's names live in one text arena (ASCII form, then Unicode form): no allocation
+  // per candidate; they become Candidate objects only on delivery.
+  struct Entry {
+    std::uint32_t offset;      // ASCII form at text_[offset], Unicode form right after it
+    std::uint16_t ascii_len;
+    std::uint16_t unicode_len;
+    std::uint16_t registrable_len;  // the ASCII form's last registrable_len bytes
+    FuzzerSet fuzzers;
+  };
+
   template <class MakeUnicode>
-  void commit(std::string ascii, std::size_t registrable_len, Fuzzer f, MakeUnicode&& make_unicode) {
+  void commit(std::string_view ascii, std::size_t registrable_len, Fuzzer f, MakeUnicode&& make_unicode) {
     if (stopped_ || ascii == brand_.ascii) return;
-    if (const std::uint32_t at = seen_.find(ascii); at != detail::FlatIndex::kAbsent) {
-      cands_[at].fuzzers |= bit(f);
+    const auto [at, added] = seen_.insert(ascii, static_cast<std::uint32_t>(entries_.size()));
+    if (!added) {
+      entries_[at].fuzzers |= bit(f);
       return;
     }
-    if (opt_.max != 0 && cands_.size() >= opt_.max) {
+    if (opt_.max != 0 && entries_.size() >= opt_.max) {
+      seen_.erase_last();
       stopped_ = true;
       return;
     }
-    (void)seen_.insert(ascii, static_cast<std::uint32_t>(cands_.size()));
-    Candidate c;
-    c.registrable = ascii.substr(ascii.size() - registrable_len);
-    c.ascii = std::move(ascii);
-    make_unicode(c.unicode);
-    c.fuzzers = bit(f);
-    cands_.push_back(std::move(c));
+    const std::size_t offset = text_.size();
+    text_ += ascii;
+    make_unicode(text_);
+    entries_.push_back(Entry{static_cast<std::uint32_t>(offset), static_cast<std::uint16_t>(ascii.size()),
+                             static_cast<std::uint16_t>(text_.size() - offset - ascii.size()),
+                             static_cast<std::uint16_t>(registrable_len), bit(f)});
+  }
+
+  // Delivers entry i through `c` (reused: its strings keep their capacity).
+  bool deliver(const Entry& e, Candidate& c) const {
+    const std::string_view ascii(text_.data() + e.offset, e.ascii_len);
+    c.ascii.assign(ascii);
+    c.unicode.assign(text_.data() + e.offset + e.ascii_len, e.unicode_len);
+    c.registrable.assign(ascii.substr(ascii.size() - e.registrable_len));
+    c.fuzzers = e.fuzzers;
+    c.edits = 1;
+    return sink_(c);
   }
 
   bool on(Fuzzer f) const { return (opt_.fuzzers & bit(f)) != 0; }
@@ -411,8 +435,10 @@ class Run {
   std::string suffix_, sub_ascii_;
   bool brand_ascii_label_ = true;
   bool stopped_ = false;
-  detail::FlatIndex seen_{4096};
-  std::vector<Candidate> cands_;
+  detail::FlatIndex seen_{4096};  // ASCII form -> index in entries_
+  std::vector<Entry> entries_;
+  std::string text_;     // every candidate's ASCII and Unicode forms, back to back
+  std::string scratch_;  // add_label's ASCII name under construction
 };
 
 constexpr FuzzerSet kTypoFuzzers = bit(Fuzzer::addition) | bit(Fuzzer::bitsquatting) | bit(Fuzzer::hyphenation) |
@@ -484,13 +510,17 @@ void Run::homoglyph() {
   mix(label_, [&](U32View x) {
     if (all.insert(bytes(x), 0).second) round1.emplace_back(x);
   });
-  // Round 2 is ~100x larger than round 1 and half of it repeats (two substitutions commute):
-  // add_label's own index on the A-label removes the repeats, so no second index of UTF-32 keys
-  // (megabytes of fresh pages, and page faults are what a short run pays for most).
+  // Round 2 is ~100x larger than round 1 and half of it repeats (two substitutions commute): the
+  // same index catches the repeats before they cost an A-label conversion and a lookup. Both
+  // indexes are sized for it up front (about n^2/2 new names from n round-1 names): growing
+  // them step by step would copy them and touch fresh memory each time.
+  const std::size_t expected = std::min<std::size_t>(round1.size() * round1.size() / 2, std::size_t{1} << 20);
+  all.reserve(round1.size() + expected);
+  seen_.reserve(entries_.size() + expected);
   for (const U32& first : round1) {
     add_label(first, Fuzzer::homoglyph);
     mix(first, [&](U32View x) {
-      if (all.find(bytes(x)) == detail::FlatIndex::kAbsent) add_label(x, Fuzzer::homoglyph);
+      if (all.insert(bytes(x), 0).second) add_label(x, Fuzzer::homoglyph);
     });
   }
 }
@@ -617,7 +647,7 @@ std::size_t Run::depth2() {
     if (x != label_ && x.find(U'.') == U32View::npos) firsts.emplace_back(U32(x), bit(f));
   });
   std::unordered_set<std::uint64_t> seen2;
-  std::size_t emitted = cands_.size();
+  std::size_t emitted = entries_.size();
   std::size_t delivered = 0;
   std::string ascii;
   for (const auto& [first, f1] : firsts) {
@@ -726,9 +756,10 @@ std::size_t Run::run() {
   }
 
   std::size_t n = 0;
-  for (const Candidate& c : cands_) {
+  Candidate c;
+  for (const Entry& e : entries_) {
     ++n;
-    if (!sink_(c)) return n;
+    if (!deliver(e, c)) return n;
   }
   if (opt_.depth >= 2 && !stopped_) n += depth2();
   return n;
