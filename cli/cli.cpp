@@ -42,6 +42,19 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
     if (add != nullptr) add(app, ctx);
   }
 
+  // CLI11 alone would say "A subcommand is required" for a misspelt command.
+  if (const std::string_view c = command_of(argc, argv); !c.empty()) {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      found = found || sub->get_name() == c;
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      err << "lookalike: unknown command \"" << c << "\" (commands: " << known << ")\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

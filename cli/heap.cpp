@@ -1,3 +1,4 @@
+// Linked into both programs (lookalike and lookalike-engine), never into tests or benchmarks.
 #include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -6,9 +7,10 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "cli/cli.hpp"
-
 namespace {
+
+// The heap below the first huge page (see below); kept in a volatile so the allocation stays.
+void* volatile held_below_huge_pages = nullptr;
 
 // On the VMs this runs on, the first touch of each fresh 4 KiB page costs 15-30 us (a hypervisor
 // exit), which made a `generate` run spend most of its time in page faults. So the heap grows in
@@ -31,16 +33,24 @@ namespace {
   // already allocated; freed at once, it stays as the heap's free top.
   void* block = std::malloc(kBlock);
   if (block == nullptr) return;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(block) + kHuge - 1) & ~(kHuge - 1);
+  const auto at = reinterpret_cast<std::uintptr_t>(block);
+  const auto begin = (at + kHuge - 1) & ~(kHuge - 1);
   const auto end = reinterpret_cast<std::uintptr_t>(sbrk(0)) & ~(kHuge - 1);
-  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  if (end <= begin) {
+    std::free(block);
+    return;
+  }
+  (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
   std::free(block);
+  // The break started at a random address (ASLR), so up to 2 MiB of heap lie below the first
+  // huge-page boundary; that part was touched before the advice (malloc's chunk headers) and stays
+  // in 4 KiB pages, and a short run would live entirely there. So that stretch is allocated once
+  // and never used or freed: only its first page is ever touched, and every later allocation
+  // comes from huge pages.
+  constexpr std::uintptr_t kHeader = 64;  // malloc's chunk headers in front of `begin`
+  if (begin - at > 2 * kHeader) held_below_huge_pages = std::malloc(begin - at - kHeader);
   mallopt(M_TOP_PAD, 1 << 20);  // later growth (past the reservation) in ordinary steps
 #endif
 }
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  return lookalike::cli::run(argc, argv);
-}
