@@ -2,7 +2,6 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -31,60 +30,36 @@ struct ResolveOptions {
   bool stats = false;
 };
 
-void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c >= 0x7F) {
-          // TXT data is bytes, not UTF-8: escape each byte rather than emit invalid JSON.
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 void json_list(std::string& out, const std::vector<std::string>& v) {
   out.push_back('[');
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i > 0) out.push_back(',');
-    json_string(out, v[i]);
+    domain::append_json_string(out, v[i]);
   }
   out.push_back(']');
 }
 
 void write_jsonl(std::string& out, const res::NameResult& r) {
   out += "{\"name\":";
-  json_string(out, r.name);
+  domain::append_json_string(out, r.name);
   out += ",\"exists\":";
   out += r.exists() ? "true" : "false";
   out += ",\"wildcard\":";
   out += r.wildcard ? "true" : "false";
   if (r.spf) {
     out += ",\"spf\":";
-    json_string(out, *r.spf);
+    domain::append_json_string(out, *r.spf);
   }
   if (r.dmarc) {
     out += ",\"dmarc\":";
-    json_string(out, *r.dmarc);
+    domain::append_json_string(out, *r.dmarc);
   }
   out += ",\"types\":{";
   bool first = true;
   for (const res::TypeResult& t : r.types) {
     if (!first) out.push_back(',');
     first = false;
-    json_string(out, res::to_string(t.type));
+    domain::append_json_string(out, res::to_string(t.type));
     out += ":{\"outcome\":\"";
     out += res::to_string(t.outcome);
     out += "\"";
@@ -98,7 +73,7 @@ void write_jsonl(std::string& out, const res::NameResult& r) {
         const res::MxHost& h = t.mx[i];
         if (i > 0) out.push_back(',');
         out += "{\"preference\":" + std::to_string(h.preference) + ",\"host\":";
-        json_string(out, h.host);
+        domain::append_json_string(out, h.host);
         out += ",\"addresses\":";
         json_list(out, h.addresses);
         if (h.addresses.empty() && !h.host.empty()) {
@@ -119,13 +94,13 @@ void write_jsonl(std::string& out, const res::NameResult& r) {
     if (t.outcome == res::Outcome::answer) out += ",\"ttl\":" + std::to_string(t.ttl);
     if (t.soa && t.outcome != res::Outcome::answer) {
       out += ",\"soa\":{\"mname\":";
-      json_string(out, t.soa->mname);
+      domain::append_json_string(out, t.soa->mname);
       out += ",\"serial\":" + std::to_string(t.soa->serial) + "}";
     }
     if (t.wildcard) out += ",\"wildcard\":true";
     if (!t.error.empty()) {
       out += ",\"error\":";
-      json_string(out, t.error);
+      domain::append_json_string(out, t.error);
     }
     out += "}";
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain/domain.hpp"
 #include "generator/generator.hpp"
 
 namespace lookalike::cli {
@@ -14,8 +15,8 @@ namespace lookalike::cli {
 // Checks `value` against the allowed format names; the error lists them.
 std::expected<std::string, std::string> parse_format(std::string_view value, std::initializer_list<std::string_view> allowed);
 
-// Appends `s` as a JSON string literal (quotes included); control characters are escaped.
-void append_json_string(std::string& out, std::string_view s);
+// JSON string literals: one escaper for every stage (see domain.hpp).
+using domain::append_json_string;
 
 // Appends `s` as one CSV field (RFC 4180 quoting when needed; a leading = + - @ is prefixed with
 // a quote so spreadsheets never evaluate attacker-chosen text).

@@ -71,6 +71,11 @@ void append_utf8(std::string& out, char32_t cp);
 // Length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), 0 when ill-formed.
 [[nodiscard]] std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 
+// Appends `s` as a JSON string literal (quotes included): quote, backslash and control characters
+// are escaped, valid UTF-8 is kept, and each byte that is not valid UTF-8 (TXT records and banners
+// are bytes) becomes \u00XX, so the output always parses and no byte is lost.
+void append_json_string(std::string& out, std::string_view s);
+
 // `s` made safe for a terminal or log line: control characters and bytes that are not valid UTF-8
 // become \xNN escapes; valid UTF-8 text (U-labels) is kept as it is.
 [[nodiscard]] std::string printable(std::string_view s);

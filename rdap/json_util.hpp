@@ -10,6 +10,8 @@
 
 #include <simdjson.h>
 
+#include "domain/domain.hpp"
+
 namespace lookalike::rdap::detail {
 
 inline constexpr std::size_t kMaxDocument = 16u << 20;  // bootstrap files and responses
@@ -20,8 +22,8 @@ simdjson::dom::parser& parser();
 // Parses `json` (never hands simdjson the null pointer an empty view may carry).
 simdjson::simdjson_result<simdjson::dom::element> parse(std::string_view json);
 
-// Appends `s` as a JSON string literal; bytes that are not UTF-8 become U+FFFD.
-void append_json_string(std::string& out, std::string_view s);
+// JSON string literals: the escaper every stage shares (see domain.hpp).
+using domain::append_json_string;
 
 // RFC 3339 date-time ("2024-03-05T14:12:09Z", "…T14:12:09.5+02:00") to Unix milliseconds.
 [[nodiscard]] std::optional<std::int64_t> parse_rfc3339(std::string_view s);
