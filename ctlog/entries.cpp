@@ -208,7 +208,10 @@ void add_name(std::vector<CertName>& out, CertName n) {
   out.push_back(std::move(n));
 }
 
-std::expected<void, Error> subject_cns(Der name, std::vector<CertName>& out) {
+// Calls visit(oid, value) for each attribute of an X.501 Name (RDNSequence of SETs of
+// AttributeTypeAndValue), in order; attributes without an OID and a value are skipped.
+template <class Visit>
+std::expected<void, Error> for_each_attribute(Der name, Visit&& visit) {
   while (!name.done()) {
     CTLOG_TRY(set, name.next());
     Der s = name.inside(set);
@@ -218,12 +221,17 @@ std::expected<void, Error> subject_cns(Der name, std::vector<CertName>& out) {
       CTLOG_TRY(oid, a.next());
       if (oid.tag != 0x06 || a.done()) continue;
       CTLOG_TRY(val, a.next());
-      if (equal_bytes(oid.value, kOidCn)) {
-        if (auto n = normalise(directory_string(val), true)) add_name(out, std::move(*n));
-      }
+      visit(oid, val);
     }
   }
   return {};
+}
+
+std::expected<void, Error> subject_cns(Der name, std::vector<CertName>& out) {
+  return for_each_attribute(name, [&](const Tlv& oid, const Tlv& val) {
+    if (!equal_bytes(oid.value, kOidCn)) return;
+    if (auto n = normalise(directory_string(val), true)) add_name(out, std::move(*n));
+  });
 }
 
 std::expected<void, Error> san_names(Der exts, std::vector<CertName>& out, std::vector<std::string>* raw_sans) {
@@ -286,22 +294,14 @@ void append_dn_value(std::string& out, std::string_view value) {
 // The CN, O and C attributes of an issuer Name as RFC 4514 text (last RDN first: "CN=..,O=..,C=..").
 std::expected<std::string, Error> issuer_dn(Der name) {
   std::vector<std::pair<const char*, std::string>> parts;
-  while (!name.done()) {
-    CTLOG_TRY(set, name.next());
-    Der s = name.inside(set);
-    while (!s.done()) {
-      CTLOG_TRY(atv, s.next());
-      Der a = s.inside(atv);
-      CTLOG_TRY(oid, a.next());
-      if (oid.tag != 0x06 || a.done()) continue;
-      CTLOG_TRY(val, a.next());
-      const char* key = equal_bytes(oid.value, kOidCn) ? "CN"
-                        : equal_bytes(oid.value, kOidO) ? "O"
-                        : equal_bytes(oid.value, kOidC) ? "C"
-                                                        : nullptr;
-      if (key != nullptr) parts.emplace_back(key, directory_string(val));
-    }
-  }
+  auto walked = for_each_attribute(name, [&](const Tlv& oid, const Tlv& val) {
+    const char* key = equal_bytes(oid.value, kOidCn) ? "CN"
+                      : equal_bytes(oid.value, kOidO) ? "O"
+                      : equal_bytes(oid.value, kOidC) ? "C"
+                                                      : nullptr;
+    if (key != nullptr) parts.emplace_back(key, directory_string(val));
+  });
+  if (!walked) return std::unexpected(walked.error());
   std::string out;
   for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
     if (!out.empty()) out.push_back(',');
