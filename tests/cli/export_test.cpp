@@ -16,20 +16,13 @@
 #include "cli/evidence.hpp"
 #include "cli/export.hpp"
 #include "index/index.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace lookalike::cli {
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "lookalike-export-XXXXXX").string();
-    path = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+struct TempDir : lookalike::test_support::TempDir {
+  TempDir() : lookalike::test_support::TempDir("lookalike-export") {}
 };
 
 const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");

@@ -17,6 +17,7 @@
 
 #include "tests/sandbox/world.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -24,16 +25,8 @@ using lookalike::test_support::ProcessResult;
 using lookalike::test_support::run_process;
 using nlohmann::json;
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "lookalike-review-XXXXXX").string();
-    path = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
+struct TempDir : lookalike::test_support::TempDir {
+  TempDir() : lookalike::test_support::TempDir("lookalike-review") {}
 };
 
 std::vector<json> jsonl(const std::string& text) {

@@ -28,6 +28,7 @@
 #include "cli/alerts.hpp"
 #include "cli/log.hpp"
 #include "tests/ctlog/test_log_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -36,19 +37,8 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 // A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "lookalike-sinks-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : lookalike::test_support::TempDir {
+  TempDir() : lookalike::test_support::TempDir("lookalike-sinks") {}
 };
 
 Alert make_alert(std::uint64_t seq, AlertKind kind = AlertKind::new_lookalike, std::string name = "paypa1.com") {

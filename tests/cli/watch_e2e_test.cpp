@@ -28,6 +28,7 @@
 #include "index/index.hpp"
 #include "tests/ctlog/test_log_server.hpp"
 #include "tests/support/nsd_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -41,16 +42,8 @@ using lookalike::ctlog::testing::TestLogServer;
 using lookalike::test_support::NsdServer;
 using lookalike::test_support::Zone;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "lookalike-watch-XXXXXX").string();
-    path = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : lookalike::test_support::TempDir {
+  TempDir() : lookalike::test_support::TempDir("lookalike-watch") {}
 };
 
 // `lookalike watch` as a child with stdout/stderr in files; SIGKILLed and reaped by pid on

@@ -14,6 +14,7 @@
 
 #include "cli/scan.hpp"
 #include "tests/support/nsd_server.hpp"
+#include "tests/support/temp_store.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -22,21 +23,8 @@ namespace fs = std::filesystem;
 using test_support::NsdServer;
 using test_support::Zone;
 
-struct TempStore {
-  fs::path path;
-  std::optional<index::Store> store;
-  TempStore() {
-    std::string t = (fs::temp_directory_path() / "lookalike-watch-refresh-XXXXXX").string();
-    path = mkdtemp(t.data());
-    auto s = index::Store::open((path / "db").string());
-    if (!s) throw std::runtime_error(s.error().message);
-    store.emplace(std::move(*s));
-  }
-  ~TempStore() {
-    store.reset();
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempStore : test_support::TempStore {
+  TempStore() : test_support::TempStore("lookalike-watch-refresh") {}
 };
 
 // A minimal web server on 127.0.0.1 (ephemeral port): every connection gets one 200 page.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/watch.hpp"
+#include "tests/support/temp_store.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -54,21 +55,8 @@ TEST(WatchSchedule, EachCandidateFallsInTheClassItsHistorySays) {
   EXPECT_EQ(schedule_class_name(dead.cls), "dead");
 }
 
-struct TempStore {
-  fs::path path;
-  std::optional<index::Store> store;
-  TempStore() {
-    std::string t = (fs::temp_directory_path() / "lookalike-watch-sched-XXXXXX").string();
-    path = mkdtemp(t.data());
-    auto s = index::Store::open((path / "db").string());
-    if (!s) throw std::runtime_error(s.error().message);
-    store.emplace(std::move(*s));
-  }
-  ~TempStore() {
-    store.reset();
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempStore : test_support::TempStore {
+  TempStore() : test_support::TempStore("lookalike-watch-sched") {}
 };
 
 void put(index::Store& store, const std::string& name, index::Time first_seen, std::optional<index::Time> checked,

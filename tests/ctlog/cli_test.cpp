@@ -15,6 +15,7 @@
 #include "index/index.hpp"
 #include "tests/ctlog/fixtures.hpp"
 #include "tests/ctlog/test_log_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace lookalike::ctlog {
 namespace {
@@ -83,16 +84,8 @@ class Child {
   int out_ = -1;
 };
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/lookalike-ct-cli-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : lookalike::test_support::TempDir {
+  TempDir() : lookalike::test_support::TempDir("lookalike-ct-cli") {}
 };
 
 int run_cli(const std::vector<std::string>& args, std::string* out = nullptr) {

@@ -11,6 +11,7 @@
 #include "index/index.hpp"
 #include "rdap/rdap.hpp"
 #include "tests/rdap/rdap_test_server.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace lookalike::rdap {
 namespace {
@@ -23,21 +24,8 @@ using testing::reply;
 using testing::Reply;
 
 // A temporary folder removed at the end of the test (also when it fails).
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("rdap-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  static std::atomic<int>& counter() {
-    static std::atomic<int> c{0};
-    return c;
-  }
+struct TempDir : lookalike::test_support::TempDir {
+  TempDir() : lookalike::test_support::TempDir("lookalike-rdap") {}
 };
 
 std::string write_file(const fs::path& p, const std::string& text) {
