@@ -105,7 +105,8 @@ void BM_UpsertExistingBatched(benchmark::State& state) {
     state.PauseTiming();
     batch.clear();
     for (int i = 0; i < 1000; ++i) {
-      CandidateUpdate u = candidate((n++ * 7919) % kKnown, 1'700'000'000'000 + static_cast<Time>(n));
+      const std::uint64_t key = (n++ * 7919) % kKnown;
+      CandidateUpdate u = candidate(key, 1'700'000'000'000 + static_cast<Time>(n));
       u.fuzzers = {kFuzzers[(n / 3) % 10]};
       batch.push_back(std::move(u));
     }
