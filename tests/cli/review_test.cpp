@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/rdap/rdap_test_server.hpp"
 #include "tests/sandbox/world.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -445,6 +446,42 @@ TEST_F(ExportWorld, CachedRdapFactsAreUsedWithoutNetworkAndMissingOnesReported) 
   for (const auto& t : jsonl(r.out)) EXPECT_EQ(t.at("rdap").at("error"), "no cached RDAP record");
   EXPECT_EQ(lookalike(db, {"export", "--format", "yaml"}).exit_code, 2);
   EXPECT_EQ(lookalike(db, {"export", "--format", "csv", "--verdict", "evil"}).exit_code, 2);
+}
+
+TEST_F(ExportWorld, LiveRdapLookupsReachTheFeedAndTheCache) {
+  // A loopback RDAP server for .com and .net (named by a bootstrap file, which is what allows
+  // loopback): one registered name with a registrar, one the registry does not know.
+  lookalike::rdap::testing::RdapTestServer rdap([](const std::string& target) {
+    if (target == "/domain/exarnplebank.com") return lookalike::rdap::testing::reply(200, lookalike::rdap::testing::fixture("registrar_nested_abuse.json"));
+    return lookalike::rdap::testing::reply(404, lookalike::rdap::testing::fixture("error_404.json"));
+  });
+  TempDir dir;
+  const std::string bootstrap = (dir.path / "dns.json").string();
+  std::ofstream(bootstrap) << lookalike::rdap::testing::bootstrap_json({"com", "net"}, rdap.url());
+
+  auto r = lookalike(db, {"export", "--format", "jsonl", "--rdap-bootstrap", bootstrap});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, json> by_name;
+  for (const auto& t : jsonl(r.out)) by_name[t.at("name")] = t;
+  ASSERT_EQ(by_name.size(), 2u) << r.out;  // the two malicious names
+  const json& bank = by_name.at("exarnplebank.com").at("rdap");
+  EXPECT_EQ(bank.at("registrar"), "Example Registrar, Inc.");
+  EXPECT_EQ(bank.at("registrar_iana_id"), 9999);
+  EXPECT_EQ(bank.at("abuse_email"), "abuse@registrar.example");
+  EXPECT_EQ(bank.at("server"), rdap.url());
+  const json& pay = by_name.at("examp1epay.net").at("rdap");
+  ASSERT_TRUE(pay.contains("error")) << pay;
+  EXPECT_NE(pay.at("error").get<std::string>().find("404"), std::string::npos) << pay;
+  EXPECT_EQ(rdap.requests("/domain/"), 2u);
+
+  // The record found was cached in the store: a cache-only export has it without a request.
+  auto cached = lookalike(db, {"export", "--format", "jsonl", "--rdap-cache-only"});
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  for (const auto& t : jsonl(cached.out)) {
+    if (t.at("name") == "exarnplebank.com") EXPECT_EQ(t.at("rdap").at("registrar"), "Example Registrar, Inc.");
+    else EXPECT_EQ(t.at("rdap").at("error"), "no cached RDAP record");
+  }
+  EXPECT_EQ(rdap.requests("/domain/"), 2u);
 }
 
 }  // namespace
