@@ -205,16 +205,19 @@ class KeyReader {
 
   [[nodiscard]] bool is_tty() const noexcept { return tty_; }
 
-  // A whole line (a note), typed with echo and line editing.
-  std::optional<std::string> line() {
+  // A whole line (a note) after `prompt`, typed with echo and line editing. On a terminal the
+  // mode changes before the prompt shows: keys typed as soon as it appears are echoed too.
+  std::optional<std::string> line(std::ostream& out, std::string_view prompt) {
     std::string s;
     if (tty_) {
       raw(false);
+      out << prompt << std::flush;
       const bool ok = static_cast<bool>(std::getline(std::cin, s));
       raw(true);
       if (!ok) return std::nullopt;
       return s;
     }
+    out << prompt << std::flush;
     // From a pipe the key was followed by a newline: the note is the next line.
     if (ctx_.in.peek() == '\n') ctx_.in.get();
     if (!std::getline(ctx_.in, s)) return std::nullopt;
@@ -378,8 +381,7 @@ int run_queue(const ReviewArgs& a, Context& ctx) {
         break;
       }
       if (*k == 'N') {
-        ctx.out << "N\n  note: " << std::flush;
-        auto l = keys.line();
+        auto l = keys.line(ctx.out, "N\n  note: ");
         if (!l) {
           quit = true;
           break;

@@ -2,8 +2,17 @@
 // `lookalike scan` against the fixture world (nsd, SMTP, HTTP(S) on 127.0.0.1), verdicts set by
 // the real binary (by name and through the key-driven queue fed from a pipe), then the report
 // and every export format checked against their specifications' required structure.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <list>
@@ -208,6 +217,119 @@ TEST_F(ReviewWorld, TheQueueWalksUnreviewedNamesByScoreWithPipedKeys) {
   auto high = lookalike(db, {"review", "--queue", "--min-score", "90"}, "q\n");
   ASSERT_EQ(high.exit_code, 0) << high.err;
   EXPECT_NE(high.out.find("nothing to review"), std::string::npos) << high.out;
+}
+
+// `lookalike review --queue` on a real terminal (a pseudo-terminal): `lookalike` as the child on
+// the slave side, the test typing on the master side. Killed by pid if it outlives the test.
+class Terminal {
+ public:
+  explicit Terminal(const std::vector<std::string>& args) {
+    if (openpty(&master_, &slave_, nullptr, nullptr, nullptr) != 0) throw std::runtime_error("openpty failed");
+    (void)fcntl(master_, F_SETFD, FD_CLOEXEC);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) posix_spawn_file_actions_adddup2(&fa, slave_, fd);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
+  }
+  ~Terminal() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    close(master_);
+    close(slave_);
+  }
+  Terminal(const Terminal&) = delete;
+  Terminal& operator=(const Terminal&) = delete;
+
+  void type(std::string_view keys) {
+    mark_ = screen_.size();
+    ASSERT_EQ(write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  }
+  // Reads the screen until `text` appears after what was shown when keys were last typed (true)
+  // or 20 s pass (false).
+  bool wait_for(std::string_view text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (screen_.find(text, mark_) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{master_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      const ssize_t n = read(master_, buf, sizeof buf);
+      if (n <= 0) return false;
+      screen_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  int wait_exit() {
+    int status = 0;
+    for (int i = 0; i < 200; ++i) {
+      char buf[4096];
+      pollfd p{master_, POLLIN, 0};
+      if (poll(&p, 1, 0) > 0) {
+        const ssize_t n = read(master_, buf, sizeof buf);
+        if (n > 0) screen_.append(buf, static_cast<std::size_t>(n));
+      }
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      usleep(100'000);
+    }
+    return -2;  // still running after 20 s
+  }
+  [[nodiscard]] int slave() const { return slave_; }
+  [[nodiscard]] const std::string& screen() const { return screen_; }
+
+ private:
+  int master_ = -1, slave_ = -1;
+  pid_t pid_ = -1;
+  std::string screen_;
+  std::size_t mark_ = 0;
+};
+
+TEST_F(ReviewWorld, TheQueueTakesSingleKeysOnATerminalAndRestoresIt) {
+  const std::string db = fresh_store();
+  termios before{};
+  Terminal t({LOOKALIKE_BINARY, "--db", db, "review", "--queue"});
+  ASSERT_EQ(tcgetattr(t.slave(), &before), 0);
+  ASSERT_TRUE((before.c_lflag & ICANON) != 0 && (before.c_lflag & ECHO) != 0);
+  ASSERT_TRUE(t.wait_for("exarnplebank.com")) << t.screen();
+  // One key, no Enter: only a terminal in non-canonical mode hands it over before a newline.
+  t.type("m");
+  ASSERT_TRUE(t.wait_for("examp1epay.net")) << t.screen();
+  // A note is a whole line, typed with echo and line editing; then the decision key.
+  t.type("N");
+  ASSERT_TRUE(t.wait_for("note: ")) << t.screen();
+  t.type("kit seen in the wild\n");
+  ASSERT_TRUE(t.wait_for("kit seen in the wild")) << "the note is echoed\n" << t.screen();
+  ASSERT_TRUE(t.wait_for("[q]uit > ")) << t.screen();  // back to single keys
+  t.type("s");
+  ASSERT_TRUE(t.wait_for("score: 70")) << t.screen();
+  t.type("q");
+  EXPECT_EQ(t.wait_exit(), 0) << t.screen();
+  EXPECT_NE(t.screen().find("reviewed 2"), std::string::npos) << t.screen();
+  // The typed keys were not echoed as text of their own, and the terminal is as it was.
+  termios after{};
+  ASSERT_EQ(tcgetattr(t.slave(), &after), 0);
+  EXPECT_EQ(after.c_lflag & (ICANON | ECHO), before.c_lflag & (ICANON | ECHO));
+
+  auto rep = lookalike(db, {"report", "--format", "jsonl", "--all"});
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto v = verdicts_of(rep.out);
+  EXPECT_EQ(v.at("exarnplebank.com"), "malicious");
+  EXPECT_EQ(v.at("examp1epay.net"), "suspicious");
+  auto exp = lookalike(db, {"export", "--format", "jsonl", "--verdict", "suspicious", "--no-rdap"});
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  const auto rows = jsonl(exp.out);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("verdict").at("note"), "kit seen in the wild");
 }
 
 TEST_F(ReviewWorld, BenignAndOwnedAreHiddenUnlessAskedFor) {
