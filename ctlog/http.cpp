@@ -9,7 +9,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <charconv>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,6 +19,30 @@
 #include "ctlog/ctlog.hpp"
 
 namespace lookalike::ctlog {
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty() || value.size() > 64) return std::nullopt;
+  if (value.front() >= '0' && value.front() <= '9') {
+    unsigned secs = 0;
+    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+    if (ec != std::errc() || ptr != value.data() + value.size()) return std::nullopt;
+    return std::chrono::seconds(secs);
+  }
+  // HTTP-date; the program runs in the C locale, so %a and %b are the English names HTTP uses.
+  const std::string text(value);
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), format, &tm);
+    if (end == nullptr || *end != '\0') continue;
+    const std::time_t at = timegm(&tm);
+    if (at == static_cast<std::time_t>(-1)) return std::nullopt;
+    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::from_time_t(at) - now);
+    return std::max(wait, std::chrono::seconds(0));
+  }
+  return std::nullopt;
+}
 namespace {
 
 namespace asio = boost::asio;
@@ -258,10 +284,8 @@ class BeastClient final : public HttpClient {
     HttpResponse out;
     out.status = res.result_int();
     if (auto it = res.find(http::field::retry_after); it != res.end()) {
-      const auto v = it->value();
-      unsigned secs = 0;
-      const auto [ptr, ec2] = std::from_chars(v.data(), v.data() + v.size(), secs);
-      if (ec2 == std::errc() && ptr == v.data() + v.size()) out.retry_after = std::chrono::seconds(secs);
+      out.retry_after = parse_retry_after(std::string_view(it->value().data(), it->value().size()),
+                                          std::chrono::system_clock::now());
     }
     const bool gz = [&] {
       auto it = res.find(http::field::content_encoding);
