@@ -119,6 +119,14 @@ class ReviewWorld : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, input);
   }
+  // The note of the one threat exported with `verdict` ("" with a test failure otherwise).
+  std::string only_note(const std::string& db, const std::string& verdict) {
+    auto exp = lookalike(db, {"export", "--format", "jsonl", "--verdict", verdict, "--no-rdap"});
+    EXPECT_EQ(exp.exit_code, 0) << exp.err;
+    const auto rows = jsonl(exp.out);
+    EXPECT_EQ(rows.size(), 1u) << exp.out;
+    return rows.size() == 1 ? rows[0].at("verdict").at("note").get<std::string>() : std::string();
+  }
   std::string fresh_store() {
     dirs_.emplace_back();
     const auto to = dirs_.back().path / "db";
@@ -207,11 +215,7 @@ TEST_F(ReviewWorld, TheQueueWalksUnreviewedNamesByScoreWithPipedKeys) {
   // The three names at 70 are queued by name: examp1ebank.com first, then examplebnak.com (skipped).
   EXPECT_EQ(v.at("examp1ebank.com"), "benign");
   EXPECT_EQ(v.at("examplebnak.com"), "");
-  auto exp = lookalike(db, {"export", "--format", "jsonl", "--verdict", "benign", "--no-rdap"});
-  ASSERT_EQ(exp.exit_code, 0) << exp.err;
-  const auto rows = jsonl(exp.out);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].at("verdict").at("note"), "looks like our own test site");
+  EXPECT_EQ(only_note(db, "benign"), "looks like our own test site");
 
   // --min-score leaves out what scores lower; an exhausted queue says so.
   auto high = lookalike(db, {"review", "--queue", "--min-score", "90"}, "q\n");
@@ -315,7 +319,7 @@ TEST_F(ReviewWorld, TheQueueTakesSingleKeysOnATerminalAndRestoresIt) {
   t.type("q");
   EXPECT_EQ(t.wait_exit(), 0) << t.screen();
   EXPECT_NE(t.screen().find("reviewed 2"), std::string::npos) << t.screen();
-  // The typed keys were not echoed as text of their own, and the terminal is as it was.
+  // The terminal is back in line mode with echo, as it was.
   termios after{};
   ASSERT_EQ(tcgetattr(t.slave(), &after), 0);
   EXPECT_EQ(after.c_lflag & (ICANON | ECHO), before.c_lflag & (ICANON | ECHO));
@@ -325,11 +329,7 @@ TEST_F(ReviewWorld, TheQueueTakesSingleKeysOnATerminalAndRestoresIt) {
   const auto v = verdicts_of(rep.out);
   EXPECT_EQ(v.at("exarnplebank.com"), "malicious");
   EXPECT_EQ(v.at("examp1epay.net"), "suspicious");
-  auto exp = lookalike(db, {"export", "--format", "jsonl", "--verdict", "suspicious", "--no-rdap"});
-  ASSERT_EQ(exp.exit_code, 0) << exp.err;
-  const auto rows = jsonl(exp.out);
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].at("verdict").at("note"), "kit seen in the wild");
+  EXPECT_EQ(only_note(db, "suspicious"), "kit seen in the wild");
 }
 
 TEST_F(ReviewWorld, BenignAndOwnedAreHiddenUnlessAskedFor) {
