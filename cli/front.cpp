@@ -26,6 +26,8 @@ std::string_view command_of(int argc, char** argv) {
   return {};
 }
 
+namespace {
+
 std::string engine_path() {
   // The directory of this executable, not of argv[0] (which a caller chooses freely).
   std::string self(4096, '\0');
@@ -37,8 +39,6 @@ std::string engine_path() {
   self.resize(slash + 1);
   return self + std::string(kEngineName);
 }
-
-namespace {
 
 // `generate` with nothing before it but --db: the whole-program options (--help, --version) are
 // the engine's, which knows every command.

@@ -1,4 +1,5 @@
-// Linked into both programs (lookalike and lookalike-engine), never into tests or benchmarks.
+// Linked into both programs (lookalike and lookalike-engine) and the generator benchmark (which
+// measures on the same heap); never into tests.
 #include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
