@@ -312,16 +312,6 @@ std::expected<std::string, Error> issuer_dn(Der name) {
   return out;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 // UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) as ms since the epoch; 0 when the
 // text is not one of those forms (the names are still worth having, so this is not an error).
 std::uint64_t der_time_ms(const Tlv& t) {
@@ -342,7 +332,7 @@ std::uint64_t der_time_ms(const Tlv& t) {
   std::int64_t year = f[0];
   if (year_digits == 2) year += year >= 50 ? 1900 : 2000;  // RFC 5280 §4.1.2.5.1
   if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 || year < 1970) return 0;
-  const std::int64_t days = days_from_civil(year, f[1], f[2]);
+  const std::int64_t days = domain::days_from_civil(year, f[1], f[2]);
   const std::int64_t secs = days * 86400 + std::int64_t{f[3]} * 3600 + std::int64_t{f[4]} * 60 + f[5];
   return static_cast<std::uint64_t>(secs) * 1000;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -70,6 +71,11 @@ void append_utf8(std::string& out, char32_t cp);
 
 // Length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), 0 when ill-formed.
 [[nodiscard]] std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil); the
+// caller checks the month and day ranges. For certificate and RDAP times without the C library's
+// time zone and locale machinery.
+[[nodiscard]] std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept;
 
 // Appends `s` as a JSON string literal (quotes included): quote, backslash and control characters
 // are escaped, valid UTF-8 is kept, and each byte that is not valid UTF-8 (TXT records and banners
