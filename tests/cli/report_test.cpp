@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/report.hpp"
+#include "tests/support/csv.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -83,40 +84,6 @@ std::size_t count(std::string_view hay, std::string_view needle) {
   std::size_t n = 0;
   for (std::size_t pos = hay.find(needle); pos != std::string_view::npos; pos = hay.find(needle, pos + needle.size())) ++n;
   return n;
-}
-
-// RFC 4180 reader: records of fields, quotes doubled inside quoted fields.
-std::vector<std::vector<std::string>> parse_csv(std::string_view s) {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool quoted = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      record.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      record.push_back(std::move(field));
-      field.clear();
-      records.push_back(std::move(record));
-      record.clear();
-    } else {
-      field += c;
-    }
-  }
-  return records;
 }
 
 TEST(ReportFormat, ParsesTheFourNamesAndListsThemOnError) {
@@ -313,7 +280,7 @@ TEST(ReportHostileText, IsDefusedInCsv) {
   EXPECT_EQ(out.find('\r'), std::string::npos);
   EXPECT_EQ(out.find("\xC2\x9B"), std::string::npos);
   EXPECT_EQ(count(out, "\n"), 2u);
-  const auto records = parse_csv(out);
+  const auto records = lookalike::test_support::csv_records(out);
   ASSERT_EQ(records.size(), 2u);
   ASSERT_EQ(records[1].size(), 12u);
   EXPECT_EQ(records[1][1], "<script>alert(1)</script>");
@@ -443,7 +410,7 @@ TEST(ReportHostileText, RandomBytesNeverBreakAnyFormat) {
     }
     const std::string csv = render(rows, ReportFormat::csv);
     ASSERT_EQ(csv.find('\x1b'), std::string::npos);
-    const auto records = parse_csv(csv);
+    const auto records = lookalike::test_support::csv_records(csv);
     ASSERT_EQ(records.size(), rows.size() + 1);
     for (const auto& rec : records) {
       ASSERT_EQ(rec.size(), 12u);

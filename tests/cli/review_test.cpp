@@ -26,11 +26,13 @@
 
 #include "tests/rdap/rdap_test_server.hpp"
 #include "tests/sandbox/world.hpp"
+#include "tests/support/csv.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
+using lookalike::test_support::csv_records;
 using lookalike::test_support::ProcessResult;
 using lookalike::test_support::run_process;
 using nlohmann::json;
@@ -47,47 +49,6 @@ std::vector<json> jsonl(const std::string& text) {
     if (!line.empty()) out.push_back(json::parse(line));
   }
   return out;
-}
-
-// RFC 4180 records (quoted fields may hold commas, quotes and line breaks).
-std::vector<std::vector<std::string>> csv_records(const std::string& text) {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool quoted = false, any = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-      continue;
-    }
-    any = true;
-    if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      record.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      continue;
-    } else if (c == '\n') {
-      record.push_back(std::move(field));
-      field.clear();
-      records.push_back(std::move(record));
-      record.clear();
-      any = false;
-    } else {
-      field += c;
-    }
-  }
-  EXPECT_FALSE(any) << "last record not terminated";
-  return records;
 }
 
 const std::regex kRfc3339Ms(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");

@@ -126,6 +126,14 @@ std::string file_text(const fs::path& p) {
 }
 
 // Polls until `done` holds (generous deadline: this is not a timing test).
+// The store as a reader beside the running service (read-only: no lock needed).
+auto open_read_only(const fs::path& db) {
+  lookalike::index::Options o;
+  o.read_only = true;
+  o.create_if_missing = false;
+  return lookalike::index::Store::open(db.string(), o);
+}
+
 bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 180s) {
   const auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
@@ -245,10 +253,7 @@ TEST(WatchEndToEnd, AlertsArriveOnceThroughKillNineAndRestartAndOwnedNamesStaySi
     ASSERT_TRUE(eventually([&] { return has_alert(alerts, "registered", rn); })) << file_text(out);
     // Wait until the owned name has been re-checked with its new MX (read-only: no lock needed).
     ASSERT_TRUE(eventually([&] {
-      lookalike::index::Options o;
-      o.read_only = true;
-      o.create_if_missing = false;
-      auto s = lookalike::index::Store::open(db.string(), o);
+      auto s = open_read_only(db);
       if (!s) return false;
       auto c = s->get_candidate(login);
       return c && *c && (*c)->state && ((*c)->state->flags & lookalike::index::state_flag::has_mx) &&
@@ -256,10 +261,7 @@ TEST(WatchEndToEnd, AlertsArriveOnceThroughKillNineAndRestartAndOwnedNamesStaySi
     })) << file_text(out);
     // And the feed is drained past that point: every event before it has been acknowledged.
     ASSERT_TRUE(eventually([&] {
-      lookalike::index::Options o;
-      o.read_only = true;
-      o.create_if_missing = false;
-      auto s = lookalike::index::Store::open(db.string(), o);
+      auto s = open_read_only(db);
       if (!s) return false;
       auto st = s->stats();
       auto acked = s->acked("watch");
