@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <memory>
@@ -31,14 +30,11 @@ std::string dump(const Json& j, int indent = -1) {
 
 // RFC 3339 with milliseconds, as STIX timestamps require ("2026-11-28T11:50:00.123Z").
 std::string rfc3339_ms(std::int64_t ms) {
-  const auto t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return out;
+  std::string out = utc_iso(ms);  // "...T11:50:00Z"
+  out.pop_back();
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(((ms % 1000) + 1000) % 1000));
+  return out + frac;
 }
 
 std::string sha_hex(const index::Sha256& h) {

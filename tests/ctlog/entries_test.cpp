@@ -201,26 +201,29 @@ TEST(GetEntries, GarbageAndTruncatedJsonAreErrors) {
   EXPECT_FALSE(parse_sth_json(R"({"tree_size":-1})").has_value());
 }
 
+// DER building blocks for hand-built certificates: one TLV (short or two-byte long length),
+// concatenation, and text as bytes.
+Bytes tlv(std::uint8_t tag, const Bytes& v) {
+  Bytes o{tag};
+  if (v.size() < 128) {
+    o.push_back(static_cast<std::uint8_t>(v.size()));
+  } else {
+    o.push_back(0x82);
+    o.push_back(static_cast<std::uint8_t>(v.size() >> 8));
+    o.push_back(static_cast<std::uint8_t>(v.size()));
+  }
+  o.insert(o.end(), v.begin(), v.end());
+  return o;
+}
+Bytes cat(std::initializer_list<Bytes> parts) {
+  Bytes o;
+  for (const auto& p : parts) o.insert(o.end(), p.begin(), p.end());
+  return o;
+}
+Bytes str(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
 TEST(CertificateNames, WildcardsAreStrippedAndNotedAndALabelsDecoded) {
   // A hand-built TBSCertificate: version, serial, sigalg, issuer, validity, subject CN, spki, SAN.
-  auto tlv = [](std::uint8_t tag, const Bytes& v) {
-    Bytes o{tag};
-    if (v.size() < 128) {
-      o.push_back(static_cast<std::uint8_t>(v.size()));
-    } else {
-      o.push_back(0x82);
-      o.push_back(static_cast<std::uint8_t>(v.size() >> 8));
-      o.push_back(static_cast<std::uint8_t>(v.size()));
-    }
-    o.insert(o.end(), v.begin(), v.end());
-    return o;
-  };
-  auto cat = [](std::initializer_list<Bytes> parts) {
-    Bytes o;
-    for (const auto& p : parts) o.insert(o.end(), p.begin(), p.end());
-    return o;
-  };
-  auto str = [](std::string_view s) { return Bytes(s.begin(), s.end()); };
   const Bytes cn = tlv(0x30, tlv(0x31, tlv(0x30, cat({tlv(0x06, {0x55, 0x04, 0x03}), tlv(0x0C, str("*.PayPal.example"))}))));
   const Bytes san = tlv(0x30, cat({tlv(0x82, str("*.paypal.example")), tlv(0x82, str("xn--pypal-4ve.com")),
                                    tlv(0x82, str("not a name")), tlv(0x81, str("a@b.c"))}));
@@ -248,17 +251,6 @@ TEST(CertificateNames, WildcardsAreStrippedAndNotedAndALabelsDecoded) {
 }
 
 TEST(CertificateInfo, IssuerTextEscapesSpecialCharactersAndControlBytes) {
-  auto tlv = [](std::uint8_t tag, const Bytes& v) {
-    Bytes o{tag, static_cast<std::uint8_t>(v.size())};
-    o.insert(o.end(), v.begin(), v.end());
-    return o;
-  };
-  auto cat = [](std::initializer_list<Bytes> parts) {
-    Bytes o;
-    for (const auto& p : parts) o.insert(o.end(), p.begin(), p.end());
-    return o;
-  };
-  auto str = [](std::string_view s) { return Bytes(s.begin(), s.end()); };
   auto rdn = [&](std::uint8_t last_oid_byte, std::string_view v) {
     return tlv(0x31, tlv(0x30, cat({tlv(0x06, {0x55, 0x04, last_oid_byte}), tlv(0x0C, str(v))})));
   };
