@@ -292,7 +292,7 @@ struct HttpResponse {
 
 // A Retry-After value (RFC 9110 section 10.2.3): delay-seconds, or an HTTP-date in any of its
 // three forms (IMF-fixdate, RFC 850, asctime) turned into the wait from `now` (zero for a date
-// already past); nullopt for anything else.
+// already past, at most a year); nullopt for anything else.
 [[nodiscard]] std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                                    std::chrono::system_clock::time_point now);
 

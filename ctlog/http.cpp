@@ -38,8 +38,11 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
     if (end == nullptr || *end != '\0') continue;
     const std::time_t at = timegm(&tm);
     if (at == static_cast<std::time_t>(-1)) return std::nullopt;
-    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::from_time_t(at) - now);
-    return std::max(wait, std::chrono::seconds(0));
+    // In whole seconds: a far-future year must not overflow the clock's nanoseconds. Capped at a
+    // year (callers cap far lower) so that no caller's conversion overflows either.
+    const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    constexpr std::int64_t kYear = 365LL * 24 * 3600;
+    return std::chrono::seconds(std::clamp<std::int64_t>(static_cast<std::int64_t>(at) - now_s, 0, kYear));
   }
   return std::nullopt;
 }

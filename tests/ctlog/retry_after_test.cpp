@@ -37,4 +37,9 @@ TEST(RetryAfter, APastDateIsNoWaitAndGarbageIsNothing) {
   EXPECT_FALSE(parse_retry_after(std::string(200, 'x'), kExample));
 }
 
+TEST(RetryAfter, AFarFutureDateIsCappedAtAYear) {
+  // Found by the fuzz target: year 9999 overflowed the clock's nanoseconds.
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", kExample), seconds(365LL * 24 * 3600));
+}
+
 }  // namespace
