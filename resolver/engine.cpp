@@ -215,9 +215,15 @@ class Engine {
     ++stats_.queries;
     stats_.peak_in_flight = std::max<std::uint64_t>(stats_.peak_in_flight, in_flight_);
     switch (job.kind) {
-      case JobKind::main: ++names_[job.slot].result.types[job.type_index].attempts; break;
-      case JobKind::mx_host: ++stats_.mx_host_queries; break;
-      case JobKind::probe: ++stats_.probe_queries; break;
+      case JobKind::main:
+        ++names_[job.slot].result.types[job.type_index].attempts;
+        break;
+      case JobKind::mx_host:
+        ++stats_.mx_host_queries;
+        break;
+      case JobKind::probe:
+        ++stats_.probe_queries;
+        break;
     }
     const std::string qname = job.qname;
     const std::uint16_t qtype = job.qtype;

@@ -53,7 +53,7 @@ struct Facts {
   // How likely an attacker is to register the name, from the generator's model (per-edit priors
   // times a TLD prior, in 0..1); absent for names only seen in CT: no points, no reason.
   std::optional<double> likelihood;
-  std::string likelihood_path;    // the model's account of it ("keyboard slip under .com"), shown in the reason
+  std::string likelihood_path;  // the model's account of it ("keyboard slip under .com"), shown in the reason
 };
 
 // One line of explanation: a stable code, the signed points it contributed, and a human text.

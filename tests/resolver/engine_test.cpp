@@ -40,8 +40,8 @@ Reply alias_to_other_zone(const std::string& qname, std::uint16_t qtype) {
   auto w = dns::encode_query(1, qname, qtype, true).value();
   w[2] = 0x85;
   w[7] = 1;
-  w.insert(w.end(), {0xC0, 0x0C, 0x00, 0x05, 0x00, 0x01, 0, 0, 0, 60, 0, 19, 6, 't', 'a', 'r', 'g', 'e', 't', 5, 'o',
-                     't', 'h', 'e', 'r', 4, 't', 'e', 's', 't', 0});
+  w.insert(w.end(), {0xC0, 0x0C, 0x00, 0x05, 0x00, 0x01, 0,   0,   0,   60, 0,   19,  6,   't', 'a', 'r',
+                     'g',  'e',  't',  5,    'o',  't',  'h', 'e', 'r', 4,  't', 'e', 's', 't', 0});
   return Reply{Reply::Kind::message, std::move(w), {}};
 }
 

@@ -329,9 +329,9 @@ void expect_same_result(const NameResult& full, const NameResult& first) {
 // Existence first against a real server: the same results as asking every type, and one query
 // for each name that does not exist.
 TEST_P(NsdResolverTest, ExistenceFirstGivesTheFullResultsWithOneQueryPerMissingName) {
-  std::vector<std::string> names = {"www.example.test",    "v6only.example.test",    "withmx.example.test",
-                                    "nullmx.example.test", "txtonly.example.test",   "spf.example.test",
-                                    "alias.example.test",  "dangling.example.test",  "deleg.example.test",
+  std::vector<std::string> names = {"www.example.test",       "v6only.example.test",        "withmx.example.test",
+                                    "nullmx.example.test",    "txtonly.example.test",       "spf.example.test",
+                                    "alias.example.test",     "dangling.example.test",      "deleg.example.test",
                                     "real.wild.example.test", "anything.wild.example.test", "www.broken.test"};
   constexpr int kMissing = 40;
   for (int i = 0; i < kMissing; ++i) names.push_back("missing" + std::to_string(i) + ".example.test");

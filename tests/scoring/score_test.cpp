@@ -181,7 +181,8 @@ TEST(Likelihood, MoreLikelySquatRanksAboveAnOtherwiseEqualRegisteredOne) {
   EXPECT_EQ(b.value, 67);  // 26 + 10 + 30 + 1 (2e-7: 1.3 decades)
   EXPECT_GT(a.value, b.value);
   ASSERT_EQ(reason_points(a, "likelihood"), 5);
-  const auto it = std::find_if(a.reasons.begin(), a.reasons.end(), [](const Reason& r) { return r.code == "likelihood"; });
+  const auto it =
+      std::find_if(a.reasons.begin(), a.reasons.end(), [](const Reason& r) { return r.code == "likelihood"; });
   EXPECT_EQ(it->text, "likely squat (model likelihood 3e-03, keyboard slip under .com)");
   EXPECT_EQ(a.reasons[1].code, "likelihood");  // next to the similarity it qualifies
 }
