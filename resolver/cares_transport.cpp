@@ -2,6 +2,13 @@
 // socket-state callback which sockets to watch, Asio waits on them and calls ares_process_fd;
 // one periodic timer lets c-ares expire timed-out attempts. c-ares does the UDP/TCP sending,
 // ID and question matching and TCP on truncation; retries, rotation and health are ours.
+// Spoofing defences with c-ares 1.18 (it has no 0x20 flag, no per-query source port and no
+// socket recycling): c-ares draws IDs from its own RC4 stream keyed from /dev/urandom and keeps
+// one source port per channel for the whole run (Config::sockets_per_upstream channels per
+// upstream); we send the question in 0x20 case and check the echo exactly when the reply comes
+// back. c-ares compares questions case-insensitively and ends the query on the first matching
+// reply, so a forgery in the wrong case ends that attempt as an error (the engine retries it)
+// instead of being ignored while the true answer is awaited, as the native engine does.
 #include <ares.h>
 #include <sys/socket.h>
 
@@ -13,6 +20,7 @@
 #include <unordered_map>
 
 #include "resolver/dns_message.hpp"
+#include "resolver/random.hpp"
 #include "resolver/transport.hpp"
 
 namespace lookalike::resolver {
@@ -65,6 +73,7 @@ struct Watch {
 struct Pending {
   CaresTransport* owner;
   ReplyHandler done;
+  std::vector<std::uint8_t> query;  // as sent (0x20 case), for the exact-case check; else empty
 };
 
 class CaresTransport final : public Transport {
@@ -77,7 +86,10 @@ class CaresTransport final : public Transport {
     stopping_ = false;
     const unsigned per = std::max(1u, config.sockets_per_upstream);
     channels_.resize(upstreams.size());
+    counters_ = {};
+    exact_case_.assign(upstreams.size(), false);
     for (std::size_t u = 0; u < upstreams.size(); ++u) {
+      exact_case_[u] = randomizes_case(config, upstreams[u]);
       for (unsigned k = 0; k < per; ++k) {
         auto ch = std::make_unique<Channel>();
         ch->owner = this;
@@ -121,7 +133,11 @@ class CaresTransport final : public Transport {
     }
     auto& list = channels_.at(upstream);
     Channel& ch = *list[next_channel_[upstream]++ % list.size()];
-    auto* pending = new Pending{this, std::move(done)};
+    auto* pending = new Pending{this, std::move(done), {}};
+    if (exact_case_[upstream]) {
+      dns::randomize_question_case(*query, [this] { return rng_.u64(); });
+      pending->query = *query;
+    }
     in_send_ = true;
     ares_send(ch.handle, query->data(), static_cast<int>(query->size()), &CaresTransport::on_reply, pending);
     in_send_ = false;
@@ -135,6 +151,7 @@ class CaresTransport final : public Transport {
       for (auto& ch : list) ares_destroy(ch->handle);  // calls on_reply(ARES_EDESTRUCTION) for pending
     }
     channels_.clear();
+    exact_case_.clear();
     for (auto& [fd, w] : watches_) {
       w->closed = true;
       w->desc.release();
@@ -144,19 +161,31 @@ class CaresTransport final : public Transport {
     io_ = nullptr;
   }
 
+  [[nodiscard]] TransportCounters counters() const override { return counters_; }
+
  private:
   static void on_reply(void* arg, int status, int, unsigned char* abuf, int alen) {
     std::unique_ptr<Pending> p(static_cast<Pending*>(arg));
     if (p->owner->stopping_ || status == ARES_EDESTRUCTION) return;
     Reply r;
     if (status == ARES_SUCCESS && abuf != nullptr && alen > 0) {
-      r.kind = Reply::Kind::message;
-      r.wire.assign(abuf, abuf + alen);
+      const std::span<const std::uint8_t> wire(abuf, static_cast<std::size_t>(alen));
+      if (!p->query.empty() && !dns::same_question(wire, p->query, true)) {
+        ++p->owner->counters_.forged_replies;
+        r.kind = Reply::Kind::error;
+        r.error = "reply does not echo the question's 0x20 case: dropped as forged";
+      } else {
+        r.kind = Reply::Kind::message;
+        r.wire.assign(wire.begin(), wire.end());
+      }
     } else if (status == ARES_ETIMEOUT) {
       r.kind = Reply::Kind::timeout;
     } else {
       r.kind = Reply::Kind::error;
       r.error = ares_strerror(status);
+      // "Could not contact DNS servers": the connected socket got ECONNREFUSED (ICMP), or the
+      // TCP retry after truncation was refused; the engine tells the two apart by replies.
+      r.unreachable = status == ARES_ECONNREFUSED;
     }
     if (p->owner->in_send_) {
       // Never call back from inside send(): the engine is not re-entrant there.
@@ -234,6 +263,9 @@ class CaresTransport final : public Transport {
   std::unordered_map<int, std::shared_ptr<Watch>> watches_;
   std::unique_ptr<asio::steady_timer> timer_;
   std::chrono::milliseconds tick_{10};
+  std::vector<bool> exact_case_;  // per upstream: 0x20 in use
+  SecureRandom rng_;
+  TransportCounters counters_;
   bool in_send_ = false;
   bool stopping_ = false;
 };
