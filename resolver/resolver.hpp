@@ -110,7 +110,7 @@ struct Config {
   bool detect_wildcards = true;   // probe random labels under each parent
   // Connected UDP sockets (source ports) per upstream. The native engine picks one at random
   // (CSPRNG) per query and replaces each with a fresh one after a random few hundred queries.
-  unsigned sockets_per_upstream = 4;
+  unsigned sockets_per_upstream = 2;
   CaseRandomization case_randomization = CaseRandomization::remote;
   Backend backend = Backend::native;
   // Ask one question per name first (A when asked, else the first asked type at the name
