@@ -178,7 +178,8 @@ class Resolver {
   // are resolved as given (the caller normalises them); an invalid name yields `error` outcomes.
   Stats resolve(const NameSource& next, const ResultSink& sink);
 
-  // Convenience batch form: results in input order.
+  // Convenience batch form: results in input order. After an outage (Stats::outage) the names
+  // not resolved are left default-constructed (empty name, no types).
   std::vector<NameResult> resolve_all(const std::vector<std::string>& names, Stats* stats = nullptr);
 
   [[nodiscard]] const Config& config() const { return config_; }

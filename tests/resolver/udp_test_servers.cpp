@@ -9,6 +9,7 @@
 #include <array>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,23 @@ int bound_udp(std::uint16_t& port) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   port = ntohs(a.sin_port);
   return fd;
+}
+
+using Datagram = std::array<unsigned char, 4096>;
+
+// Waits up to 20 ms for one query on `fd`. Returns where its question ends (the first zero label
+// byte after the header, plus type and class), or nullopt when none came or it is cut short.
+std::optional<std::size_t> next_query(int fd, Datagram& buf, sockaddr_in& from, socklen_t& len) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 20) <= 0) return std::nullopt;
+  len = sizeof from;
+  const ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+  if (n < 13) return std::nullopt;
+  std::size_t q_end = 12;
+  while (q_end < static_cast<std::size_t>(n) && buf[q_end] != 0) q_end += 1 + buf[q_end];
+  q_end += 5;
+  if (q_end > static_cast<std::size_t>(n)) return std::nullopt;
+  return q_end;
 }
 
 }  // namespace
@@ -104,19 +122,13 @@ HostileServer::~HostileServer() {
 }
 
 void HostileServer::loop() {
-  std::array<unsigned char, 4096> buf{};
+  Datagram buf{};
   while (!stop_) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 20) <= 0) continue;
     sockaddr_in from{};
     socklen_t len = sizeof from;
-    const ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
-    if (n < 13) continue;
-    // The question ends at the first zero label byte after the header, plus type and class.
-    std::size_t q_end = 12;
-    while (q_end < static_cast<std::size_t>(n) && buf[q_end] != 0) q_end += 1 + buf[q_end];
-    q_end += 5;
-    if (q_end > static_cast<std::size_t>(n)) continue;
+    const auto question_end = next_query(fd_, buf, from, len);
+    if (!question_end) continue;
+    const std::size_t q_end = *question_end;
     const std::string first(reinterpret_cast<const char*>(&buf[13]), buf[12]);
     std::vector<unsigned char> reply(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(q_end));
     reply[2] = 0x84;  // QR, AA
@@ -182,18 +194,13 @@ RacingServer::~RacingServer() {
 }
 
 void RacingServer::loop() {
-  std::array<unsigned char, 4096> buf{};
+  Datagram buf{};
   while (!stop_) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 20) <= 0) continue;
     sockaddr_in from{};
     socklen_t len = sizeof from;
-    const ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
-    if (n < 13) continue;
-    std::size_t q_end = 12;
-    while (q_end < static_cast<std::size_t>(n) && buf[q_end] != 0) q_end += 1 + buf[q_end];
-    q_end += 5;
-    if (q_end > static_cast<std::size_t>(n)) continue;
+    const auto question_end = next_query(fd_, buf, from, len);
+    if (!question_end) continue;
+    const std::size_t q_end = *question_end;
     ++queries_;
     ports_.insert(ntohs(from.sin_port));
     auto answer = [&](unsigned char last_octet) {
