@@ -98,6 +98,18 @@ TEST(Spoofing, SourcePortsChangeAsSocketsAreReplaced) {
   EXPECT_GT(server.source_ports(), 2u);
 }
 
+TEST(Spoofing, CaresChannelsAreReplacedForFreshSourcePorts) {
+  // 0x20 off: c-ares would end each attempt on the wrong-case forgery; only ports are checked.
+  testing::RacingServer server;
+  Config c = racing_config(server, Backend::c_ares, CaseRandomization::never);
+  c.sockets_per_upstream = 2;
+  Resolver r(c);
+  Stats stats;
+  const auto results = r.resolve_all(names(3000), &stats);
+  EXPECT_EQ(stats.names, 3000u);
+  EXPECT_GT(server.source_ports(), 2u);
+}
+
 TEST(Spoofing, RemoteUpstreamsGetCaseRandomisationByDefaultAndLoopbackOnesDoNot) {
   Config c;
   EXPECT_TRUE(randomizes_case(c, Upstream{"192.0.2.53", 53}));
