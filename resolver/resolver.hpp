@@ -108,8 +108,8 @@ struct Config {
   std::chrono::milliseconds timeout{1500};  // per attempt
   unsigned retries = 3;           // extra attempts after SERVFAIL/timeout/error, each on another upstream
   bool detect_wildcards = true;   // probe random labels under each parent
-  // Connected UDP sockets (source ports) per upstream. The native engine picks one at random
-  // (CSPRNG) per query and replaces each with a fresh one after a random few hundred queries.
+  // Connected UDP sockets (source ports; c-ares channels) per upstream. One is picked at random
+  // (CSPRNG) per query and each is replaced by a fresh one after a random few hundred queries.
   unsigned sockets_per_upstream = 2;
   CaseRandomization case_randomization = CaseRandomization::remote;
   Backend backend = Backend::native;
