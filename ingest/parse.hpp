@@ -75,6 +75,7 @@ class ZoneParser {
   bool apex_known_ = false;  // apex_ "" is the root zone once known
   std::string origin_;       // current $ORIGIN (relative names are completed with it)
   bool origin_known_ = false;
+  bool origin_host_ = true;  // origin_ is made of host-name labels
   std::string owner_;       // the previous record's owner (for lines that start with a blank)
   bool owner_host_ = true;  // owner_ is a host name
   bool have_owner_ = false;

@@ -196,6 +196,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
   if (token == "@") {
     if (!origin_known_) return std::unexpected(error("'@' before any $ORIGIN or SOA"));
     out = origin_;
+    host = origin_host_;
     return {};
   }
   if (token == ".") return {};
@@ -241,6 +242,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
     if (!origin_.empty()) {
       out.push_back('.');
       out += origin_;
+      host = host && origin_host_;
     }
   }
   if (out.size() > 253) return std::unexpected(error("name over 253 octets"));
@@ -269,6 +271,7 @@ std::expected<void, LineError> ZoneParser::directive(const NameSink&) {
     }
     origin_ = std::move(name);
     origin_known_ = true;
+    origin_host_ = host;
     return {};
   }
   if (iequals(t[0], "$TTL")) {
@@ -315,6 +318,7 @@ std::expected<void, LineError> ZoneParser::entry(const NameSink& sink) {
       if (!origin_known_) {
         origin_ = owner_;
         origin_known_ = true;
+        origin_host_ = owner_host_;
       }
     } else if (owner_ != apex_) {
       return std::unexpected(error("SOA of " + shown(owner_) + " in the zone " + shown(apex_), true));
