@@ -5,6 +5,7 @@
 // bounded: nothing grows with a line beyond kMaxLineBytes.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -67,8 +68,11 @@ class ZoneParser {
   [[nodiscard]] std::uint64_t not_host_names() const noexcept { return not_host_; }
 
  private:
-  std::expected<void, LineError> entry(const NameSink& sink);
-  std::expected<void, LineError> directive(const NameSink& sink);
+  // The first kKept tokens of an entry and the number of tokens it has.
+  static constexpr std::size_t kKept = 6;
+  using Tokens = std::array<std::string_view, kKept>;
+  std::expected<void, LineError> entry(const Tokens& t, const NameSink& sink);
+  std::expected<void, LineError> directive(const Tokens& t);
   std::expected<void, LineError> absolute(std::string_view token, std::string& out, bool& host) const;
 
   std::string apex_;
@@ -82,8 +86,9 @@ class ZoneParser {
   std::string last_ns_owner_;
   std::string last_emitted_;
   // The entry being assembled (a record may span lines inside parentheses).
-  std::string tokens_;                  // tokens separated by '\0'
+  std::string tokens_;  // a multi-line entry's kept tokens, separated by '\0' (one-line entries are views)
   std::size_t token_count_ = 0;
+  bool multiline_ = false;
   bool blank_owner_ = false;
   int depth_ = 0;
   std::uint64_t records_ = 0;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "domain/domain.hpp"
+#include "generator/matcher.hpp"
 #include "ingest/parse.hpp"
 
 namespace lookalike::ingest {
@@ -109,11 +110,17 @@ std::string ParseError::message() const {
 }
 
 std::string_view registrable_part(std::string_view ascii) {
-  const std::string_view suffix = domain::public_suffix(ascii);
-  if (suffix.size() >= ascii.size()) return {};
-  const std::size_t dot = ascii.size() - suffix.size() - 1;  // the dot before the suffix
-  const std::size_t start = dot == 0 ? std::string_view::npos : ascii.rfind('.', dot - 1);
-  return start == std::string_view::npos ? ascii : ascii.substr(start + 1);
+  // The matcher's in-memory copy of the domain model's Public Suffix List (no libpsl call and no
+  // allocation per name; the same split the matcher applies to the names we give it).
+  const std::size_t suffix_labels = generator::public_suffix_labels(ascii);
+  std::size_t begin = ascii.size() + 1;  // start of the label last taken (+1 past a virtual dot)
+  for (std::size_t k = 0; k <= suffix_labels; ++k) {
+    if (begin <= 1) return {};  // no label left below the suffix
+    const std::size_t end = begin - 1;
+    const std::size_t dot = end == 0 ? std::string_view::npos : ascii.rfind('.', end - 1);
+    begin = dot == std::string_view::npos ? 0 : dot + 1;
+  }
+  return ascii.substr(begin);
 }
 
 ZoneParser::ZoneParser(std::string declared_origin) : apex_(std::move(declared_origin)) {
@@ -127,13 +134,29 @@ std::expected<void, LineError> ZoneParser::line(std::string_view text, const Nam
   if (depth_ == 0) {
     tokens_.clear();
     token_count_ = 0;
+    multiline_ = false;
     blank_owner_ = !text.empty() && (text[0] == ' ' || text[0] == '\t');
   }
   auto reset = [this](std::string reason) {
     depth_ = 0;
     tokens_.clear();
     token_count_ = 0;
+    multiline_ = false;
     return std::unexpected(error(std::move(reason)));
+  };
+  // One-line entries (nearly all) are parsed from views into `text`; an entry that parentheses
+  // continue on the next line keeps copies of its first tokens.
+  Tokens t{};
+  auto keep = [&](std::string_view token) {
+    if (token_count_ < kKept) {
+      if (multiline_) {
+        tokens_.append(token);
+        tokens_.push_back(kSep);
+      } else {
+        t[token_count_] = token;
+      }
+    }
+    ++token_count_;
   };
   std::size_t i = 0;
   const std::size_t n = text.size();
@@ -172,14 +195,30 @@ std::expected<void, LineError> ZoneParser::line(std::string_view text, const Nam
           ++i;
         }
       }
-      tokens_.append(text.substr(start, i - start));
-      tokens_.push_back(kSep);
-      ++token_count_;
+      keep(text.substr(start, i - start));
     }
   }
-  if (tokens_.size() > kMaxLineBytes) return reset("record over 64 KiB (unbalanced parentheses?)");
-  if (depth_ > 0 || token_count_ == 0) return {};
-  return entry(sink);
+  if (depth_ > 0) {
+    if (!multiline_) {
+      for (std::size_t k = 0; k < std::min(token_count_, kKept); ++k) {
+        tokens_.append(t[k]);
+        tokens_.push_back(kSep);
+      }
+      multiline_ = true;
+    }
+    if (tokens_.size() > kMaxLineBytes) return reset("record over 64 KiB");
+    return {};
+  }
+  if (token_count_ == 0) return {};
+  if (multiline_) {
+    std::size_t pos = 0;
+    for (std::size_t k = 0; k < std::min(token_count_, kKept); ++k) {
+      const std::size_t end = tokens_.find(kSep, pos);
+      t[k] = std::string_view(tokens_).substr(pos, end - pos);
+      pos = end + 1;
+    }
+  }
+  return entry(t, sink);
 }
 
 std::expected<void, LineError> ZoneParser::finish(const NameSink&) {
@@ -200,6 +239,35 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
     return {};
   }
   if (token == ".") return {};
+  if (token.find('\\') == std::string_view::npos) {
+    // No escapes (nearly every name): copy, then lower-case and check in place.
+    const bool abs = token.back() == '.';
+    out.assign(token.substr(0, token.size() - (abs ? 1 : 0)));
+    std::size_t label = 0;
+    for (char& c : out) {
+      if (c == '.') {
+        if (label == 0) return std::unexpected(error("empty label in \"" + domain::printable(token) + "\""));
+        label = 0;
+        continue;
+      }
+      c = lower(c);
+      host = host && domain::is_ldh(c);
+      if (++label > 63) return std::unexpected(error("label over 63 octets in \"" + domain::printable(token) + "\""));
+    }
+    if (label == 0) return std::unexpected(error("empty label in \"" + domain::printable(token) + "\""));
+    if (!abs) {
+      if (!origin_known_) {
+        return std::unexpected(error("relative name \"" + domain::printable(token) + "\" before any $ORIGIN or SOA"));
+      }
+      if (!origin_.empty()) {
+        out.push_back('.');
+        out += origin_;
+        host = host && origin_host_;
+      }
+    }
+    if (out.size() > 253) return std::unexpected(error("name over 253 octets"));
+    return {};
+  }
   std::size_t label = 0;  // length of the current label
   bool absolute_name = false;
   for (std::size_t i = 0; i < token.size(); ++i) {
@@ -249,14 +317,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
   return {};
 }
 
-std::expected<void, LineError> ZoneParser::directive(const NameSink&) {
-  std::array<std::string_view, 2> t{};
-  std::size_t pos = 0;
-  for (std::size_t k = 0; k < 2 && k < token_count_; ++k) {
-    const std::size_t end = tokens_.find(kSep, pos);
-    t[k] = std::string_view(tokens_).substr(pos, end - pos);
-    pos = end + 1;
-  }
+std::expected<void, LineError> ZoneParser::directive(const Tokens& t) {
   if (iequals(t[0], "$ORIGIN")) {
     if (token_count_ != 2) return std::unexpected(error("$ORIGIN takes one name"));
     std::string name;
@@ -282,19 +343,12 @@ std::expected<void, LineError> ZoneParser::directive(const NameSink&) {
   return std::unexpected(error("unsupported directive " + domain::printable(t[0])));
 }
 
-std::expected<void, LineError> ZoneParser::entry(const NameSink& sink) {
+std::expected<void, LineError> ZoneParser::entry(const Tokens& t, const NameSink& sink) {
   // The leading tokens: owner, [ttl] [class] in either order, type, and whether data follows.
-  std::array<std::string_view, 5> t{};
-  std::size_t pos = 0;
-  const std::size_t have = std::min<std::size_t>(token_count_, t.size());
-  for (std::size_t k = 0; k < have; ++k) {
-    const std::size_t end = tokens_.find(kSep, pos);
-    t[k] = std::string_view(tokens_).substr(pos, end - pos);
-    pos = end + 1;
-  }
+  const std::size_t have = std::min(token_count_, kKept);
   std::size_t i = 0;
   if (!blank_owner_) {
-    if (t[0].starts_with('$')) return directive(sink);
+    if (t[0].starts_with('$')) return directive(t);
     std::string name;
     bool host = true;
     if (auto r = absolute(t[0], name, host); !r) return r;
@@ -308,7 +362,8 @@ std::expected<void, LineError> ZoneParser::entry(const NameSink& sink) {
   for (int k = 0; k < 2 && i < have && (is_ttl(t[i]) || is_class(t[i])); ++k) ++i;
   if (i >= have) return std::unexpected(error("no record type"));
   const std::string_view type = t[i];
-  if (!is_type(type)) return std::unexpected(error("unknown record type \"" + domain::printable(type) + "\""));
+  const bool ns = iequals(type, "NS");
+  if (!ns && !is_type(type)) return std::unexpected(error("unknown record type \"" + domain::printable(type) + "\""));
   if (token_count_ <= i + 1) return std::unexpected(error("no data in the " + domain::printable(type) + " record"));
   ++records_;
   if (iequals(type, "SOA")) {
@@ -328,7 +383,7 @@ std::expected<void, LineError> ZoneParser::entry(const NameSink& sink) {
   if (apex_known_ && !within(owner_, apex_)) {
     return std::unexpected(error("owner " + shown(owner_) + " is outside the zone " + shown(apex_)));
   }
-  if (!iequals(type, "NS")) return {};
+  if (!ns) return {};
   if (!owner_host_) {
     ++not_host_;
     return {};
