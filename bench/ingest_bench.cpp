@@ -93,8 +93,10 @@ void BM_ReadNamesGzip(benchmark::State& state) {
   std::uint64_t lines = 0;
   for (auto _ : state) {
     auto r = lookalike::ingest::read_names(path.string(), {}, [](std::string_view) {}, {});
-    if (!r) state.SkipWithError(r.error().message().c_str());
-    else lines += r->lines;
+    if (!r)
+      state.SkipWithError(r.error().message().c_str());
+    else
+      lines += r->lines;
   }
   std::filesystem::remove(path);
   state.SetItemsProcessed(static_cast<std::int64_t>(lines));

@@ -9,8 +9,8 @@ namespace lookalike::bench {
 namespace {
 
 std::string word(std::mt19937& rng, std::size_t min_len, std::size_t max_len) {
-  static constexpr std::string_view kOnsets[] = {"b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s",
-                                                 "t", "v", "w", "z", "br", "cr", "st", "tr", "sh", "ch", "pl"};
+  static constexpr std::string_view kOnsets[] = {"b", "c", "d", "f", "g", "h",  "k",  "l",  "m",  "n",  "p",  "r",
+                                                 "s", "t", "v", "w", "z", "br", "cr", "st", "tr", "sh", "ch", "pl"};
   static constexpr std::string_view kVowels[] = {"a", "e", "i", "o", "u", "ai", "ou", "ea", "y"};
   const std::size_t len = min_len + rng() % (max_len - min_len + 1);
   std::string w;
@@ -25,8 +25,8 @@ std::string word(std::mt19937& rng, std::size_t min_len, std::size_t max_len) {
 // A registrable label as registries see them: words, word-word, word+number, numbers, some IDNs
 // (real Punycode of accented words).
 std::string label(std::mt19937& rng) {
-  static constexpr std::string_view kIdns[] = {"xn--mnchen-3ya", "xn--bcher-kva", "xn--caf-dma", "xn--nave-6pa",
-                                               "xn--jp-2g5a", "xn--80ak6aa92e", "xn--fiqs8s", "xn--wgv71a"};
+  static constexpr std::string_view kIdns[] = {"xn--mnchen-3ya", "xn--bcher-kva",  "xn--caf-dma", "xn--nave-6pa",
+                                               "xn--jp-2g5a",    "xn--80ak6aa92e", "xn--fiqs8s",  "xn--wgv71a"};
   const auto r = static_cast<unsigned>(rng() % 100);
   if (r < 45) return word(rng, 5, 12);
   if (r < 70) return word(rng, 3, 8) + "-" + word(rng, 3, 8);
@@ -39,17 +39,23 @@ std::string label(std::mt19937& rng) {
 std::string typo(std::string l, std::mt19937& rng) {
   const std::size_t i = 1 + rng() % (l.size() - 1);
   switch (rng() % 3) {
-    case 0: l[i] = static_cast<char>('a' + rng() % 26); break;   // substitution
-    case 1: l.insert(i, 1, l[i - 1]); break;                       // doubled letter
-    default: std::swap(l[i - 1], l[i]); break;                     // transposition
+    case 0:
+      l[i] = static_cast<char>('a' + rng() % 26);
+      break;  // substitution
+    case 1:
+      l.insert(i, 1, l[i - 1]);
+      break;  // doubled letter
+    default:
+      std::swap(l[i - 1], l[i]);
+      break;  // transposition
   }
   return l;
 }
 
 // A look-alike glyph swap the matcher's homoglyph table knows; "" when the label has none.
 std::string homoglyph(std::string l) {
-  static constexpr std::pair<char, std::string_view> kSwaps[] = {{'m', "rn"}, {'w', "vv"}, {'o', "0"},
-                                                                {'l', "1"},  {'i', "1"},  {'c', "e"},  {'g', "q"}};
+  static constexpr std::pair<char, std::string_view> kSwaps[] = {{'m', "rn"}, {'w', "vv"}, {'o', "0"}, {'l', "1"},
+                                                                 {'i', "1"},  {'c', "e"},  {'g', "q"}};
   for (const auto& [from, to] : kSwaps) {
     if (const auto p = l.find(from); p != std::string::npos) return l.replace(p, 1, to);
   }
@@ -84,7 +90,10 @@ std::vector<Planted> write_zone(const ZoneSpec& spec, const std::function<void(s
       Planted p;
       p.brand = b;
       switch (k % 4) {
-        case 0: p.kind = "typo"; p.name = typo(l, rng); break;
+        case 0:
+          p.kind = "typo";
+          p.name = typo(l, rng);
+          break;
         case 1:
           p.kind = "homoglyph";
           p.name = homoglyph(l);
@@ -93,9 +102,11 @@ std::vector<Planted> write_zone(const ZoneSpec& spec, const std::function<void(s
             p.name = typo(l, rng);
           }
           break;
-        case 2: p.kind = "combosquat";
-                p.name = l + "-" + std::string(std::array<std::string_view, 4>{"login", "secure", "support", "verify"}[rng() % 4]);
-                break;
+        case 2:
+          p.kind = "combosquat";
+          p.name =
+              l + "-" + std::string(std::array<std::string_view, 4>{"login", "secure", "support", "verify"}[rng() % 4]);
+          break;
         default:
           if (tld != spec.origin) {
             p.kind = "tld-swap";
@@ -125,9 +136,13 @@ std::vector<Planted> write_zone(const ZoneSpec& spec, const std::function<void(s
   for (const char c : std::string_view("abcdefghijklm")) {
     buf += spec.origin + ".\t172800\tin\tns\t" + std::string(1, c) + ".gtld-servers.net.\n";
   }
-  static constexpr std::string_view kHosts[] = {"ns1.cloudflare.com.", "ns2.cloudflare.com.", "ns1.dnsowl.com.",
-                                                "dns1.registrar-servers.com.", "ns-cloud-a1.googledomains.com.",
-                                                "ns51.domaincontrol.com.", "ns52.domaincontrol.com."};
+  static constexpr std::string_view kHosts[] = {"ns1.cloudflare.com.",
+                                                "ns2.cloudflare.com.",
+                                                "ns1.dnsowl.com.",
+                                                "dns1.registrar-servers.com.",
+                                                "ns-cloud-a1.googledomains.com.",
+                                                "ns51.domaincontrol.com.",
+                                                "ns52.domaincontrol.com."};
   std::size_t next_planted = 0;
   for (std::size_t i = 0; i < spec.names; ++i) {
     std::string owner;
@@ -150,10 +165,13 @@ std::vector<Planted> write_zone(const ZoneSpec& spec, const std::function<void(s
         buf += '\n';
       }
     }
-    if (r % 10 == 1) buf += owner + "\t86400\tin\tds\t" + std::to_string(rng() % 65536) + " 13 2 9F1E8C6A2B37D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F6071829AB3C4D5E\n";
+    if (r % 10 == 1)
+      buf += owner + "\t86400\tin\tds\t" + std::to_string(rng() % 65536) +
+             " 13 2 9F1E8C6A2B37D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F6071829AB3C4D5E\n";
     if (glue) {
       for (std::size_t k = 0; k < ns; ++k) {
-        buf += "ns" + std::to_string(k + 1) + "." + owner + "\t172800\tin\ta\t198.51.100." + std::to_string(rng() % 250 + 1) + "\n";
+        buf += "ns" + std::to_string(k + 1) + "." + owner + "\t172800\tin\ta\t198.51.100." +
+               std::to_string(rng() % 250 + 1) + "\n";
         if (k == 0) buf += "ns1." + owner + "\t172800\tin\taaaa\t2001:db8::" + std::to_string(rng() % 9999 + 1) + "\n";
       }
     }

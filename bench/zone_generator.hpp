@@ -15,16 +15,16 @@ namespace lookalike::bench {
 
 struct ZoneSpec {
   std::string origin = "com";
-  std::size_t names = 100000;             // delegations, planted look-alikes included
-  std::vector<std::string> brands;        // registrable domains whose look-alikes are planted
+  std::size_t names = 100000;       // delegations, planted look-alikes included
+  std::vector<std::string> brands;  // registrable domains whose look-alikes are planted
   std::size_t planted_per_brand = 4;
   std::uint32_t seed = 1;
 };
 
 struct Planted {
-  std::string name;   // registrable, under the zone's origin
+  std::string name;  // registrable, under the zone's origin
   std::string brand;
-  std::string kind;   // "typo", "homoglyph", "combosquat", "tld-swap"
+  std::string kind;  // "typo", "homoglyph", "combosquat", "tld-swap"
 };
 
 // Writes the zone text through `out` in chunks; returns the planted look-alikes.

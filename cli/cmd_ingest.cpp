@@ -42,8 +42,8 @@ void run_stats(Context& ctx) {
   if (!states) throw UsageError{states.error()};
   ctx.out << "source\tlast_date\tnames\tlookalikes\tadded\tremoved\tfiles\n";
   for (const auto& s : *states) {
-    ctx.out << s.source << '\t' << s.date << '\t' << s.names << '\t' << s.matches << '\t' << s.added << '\t' << s.removed
-            << '\t' << s.files << '\n';
+    ctx.out << s.source << '\t' << s.date << '\t' << s.names << '\t' << s.matches << '\t' << s.added << '\t'
+            << s.removed << '\t' << s.files << '\n';
   }
 }
 
@@ -61,7 +61,8 @@ void run_ingest(Context& ctx, const IngestArgs& a) {
   options.source = a.source;
   options.date = a.date;
   options.strict = a.strict;
-  if (!a.date.empty() && !ingest::valid_date(a.date)) throw UsageError{"--date: expected YYYY-MM-DD, got \"" + a.date + "\""};
+  if (!a.date.empty() && !ingest::valid_date(a.date))
+    throw UsageError{"--date: expected YYYY-MM-DD, got \"" + a.date + "\""};
   options.state_dir = ctx.db_path + "/ingest";
 
   auto store = open_store(ctx, true);
@@ -96,7 +97,8 @@ void run_ingest(Context& ctx, const IngestArgs& a) {
     }
     ctx.out.flush();
     char rate[64];
-    std::snprintf(rate, sizeof rate, "%.2f s, %.2fM lines/s", secs, secs > 0 ? static_cast<double>(r->read.lines) / secs / 1e6 : 0.0);
+    std::snprintf(rate, sizeof rate, "%.2f s, %.2fM lines/s", secs,
+                  secs > 0 ? static_cast<double>(r->read.lines) / secs / 1e6 : 0.0);
     ctx.err << "lookalike ingest: " << file << ": " << r->source << '@' << r->date << ": " << grouped(r->read.lines)
             << " lines, " << grouped(r->names) << " names";
     if (r->previous_date.empty()) {
@@ -104,8 +106,8 @@ void run_ingest(Context& ctx, const IngestArgs& a) {
     } else {
       ctx.err << " (+" << grouped(r->added) << " -" << grouped(r->removed) << " since " << r->previous_date << ")";
     }
-    ctx.err << "; " << grouped(r->matches.size() - counts[static_cast<int>(ingest::Change::deleted)]) << " look-alikes ("
-            << counts[static_cast<int>(ingest::Change::new_candidate)] << " new, "
+    ctx.err << "; " << grouped(r->matches.size() - counts[static_cast<int>(ingest::Change::deleted)])
+            << " look-alikes (" << counts[static_cast<int>(ingest::Change::new_candidate)] << " new, "
             << counts[static_cast<int>(ingest::Change::registered)] << " registered, "
             << counts[static_cast<int>(ingest::Change::deleted)] << " deleted); " << grouped(r->read.malformed)
             << " malformed lines skipped; " << rate << "\n";
@@ -116,11 +118,15 @@ void run_ingest(Context& ctx, const IngestArgs& a) {
 
 void add_ingest_command(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<IngestArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "ingest", "Match zone files (CZDS, dig AXFR) and domain feeds against the brands; store look-alikes and day-over-day registrations");
+  CLI::App* cmd = app.add_subcommand("ingest",
+                                     "Match zone files (CZDS, dig AXFR) and domain feeds against the brands; store "
+                                     "look-alikes and day-over-day registrations");
   cmd->add_option("files", args->files, "Zone or list files, gzip or plain; - for standard input");
-  cmd->add_option("--format", args->format, "auto (default), zone or list")->check(CLI::IsMember({"auto", "zone", "list"}));
-  cmd->add_option("--source", args->source, "Zone: the zone expected (default: the file's SOA/$ORIGIN); list: the feed's name (default: file name)");
+  cmd->add_option("--format", args->format, "auto (default), zone or list")
+      ->check(CLI::IsMember({"auto", "zone", "list"}));
+  cmd->add_option(
+      "--source", args->source,
+      "Zone: the zone expected (default: the file's SOA/$ORIGIN); list: the feed's name (default: file name)");
   cmd->add_option("--date", args->date, "Date of the data, YYYY-MM-DD (default: today, UTC)");
   cmd->add_flag("--strict", args->strict, "Fail a file at its first malformed line (default: count and skip)");
   cmd->add_flag("--all", args->all, "Also print look-alikes that did not change");

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -88,10 +88,14 @@ std::string observation_json(const std::string& source, const std::string& date,
 
 std::string_view change_name(Change c) noexcept {
   switch (c) {
-    case Change::seen: return "seen";
-    case Change::new_candidate: return "new";
-    case Change::registered: return "registered";
-    case Change::deleted: return "deleted";
+    case Change::seen:
+      return "seen";
+    case Change::new_candidate:
+      return "new";
+    case Change::registered:
+      return "registered";
+    case Change::deleted:
+      return "deleted";
   }
   return "seen";
 }
@@ -109,7 +113,8 @@ std::uint64_t name_hash(std::string_view s) noexcept {
     h ^= h >> 29;
   }
   std::uint64_t tail = 0;
-  for (std::size_t k = 0; i + k < s.size(); ++k) tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i + k])) << (8 * k);
+  for (std::size_t k = 0; i + k < s.size(); ++k)
+    tail |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i + k])) << (8 * k);
   h = (h ^ tail) * kMul;
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
@@ -266,16 +271,19 @@ std::expected<IngestReport, ParseError> ingest_file(const std::string& path, con
     u.brands = f.brands;
     if (!was_there) u.fuzzers = {provenance};  // the first file of this source that had it
     u.seen = seen;
-    if (zone) u.state = index::StateSummary{seen, index::DnsOutcome::unknown, index::state_flag::registered | index::state_flag::has_ns};
+    if (zone)
+      u.state = index::StateSummary{seen, index::DnsOutcome::unknown,
+                                    index::state_flag::registered | index::state_flag::has_ns};
     if (auto r = batch.upsert(u); !r) return fail("candidate " + name + ": " + r.error().message);
     if (f.m.change != Change::seen) {
-      const auto kind = f.m.change == Change::registered ? index::EventKind::registered : index::EventKind::new_candidate;
+      const auto kind =
+          f.m.change == Change::registered ? index::EventKind::registered : index::EventKind::new_candidate;
       std::string detail;
       for (const auto& b : f.brands) detail += (detail.empty() ? "" : ",") + b;
       if (f.m.change == Change::registered) detail = provenance + " " + detail;
       if (!check(batch.append_event(kind, name, detail)) ||
-          !check(batch.record_observation({name, seen, index::ObservationKind::other,
-                                           observation_json(report.source, report.date, f.m)}))) {
+          !check(batch.record_observation(
+              {name, seen, index::ObservationKind::other, observation_json(report.source, report.date, f.m)}))) {
         return fail("cannot record " + name);
       }
       ++report.events;
@@ -294,8 +302,8 @@ std::expected<IngestReport, ParseError> ingest_file(const std::string& path, con
       u.state = index::StateSummary{seen, index::DnsOutcome::nxdomain, 0};
       if (auto r = batch.upsert(u); !r) return fail("candidate " + name + ": " + r.error().message);
       if (!check(batch.append_event(index::EventKind::custom, name, "deleted: no longer in " + provenance)) ||
-          !check(batch.record_observation({name, seen, index::ObservationKind::other,
-                                           observation_json(report.source, report.date, m)}))) {
+          !check(batch.record_observation(
+              {name, seen, index::ObservationKind::other, observation_json(report.source, report.date, m)}))) {
         return fail("cannot record " + name);
       }
       ++report.events;

@@ -30,8 +30,9 @@ namespace lookalike::ingest {
 
 struct IngestOptions {
   Format format = Format::automatic;
-  std::string source;     // zone: the zone (declared origin; default: the file's); list: the feed name (default: file stem)
-  std::string date;       // YYYY-MM-DD of the data (default: today, UTC)
+  std::string
+      source;        // zone: the zone (declared origin; default: the file's); list: the feed name (default: file stem)
+  std::string date;  // YYYY-MM-DD of the data (default: today, UTC)
   bool strict = false;    // the first malformed line fails the file
   std::string state_dir;  // where the per-source hash files live (beside the store)
   // Called after each step ("parsed", "state-written", "committed"): progress, and the crash tests.
@@ -62,8 +63,8 @@ struct IngestReport {
   std::string date;           // this file's date
   std::string previous_date;  // the source's previous file ("" on the first)
   ReadStats read;
-  std::uint64_t names = 0;    // distinct registrable names
-  std::uint64_t added = 0;    // since the previous file (0 on the first)
+  std::uint64_t names = 0;  // distinct registrable names
+  std::uint64_t added = 0;  // since the previous file (0 on the first)
   std::uint64_t removed = 0;
   std::vector<MatchedName> matches;  // name order; deleted names included
   std::uint64_t events = 0;          // change-feed events appended
@@ -72,20 +73,21 @@ struct IngestReport {
 // The stored position of one source (see source_stats).
 struct SourceState {
   std::string source;
-  std::string date;            // of the last file ingested
+  std::string date;  // of the last file ingested
   std::uint64_t generation = 0;
-  std::uint64_t names = 0;     // distinct registrable names in that file
-  std::uint64_t matches = 0;   // of them, look-alikes of the brands
-  std::uint64_t added = 0;     // since the file before it
+  std::uint64_t names = 0;    // distinct registrable names in that file
+  std::uint64_t matches = 0;  // of them, look-alikes of the brands
+  std::uint64_t added = 0;    // since the file before it
   std::uint64_t removed = 0;
-  std::uint64_t files = 0;     // files ingested for this source
+  std::uint64_t files = 0;  // files ingested for this source
 };
 
 // Ingests one file ("-": stdin) into `store` (errors name the file, line and reason; nothing of a
 // failed file is committed). `matcher` is built from the store's brands.
-[[nodiscard]] std::expected<IngestReport, ParseError> ingest_file(const std::string& path, const generator::Matcher& matcher,
-                                                                 index::Store& store, const IngestOptions& options,
-                                                                 const MalformedSink& on_malformed);
+[[nodiscard]] std::expected<IngestReport, ParseError> ingest_file(const std::string& path,
+                                                                  const generator::Matcher& matcher,
+                                                                  index::Store& store, const IngestOptions& options,
+                                                                  const MalformedSink& on_malformed);
 
 // Every source's position, in source order.
 [[nodiscard]] std::expected<std::vector<SourceState>, std::string> source_states(const index::Store& store);

@@ -80,8 +80,8 @@ class ZoneParser {
   std::string origin_;       // current $ORIGIN (relative names are completed with it)
   bool origin_known_ = false;
   bool origin_host_ = true;  // origin_ is made of host-name labels
-  std::string owner_;       // the previous record's owner (for lines that start with a blank)
-  bool owner_host_ = true;  // owner_ is a host name
+  std::string owner_;        // the previous record's owner (for lines that start with a blank)
+  bool owner_host_ = true;   // owner_ is a host name
   bool have_owner_ = false;
   std::string last_ns_owner_;
   std::string last_emitted_;
@@ -114,11 +114,11 @@ struct ReadStats {
   Format format = Format::automatic;  // the format used
   std::string origin;                 // zone: its apex
   std::uint64_t lines = 0;
-  std::uint64_t records = 0;          // zone records / list names read
-  std::uint64_t names = 0;            // names emitted
-  std::uint64_t malformed = 0;        // lines skipped
-  std::uint64_t not_host_names = 0;   // zone NS owners that are not host names (skipped)
-  std::uint64_t bytes = 0;            // decompressed bytes
+  std::uint64_t records = 0;         // zone records / list names read
+  std::uint64_t names = 0;           // names emitted
+  std::uint64_t malformed = 0;       // lines skipped
+  std::uint64_t not_host_names = 0;  // zone NS owners that are not host names (skipped)
+  std::uint64_t bytes = 0;           // decompressed bytes
 };
 
 // Called for each malformed line that is skipped.
@@ -128,6 +128,6 @@ using MalformedSink = std::function<void(const ParseError&)>;
 // plain text, and emits its names. Fatal: unreadable, empty, truncated or corrupt gzip, a fatal
 // line, no names at all, or (strict) any malformed line.
 [[nodiscard]] std::expected<ReadStats, ParseError> read_names(const std::string& path, const ReadOptions& options,
-                                                             const NameSink& sink, const MalformedSink& on_malformed);
+                                                              const NameSink& sink, const MalformedSink& on_malformed);
 
 }  // namespace lookalike::ingest

@@ -44,7 +44,7 @@ bool content_line(std::string_view line) {
 }  // namespace
 
 std::expected<ReadStats, ParseError> read_names(const std::string& path, const ReadOptions& options,
-                                               const NameSink& sink, const MalformedSink& on_malformed) {
+                                                const NameSink& sink, const MalformedSink& on_malformed) {
   ReadStats stats;
   stats.format = options.format;
   auto fail = [&](std::uint64_t line, std::string reason) {
@@ -122,7 +122,8 @@ std::expected<ReadStats, ParseError> read_names(const std::string& path, const R
       int code = Z_OK;
       const char* msg = gzerror(g.get(), &code);
       if (code == Z_BUF_ERROR) return fail(stats.lines + 1, "truncated gzip data (unexpected end of file)");
-      if (code != Z_OK) return fail(stats.lines + 1, std::string("corrupt gzip data: ") + (msg != nullptr ? msg : "unknown error"));
+      if (code != Z_OK)
+        return fail(stats.lines + 1, std::string("corrupt gzip data: ") + (msg != nullptr ? msg : "unknown error"));
       break;
     }
     any = true;

@@ -82,7 +82,8 @@ class Reader {
 
 std::string file_prefix(std::string_view source) {
   std::string safe;
-  for (const char c : source) safe += (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ? c : '_';
+  for (const char c : source)
+    safe += (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ? c : '_';
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(name_hash(source)));
   return safe + "-" + std::string(hex, 8) + ".";

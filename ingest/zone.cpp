@@ -52,14 +52,14 @@ bool is_class(std::string_view s) noexcept {
 
 // IANA's RR type mnemonics (the ones a master file can hold), upper case, sorted for binary search.
 constexpr std::array<std::string_view, 72> kTypes{
-    "A",     "A6",       "AAAA",    "AFSDB",   "AMTRELAY", "APL",        "ATMA",   "AVC",    "CAA",        "CDNSKEY",
-    "CDS",   "CERT",     "CNAME",   "CSYNC",   "DHCID",    "DLV",        "DNAME",  "DNSKEY", "DOA",        "DS",
-    "EID",   "EUI48",    "EUI64",   "GID",     "GPOS",     "HINFO",      "HIP",    "HTTPS",  "IPSECKEY",   "ISDN",
-    "KEY",   "KX",       "L32",     "L64",     "LOC",      "LP",         "MB",     "MD",     "MF",         "MG",
-    "MINFO", "MR",       "MX",      "NAPTR",   "NID",      "NIMLOC",     "NINFO",  "NS",     "NSAP",       "NSAP-PTR",
-    "NSEC",  "NSEC3",    "NSEC3PARAM", "NULL", "NXT",      "OPENPGPKEY", "PTR",    "PX",     "RKEY",       "RP",
-    "RRSIG", "RT",       "SIG",     "SMIMEA",  "SOA",      "SPF",        "SRV",    "SSHFP",  "SVCB",       "TA",
-    "TALINK", "TLSA"};
+    "A",       "A6",         "AAAA", "AFSDB", "AMTRELAY", "APL",   "ATMA",  "AVC",        "CAA",
+    "CDNSKEY", "CDS",        "CERT", "CNAME", "CSYNC",    "DHCID", "DLV",   "DNAME",      "DNSKEY",
+    "DOA",     "DS",         "EID",  "EUI48", "EUI64",    "GID",   "GPOS",  "HINFO",      "HIP",
+    "HTTPS",   "IPSECKEY",   "ISDN", "KEY",   "KX",       "L32",   "L64",   "LOC",        "LP",
+    "MB",      "MD",         "MF",   "MG",    "MINFO",    "MR",    "MX",    "NAPTR",      "NID",
+    "NIMLOC",  "NINFO",      "NS",   "NSAP",  "NSAP-PTR", "NSEC",  "NSEC3", "NSEC3PARAM", "NULL",
+    "NXT",     "OPENPGPKEY", "PTR",  "PX",    "RKEY",     "RP",    "RRSIG", "RT",         "SIG",
+    "SMIMEA",  "SOA",        "SPF",  "SRV",   "SSHFP",    "SVCB",  "TA",    "TALINK",     "TLSA"};
 constexpr std::array<std::string_view, 8> kMoreTypes{"TXT", "UID", "UINFO", "UNSPEC", "URI", "WKS", "X25", "ZONEMD"};
 
 bool is_type(std::string_view s) noexcept {
@@ -70,7 +70,8 @@ bool is_type(std::string_view s) noexcept {
     up[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c;
   }
   const std::string_view u(up, s.size());
-  if (std::binary_search(kTypes.begin(), kTypes.end(), u) || std::binary_search(kMoreTypes.begin(), kMoreTypes.end(), u)) {
+  if (std::binary_search(kTypes.begin(), kTypes.end(), u) ||
+      std::binary_search(kMoreTypes.begin(), kMoreTypes.end(), u)) {
     return true;
   }
   return u.size() > 4 && u.starts_with("TYPE") && all_digits(u.substr(4));
@@ -91,9 +92,12 @@ LineError error(std::string reason, bool fatal = false) { return LineError{std::
 
 std::string_view format_name(Format f) noexcept {
   switch (f) {
-    case Format::automatic: return "auto";
-    case Format::zone: return "zone";
-    case Format::list: return "list";
+    case Format::automatic:
+      return "auto";
+    case Format::zone:
+      return "zone";
+    case Format::list:
+      return "list";
   }
   return "auto";
 }
@@ -339,7 +343,8 @@ std::expected<void, LineError> ZoneParser::directive(const Tokens& t) {
     if (token_count_ != 2 || !is_ttl(t[1])) return std::unexpected(error("$TTL takes one TTL"));
     return {};
   }
-  if (iequals(t[0], "$INCLUDE")) return std::unexpected(error("$INCLUDE is not followed (ingest the included file itself)"));
+  if (iequals(t[0], "$INCLUDE"))
+    return std::unexpected(error("$INCLUDE is not followed (ingest the included file itself)"));
   return std::unexpected(error("unsupported directive " + domain::printable(t[0])));
 }
 

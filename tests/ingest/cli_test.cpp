@@ -65,7 +65,9 @@ class IngestCli : public ::testing::Test {
 
 TEST_F(IngestCli, FindsEveryPlantedLookAlikeAndReportsRegistrationsDayOverDay) {
   std::string jsonl;
-  for (const auto& b : brands) jsonl += "{\"type\":\"brand\",\"domain\":\"" + b + "\",\"keywords\":[],\"owned\":[],\"tlds\":\"common\",\"added\":0}\n";
+  for (const auto& b : brands)
+    jsonl +=
+        "{\"type\":\"brand\",\"domain\":\"" + b + "\",\"keywords\":[],\"owned\":[],\"tlds\":\"common\",\"added\":0}\n";
   ASSERT_EQ(lookalike({"db", "import", "-"}, jsonl).exit_code, 0);
 
   const auto day1 = zone("com-1.txt.gz", 1, 20000);
@@ -73,7 +75,8 @@ TEST_F(IngestCli, FindsEveryPlantedLookAlikeAndReportsRegistrationsDayOverDay) {
   auto r = lookalike({"ingest", path("com-1.txt.gz"), "--date", "2026-12-01"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto found = column(r.out, "new", 1);
-  for (const auto& p : day1) EXPECT_TRUE(found.contains(p.name)) << p.kind << " " << p.name << " of " << p.brand << " not found";
+  for (const auto& p : day1)
+    EXPECT_TRUE(found.contains(p.name)) << p.kind << " " << p.name << " of " << p.brand << " not found";
   EXPECT_NE(r.err.find("zone:com@2026-12-01"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(first file of this source)"), std::string::npos) << r.err;
 
@@ -116,7 +119,8 @@ TEST_F(IngestCli, BadInputNamesTheFileAndCommitsNothing) {
   r = lookalike({"ingest", "--stats"});
   EXPECT_EQ(r.out, "source\tlast_date\tnames\tlookalikes\tadded\tremoved\tfiles\n");
   // Without --strict the bad line is counted and skipped; stdin works with --source.
-  r = lookalike({"ingest", "-", "--format", "list", "--source", "nrd", "--date", "2026-12-02"}, "paypa1.com\nnot a name\n");
+  r = lookalike({"ingest", "-", "--format", "list", "--source", "nrd", "--date", "2026-12-02"},
+                "paypa1.com\nnot a name\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "new\tpaypa1.com\tpaypal.com\thomoglyph\t1\tfeed:nrd@2026-12-02\n");
   EXPECT_NE(r.err.find("-:2: "), std::string::npos) << r.err;

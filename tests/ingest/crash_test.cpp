@@ -43,9 +43,9 @@ std::string zone(int day, int filler) {
 }
 
 struct Outcome {
-  std::vector<std::string> events;            // kind name detail
-  std::vector<std::string> states;            // encoded source positions
-  std::map<std::string, std::string> files;   // state file name -> bytes
+  std::vector<std::string> events;           // kind name detail
+  std::vector<std::string> states;           // encoded source positions
+  std::map<std::string, std::string> files;  // state file name -> bytes
 };
 
 Outcome outcome(const std::string& db) {
@@ -57,15 +57,17 @@ Outcome outcome(const std::string& db) {
   if (!store) return o;
   auto ev = store->read_events_after(0, 1000000);
   EXPECT_TRUE(ev);
-  for (const auto& e : *ev) o.events.push_back(std::string(index::event_kind_name(e.kind)) + " " + e.name + " " + e.detail);
+  for (const auto& e : *ev)
+    o.events.push_back(std::string(index::event_kind_name(e.kind)) + " " + e.name + " " + e.detail);
   auto st = source_states(*store);
   EXPECT_TRUE(st);
   for (const auto& s : *st) {
-    o.states.push_back(s.source + " " + s.date + " " + std::to_string(s.generation) + " " + std::to_string(s.names) + " " +
-                       std::to_string(s.matches) + " " + std::to_string(s.added) + " " + std::to_string(s.removed) + " " +
-                       std::to_string(s.files));
+    o.states.push_back(s.source + " " + s.date + " " + std::to_string(s.generation) + " " + std::to_string(s.names) +
+                       " " + std::to_string(s.matches) + " " + std::to_string(s.added) + " " +
+                       std::to_string(s.removed) + " " + std::to_string(s.files));
   }
-  for (const auto& e : fs::directory_iterator(db + "/ingest")) o.files[e.path().filename().string()] = test::read_file(e.path().string());
+  for (const auto& e : fs::directory_iterator(db + "/ingest"))
+    o.files[e.path().filename().string()] = test::read_file(e.path().string());
   return o;
 }
 
@@ -87,7 +89,8 @@ class IngestCrash : public ::testing::Test {
     EXPECT_TRUE(s->add_brand(index::Brand{"paypal.com", {}, {}, "common", 0}));
     return db;
   }
-  static int child(const std::string& db, const std::string& file, const std::string& date, const std::string& kill_at = {}) {
+  static int child(const std::string& db, const std::string& file, const std::string& date,
+                   const std::string& kill_at = {}) {
     std::vector<std::string> argv{INGEST_CRASH_CHILD, db, file, date};
     if (!kill_at.empty()) argv.push_back(kill_at);
     return test_support::run_process(argv).exit_code;
@@ -124,8 +127,10 @@ TEST_F(IngestCrash, AKillAtARandomMomentThenARerunEqualsACleanRun) {
   for (int d = 0; d < 3; ++d) {
     const auto start = std::chrono::steady_clock::now();
     ASSERT_EQ(child(clean, files[d], kDates[d]), 0);
-    run_ms = std::max(run_ms, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::steady_clock::now() - start).count()));
+    run_ms = std::max(
+        run_ms,
+        static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()));
   }
   const Outcome want = outcome(clean);
   std::mt19937 rng(std::random_device{}());

@@ -34,8 +34,8 @@ class Ingest : public ::testing::Test {
     matcher.emplace(std::move(*m));
   }
   std::string path(const std::string& name) const { return (db.dir.path / name).string(); }
-  std::expected<IngestReport, ParseError> run(const std::string& file, const std::string& date, Format f = Format::automatic,
-                                             const std::string& source = {}) {
+  std::expected<IngestReport, ParseError> run(const std::string& file, const std::string& date,
+                                              Format f = Format::automatic, const std::string& source = {}) {
     IngestOptions o;
     o.format = f;
     o.date = date;
@@ -48,7 +48,8 @@ class Ingest : public ::testing::Test {
     std::vector<std::string> out;
     auto e = db.store->read_events_after(0, 100000);
     EXPECT_TRUE(e);
-    for (const auto& ev : *e) out.push_back(std::string(index::event_kind_name(ev.kind)) + " " + ev.name + " " + ev.detail);
+    for (const auto& ev : *e)
+      out.push_back(std::string(index::event_kind_name(ev.kind)) + " " + ev.name + " " + ev.detail);
     return out;
   }
   index::Candidate candidate(const std::string& name) const {
@@ -78,7 +79,7 @@ TEST_F(Ingest, ThreeDaysOfAZoneGiveAddedRemovedAndReAddedNames) {
   EXPECT_EQ(d1->previous_date, "");
   using C = Change;
   EXPECT_EQ(changes(*d1), (std::vector<std::pair<std::string, C>>{{"paypa1.com", C::new_candidate},
-                                                                 {"paypal-login.com", C::new_candidate}}));
+                                                                  {"paypal-login.com", C::new_candidate}}));
   auto c = candidate("paypa1.com");
   EXPECT_EQ(c.brands, std::vector<std::string>{"paypal.com"});
   EXPECT_EQ(c.fuzzers, std::vector<std::string>{"zone:com@2026-12-01"});
@@ -91,9 +92,9 @@ TEST_F(Ingest, ThreeDaysOfAZoneGiveAddedRemovedAndReAddedNames) {
   EXPECT_EQ(d2->previous_date, "2026-12-01");
   EXPECT_EQ(d2->added, 2u);    // paypal-secure, zebra
   EXPECT_EQ(d2->removed, 1u);  // paypa1
-  EXPECT_EQ(changes(*d2), (std::vector<std::pair<std::string, C>>{{"paypa1.com", C::deleted},
-                                                                 {"paypal-login.com", C::seen},
-                                                                 {"paypal-secure.com", C::registered}}));
+  EXPECT_EQ(changes(*d2),
+            (std::vector<std::pair<std::string, C>>{
+                {"paypa1.com", C::deleted}, {"paypal-login.com", C::seen}, {"paypal-secure.com", C::registered}}));
   c = candidate("paypa1.com");
   ASSERT_TRUE(c.state);
   EXPECT_EQ(c.state->dns, index::DnsOutcome::nxdomain);
@@ -105,9 +106,9 @@ TEST_F(Ingest, ThreeDaysOfAZoneGiveAddedRemovedAndReAddedNames) {
   ASSERT_TRUE(d3) << d3.error().message();
   EXPECT_EQ(d3->added, 1u);
   EXPECT_EQ(d3->removed, 0u);
-  EXPECT_EQ(changes(*d3), (std::vector<std::pair<std::string, C>>{{"paypa1.com", C::registered},
-                                                                 {"paypal-login.com", C::seen},
-                                                                 {"paypal-secure.com", C::seen}}));
+  EXPECT_EQ(changes(*d3),
+            (std::vector<std::pair<std::string, C>>{
+                {"paypa1.com", C::registered}, {"paypal-login.com", C::seen}, {"paypal-secure.com", C::seen}}));
   c = candidate("paypa1.com");
   EXPECT_EQ(c.fuzzers, (std::vector<std::string>{"zone:com@2026-12-01", "zone:com@2026-12-03"}));
   EXPECT_TRUE(c.state && (c.state->flags & index::state_flag::registered));

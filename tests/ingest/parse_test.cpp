@@ -78,8 +78,8 @@ TEST(ZoneParser, ReadsDigAndLdnsOutput) {
 TEST(ZoneParser, DecodesEscapesAndSkipsOwnersThatAreNotHostNames) {
   const auto p = parse_zone(
       "$ORIGIN com.\n"
-      "\\101xample NS ns.example.\n"   // \101 is 'e'
-      "a\\.b NS ns.example.\n"         // an escaped dot inside a label
+      "\\101xample NS ns.example.\n"  // \101 is 'e'
+      "a\\.b NS ns.example.\n"        // an escaped dot inside a label
       "_tcp NS ns.example.\n"
       "bad\\999 NS ns.example.\n");
   ASSERT_EQ(p.errors.size(), 1u);
@@ -90,7 +90,7 @@ TEST(ZoneParser, DecodesEscapesAndSkipsOwnersThatAreNotHostNames) {
 TEST(ZoneParser, ReducesDeeperSuffixesToTheRegistrableDomain) {
   const auto p = parse_zone(
       "uk. 3600 IN SOA a. b. 1 2 3 4 5\n"
-      "co.uk. 3600 IN NS ns.example.\n"         // itself a public suffix: not a registration
+      "co.uk. 3600 IN NS ns.example.\n"  // itself a public suffix: not a registration
       "shop.co.uk. 3600 IN NS ns.example.\n"
       "www.shop.co.uk. 3600 IN NS ns.example.\n"
       "direct.uk. 3600 IN NS ns.example.\n");
@@ -101,12 +101,12 @@ TEST(ZoneParser, ReducesDeeperSuffixesToTheRegistrableDomain) {
 TEST(ZoneParser, CountsMalformedRecordsAndKeepsGoing) {
   const auto p = parse_zone(
       "$ORIGIN com.\n"
-      "a NS\n"                       // no data
-      "b 3600 IN\n"                  // no type
-      "c 3600 IN BOGUS x\n"          // unknown type
-      "d NS ns.example. )\n"         // unbalanced
+      "a NS\n"                // no data
+      "b 3600 IN\n"           // no type
+      "c 3600 IN BOGUS x\n"   // unknown type
+      "d NS ns.example. )\n"  // unbalanced
       "e TXT \"unterminated\n"
-      "f..g NS ns.example.\n"        // empty label
+      "f..g NS ns.example.\n"  // empty label
       "$INCLUDE other.zone\n"
       "$GENERATE 1-10 x$ NS ns.\n"
       "example.org. NS ns.example.\n"  // outside the zone
@@ -147,11 +147,13 @@ TEST(ListParser, ToleratesUrlsTrailingDotsCommentsAndCase) {
   std::vector<std::string> names;
   const NameSink sink = [&](std::string_view n) { names.emplace_back(n); };
   std::vector<std::string> errors;
-  for (const char* line : {"# NRD 2026-12-02", "example.com", "  Login.PayPal-Secure.COM.  ", "https://user@shop.example.co.uk:8443/x?y",
-                           "*.wild.example.net", "münchen.de", "", "not a name!", "co.uk", "paypa1.com\t2026-12-02"}) {
+  for (const char* line :
+       {"# NRD 2026-12-02", "example.com", "  Login.PayPal-Secure.COM.  ", "https://user@shop.example.co.uk:8443/x?y",
+        "*.wild.example.net", "münchen.de", "", "not a name!", "co.uk", "paypa1.com\t2026-12-02"}) {
     if (auto r = parse_list_line(line, sink); !r) errors.push_back(r.error().reason);
   }
-  EXPECT_EQ(names, (Names{"example.com", "paypal-secure.com", "example.co.uk", "example.net", "xn--mnchen-3ya.de", "paypa1.com"}));
+  EXPECT_EQ(names, (Names{"example.com", "paypal-secure.com", "example.co.uk", "example.net", "xn--mnchen-3ya.de",
+                          "paypa1.com"}));
   EXPECT_EQ(errors.size(), 2u);
 }
 
@@ -163,8 +165,9 @@ class ReadNames : public ::testing::Test {
   std::expected<ReadStats, ParseError> read(const std::string& file, ReadOptions o = {}) {
     names.clear();
     malformed.clear();
-    return read_names(file, o, [&](std::string_view n) { names.emplace_back(n); },
-                      [&](const ParseError& e) { malformed.push_back(e.message()); });
+    return read_names(
+        file, o, [&](std::string_view n) { names.emplace_back(n); },
+        [&](const ParseError& e) { malformed.push_back(e.message()); });
   }
   std::vector<std::string> names;
   std::vector<std::string> malformed;
