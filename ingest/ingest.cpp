@@ -179,7 +179,7 @@ std::expected<IngestReport, ParseError> ingest_file(const std::string& path, con
     hashes.push_back(name_hash(name));
     ms.clear();
     matcher.match(name, ms);
-    if (ms.empty() || found.contains(name) || !domain::validate_ascii(name)) return;
+    if (ms.empty() || found.contains(name)) return;
     std::sort(ms.begin(), ms.end(), stronger);
     Found f;
     f.m = MatchedName{std::string(name), std::string(ms[0].brand), std::string(generator::rule_name(ms[0].rule)),

@@ -97,7 +97,9 @@ class ZoneParser {
 
 // Parses one line of a domain list: blank lines and '#' or ';' comments are skipped; the first
 // field is a name in any form domain::parse accepts (URL, upper case, U-labels, trailing dot).
-// A name that is not a registrable domain is an error; otherwise its registrable domain is emitted.
+// LDH host names are taken as they are (A-labels IDNA2008 refuses included: registries hold
+// them); a name that is not a registrable domain is an error, otherwise its registrable domain is
+// emitted.
 [[nodiscard]] std::expected<void, LineError> parse_list_line(std::string_view text, const NameSink& sink);
 
 // The registrable domain of a lower-case ASCII host name, or "" when the name is itself a public

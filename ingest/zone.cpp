@@ -411,14 +411,28 @@ std::expected<void, LineError> parse_list_line(std::string_view text, const Name
   std::string_view field = text.substr(0, end);
   if (field.starts_with("*.")) field.remove_prefix(2);
   if (field.empty()) return std::unexpected(error("no name"));
-  // Fast path for what feeds carry: lower-case LDH names, maybe with a trailing dot.
-  std::string_view plain = field;
-  if (plain.ends_with('.')) plain.remove_suffix(1);
-  bool ldh = !plain.empty();
-  for (const char c : plain) ldh = ldh && (domain::is_ldh(c) || c == '.');
-  if (ldh && domain::validate_ascii(plain)) {
+  // Host names (any case, maybe a trailing dot) are taken as they are: registries hold A-labels
+  // that IDNA2008 refuses (IDNA2003-era or symbol names), and those are look-alikes too. URLs and
+  // Unicode go through the domain model's parser.
+  thread_local std::string plain;
+  plain.clear();
+  bool ldh = true;
+  for (const char c : field) {
+    plain.push_back(lower(c));
+    ldh = ldh && (domain::is_ldh(plain.back()) || c == '.');
+  }
+  if (plain.ends_with('.')) plain.pop_back();
+  if (ldh && !plain.empty()) {
+    std::size_t label = 0;
+    for (const char c : plain) {
+      if (c == '.' && label == 0) return std::unexpected(error("empty label in \"" + plain + "\""));
+      label = c == '.' ? 0 : label + 1;
+      if (label > 63) return std::unexpected(error("label over 63 octets in \"" + plain + "\""));
+    }
+    if (label == 0) return std::unexpected(error("empty label in \"" + plain + "\""));
+    if (plain.size() > 253) return std::unexpected(error("name over 253 octets"));
     const std::string_view reg = registrable_part(plain);
-    if (reg.empty()) return std::unexpected(error(std::string(plain) + " is a public suffix"));
+    if (reg.empty()) return std::unexpected(error(plain + " is a public suffix"));
     sink(reg);
     return {};
   }
