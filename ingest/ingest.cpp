@@ -3,11 +3,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "domain/domain.hpp"
 #include "generator/matcher.hpp"
@@ -70,6 +74,92 @@ bool stronger(const generator::Match& a, const generator::Match& b) {
 struct Found {
   MatchedName m;
   std::vector<std::string> brands;
+};
+using FoundMap = std::map<std::string, Found, std::less<>>;
+
+// Names cut by the parser are matched on a second thread, in batches: parsing (with inflate) and
+// matching cost about the same per name, so on two cores they overlap. At most kDepth batches wait,
+// so memory stays bounded whichever side is slower.
+class MatchPipeline {
+ public:
+  explicit MatchPipeline(const generator::Matcher& matcher) : matcher_(matcher), worker_([this] { run(); }) {}
+  MatchPipeline(const MatchPipeline&) = delete;
+  MatchPipeline& operator=(const MatchPipeline&) = delete;
+  ~MatchPipeline() { stop(); }
+
+  void add(std::string_view name) {
+    current_.text.append(name);
+    current_.ends.push_back(static_cast<std::uint32_t>(current_.text.size()));
+    if (current_.ends.size() == kBatch) hand_over();
+  }
+  // Matches what is left and returns every look-alike found.
+  FoundMap finish() {
+    hand_over();
+    stop();
+    return std::move(found_);
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 16384;
+  static constexpr std::size_t kDepth = 4;
+  struct Names {
+    std::string text;
+    std::vector<std::uint32_t> ends;
+  };
+
+  void hand_over() {
+    if (current_.ends.empty()) return;
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return queue_.size() < kDepth; });
+    queue_.push_back(std::move(current_));
+    current_ = Names{};
+    ready_.notify_one();
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    ready_.notify_one();
+    if (worker_.joinable()) worker_.join();
+  }
+  void run() {
+    std::vector<generator::Match> ms;
+    for (;;) {
+      Names batch;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+        if (queue_.empty()) return;
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      room_.notify_one();
+      std::uint32_t begin = 0;
+      for (const std::uint32_t end : batch.ends) {
+        const std::string_view name = std::string_view(batch.text).substr(begin, end - begin);
+        begin = end;
+        ms.clear();
+        matcher_.match(name, ms);
+        if (ms.empty() || found_.contains(name)) continue;
+        std::sort(ms.begin(), ms.end(), stronger);
+        Found f;
+        f.m = MatchedName{std::string(name), std::string(ms[0].brand), std::string(generator::rule_name(ms[0].rule)),
+                          ms[0].distance, Change::seen};
+        for (const auto& m : ms) f.brands.emplace_back(m.brand);
+        found_.emplace(std::string(name), std::move(f));
+      }
+    }
+  }
+
+  const generator::Matcher& matcher_;
+  Names current_;  // filled by the parsing thread
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<Names> queue_;
+  bool done_ = false;
+  FoundMap found_;  // the worker's until finish()
+  std::thread worker_;
 };
 
 std::string observation_json(const std::string& source, const std::string& date, const MatchedName& m) {
@@ -173,25 +263,17 @@ std::expected<IngestReport, ParseError> ingest_file(const std::string& path, con
   // 1. Parse and match. Only the hashes of all names are kept; the look-alikes (few) by name.
   std::vector<std::uint64_t> hashes;
   hashes.reserve(1 << 16);
-  std::map<std::string, Found, std::less<>> found;
-  std::vector<generator::Match> ms;
+  MatchPipeline pipeline(matcher);
   const NameSink sink = [&](std::string_view name) {
     hashes.push_back(name_hash(name));
-    ms.clear();
-    matcher.match(name, ms);
-    if (ms.empty() || found.contains(name)) return;
-    std::sort(ms.begin(), ms.end(), stronger);
-    Found f;
-    f.m = MatchedName{std::string(name), std::string(ms[0].brand), std::string(generator::rule_name(ms[0].rule)),
-                      ms[0].distance, Change::seen};
-    for (const auto& m : ms) f.brands.emplace_back(m.brand);
-    found.emplace(std::string(name), std::move(f));
+    pipeline.add(name);
   };
   ReadOptions ro;
   ro.format = options.format;
   ro.origin = options.source;
   ro.strict = options.strict;
   auto read = read_names(path, ro, sink, on_malformed);
+  FoundMap found = pipeline.finish();
   if (!read) return std::unexpected(read.error());
   report.read = *read;
   const bool zone = read->format == Format::zone;
