@@ -62,6 +62,20 @@ std::string homoglyph(std::string l) {
   return {};
 }
 
+// Whether delegation `i` exists on `day`: `percent` of them are registered on day 1-3 (absent
+// before) and as many deleted on day 1-3 (absent from then on).
+bool alive(std::size_t i, unsigned day, unsigned percent) {
+  std::uint64_t h = (i + 1) * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 29;
+  const unsigned roll = static_cast<unsigned>(h % 100);
+  const unsigned when = 1 + static_cast<unsigned>((h >> 8) % 3);
+  if (roll < percent) return day >= when;     // registered on day `when`
+  if (roll < 2 * percent) return day < when;  // deleted on day `when`
+  return true;
+}
+
 }  // namespace
 
 std::vector<std::string> brand_domains(std::size_t n, std::vector<std::string> first, std::uint32_t seed) {
@@ -144,9 +158,13 @@ std::vector<Planted> write_zone(const ZoneSpec& spec, const std::function<void(s
                                                 "ns51.domaincontrol.com.",
                                                 "ns52.domaincontrol.com."};
   std::size_t next_planted = 0;
+  std::vector<Planted> present;
   for (std::size_t i = 0; i < spec.names; ++i) {
     std::string owner;
+    const std::size_t start = buf.size();
+    bool is_planted = false;
     if (next_planted < planted.size() && slots[next_planted] <= i) {
+      is_planted = true;
       owner = planted[next_planted++].name + ".";
     } else {
       do owner = label(rng) + dot_origin;
@@ -175,12 +193,17 @@ std::vector<Planted> write_zone(const ZoneSpec& spec, const std::function<void(s
         if (k == 0) buf += "ns1." + owner + "\t172800\tin\taaaa\t2001:db8::" + std::to_string(rng() % 9999 + 1) + "\n";
       }
     }
+    // Day-over-day churn: the same random stream every day, each delegation present from its
+    // registration day until its deletion day (1% of names and 25% of look-alikes change).
+    if (!alive(i, spec.day, is_planted ? 25 : 1)) {
+      buf.resize(start);
+    } else if (is_planted) {
+      present.push_back(planted[next_planted - 1]);
+    }
     flush(false);
   }
   flush(true);
-  // Planted names that landed past the end (none with names >= planted) are not in the zone.
-  planted.resize(next_planted);
-  return planted;
+  return present;
 }
 
 }  // namespace lookalike::bench

@@ -19,6 +19,7 @@ struct ZoneSpec {
   std::vector<std::string> brands;  // registrable domains whose look-alikes are planted
   std::size_t planted_per_brand = 4;
   std::uint32_t seed = 1;
+  unsigned day = 0;  // 0-3: the same zone on another day (see write_zone)
 };
 
 struct Planted {
@@ -27,7 +28,9 @@ struct Planted {
   std::string kind;  // "typo", "homoglyph", "combosquat", "tld-swap"
 };
 
-// Writes the zone text through `out` in chunks; returns the planted look-alikes.
+// Writes the zone text through `out` in chunks; returns the planted look-alikes it holds. The
+// same spec on another `day` gives the same zone with churn: 1% of the names and 25% of the
+// look-alikes are registered or deleted between day 0 and day 3.
 std::vector<Planted> write_zone(const ZoneSpec& spec, const std::function<void(std::string_view)>& out);
 
 // `n` brand domains: the given ones first, then pronounceable synthetic ones under common TLDs.

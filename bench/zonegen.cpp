@@ -1,6 +1,6 @@
 // bench_zonegen: writes a synthetic gzip zone (see zone_generator.hpp), the brands whose
 // look-alikes it plants (JSON lines for `lookalike db import`) and the planted names (TSV).
-// Usage: bench_zonegen --names N [--brands 1000] [--planted-per-brand 4] [--origin com] [--seed 1]
+// Usage: bench_zonegen --names N [--brands 1000] [--planted-per-brand 4] [--origin com] [--seed 1] [--day 0-3]
 //                      --out ZONE.gz --brands-out BRANDS.jsonl --planted-out PLANTED.tsv
 #include <zlib.h>
 
