@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
       spec.origin = v;
     else if (a == "--seed")
       spec.seed = static_cast<std::uint32_t>(std::stoul(v));
+    else if (a == "--day")
+      spec.day = static_cast<unsigned>(std::stoul(v));
     else if (a == "--out")
       out = v;
     else if (a == "--brands-out")
