@@ -243,6 +243,21 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
     return {};
   }
   if (token == ".") return {};
+  // A relative name gets the current origin; either way the whole name must fit.
+  auto complete = [&](bool absolute_name) -> std::expected<void, LineError> {
+    if (!absolute_name) {
+      if (!origin_known_) {
+        return std::unexpected(error("relative name \"" + domain::printable(token) + "\" before any $ORIGIN or SOA"));
+      }
+      if (!origin_.empty()) {
+        out.push_back('.');
+        out += origin_;
+        host = host && origin_host_;
+      }
+    }
+    if (out.size() > 253) return std::unexpected(error("name over 253 octets"));
+    return {};
+  };
   if (token.find('\\') == std::string_view::npos) {
     // No escapes (nearly every name): copy, then lower-case and check in place.
     const bool abs = token.back() == '.';
@@ -259,18 +274,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
       if (++label > 63) return std::unexpected(error("label over 63 octets in \"" + domain::printable(token) + "\""));
     }
     if (label == 0) return std::unexpected(error("empty label in \"" + domain::printable(token) + "\""));
-    if (!abs) {
-      if (!origin_known_) {
-        return std::unexpected(error("relative name \"" + domain::printable(token) + "\" before any $ORIGIN or SOA"));
-      }
-      if (!origin_.empty()) {
-        out.push_back('.');
-        out += origin_;
-        host = host && origin_host_;
-      }
-    }
-    if (out.size() > 253) return std::unexpected(error("name over 253 octets"));
-    return {};
+    return complete(abs);
   }
   std::size_t label = 0;  // length of the current label
   bool absolute_name = false;
@@ -307,18 +311,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
     out.push_back(c);
     if (++label > 63) return std::unexpected(error("label over 63 octets in \"" + domain::printable(token) + "\""));
   }
-  if (!absolute_name) {
-    if (!origin_known_) {
-      return std::unexpected(error("relative name \"" + domain::printable(token) + "\" before any $ORIGIN or SOA"));
-    }
-    if (!origin_.empty()) {
-      out.push_back('.');
-      out += origin_;
-      host = host && origin_host_;
-    }
-  }
-  if (out.size() > 253) return std::unexpected(error("name over 253 octets"));
-  return {};
+  return complete(absolute_name);
 }
 
 std::expected<void, LineError> ZoneParser::directive(const Tokens& t) {
