@@ -92,6 +92,27 @@ struct SourceState {
 // Every source's position, in source order.
 [[nodiscard]] std::expected<std::vector<SourceState>, std::string> source_states(const index::Store& store);
 
+// A file waiting in a feed directory (an operator's CZDS download job or NRD fetcher drops them
+// there), with the date of its data.
+struct FeedFile {
+  std::string path;
+  std::string date;  // YYYY-MM-DD
+  std::string key;   // name, size and modification time: a rewritten file is new again
+};
+
+// The files of `dir` (not recursive; names starting with '.' and ending in ".tmp", ".part" or
+// "~" are skipped as downloads in progress) that `ledger` does not list, oldest first. The date is
+// the first YYYY-MM-DD or YYYYMMDD in the file name, else the file's modification day (UTC).
+[[nodiscard]] std::expected<std::vector<FeedFile>, std::string> pending_feed_files(const std::string& dir,
+                                                                                   const std::string& ledger);
+
+// Appends `file` to `ledger` (created if missing, fsynced) with its outcome, so it is not taken
+// again. Record a file after its ingest commits: a crash in between makes the rerun a no-op.
+[[nodiscard]] std::expected<void, std::string> mark_feed_file(const std::string& ledger, const FeedFile& file, bool ok);
+
+// The ledger of feed directory `dir` inside `state_dir` (one per directory).
+[[nodiscard]] std::string feed_ledger_path(const std::string& state_dir, const std::string& dir);
+
 // Today's date (UTC) as YYYY-MM-DD.
 [[nodiscard]] std::string today_utc();
 
