@@ -353,9 +353,11 @@ std::expected<IngestReport, ParseError> ingest_file(const std::string& path, con
     u.brands = f.brands;
     if (!was_there) u.fuzzers = {provenance};  // the first file of this source that had it
     u.seen = seen;
-    if (zone)
+    // Only news: a name still delegated keeps whatever the resolver found out about it since.
+    if (zone && f.m.change != Change::seen) {
       u.state = index::StateSummary{seen, index::DnsOutcome::unknown,
                                     index::state_flag::registered | index::state_flag::has_ns};
+    }
     if (auto r = batch.upsert(u); !r) return fail("candidate " + name + ": " + r.error().message);
     if (f.m.change != Change::seen) {
       const auto kind =

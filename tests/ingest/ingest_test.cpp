@@ -138,6 +138,21 @@ TEST_F(Ingest, ThreeDaysOfAZoneGiveAddedRemovedAndReAddedNames) {
   EXPECT_EQ(files, 1u);
 }
 
+TEST_F(Ingest, ANameStillDelegatedKeepsWhatTheResolverFound) {
+  test::write_gzip(path("d1.gz"), zone_of({"example", "paypa1"}));
+  test::write_gzip(path("d2.gz"), zone_of({"example", "paypa1", "zebra"}));
+  ASSERT_TRUE(run(path("d1.gz"), "2026-12-01"));
+  const index::StateSummary resolved{kDay1 + 10 * 3600000, index::DnsOutcome::answer,
+                                     index::state_flag::registered | index::state_flag::has_a};
+  index::CandidateUpdate u;
+  u.name = "paypa1.com";
+  u.seen = kDay1 + 10 * 3600000;
+  u.state = resolved;
+  ASSERT_TRUE(db.store->upsert_candidates(std::span(&u, 1)));
+  ASSERT_TRUE(run(path("d2.gz"), "2026-12-02"));
+  EXPECT_EQ(candidate("paypa1.com").state, resolved);
+}
+
 TEST_F(Ingest, AFailedFileCommitsNothing) {
   test::write_gzip(path("d1.gz"), zone_of({"example", "paypa1"}));
   ASSERT_TRUE(run(path("d1.gz"), "2026-12-01"));
