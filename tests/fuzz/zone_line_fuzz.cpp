@@ -1,10 +1,12 @@
 // Fuzz target: zone master-file lines (and list lines) through ingest's parsers. Every emitted name
 // must be a lower-case LDH host name with no empty label, at most 253 octets, below a public suffix.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "domain/domain.hpp"
+#include "generator/matcher.hpp"
 #include "ingest/parse.hpp"
 
 namespace {
@@ -15,7 +17,10 @@ void check_name(std::string_view n) {
   for (const char c : n) {
     if (!lookalike::domain::is_ldh(c) && c != '.') __builtin_trap();
   }
-  if (lookalike::domain::is_public_suffix(n)) __builtin_trap();
+  // Below its public suffix by the split the parsers use (the matcher's table; libpsl itself calls
+  // names under some unknown TLDs suffixes, e.g. "x.m", see the seed corpus).
+  const auto labels = static_cast<std::size_t>(std::count(n.begin(), n.end(), '.')) + 1;
+  if (lookalike::generator::public_suffix_labels(n) >= labels) __builtin_trap();
 }
 
 }  // namespace
