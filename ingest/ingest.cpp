@@ -287,7 +287,6 @@ std::expected<IngestReport, ParseError> ingest_file(const std::string& path, con
   }
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-  hashes.shrink_to_fit();
   report.names = hashes.size();
   step("parsed");
 
