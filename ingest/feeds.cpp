@@ -37,14 +37,6 @@ std::string date_in_name(std::string_view name) {
   return {};
 }
 
-std::string utc_day(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 bool in_progress(std::string_view name) {
   return name.starts_with('.') || name.ends_with(".tmp") || name.ends_with(".part") || name.ends_with('~');
 }
@@ -80,7 +72,7 @@ std::expected<std::vector<FeedFile>, std::string> pending_feed_files(const std::
             std::to_string(st.st_mtim.tv_nsec);
     if (done.contains(f.key)) continue;
     f.date = date_in_name(name);
-    if (f.date.empty()) f.date = utc_day(st.st_mtim.tv_sec);
+    if (f.date.empty()) f.date = utc_date(st.st_mtim.tv_sec);
     out.push_back(std::move(f));
   }
   std::sort(out.begin(), out.end(),

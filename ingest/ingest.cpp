@@ -214,14 +214,16 @@ std::uint64_t name_hash(std::string_view s) noexcept {
   return h;
 }
 
-std::string today_utc() {
-  const std::time_t t = std::time(nullptr);
+std::string utc_date(std::int64_t unix_seconds) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
 }
+
+std::string today_utc() { return utc_date(std::time(nullptr)); }
 
 bool valid_date(std::string_view d) {
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;

@@ -113,6 +113,9 @@ struct FeedFile {
 // The ledger of feed directory `dir` inside `state_dir` (one per directory).
 [[nodiscard]] std::string feed_ledger_path(const std::string& state_dir, const std::string& dir);
 
+// The UTC date of a Unix time, YYYY-MM-DD.
+[[nodiscard]] std::string utc_date(std::int64_t unix_seconds);
+
 // Today's date (UTC) as YYYY-MM-DD.
 [[nodiscard]] std::string today_utc();
 
