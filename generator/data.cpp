@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "generator/generator.hpp"
+#include "generator/likelihood.hpp"
 #include "generator/unicode.hpp"
 
 namespace lookalike::generator {
@@ -106,6 +107,20 @@ std::expected<std::vector<std::string>, std::string> load_tlds(std::string_view 
     return std::unexpected("TLD set \"" + path + "\" is neither original, common, abused, all, a list nor a readable file");
   }
   return parse_list(in, "file " + path, true);
+}
+
+std::vector<std::string> ranked_tlds() {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& t) {
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  };
+  for (const auto& [tld, prior] : default_model().tlds) add(tld);
+  for (const auto* set : {"common", "abused"}) {
+    if (auto list = load_tlds(set, "")) {
+      for (const std::string& t : *list) add(t);
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> default_keywords() {
