@@ -14,8 +14,8 @@ namespace {
 constexpr std::array<std::string_view, kEditKindCount> kKindNames{
     "omission",     "repetition",   "transposition", "keyboard-substitution", "keyboard-insertion",
     "vowel-swap",   "substitution", "insertion",     "bitsquat",              "hyphen",
-    "hyphen-strip", "subdomain-join", "glyph-ascii", "accent",                "accent-rare",
-    "accent-marks", "confusable",   "script",        "affix-digit",           "affix-letter",
+    "hyphen-strip", "subdomain-join", "glyph-ascii", "glyph-leet", "accent",                "accent-rare",
+    "accent-marks", "accent-pair", "confusable",   "script",        "affix-digit",           "affix-letter",
     "affix-keyword", "affix-country"};
 
 std::vector<std::string_view> split_tabs(std::string_view line) {

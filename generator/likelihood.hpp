@@ -16,10 +16,10 @@ namespace lookalike::generator {
 // One kind of label edit, each with its own prior per variant.
 enum class EditKind : std::uint8_t {
   omission, repetition, transposition, keyboard_substitution, keyboard_insertion, vowel_swap, substitution,
-  insertion, bitsquat, hyphen, hyphen_strip, subdomain_join, glyph_ascii, accent, accent_rare, accent_marks,
-  confusable, script, affix_digit, affix_letter, affix_keyword, affix_country,
+  insertion, bitsquat, hyphen, hyphen_strip, subdomain_join, glyph_ascii, glyph_leet, accent, accent_rare, accent_marks,
+  accent_pair, confusable, script, affix_digit, affix_letter, affix_keyword, affix_country,
 };
-inline constexpr std::size_t kEditKindCount = 22;
+inline constexpr std::size_t kEditKindCount = 24;
 
 // The data file's name of a kind ("keyboard-substitution"), also the first word of a path step.
 [[nodiscard]] std::string_view edit_kind_name(EditKind k) noexcept;

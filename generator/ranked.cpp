@@ -46,10 +46,12 @@ Fuzzer fuzzer_of(EditKind k) noexcept {
     case EditKind::hyphen: return Fuzzer::hyphenation;
     case EditKind::hyphen_strip: return Fuzzer::hyphen_strip;
     case EditKind::subdomain_join: return Fuzzer::missing_dot;
-    case EditKind::glyph_ascii: return Fuzzer::ascii_homoglyph;
+    case EditKind::glyph_ascii:
+    case EditKind::glyph_leet: return Fuzzer::ascii_homoglyph;
     case EditKind::accent:
     case EditKind::accent_rare:
-    case EditKind::accent_marks: return Fuzzer::homoglyph;
+    case EditKind::accent_marks:
+    case EditKind::accent_pair: return Fuzzer::homoglyph;
     case EditKind::confusable: return Fuzzer::confusable;
     case EditKind::script: return Fuzzer::cyrillic;
     case EditKind::affix_digit:
@@ -208,7 +210,17 @@ void EditList::glyphs() {
     for (std::size_t i = 0; i < at_pos.size(); ++i) where += (i ? "," : "") + std::to_string(at_pos[i]);
     add(kind, p * m_.every_occurrence, at_pos.front(), at_pos.back() + from.size(), r, what + where);
   };
-  for (const auto& [from, to] : detail::kAsciiLookalikes) place(EditKind::glyph_ascii, prior(EditKind::glyph_ascii), from, to);
+  // Sequences that read the same in most fonts (rn/m, 0/o, 1/l) versus leet digits (a/4, e/3, s/5)
+  // and near shapes (u/v, q/g), which a reader notices more easily.
+  constexpr std::pair<U32View, U32View> kSame[] = {{U"m", U"rn"}, {U"rn", U"m"}, {U"m", U"nn"}, {U"nn", U"m"},
+                                                  {U"d", U"cl"}, {U"cl", U"d"}, {U"w", U"vv"}, {U"vv", U"w"},
+                                                  {U"o", U"0"},  {U"0", U"o"},  {U"l", U"1"},  {U"1", U"l"},
+                                                  {U"i", U"1"},  {U"1", U"i"},  {U"l", U"i"},  {U"i", U"l"}};
+  for (const auto& [from, to] : detail::kAsciiLookalikes) {
+    const bool same = std::find(std::begin(kSame), std::end(kSame), std::pair{from, to}) != std::end(kSame);
+    const EditKind k = same ? EditKind::glyph_ascii : EditKind::glyph_leet;
+    place(k, prior(k), from, to);
+  }
 
   std::array<bool, 128> done{};
   for (std::size_t i = 0; i < n; ++i) {
@@ -231,6 +243,27 @@ void EditList::glyphs() {
       if (static_cast<char32_t>(g.from) != c) continue;
       for (U32View to : g.to) {
         if (to.size() == 1 && to[0] >= 0x80) place(EditKind::confusable, prior(EditKind::confusable), from, to);
+      }
+    }
+  }
+  // Two vowels accented at once (amázón, sántandér): one edit, not two composed ones, because an
+  // attacker who reaches for accents marks several letters as one choice.
+  const double pair = prior(EditKind::accent_pair);
+  constexpr U32View vowels = U"aeiou";
+  for (std::size_t i = 0; pair > 0 && i < n; ++i) {
+    if (vowels.find(label_[i]) == U32View::npos) continue;
+    for (std::size_t j = i + 1; j < n; ++j) {
+      if (vowels.find(label_[j]) == U32View::npos) continue;
+      for (const auto& a : detail::kAccents) {
+        if (a.tier != 1 || static_cast<char32_t>(a.ascii) != label_[i]) continue;
+        for (const auto& b : detail::kAccents) {
+          if (b.tier != 1 || static_cast<char32_t>(b.ascii) != label_[j]) continue;
+          U32 r = label_.substr(i, j + 1 - i);
+          r.front() = a.cp;
+          r.back() = b.cp;
+          add(EditKind::accent_pair, pair, i, j + 1, r,
+              ch(i) + ">" + utf8(U32(1, a.cp)) + at(i) + " " + ch(j) + ">" + utf8(U32(1, b.cp)) + at(j));
+        }
       }
     }
   }
