@@ -14,8 +14,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <queue>
+#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "generator/flat_set.hpp"
@@ -27,6 +27,10 @@
 #include "generator/unicode.hpp"
 
 namespace lookalike::generator {
+namespace detail {
+std::expected<std::vector<std::string>, std::string> icann_rules();  // data.cpp
+}  // namespace detail
+
 namespace {
 
 using U32 = std::u32string;
@@ -75,14 +79,27 @@ std::string number(double v) {
   return buf;
 }
 
+// How a path step describes an edit; the text is made only for edits that reach the output.
+enum class Form : std::uint8_t {
+  change,  // "l>k @5": the span replaced
+  insert,  // "+k @5"
+  remove,  // "-l @5"
+  prefix,  // "prefix my-"
+  suffix,  // "suffix -2"
+  every,   // "o>ö every @5,6": one glyph for every occurrence of a sequence
+  pair,    // "a>á @2 o>ó @4": two vowels accented
+  name,    // the replacement itself ("www-", or "cyrillic" for a whole-script label)
+};
+
 // One edit of the brand label: `repl` replaces the code points [start, end).
 struct Edit {
   double p = 0;
   std::uint8_t start = 0, end = 0;
   EditKind kind{};
-  bool whole = false;  // rewrites the whole label (another script): never composed
+  Form form{};
+  std::uint8_t from_len = 0, to_len = 0;  // Form::every: the sequence and its glyph
+  bool whole = false;                     // rewrites the whole label (another script): never composed
   U32 repl;
-  std::string step;    // path step, e.g. "keyboard-substitution l>k @4 p=0.003"
 };
 
 // Builds the single edits of one label, each change once with its most likely kind.
@@ -92,44 +109,51 @@ class EditList {
       : label_(label), opt_(o), m_(m) {
     build(brand);
     std::stable_sort(edits_.begin(), edits_.end(), [](const Edit& a, const Edit& b) { return a.p > b.p; });
+    steps_.resize(edits_.size());
   }
-  std::vector<Edit>& edits() { return edits_; }
+  const std::vector<Edit>& edits() const { return edits_; }
+
+  // The path step of edit i, e.g. "keyboard-substitution l>k @5 p=0.003" (made once, on first use).
+  const std::string& step(std::size_t i) {
+    std::string& s = steps_[i];
+    if (s.empty()) s = describe(edits_[i]);
+    return s;
+  }
 
  private:
   double prior(EditKind k) const {
     return (opt_.fuzzers & bit(fuzzer_of(k))) != 0 ? m_.prior(k) : 0.0;
   }
 
-  void add(EditKind kind, double p, std::size_t start, std::size_t end, U32View repl, std::string what, bool whole = false) {
+  void add(EditKind kind, double p, std::size_t start, std::size_t end, U32View repl, Form form,
+           std::size_t from_len = 0, std::size_t to_len = 0) {
     if (p <= 0) return;
     if (label_.compare(start, end - start, repl) == 0) return;  // no change
-    U32 key;
-    key += static_cast<char32_t>(start);
-    key += static_cast<char32_t>(end);
-    key += repl;
-    const auto [it, added] = index_.try_emplace(std::move(key), static_cast<std::uint32_t>(edits_.size()));
-    if (!added) {
-      Edit& e = edits_[it->second];
-      if (p <= e.p) return;
-      e.p = p;
-      e.kind = kind;
-      e.step = std::string(edit_kind_name(kind)) + " " + what + " p=" + number(p);
-      return;
+    key_.clear();
+    key_ += static_cast<char32_t>(start);
+    key_ += static_cast<char32_t>(end);
+    key_ += repl;
+    const std::string_view bytes(reinterpret_cast<const char*>(key_.data()), key_.size() * sizeof(char32_t));
+    const auto [at, added] = index_.insert(bytes, static_cast<std::uint32_t>(edits_.size()));
+    Edit* e = nullptr;
+    if (added) {
+      e = &edits_.emplace_back();
+      e->start = static_cast<std::uint8_t>(start);
+      e->end = static_cast<std::uint8_t>(end);
+      e->repl = U32(repl);
+    } else {
+      e = &edits_[at];
+      if (p <= e->p) return;
     }
-    Edit e;
-    e.p = p;
-    e.start = static_cast<std::uint8_t>(start);
-    e.end = static_cast<std::uint8_t>(end);
-    e.kind = kind;
-    e.whole = whole;
-    e.repl = U32(repl);
-    e.step = std::string(edit_kind_name(kind)) + " " + what + " p=" + number(p);
-    edits_.push_back(std::move(e));
+    e->p = p;
+    e->kind = kind;
+    e->form = form;
+    e->from_len = static_cast<std::uint8_t>(from_len);
+    e->to_len = static_cast<std::uint8_t>(to_len);
+    e->whole = kind == EditKind::script;
   }
 
-  static std::string at(std::size_t i) { return " @" + std::to_string(i); }
-  std::string ch(std::size_t i) const { return utf8(label_.substr(i, 1)); }
-
+  std::string describe(const Edit& e) const;
   void typos();
   void glyphs();
   void affixes(const domain::Name& brand);
@@ -144,71 +168,95 @@ class EditList {
   const Options& opt_;
   const Model& m_;
   std::vector<Edit> edits_;
-  std::unordered_map<U32, std::uint32_t> index_;
+  std::vector<std::string> steps_;
+  detail::FlatIndex index_{16384};  // (start, end, replacement) -> edit
+  U32 key_;
 };
+
+std::string EditList::describe(const Edit& e) const {
+  const U32View l(label_);
+  const std::string at = " @" + std::to_string(e.start);
+  std::string what;
+  switch (e.form) {
+    case Form::change: what = utf8(l.substr(e.start, e.end - e.start)) + ">" + utf8(e.repl) + at; break;
+    case Form::insert: what = "+" + utf8(e.repl) + at; break;
+    case Form::remove: what = "-" + utf8(l.substr(e.start, e.end - e.start)) + at; break;
+    case Form::prefix: what = "prefix " + utf8(e.repl); break;
+    case Form::suffix: what = "suffix " + utf8(e.repl); break;
+    case Form::name: what = e.whole ? std::string("cyrillic") : utf8(e.repl); break;
+    case Form::pair:
+      what = utf8(l.substr(e.start, 1)) + ">" + utf8(e.repl.substr(0, 1)) + at + " " + utf8(l.substr(e.end - 1, 1)) +
+             ">" + utf8(e.repl.substr(e.repl.size() - 1)) + " @" + std::to_string(e.end - 1);
+      break;
+    case Form::every: {
+      const U32View from = l.substr(e.start, e.from_len);
+      what = utf8(from) + ">" + utf8(e.repl.substr(0, e.to_len)) + " every @";
+      bool first = true;
+      for (std::size_t pos = l.find(from, e.start); pos != U32View::npos && pos < e.end; pos = l.find(from, pos + from.size())) {
+        what += (first ? "" : ",") + std::to_string(pos);
+        first = false;
+      }
+      break;
+    }
+  }
+  return std::string(edit_kind_name(e.kind)) + " " + what + " p=" + number(e.p);
+}
 
 constexpr U32View kLdh = U"abcdefghijklmnopqrstuvwxyz0123456789";
 
 void EditList::typos() {
   const std::size_t n = label_.size();
+  U32 r(1, U' ');
   for (std::size_t i = 0; i < n; ++i) {
     const char32_t c = label_[i];
-    add(EditKind::omission, prior(EditKind::omission), i, i + 1, U"", ch(i) + at(i));
-    if (c != '-') add(EditKind::repetition, prior(EditKind::repetition), i + 1, i + 1, U32(1, c), ch(i) + at(i));
+    add(EditKind::omission, prior(EditKind::omission), i, i + 1, U"", Form::remove);
+    if (c != '-') add(EditKind::repetition, prior(EditKind::repetition), i + 1, i + 1, U32View(&label_[i], 1), Form::insert);
     if (i + 1 < n && c != label_[i + 1]) {
-      const U32 swapped{label_[i + 1], c};
-      add(EditKind::transposition, prior(EditKind::transposition), i, i + 2, swapped,
-          utf8(label_.substr(i, 2)) + ">" + utf8(swapped) + at(i));
+      const char32_t swapped[2] = {label_[i + 1], c};
+      add(EditKind::transposition, prior(EditKind::transposition), i, i + 2, U32View(swapped, 2), Form::change);
     }
     if (c == '-') {
-      add(EditKind::hyphen_strip, prior(EditKind::hyphen_strip), i, i + 1, U"", "-" + at(i));
+      add(EditKind::hyphen_strip, prior(EditKind::hyphen_strip), i, i + 1, U"", Form::remove);
       continue;
     }
     if (c >= 0x80) continue;
     for (Keyboard k : opt_.keyboards) {
       for (char nb : neighbours(k, static_cast<char>(c))) {
-        const U32 r(1, static_cast<char32_t>(nb));
-        add(EditKind::keyboard_substitution, prior(EditKind::keyboard_substitution), i, i + 1, r,
-            ch(i) + ">" + nb + at(i));
-        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion), i, i, r, std::string("+") + nb + at(i));
-        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion), i + 1, i + 1, r,
-            std::string("+") + nb + at(i + 1));
+        r[0] = static_cast<char32_t>(nb);
+        add(EditKind::keyboard_substitution, prior(EditKind::keyboard_substitution), i, i + 1, r, Form::change);
+        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion), i, i, r, Form::insert);
+        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion), i + 1, i + 1, r, Form::insert);
       }
     }
     constexpr U32View vowels = U"aeiou";
     if (vowels.find(c) != U32View::npos) {
-      for (char32_t v : vowels) {
-        add(EditKind::vowel_swap, prior(EditKind::vowel_swap), i, i + 1, U32(1, v), ch(i) + ">" + utf8(U32(1, v)) + at(i));
-      }
+      for (char32_t v : vowels) add(EditKind::vowel_swap, prior(EditKind::vowel_swap), i, i + 1, U32View(&v, 1), Form::change);
     }
-    for (char32_t x : kLdh) {
-      add(EditKind::substitution, prior(EditKind::substitution), i, i + 1, U32(1, x), ch(i) + ">" + utf8(U32(1, x)) + at(i));
-    }
+    for (const char32_t& x : kLdh) add(EditKind::substitution, prior(EditKind::substitution), i, i + 1, U32View(&x, 1), Form::change);
     for (char32_t mask = 1; mask < 128; mask <<= 1) {
       const char32_t b = c ^ mask;
-      if (detail::is_ldh32(b)) add(EditKind::bitsquat, prior(EditKind::bitsquat), i, i + 1, U32(1, b), ch(i) + ">" + utf8(U32(1, b)) + at(i));
+      if (detail::is_ldh32(b)) add(EditKind::bitsquat, prior(EditKind::bitsquat), i, i + 1, U32View(&b, 1), Form::change);
     }
   }
   for (std::size_t pos = 1; pos < n; ++pos) {
-    for (char32_t x : kLdh) add(EditKind::insertion, prior(EditKind::insertion), pos, pos, U32(1, x), "+" + utf8(U32(1, x)) + at(pos));
-    if (label_[pos - 1] != '-' && label_[pos] != '-') add(EditKind::hyphen, prior(EditKind::hyphen), pos, pos, U"-", "+-" + at(pos));
+    for (const char32_t& x : kLdh) add(EditKind::insertion, prior(EditKind::insertion), pos, pos, U32View(&x, 1), Form::insert);
+    if (label_[pos - 1] != '-' && label_[pos] != '-') add(EditKind::hyphen, prior(EditKind::hyphen), pos, pos, U"-", Form::insert);
   }
 }
 
 void EditList::glyphs() {
   const std::size_t n = label_.size();
   // One glyph for one occurrence of a letter, or for every occurrence (faceböök, 0utl00k).
+  std::vector<std::size_t> at_pos;
   auto place = [&](EditKind kind, double p, U32View from, U32View to) {
-    std::vector<std::size_t> at_pos;
+    if (p <= 0) return;
+    at_pos.clear();
     for (std::size_t pos = label_.find(from); pos != U32::npos; pos = label_.find(from, pos + from.size())) at_pos.push_back(pos);
-    const std::string what = utf8(from) + ">" + utf8(to);
-    for (std::size_t pos : at_pos) add(kind, p, pos, pos + from.size(), to, what + at(pos));
+    for (std::size_t pos : at_pos) add(kind, p, pos, pos + from.size(), to, Form::change);
     if (at_pos.size() < 2) return;
     U32 r = label_.substr(at_pos.front(), at_pos.back() + from.size() - at_pos.front());
-    std::string where = " every @";
     for (std::size_t i = at_pos.size(); i-- > 0;) r.replace(at_pos[i] - at_pos.front(), from.size(), to);
-    for (std::size_t i = 0; i < at_pos.size(); ++i) where += (i ? "," : "") + std::to_string(at_pos[i]);
-    add(kind, p * m_.every_occurrence, at_pos.front(), at_pos.back() + from.size(), r, what + where);
+    add(kind, p * m_.every_occurrence, at_pos.front(), at_pos.back() + from.size(), r, Form::every, from.size(), to.size());
   };
   // Sequences that read the same in most fonts (rn/m, 0/o, 1/l) versus leet digits (a/4, e/3, s/5)
   // and near shapes (u/v, q/g), which a reader notices more easily.
@@ -227,17 +275,17 @@ void EditList::glyphs() {
     const char32_t c = label_[i];
     if (c >= 128 || done[c]) continue;
     done[c] = true;
-    const U32 from(1, c);
+    const U32View from(&label_[i], 1);
     for (const auto& a : detail::kAccents) {
       if (static_cast<char32_t>(a.ascii) != c) continue;
       const EditKind k = a.tier == 1 ? EditKind::accent : a.tier == 2 ? EditKind::accent_rare : EditKind::accent_marks;
-      place(k, prior(k), from, U32(1, a.cp));
+      place(k, prior(k), from, U32View(&a.cp, 1));
     }
     for (const auto& e : detail::kConfusables) {
       if (static_cast<char32_t>(e.ascii) != c) continue;
       const bool same_script = e.script == detail::kScriptLatin || e.script == detail::kScriptCommon ||
                                e.script == detail::kScriptInherited;
-      if (same_script || opt_.mixed_script) place(EditKind::confusable, prior(EditKind::confusable), from, U32(1, e.cp));
+      if (same_script || opt_.mixed_script) place(EditKind::confusable, prior(EditKind::confusable), from, U32View(&e.cp, 1));
     }
     for (const auto& g : detail::kGlyphs) {
       if (static_cast<char32_t>(g.from) != c) continue;
@@ -250,6 +298,7 @@ void EditList::glyphs() {
   // attacker who reaches for accents marks several letters as one choice.
   const double pair = prior(EditKind::accent_pair);
   constexpr U32View vowels = U"aeiou";
+  U32 r;
   for (std::size_t i = 0; pair > 0 && i < n; ++i) {
     if (vowels.find(label_[i]) == U32View::npos) continue;
     for (std::size_t j = i + 1; j < n; ++j) {
@@ -258,11 +307,10 @@ void EditList::glyphs() {
         if (a.tier != 1 || static_cast<char32_t>(a.ascii) != label_[i]) continue;
         for (const auto& b : detail::kAccents) {
           if (b.tier != 1 || static_cast<char32_t>(b.ascii) != label_[j]) continue;
-          U32 r = label_.substr(i, j + 1 - i);
+          r.assign(label_, i, j + 1 - i);
           r.front() = a.cp;
           r.back() = b.cp;
-          add(EditKind::accent_pair, pair, i, j + 1, r,
-              ch(i) + ">" + utf8(U32(1, a.cp)) + at(i) + " " + ch(j) + ">" + utf8(U32(1, b.cp)) + at(j));
+          add(EditKind::accent_pair, pair, i, j + 1, r, Form::pair);
         }
       }
     }
@@ -280,7 +328,7 @@ void EditList::glyphs() {
     }
     c = it->second;
   }
-  if (complete && n > 0) add(EditKind::script, prior(EditKind::script), 0, n, cyr, "cyrillic", true);
+  if (complete && n > 0) add(EditKind::script, prior(EditKind::script), 0, n, cyr, Form::name);
 }
 
 // Two-letter country-code TLDs: the ISO 3166-1 codes, taken from the Public Suffix List.
@@ -300,20 +348,22 @@ const std::vector<std::string>& country_codes() {
 
 void EditList::affixes(const domain::Name& brand) {
   const std::size_t n = label_.size();
+  U32 r;
   auto affix = [&](EditKind k, double p, std::string_view word) {
     if (p <= 0 || word.empty()) return;
-    const U32 w(word.begin(), word.end());
     for (bool prefix : {false, true}) {
       for (bool hyphen : {false, true}) {
         const double q = p * (prefix ? m_.affix_prefix : 1.0) * (hyphen ? m_.affix_hyphen : 1.0);
-        const U32 r = prefix ? (hyphen ? w + U'-' : w) : (hyphen ? U'-' + w : w);
-        const std::string shown = utf8(r);
-        add(k, q, prefix ? 0 : n, prefix ? 0 : n, r, prefix ? "prefix " + shown : "suffix " + shown);
+        r.clear();
+        if (hyphen && !prefix) r += U'-';
+        r.append(word.begin(), word.end());
+        if (hyphen && prefix) r += U'-';
+        add(k, q, prefix ? 0 : n, prefix ? 0 : n, r, prefix ? Form::prefix : Form::suffix);
       }
     }
   };
-  for (char d = '0'; d <= '9'; ++d) affix(EditKind::affix_digit, prior(EditKind::affix_digit), std::string(1, d));
-  for (char l = 'a'; l <= 'z'; ++l) affix(EditKind::affix_letter, prior(EditKind::affix_letter), std::string(1, l));
+  for (char d = '0'; d <= '9'; ++d) affix(EditKind::affix_digit, prior(EditKind::affix_digit), std::string_view(&d, 1));
+  for (char l = 'a'; l <= 'z'; ++l) affix(EditKind::affix_letter, prior(EditKind::affix_letter), std::string_view(&l, 1));
   for (const std::string& w : opt_.keywords) affix(EditKind::affix_keyword, prior(EditKind::affix_keyword), w);
   for (const std::string& cc : country_codes()) affix(EditKind::affix_country, prior(EditKind::affix_country), cc);
   // The subdomain (or "www") joined to the label: a missing dot (wwwpaypal) or a dash for it.
@@ -321,14 +371,48 @@ void EditList::affixes(const domain::Name& brand) {
   std::replace(sub.begin(), sub.end(), '.', '-');
   const U32 s(sub.begin(), sub.end());
   const double p = prior(EditKind::subdomain_join);
-  add(EditKind::subdomain_join, p, 0, 0, s, sub);
-  add(EditKind::subdomain_join, p * m_.affix_hyphen, 0, 0, s + U'-', sub + "-");
+  add(EditKind::subdomain_join, p, 0, 0, s, Form::name);
+  add(EditKind::subdomain_join, p * m_.affix_hyphen, 0, 0, s + U'-', Form::name);
+}
+
+// Which names need the Public Suffix List's word on whether they are registrable: "label.tld" is
+// a public suffix only when the list has that rule ("co" + "uk") or a wildcard under the TLD
+// ("*.ck"). The labels of such rules are collected once from the list, so the (costly) lookup runs
+// for the few labels that are one; without the list file every name is looked up.
+struct SuffixRules {
+  bool known = false;                    // the list file was read
+  detail::FlatIndex labels{16384};          // first labels of every multi-label rule ("co", "kawasaki")
+  std::set<std::string, std::less<>> wildcard_parents;  // "ck" for "*.ck"
+};
+
+const SuffixRules& suffix_rules() {
+  static const SuffixRules rules = [] {
+    SuffixRules r;
+    auto lines = detail::icann_rules();
+    if (!lines) return r;
+    r.known = true;
+    for (std::string line : *lines) {
+      if (line.front() == '!') line.erase(0, 1);
+      const std::size_t dot = line.find('.');
+      if (dot == std::string::npos) continue;
+      const std::string first = line.substr(0, dot);
+      if (first == "*") {
+        auto parent = domain::to_ascii(line.substr(dot + 1));
+        if (parent) r.wildcard_parents.insert(*parent);
+      } else if (auto a = domain::to_ascii(first)) {
+        (void)r.labels.insert(*a, 0);
+      }
+    }
+    return r;
+  }();
+  return rules;
 }
 
 struct Tld {
   std::string ascii, unicode, step;
   double p = 0;
   bool own = false, idn = true;
+  bool wildcard = false;  // the list has "*.<this TLD>" (or was not read): look every name up
 };
 
 // The ranked enumeration of one brand.
@@ -376,6 +460,7 @@ class Ranker {
     std::uint32_t offset; // ASCII form at text_[offset], Unicode form right after it
     std::uint16_t ascii_len, unicode_len;
     bool idn;
+    bool rule_label = true;  // the label is the first label of a public-suffix rule: look names up
   };
   struct Cell {
     double p;
@@ -386,19 +471,20 @@ class Ranker {
   void build_tlds();
   bool next_label();
   bool keep(const U32& label, double p, std::int32_t e1, std::int32_t e2);
-  U32 apply(const Edit& a) const {
-    U32 r = label_.substr(0, a.start);
-    r += a.repl;
-    r += U32View(label_).substr(a.end);
-    return r;
+  // The brand label with one edit, or two disjoint ones (a before b), in a reused buffer.
+  const U32& apply(const Edit& a) {
+    work_.assign(label_, 0, a.start);
+    work_ += a.repl;
+    work_.append(label_, a.end);
+    return work_;
   }
-  U32 apply(const Edit& a, const Edit& b) const {  // a before b, disjoint
-    U32 r = label_.substr(0, a.start);
-    r += a.repl;
-    r += U32View(label_).substr(a.end, b.start - a.end);
-    r += b.repl;
-    r += U32View(label_).substr(b.end);
-    return r;
+  const U32& apply(const Edit& a, const Edit& b) {
+    work_.assign(label_, 0, a.start);
+    work_ += a.repl;
+    work_.append(label_, a.end, b.start - a.end);
+    work_ += b.repl;
+    work_.append(label_, b.end);
+    return work_;
   }
 
   const domain::Name& brand_;
@@ -416,6 +502,8 @@ class Ranker {
   std::vector<Label> labels_;
   std::string text_;
   std::string scratch_;
+  U32 work_;
+  const std::string unchanged_step_ = "unchanged p=" + number(m_.unchanged);
 };
 
 void Ranker::build_tlds() {
@@ -430,6 +518,8 @@ void Ranker::build_tlds() {
     x.own = t == brand_.suffix;
     x.p = m_.tld_prior(t, brand_.suffix);
     x.idn = m_.accepts_idn(t);
+    const SuffixRules& rules = suffix_rules();
+    x.wildcard = !rules.known || rules.wildcard_parents.contains(t);
     x.step = "tld " + x.unicode + " p=" + number(x.p);
     if (x.p > 0) tlds_.push_back(std::move(x));
   }
@@ -440,18 +530,20 @@ bool Ranker::keep(const U32& label, double p, std::int32_t e1, std::int32_t e2) 
   scratch_.clear();
   if (!detail::append_label(label, ascii_brand_, scratch_)) return false;
   if (!seen_.insert(scratch_, 0).second) return false;
-  Label l{p, e1, e2, static_cast<std::uint32_t>(text_.size()), static_cast<std::uint16_t>(scratch_.size()), 0, false};
+  Label l{p, e1, e2, static_cast<std::uint32_t>(text_.size()), static_cast<std::uint16_t>(scratch_.size()), 0, false, true};
   text_ += scratch_;
   const std::size_t before = text_.size();
   detail::append_utf8(label, text_);
   l.unicode_len = static_cast<std::uint16_t>(text_.size() - before);
   l.idn = std::any_of(label.begin(), label.end(), [](char32_t c) { return c >= 0x80; });
+  const SuffixRules& rules = suffix_rules();
+  l.rule_label = !rules.known || rules.labels.find(scratch_) != detail::FlatIndex::kAbsent;
   labels_.push_back(l);
   return true;
 }
 
 bool Ranker::next_label() {
-  auto& e = edits_.edits();
+  const auto& e = edits_.edits();
   while (true) {
     // The most likely of: the brand's own label, the next single edit, a pending pair order, the
     // best pair on the frontier.
@@ -464,7 +556,7 @@ bool Ranker::next_label() {
     if (pu == best) {
       unchanged_done_ = true;
       labels_.push_back(Label{pu, -1, -1, static_cast<std::uint32_t>(text_.size()),
-                              static_cast<std::uint16_t>(brand_.label.size()), 0, !ascii_brand_});
+                              static_cast<std::uint16_t>(brand_.label.size()), 0, !ascii_brand_, true});
       text_ += brand_.label;
       const std::size_t before = text_.size();
       detail::append_utf8(label_, text_);
@@ -533,7 +625,7 @@ std::size_t Ranker::run(std::size_t budget, const Sink& sink) {
     c.ascii += '.';
     c.ascii += t.ascii;
     // A label that makes a longer public suffix with the TLD ("co" + "uk") is not registrable.
-    if (domain::is_public_suffix(c.ascii)) continue;
+    if ((lab.rule_label || t.wildcard) && domain::is_public_suffix(c.ascii)) continue;
     c.unicode.assign(text_.data() + lab.offset + lab.ascii_len, lab.unicode_len);
     c.unicode += '.';
     c.unicode += t.unicode;
@@ -546,12 +638,11 @@ std::size_t Ranker::run(std::size_t budget, const Sink& sink) {
       if (c.path.size() <= steps) c.path.emplace_back();
       c.path[steps++].assign(s);
     };
-    if (lab.e1 < 0) step("unchanged p=" + number(m_.unchanged));
+    if (lab.e1 < 0) step(unchanged_step_);
     for (std::int32_t k : {lab.e1, lab.e2}) {
       if (k < 0) continue;
-      const Edit& ed = e[static_cast<std::size_t>(k)];
-      c.fuzzers |= bit(fuzzer_of(ed.kind));
-      step(ed.step);
+      c.fuzzers |= bit(fuzzer_of(e[static_cast<std::size_t>(k)].kind));
+      step(edits_.step(static_cast<std::size_t>(k)));
     }
     step(t.step);
     c.path.resize(steps);
