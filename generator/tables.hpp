@@ -76,7 +76,7 @@ inline constexpr std::pair<std::u32string_view, std::u32string_view> kAsciiLooka
     {U"u", U"v"},  {U"v", U"u"},  {U"e", U"3"},  {U"a", U"4"},  {U"ri", U"n"}, {U"in", U"m"}, {U"lj", U"y"}};
 
 // Accented Latin letters: precomposed lower-case letters whose decomposition is one ASCII letter
-// plus combining marks (tools/gen_accents.cpp). Tier 1: Latin-1 Supplement and Latin Extended-A;
+// plus combining marks (tools/gen_confusables.cpp). Tier 1: Latin-1 Supplement and Latin Extended-A;
 // 2: other letters with one mark; 3: two or more marks.
 struct Accent {
   char ascii;

@@ -11,17 +11,14 @@
 #include "domain/domain.hpp"
 #include "generator/generator.hpp"
 #include "generator/likelihood.hpp"
+#include "tests/generator/brand.hpp"
 
 namespace g = lookalike::generator;
 namespace d = lookalike::domain;
 
 namespace {
 
-d::Name brand(std::string_view s) {
-  auto n = d::parse(s);
-  EXPECT_TRUE(n) << s;
-  return *n;
-}
+using lookalike::generator_test::brand;
 
 g::Options ranked_options(std::vector<std::string> tlds) {
   g::Options o;
