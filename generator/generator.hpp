@@ -82,8 +82,8 @@ using Sink = std::function<bool(const Candidate&)>;
 // candidates follow as they are made, without holding them all in memory. Returns the count.
 [[nodiscard]] std::size_t generate(const domain::Name& brand, const Options& options, const Sink& sink);
 
-// Names per brand that scan and watch ask for by default: 10,000 names at ~1.2 DNS queries each
-// take 40 s at the polite 300 queries/s (3.4 min at 6.1 queries each without an early NXDOMAIN stop).
+// Names per brand that scan and watch ask for by default: 10,000 names at 1.07 DNS queries each
+// (existence first) take 36 s at the polite 300 queries/s (3.4 min asking all six types of each).
 inline constexpr std::size_t kDefaultBudget = 10000;
 
 // The `budget` most likely candidates of one brand (registrable names; subdomains dropped), best
