@@ -160,7 +160,8 @@ void add_generate_command(CLI::App& app, Context& ctx) {
       ->each([args](const std::string&) { args->depth_given = true; });
   sub->add_option("--budget", args->budget,
                   "Rank by likelihood and print the N most likely names per brand, best first (default budget of "
-                  "scan/watch: " + std::to_string(generator::kDefaultBudget) + ")");
+                  "scan/watch: " +
+                      std::to_string(generator::kDefaultBudget) + ")");
   sub->add_option("--max", args->max, "Stop after N candidates per brand (0: no limit; depth 2 defaults to 200000)");
   sub->add_option("--format", args->format, "list, jsonl or csv")->capture_default_str();
   sub->add_flag("--mixed-script", args->mixed_script, "Also emit confusables that mix scripts within a label");

@@ -27,6 +27,8 @@ constexpr std::array<std::string_view, kFuzzerCount> kNames{
     "dictionary", "tld-swap",     "confusable",    "ascii-homoglyph", "numeral-swap", "hyphen-strip", "dot-dash",
     "missing-dot", "wrong-sld",   "tld-insertion", "combosquat"};
 
+using detail::Confusable;
+using detail::Glyphs;
 using detail::kAsciiLookalikes;
 using detail::kConfusables;
 using detail::kCyrillic;
@@ -34,8 +36,6 @@ using detail::kGlyphs;
 using detail::kScriptCommon;
 using detail::kScriptInherited;
 using detail::kScriptLatin;
-using detail::Confusable;
-using detail::Glyphs;
 
 constexpr std::pair<std::u32string_view, std::u32string_view> kNumerals[] = {
     {U"zero", U"0"}, {U"one", U"1"}, {U"two", U"2"},   {U"three", U"3"}, {U"four", U"4"}, {U"five", U"5"},

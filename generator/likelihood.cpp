@@ -12,11 +12,12 @@ std::string_view embedded_likelihood();
 namespace {
 
 constexpr std::array<std::string_view, kEditKindCount> kKindNames{
-    "omission",     "repetition",   "transposition", "keyboard-substitution", "keyboard-insertion",
-    "vowel-swap",   "substitution", "insertion",     "bitsquat",              "hyphen",
-    "hyphen-strip", "subdomain-join", "glyph-ascii", "glyph-leet", "accent",                "accent-rare",
-    "accent-marks", "accent-pair", "confusable",   "script",        "affix-digit",           "affix-letter",
-    "affix-keyword", "affix-country"};
+    "omission",           "repetition",   "transposition", "keyboard-substitution",
+    "keyboard-insertion", "vowel-swap",   "substitution",  "insertion",
+    "bitsquat",           "hyphen",       "hyphen-strip",  "subdomain-join",
+    "glyph-ascii",        "glyph-leet",   "accent",        "accent-rare",
+    "accent-marks",       "accent-pair",  "confusable",    "script",
+    "affix-digit",        "affix-letter", "affix-keyword", "affix-country"};
 
 std::vector<std::string_view> split_tabs(std::string_view line) {
   std::vector<std::string_view> out;
@@ -75,11 +76,16 @@ std::expected<Model, std::string> parse_model(std::string_view tsv) {
       m.edit[i] = v;
       seen[i] = true;
     } else if (section == "factor") {
-      if (key == "affix-prefix") m.affix_prefix = v;
-      else if (key == "affix-hyphen") m.affix_hyphen = v;
-      else if (key == "every-occurrence") m.every_occurrence = v;
-      else if (key == "unchanged") m.unchanged = v;
-      else return std::unexpected(where + "unknown factor \"" + std::string(key) + "\"");
+      if (key == "affix-prefix")
+        m.affix_prefix = v;
+      else if (key == "affix-hyphen")
+        m.affix_hyphen = v;
+      else if (key == "every-occurrence")
+        m.every_occurrence = v;
+      else if (key == "unchanged")
+        m.unchanged = v;
+      else
+        return std::unexpected(where + "unknown factor \"" + std::string(key) + "\"");
       ++factors;
     } else if (section == "tld") {
       if (key == "own") {
@@ -100,7 +106,8 @@ std::expected<Model, std::string> parse_model(std::string_view tsv) {
   for (std::size_t i = 0; i < kEditKindCount; ++i) {
     if (!seen[i]) return std::unexpected("likelihood model: no prior for edit " + std::string(kKindNames[i]));
   }
-  if (factors != 4 || !own || !rest) return std::unexpected(std::string("likelihood model: missing factor, tld own or tld rest"));
+  if (factors != 4 || !own || !rest)
+    return std::unexpected(std::string("likelihood model: missing factor, tld own or tld rest"));
   return m;
 }
 

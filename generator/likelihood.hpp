@@ -15,9 +15,30 @@ namespace lookalike::generator {
 
 // One kind of label edit, each with its own prior per variant.
 enum class EditKind : std::uint8_t {
-  omission, repetition, transposition, keyboard_substitution, keyboard_insertion, vowel_swap, substitution,
-  insertion, bitsquat, hyphen, hyphen_strip, subdomain_join, glyph_ascii, glyph_leet, accent, accent_rare, accent_marks,
-  accent_pair, confusable, script, affix_digit, affix_letter, affix_keyword, affix_country,
+  omission,
+  repetition,
+  transposition,
+  keyboard_substitution,
+  keyboard_insertion,
+  vowel_swap,
+  substitution,
+  insertion,
+  bitsquat,
+  hyphen,
+  hyphen_strip,
+  subdomain_join,
+  glyph_ascii,
+  glyph_leet,
+  accent,
+  accent_rare,
+  accent_marks,
+  accent_pair,
+  confusable,
+  script,
+  affix_digit,
+  affix_letter,
+  affix_keyword,
+  affix_country,
 };
 inline constexpr std::size_t kEditKindCount = 24;
 
@@ -25,13 +46,13 @@ inline constexpr std::size_t kEditKindCount = 24;
 [[nodiscard]] std::string_view edit_kind_name(EditKind k) noexcept;
 
 struct Model {
-  std::array<double, kEditKindCount> edit{};  // prior of one variant of each kind
-  double affix_prefix = 1;                    // factor: affix before the label
-  double affix_hyphen = 1;                    // factor: affix joined with a hyphen
-  double every_occurrence = 1;                // factor: a glyph for every occurrence of a letter
-  double unchanged = 1;                       // prior of the brand's own label (under another TLD)
-  double tld_own = 1;                         // prior of the brand's own suffix
-  double tld_rest = 0;                        // prior of a TLD the table does not rank
+  std::array<double, kEditKindCount> edit{};         // prior of one variant of each kind
+  double affix_prefix = 1;                           // factor: affix before the label
+  double affix_hyphen = 1;                           // factor: affix joined with a hyphen
+  double every_occurrence = 1;                       // factor: a glyph for every occurrence of a letter
+  double unchanged = 1;                              // prior of the brand's own label (under another TLD)
+  double tld_own = 1;                                // prior of the brand's own suffix
+  double tld_rest = 0;                               // prior of a TLD the table does not rank
   std::vector<std::pair<std::string, double>> tlds;  // ranked TLD priors, as in the file
   std::vector<std::string> no_idn;                   // suffixes that accept no Latin IDN label
 

@@ -38,30 +38,46 @@ using U32View = std::u32string_view;
 
 Fuzzer fuzzer_of(EditKind k) noexcept {
   switch (k) {
-    case EditKind::omission: return Fuzzer::omission;
-    case EditKind::repetition: return Fuzzer::repetition;
-    case EditKind::transposition: return Fuzzer::transposition;
+    case EditKind::omission:
+      return Fuzzer::omission;
+    case EditKind::repetition:
+      return Fuzzer::repetition;
+    case EditKind::transposition:
+      return Fuzzer::transposition;
     case EditKind::keyboard_substitution:
-    case EditKind::substitution: return Fuzzer::replacement;
+    case EditKind::substitution:
+      return Fuzzer::replacement;
     case EditKind::keyboard_insertion:
-    case EditKind::insertion: return Fuzzer::insertion;
-    case EditKind::vowel_swap: return Fuzzer::vowel_swap;
-    case EditKind::bitsquat: return Fuzzer::bitsquatting;
-    case EditKind::hyphen: return Fuzzer::hyphenation;
-    case EditKind::hyphen_strip: return Fuzzer::hyphen_strip;
-    case EditKind::subdomain_join: return Fuzzer::missing_dot;
+    case EditKind::insertion:
+      return Fuzzer::insertion;
+    case EditKind::vowel_swap:
+      return Fuzzer::vowel_swap;
+    case EditKind::bitsquat:
+      return Fuzzer::bitsquatting;
+    case EditKind::hyphen:
+      return Fuzzer::hyphenation;
+    case EditKind::hyphen_strip:
+      return Fuzzer::hyphen_strip;
+    case EditKind::subdomain_join:
+      return Fuzzer::missing_dot;
     case EditKind::glyph_ascii:
-    case EditKind::glyph_leet: return Fuzzer::ascii_homoglyph;
+    case EditKind::glyph_leet:
+      return Fuzzer::ascii_homoglyph;
     case EditKind::accent:
     case EditKind::accent_rare:
     case EditKind::accent_marks:
-    case EditKind::accent_pair: return Fuzzer::homoglyph;
-    case EditKind::confusable: return Fuzzer::confusable;
-    case EditKind::script: return Fuzzer::cyrillic;
+    case EditKind::accent_pair:
+      return Fuzzer::homoglyph;
+    case EditKind::confusable:
+      return Fuzzer::confusable;
+    case EditKind::script:
+      return Fuzzer::cyrillic;
     case EditKind::affix_digit:
-    case EditKind::affix_letter: return Fuzzer::addition;
+    case EditKind::affix_letter:
+      return Fuzzer::addition;
     case EditKind::affix_keyword:
-    case EditKind::affix_country: return Fuzzer::combosquat;
+    case EditKind::affix_country:
+      return Fuzzer::combosquat;
   }
   return Fuzzer::addition;
 }
@@ -121,9 +137,7 @@ class EditList {
   }
 
  private:
-  double prior(EditKind k) const {
-    return (opt_.fuzzers & bit(fuzzer_of(k))) != 0 ? m_.prior(k) : 0.0;
-  }
+  double prior(EditKind k) const { return (opt_.fuzzers & bit(fuzzer_of(k))) != 0 ? m_.prior(k) : 0.0; }
 
   void add(EditKind kind, double p, std::size_t start, std::size_t end, U32View repl, Form form,
            std::size_t from_len = 0, std::size_t to_len = 0) {
@@ -178,12 +192,24 @@ std::string EditList::describe(const Edit& e) const {
   const std::string at = " @" + std::to_string(e.start);
   std::string what;
   switch (e.form) {
-    case Form::change: what = utf8(l.substr(e.start, e.end - e.start)) + ">" + utf8(e.repl) + at; break;
-    case Form::insert: what = "+" + utf8(e.repl) + at; break;
-    case Form::remove: what = "-" + utf8(l.substr(e.start, e.end - e.start)) + at; break;
-    case Form::prefix: what = "prefix " + utf8(e.repl); break;
-    case Form::suffix: what = "suffix " + utf8(e.repl); break;
-    case Form::name: what = e.whole ? std::string("cyrillic") : utf8(e.repl); break;
+    case Form::change:
+      what = utf8(l.substr(e.start, e.end - e.start)) + ">" + utf8(e.repl) + at;
+      break;
+    case Form::insert:
+      what = "+" + utf8(e.repl) + at;
+      break;
+    case Form::remove:
+      what = "-" + utf8(l.substr(e.start, e.end - e.start)) + at;
+      break;
+    case Form::prefix:
+      what = "prefix " + utf8(e.repl);
+      break;
+    case Form::suffix:
+      what = "suffix " + utf8(e.repl);
+      break;
+    case Form::name:
+      what = e.whole ? std::string("cyrillic") : utf8(e.repl);
+      break;
     case Form::pair:
       what = utf8(l.substr(e.start, 1)) + ">" + utf8(e.repl.substr(0, 1)) + at + " " + utf8(l.substr(e.end - 1, 1)) +
              ">" + utf8(e.repl.substr(e.repl.size() - 1)) + " @" + std::to_string(e.end - 1);
@@ -192,7 +218,8 @@ std::string EditList::describe(const Edit& e) const {
       const U32View from = l.substr(e.start, e.from_len);
       what = utf8(from) + ">" + utf8(e.repl.substr(0, e.to_len)) + " every @";
       bool first = true;
-      for (std::size_t pos = l.find(from, e.start); pos != U32View::npos && pos < e.end; pos = l.find(from, pos + from.size())) {
+      for (std::size_t pos = l.find(from, e.start); pos != U32View::npos && pos < e.end;
+           pos = l.find(from, pos + from.size())) {
         what += (first ? "" : ",") + std::to_string(pos);
         first = false;
       }
@@ -210,7 +237,8 @@ void EditList::typos() {
   for (std::size_t i = 0; i < n; ++i) {
     const char32_t c = label_[i];
     add(EditKind::omission, prior(EditKind::omission), i, i + 1, U"", Form::remove);
-    if (c != '-') add(EditKind::repetition, prior(EditKind::repetition), i + 1, i + 1, U32View(&label_[i], 1), Form::insert);
+    if (c != '-')
+      add(EditKind::repetition, prior(EditKind::repetition), i + 1, i + 1, U32View(&label_[i], 1), Form::insert);
     if (i + 1 < n && c != label_[i + 1]) {
       const char32_t swapped[2] = {label_[i + 1], c};
       add(EditKind::transposition, prior(EditKind::transposition), i, i + 2, U32View(swapped, 2), Form::change);
@@ -230,17 +258,22 @@ void EditList::typos() {
     }
     constexpr U32View vowels = U"aeiou";
     if (vowels.find(c) != U32View::npos) {
-      for (char32_t v : vowels) add(EditKind::vowel_swap, prior(EditKind::vowel_swap), i, i + 1, U32View(&v, 1), Form::change);
+      for (char32_t v : vowels)
+        add(EditKind::vowel_swap, prior(EditKind::vowel_swap), i, i + 1, U32View(&v, 1), Form::change);
     }
-    for (const char32_t& x : kLdh) add(EditKind::substitution, prior(EditKind::substitution), i, i + 1, U32View(&x, 1), Form::change);
+    for (const char32_t& x : kLdh)
+      add(EditKind::substitution, prior(EditKind::substitution), i, i + 1, U32View(&x, 1), Form::change);
     for (char32_t mask = 1; mask < 128; mask <<= 1) {
       const char32_t b = c ^ mask;
-      if (detail::is_ldh32(b)) add(EditKind::bitsquat, prior(EditKind::bitsquat), i, i + 1, U32View(&b, 1), Form::change);
+      if (detail::is_ldh32(b))
+        add(EditKind::bitsquat, prior(EditKind::bitsquat), i, i + 1, U32View(&b, 1), Form::change);
     }
   }
   for (std::size_t pos = 1; pos < n; ++pos) {
-    for (const char32_t& x : kLdh) add(EditKind::insertion, prior(EditKind::insertion), pos, pos, U32View(&x, 1), Form::insert);
-    if (label_[pos - 1] != '-' && label_[pos] != '-') add(EditKind::hyphen, prior(EditKind::hyphen), pos, pos, U"-", Form::insert);
+    for (const char32_t& x : kLdh)
+      add(EditKind::insertion, prior(EditKind::insertion), pos, pos, U32View(&x, 1), Form::insert);
+    if (label_[pos - 1] != '-' && label_[pos] != '-')
+      add(EditKind::hyphen, prior(EditKind::hyphen), pos, pos, U"-", Form::insert);
   }
 }
 
@@ -251,19 +284,21 @@ void EditList::glyphs() {
   auto place = [&](EditKind kind, double p, U32View from, U32View to) {
     if (p <= 0) return;
     at_pos.clear();
-    for (std::size_t pos = label_.find(from); pos != U32::npos; pos = label_.find(from, pos + from.size())) at_pos.push_back(pos);
+    for (std::size_t pos = label_.find(from); pos != U32::npos; pos = label_.find(from, pos + from.size()))
+      at_pos.push_back(pos);
     for (std::size_t pos : at_pos) add(kind, p, pos, pos + from.size(), to, Form::change);
     if (at_pos.size() < 2) return;
     U32 r = label_.substr(at_pos.front(), at_pos.back() + from.size() - at_pos.front());
     for (std::size_t i = at_pos.size(); i-- > 0;) r.replace(at_pos[i] - at_pos.front(), from.size(), to);
-    add(kind, p * m_.every_occurrence, at_pos.front(), at_pos.back() + from.size(), r, Form::every, from.size(), to.size());
+    add(kind, p * m_.every_occurrence, at_pos.front(), at_pos.back() + from.size(), r, Form::every, from.size(),
+        to.size());
   };
   // Sequences that read the same in most fonts (rn/m, 0/o, 1/l) versus leet digits (a/4, e/3, s/5)
   // and near shapes (u/v, q/g), which a reader notices more easily.
   constexpr std::pair<U32View, U32View> kSame[] = {{U"m", U"rn"}, {U"rn", U"m"}, {U"m", U"nn"}, {U"nn", U"m"},
-                                                  {U"d", U"cl"}, {U"cl", U"d"}, {U"w", U"vv"}, {U"vv", U"w"},
-                                                  {U"o", U"0"},  {U"0", U"o"},  {U"l", U"1"},  {U"1", U"l"},
-                                                  {U"i", U"1"},  {U"1", U"i"},  {U"l", U"i"},  {U"i", U"l"}};
+                                                   {U"d", U"cl"}, {U"cl", U"d"}, {U"w", U"vv"}, {U"vv", U"w"},
+                                                   {U"o", U"0"},  {U"0", U"o"},  {U"l", U"1"},  {U"1", U"l"},
+                                                   {U"i", U"1"},  {U"1", U"i"},  {U"l", U"i"},  {U"i", U"l"}};
   for (const auto& [from, to] : detail::kAsciiLookalikes) {
     const bool same = std::find(std::begin(kSame), std::end(kSame), std::pair{from, to}) != std::end(kSame);
     const EditKind k = same ? EditKind::glyph_ascii : EditKind::glyph_leet;
@@ -283,9 +318,10 @@ void EditList::glyphs() {
     }
     for (const auto& e : detail::kConfusables) {
       if (static_cast<char32_t>(e.ascii) != c) continue;
-      const bool same_script = e.script == detail::kScriptLatin || e.script == detail::kScriptCommon ||
-                               e.script == detail::kScriptInherited;
-      if (same_script || opt_.mixed_script) place(EditKind::confusable, prior(EditKind::confusable), from, U32View(&e.cp, 1));
+      const bool same_script =
+          e.script == detail::kScriptLatin || e.script == detail::kScriptCommon || e.script == detail::kScriptInherited;
+      if (same_script || opt_.mixed_script)
+        place(EditKind::confusable, prior(EditKind::confusable), from, U32View(&e.cp, 1));
     }
     for (const auto& g : detail::kGlyphs) {
       if (static_cast<char32_t>(g.from) != c) continue;
@@ -363,7 +399,8 @@ void EditList::affixes(const domain::Name& brand) {
     }
   };
   for (char d = '0'; d <= '9'; ++d) affix(EditKind::affix_digit, prior(EditKind::affix_digit), std::string_view(&d, 1));
-  for (char l = 'a'; l <= 'z'; ++l) affix(EditKind::affix_letter, prior(EditKind::affix_letter), std::string_view(&l, 1));
+  for (char l = 'a'; l <= 'z'; ++l)
+    affix(EditKind::affix_letter, prior(EditKind::affix_letter), std::string_view(&l, 1));
   for (const std::string& w : opt_.keywords) affix(EditKind::affix_keyword, prior(EditKind::affix_keyword), w);
   for (const std::string& cc : country_codes()) affix(EditKind::affix_country, prior(EditKind::affix_country), cc);
   // The subdomain (or "www") joined to the label: a missing dot (wwwpaypal) or a dash for it.
@@ -380,8 +417,8 @@ void EditList::affixes(const domain::Name& brand) {
 // ("*.ck"). The labels of such rules are collected once from the list, so the (costly) lookup runs
 // for the few labels that are one; without the list file every name is looked up.
 struct SuffixRules {
-  bool known = false;                    // the list file was read
-  detail::FlatIndex labels{16384};          // first labels of every multi-label rule ("co", "kawasaki")
+  bool known = false;                                   // the list file was read
+  detail::FlatIndex labels{16384};                      // first labels of every multi-label rule ("co", "kawasaki")
   std::set<std::string, std::less<>> wildcard_parents;  // "ck" for "*.ck"
 };
 
@@ -419,7 +456,10 @@ struct Tld {
 class Ranker {
  public:
   Ranker(const domain::Name& brand, const Options& o, const Model& m)
-      : brand_(brand), opt_(o), m_(m), label_(brand_label(brand)),
+      : brand_(brand),
+        opt_(o),
+        m_(m),
+        label_(brand_label(brand)),
         ascii_brand_(std::all_of(label_.begin(), label_.end(), [](char32_t c) { return c < 0x80; })),
         edits_(brand, label_, o, m) {
     seen_.insert(brand.label, 0);
@@ -441,7 +481,8 @@ class Ranker {
   static U32 brand_label(const domain::Name& brand) {
     const U32 u = detail::to_u32(brand.unicode);
     // The registrable label is the Unicode name's label just left of the suffix.
-    const std::size_t suffix_labels = static_cast<std::size_t>(std::count(brand.suffix.begin(), brand.suffix.end(), '.')) + 1;
+    const std::size_t suffix_labels =
+        static_cast<std::size_t>(std::count(brand.suffix.begin(), brand.suffix.end(), '.')) + 1;
     std::size_t end = u.size();
     for (std::size_t k = 0; k < suffix_labels; ++k) end = u.rfind(U'.', end - 1);
     const std::size_t start = u.rfind(U'.', end - 1);
@@ -456,8 +497,8 @@ class Ranker {
   };
   struct Label {
     double p;
-    std::int32_t e1, e2;  // edits in label order (-1: none)
-    std::uint32_t offset; // ASCII form at text_[offset], Unicode form right after it
+    std::int32_t e1, e2;   // edits in label order (-1: none)
+    std::uint32_t offset;  // ASCII form at text_[offset], Unicode form right after it
     std::uint16_t ascii_len, unicode_len;
     bool idn;
     bool rule_label = true;  // the label is the first label of a public-suffix rule: look names up
@@ -465,7 +506,9 @@ class Ranker {
   struct Cell {
     double p;
     std::uint32_t label, tld;
-    bool operator<(const Cell& o) const { return p != o.p ? p < o.p : (label != o.label ? label > o.label : tld > o.tld); }
+    bool operator<(const Cell& o) const {
+      return p != o.p ? p < o.p : (label != o.label ? label > o.label : tld > o.tld);
+    }
   };
 
   void build_tlds();
@@ -495,10 +538,10 @@ class Ranker {
   EditList edits_;
   std::vector<Tld> tlds_;
   bool unchanged_done_ = false;
-  std::size_t d1_ = 0;                 // next single edit
-  std::priority_queue<Pair> pairs_;    // frontier of edit pairs
+  std::size_t d1_ = 0;                                                             // next single edit
+  std::priority_queue<Pair> pairs_;                                                // frontier of edit pairs
   std::vector<std::pair<double, std::pair<std::int32_t, std::int32_t>>> pending_;  // second order of a same-point pair
-  detail::FlatIndex seen_{1024};       // labels kept (A-label)
+  detail::FlatIndex seen_{1024};                                                   // labels kept (A-label)
   std::vector<Label> labels_;
   std::string text_;
   std::string scratch_;
@@ -523,14 +566,16 @@ void Ranker::build_tlds() {
     x.step = "tld " + x.unicode + " p=" + number(x.p);
     if (x.p > 0) tlds_.push_back(std::move(x));
   }
-  std::stable_sort(tlds_.begin(), tlds_.end(), [](const Tld& a, const Tld& b) { return a.p > b.p || (a.p == b.p && a.own && !b.own); });
+  std::stable_sort(tlds_.begin(), tlds_.end(),
+                   [](const Tld& a, const Tld& b) { return a.p > b.p || (a.p == b.p && a.own && !b.own); });
 }
 
 bool Ranker::keep(const U32& label, double p, std::int32_t e1, std::int32_t e2) {
   scratch_.clear();
   if (!detail::append_label(label, ascii_brand_, scratch_)) return false;
   if (!seen_.insert(scratch_, 0).second) return false;
-  Label l{p, e1, e2, static_cast<std::uint32_t>(text_.size()), static_cast<std::uint16_t>(scratch_.size()), 0, false, true};
+  Label l{p, e1,    e2,  static_cast<std::uint32_t>(text_.size()), static_cast<std::uint16_t>(scratch_.size()),
+          0, false, true};
   text_ += scratch_;
   const std::size_t before = text_.size();
   detail::append_utf8(label, text_);

@@ -75,7 +75,6 @@ bool idna2008_valid_alone(UChar32 cp) {
   return rc == IDN2_OK;
 }
 
-
 // Writes the accented Latin letters (see the file comment) to `path`; false on failure.
 bool write_accents(const char* path) {
   UErrorCode status = U_ZERO_ERROR;
@@ -103,7 +102,10 @@ bool write_accents(const char* path) {
       for (int32_t i = 1; i < n; ++i) marks = marks && u_charType(out[i]) == U_NON_SPACING_MARK;
       if (!marks || !idna2008_valid_alone(cp)) continue;
       std::fprintf(f, "{'%c', 0x%04X, %d},  // %s\n", static_cast<char>(out[0]), static_cast<unsigned>(cp),
-                   n > 2 ? 3 : cp < 0x0180 ? 1 : 2, utf8(cp).c_str());
+                   n > 2         ? 3
+                   : cp < 0x0180 ? 1
+                                 : 2,
+                   utf8(cp).c_str());
     }
   }
   return std::fclose(f) == 0;

@@ -60,7 +60,7 @@ TEST(Ranked, KeyboardSlipUnderComOutranksBitsquatUnderCf) {
 TEST(Ranked, OwnTldWithOneTypoOutranksTwoTyposAndACheapTld) {
   const auto r = ranks(ranked("paypal.com", ranked_options({"com", "top", "de"}), 20000));
   ASSERT_TRUE(r.contains("paypak.com") && r.contains("paypak.top") && r.contains("aypak.com"));
-  EXPECT_LT(r.at("paypak.com"), r.at("aypak.com"));  // one slip before two
+  EXPECT_LT(r.at("paypak.com"), r.at("aypak.com"));   // one slip before two
   EXPECT_LT(r.at("paypak.com"), r.at("paypak.top"));  // own TLD before an abused one
   // An abused TLD (Interisle's second) before a TLD the model does not rank.
   ASSERT_TRUE(r.contains("paypak.de"));
@@ -76,10 +76,10 @@ TEST(Ranked, OmissionOutranksAccentAndAccentOutranksTwoAccents) {
 
 TEST(Ranked, ComposesAGlyphWithAnAffixAndHyphensWithATypo) {
   const auto r = ranks(ranked("amazon.com", ranked_options({"com", "top"}), 100000));
-  EXPECT_TRUE(r.contains("amaz0n8.com"));   // look-alike glyph + extra digit
-  EXPECT_TRUE(r.contains("am-azon.top"));   // hyphen inside the label, cheap TLD
-  EXPECT_TRUE(r.contains("ama-zom.com"));   // hyphen + keyboard slip
-  EXPECT_TRUE(r.contains("amazon-fr.com")); // country code affix
+  EXPECT_TRUE(r.contains("amaz0n8.com"));    // look-alike glyph + extra digit
+  EXPECT_TRUE(r.contains("am-azon.top"));    // hyphen inside the label, cheap TLD
+  EXPECT_TRUE(r.contains("ama-zom.com"));    // hyphen + keyboard slip
+  EXPECT_TRUE(r.contains("amazon-fr.com"));  // country code affix
 }
 
 TEST(Ranked, OneGlyphForEveryOccurrenceOfALetter) {
@@ -174,7 +174,8 @@ TEST(LikelihoodModel, BuiltInModelParsesAndRanksComFirst) {
   EXPECT_EQ(m.tld_prior("example-unranked", "com"), m.tld_rest);
   EXPECT_FALSE(m.accepts_idn("uk"));
   EXPECT_TRUE(m.accepts_idn("com"));
-  for (std::size_t k = 0; k < g::kEditKindCount; ++k) EXPECT_GT(m.edit[k], 0.0) << g::edit_kind_name(static_cast<g::EditKind>(k));
+  for (std::size_t k = 0; k < g::kEditKindCount; ++k)
+    EXPECT_GT(m.edit[k], 0.0) << g::edit_kind_name(static_cast<g::EditKind>(k));
 }
 
 TEST(LikelihoodModel, ErrorsNameTheLineAndTheMissingPrior) {
