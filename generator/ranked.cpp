@@ -305,6 +305,22 @@ void EditList::glyphs() {
     place(k, prior(k), from, to);
   }
 
+  // An accented letter of a Unicode brand (münchen) without its mark or with another one.
+  auto accent_kind = [](int tier) {
+    return tier == 1 ? EditKind::accent : tier == 2 ? EditKind::accent_rare : EditKind::accent_marks;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto it = std::find_if(std::begin(detail::kAccents), std::end(detail::kAccents),
+                                 [c = label_[i]](const detail::Accent& a) { return a.cp == c; });
+    if (it == std::end(detail::kAccents) || label_.find(label_[i]) != i) continue;  // once per letter
+    const U32View from(&label_[i], 1);
+    const auto base = static_cast<char32_t>(it->ascii);
+    place(accent_kind(it->tier), prior(accent_kind(it->tier)), from, U32View(&base, 1));
+    for (const auto& a : detail::kAccents) {
+      if (a.ascii == it->ascii && a.cp != it->cp)
+        place(accent_kind(a.tier), prior(accent_kind(a.tier)), from, U32View(&a.cp, 1));
+    }
+  }
   std::array<bool, 128> done{};
   for (std::size_t i = 0; i < n; ++i) {
     const char32_t c = label_[i];
@@ -313,8 +329,7 @@ void EditList::glyphs() {
     const U32View from(&label_[i], 1);
     for (const auto& a : detail::kAccents) {
       if (static_cast<char32_t>(a.ascii) != c) continue;
-      const EditKind k = a.tier == 1 ? EditKind::accent : a.tier == 2 ? EditKind::accent_rare : EditKind::accent_marks;
-      place(k, prior(k), from, U32View(&a.cp, 1));
+      place(accent_kind(a.tier), prior(accent_kind(a.tier)), from, U32View(&a.cp, 1));
     }
     for (const auto& e : detail::kConfusables) {
       if (static_cast<char32_t>(e.ascii) != c) continue;

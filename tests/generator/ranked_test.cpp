@@ -204,3 +204,12 @@ TEST(LikelihoodModel, ACustomModelChangesTheOrder) {
   ASSERT_TRUE(r.contains("paypl.com") && r.contains("paypam.com"));
   EXPECT_GT(r.at("paypl.com"), r.at("paypam.com"));
 }
+
+TEST(Ranked, AUnicodeBrandLosesOrChangesItsAccents) {
+  const auto list = ranked("münchen.de", ranked_options({"de", "com"}), 2000);
+  const auto r = ranks(list);
+  ASSERT_TRUE(r.contains("munchen.de") && r.contains("mûnchen.de") && r.contains("münchen.com"));
+  EXPECT_EQ(list[r.at("munchen.de")].path.front(), "accent ü>u @1 p=0.001");
+  EXPECT_EQ(list[r.at("mûnchen.de")].path.front(), "accent ü>û @1 p=0.001");
+  for (const auto& c : list) EXPECT_TRUE(d::parse(c.ascii)) << c.unicode;
+}
