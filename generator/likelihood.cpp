@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <stdexcept>
 
 namespace lookalike::generator {
@@ -31,6 +32,18 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
   return out;
 }
 
+// Every factor of the file and the model field it sets.
+std::array<std::pair<std::string_view, double*>, 8> factor_fields(Model& m) {
+  return {{{"affix-prefix", &m.affix_prefix},
+           {"affix-hyphen", &m.affix_hyphen},
+           {"every-occurrence", &m.every_occurrence},
+           {"unchanged", &m.unchanged},
+           {"layout-qwerty", &m.layout[static_cast<std::size_t>(Keyboard::qwerty)]},
+           {"layout-qwertz", &m.layout[static_cast<std::size_t>(Keyboard::qwertz)]},
+           {"layout-azerty", &m.layout[static_cast<std::size_t>(Keyboard::azerty)]},
+           {"layout-dvorak", &m.layout[static_cast<std::size_t>(Keyboard::dvorak)]}}};
+}
+
 }  // namespace
 
 std::string_view edit_kind_name(EditKind k) noexcept { return kKindNames[static_cast<std::size_t>(k)]; }
@@ -50,7 +63,7 @@ bool Model::accepts_idn(std::string_view tld) const {
 std::expected<Model, std::string> parse_model(std::string_view tsv) {
   Model m;
   std::array<bool, kEditKindCount> seen{};
-  int factors = 0;
+  std::set<std::string> factors_seen;
   bool own = false, rest = false;
   std::size_t line_no = 0;
   while (!tsv.empty()) {
@@ -76,17 +89,13 @@ std::expected<Model, std::string> parse_model(std::string_view tsv) {
       m.edit[i] = v;
       seen[i] = true;
     } else if (section == "factor") {
-      if (key == "affix-prefix")
-        m.affix_prefix = v;
-      else if (key == "affix-hyphen")
-        m.affix_hyphen = v;
-      else if (key == "every-occurrence")
-        m.every_occurrence = v;
-      else if (key == "unchanged")
-        m.unchanged = v;
-      else
-        return std::unexpected(where + "unknown factor \"" + std::string(key) + "\"");
-      ++factors;
+      double* slot = nullptr;
+      for (const auto& [name, field] : factor_fields(m)) {
+        if (key == name) slot = field;
+      }
+      if (slot == nullptr) return std::unexpected(where + "unknown factor \"" + std::string(key) + "\"");
+      *slot = v;
+      factors_seen.insert(std::string(key));
     } else if (section == "tld") {
       if (key == "own") {
         m.tld_own = v;
@@ -106,8 +115,12 @@ std::expected<Model, std::string> parse_model(std::string_view tsv) {
   for (std::size_t i = 0; i < kEditKindCount; ++i) {
     if (!seen[i]) return std::unexpected("likelihood model: no prior for edit " + std::string(kKindNames[i]));
   }
-  if (factors != 4 || !own || !rest)
-    return std::unexpected(std::string("likelihood model: missing factor, tld own or tld rest"));
+  for (const auto& [name, field] : factor_fields(m)) {
+    if (!factors_seen.contains(std::string(name))) {
+      return std::unexpected("likelihood model: no factor " + std::string(name));
+    }
+  }
+  if (!own || !rest) return std::unexpected(std::string("likelihood model: no tld own or tld rest"));
   return m;
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "generator/keyboards.hpp"
+
 namespace lookalike::generator {
 
 // One kind of label edit, each with its own prior per variant.
@@ -51,6 +53,7 @@ struct Model {
   double affix_hyphen = 1;                           // factor: affix joined with a hyphen
   double every_occurrence = 1;                       // factor: a glyph for every occurrence of a letter
   double unchanged = 1;                              // prior of the brand's own label (under another TLD)
+  std::array<double, 4> layout{1, 1, 1, 1};          // factor of a keyboard slip per layout (Keyboard order)
   double tld_own = 1;                                // prior of the brand's own suffix
   double tld_rest = 0;                               // prior of a TLD the table does not rank
   std::vector<std::pair<std::string, double>> tlds;  // ranked TLD priors, as in the file

@@ -115,6 +115,7 @@ struct Edit {
   Form form{};
   std::uint8_t from_len = 0, to_len = 0;  // Form::every: the sequence and its glyph
   bool whole = false;                     // rewrites the whole label (another script): never composed
+  Keyboard layout{};                      // keyboard-substitution / -insertion: the layout of the slip
   U32 repl;
 };
 
@@ -140,7 +141,7 @@ class EditList {
   double prior(EditKind k) const { return (opt_.fuzzers & bit(fuzzer_of(k))) != 0 ? m_.prior(k) : 0.0; }
 
   void add(EditKind kind, double p, std::size_t start, std::size_t end, U32View repl, Form form,
-           std::size_t from_len = 0, std::size_t to_len = 0) {
+           std::size_t from_len = 0, std::size_t to_len = 0, Keyboard layout = Keyboard::qwerty) {
     if (p <= 0) return;
     if (label_.compare(start, end - start, repl) == 0) return;  // no change
     key_.clear();
@@ -165,6 +166,7 @@ class EditList {
     e->from_len = static_cast<std::uint8_t>(from_len);
     e->to_len = static_cast<std::uint8_t>(to_len);
     e->whole = kind == EditKind::script;
+    e->layout = layout;
   }
 
   std::string describe(const Edit& e) const;
@@ -226,6 +228,10 @@ std::string EditList::describe(const Edit& e) const {
       break;
     }
   }
+  if (e.kind == EditKind::keyboard_substitution || e.kind == EditKind::keyboard_insertion) {
+    what += " ";
+    what += keyboard_name(e.layout);
+  }
   return std::string(edit_kind_name(e.kind)) + " " + what + " p=" + number(e.p);
 }
 
@@ -249,11 +255,14 @@ void EditList::typos() {
     }
     if (c >= 0x80) continue;
     for (Keyboard k : opt_.keyboards) {
+      const double f = m_.layout[static_cast<std::size_t>(k)];
       for (char nb : neighbours(k, static_cast<char>(c))) {
         r[0] = static_cast<char32_t>(nb);
-        add(EditKind::keyboard_substitution, prior(EditKind::keyboard_substitution), i, i + 1, r, Form::change);
-        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion), i, i, r, Form::insert);
-        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion), i + 1, i + 1, r, Form::insert);
+        add(EditKind::keyboard_substitution, prior(EditKind::keyboard_substitution) * f, i, i + 1, r, Form::change, 0,
+            0, k);
+        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion) * f, i, i, r, Form::insert, 0, 0, k);
+        add(EditKind::keyboard_insertion, prior(EditKind::keyboard_insertion) * f, i + 1, i + 1, r, Form::insert, 0, 0,
+            k);
       }
     }
     constexpr U32View vowels = U"aeiou";
