@@ -9,11 +9,11 @@
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "domain/domain.hpp"
+#include "generator/fuzzer_class.hpp"
 
 namespace lookalike::cli {
 namespace {
 
-using generator::bit;
 using generator::Fuzzer;
 
 constexpr std::size_t kBatchOps = 4000;
@@ -260,19 +260,16 @@ bool silenced(const index::Store& store, std::string_view name) {
 
 scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
   using K = scoring::SimilarityKind;
+  using C = generator::FuzzerClass;
   if (edits >= 2) return K::two_edits;
-  if (f & (bit(Fuzzer::homoglyph) | bit(Fuzzer::cyrillic) | bit(Fuzzer::confusable) | bit(Fuzzer::ascii_homoglyph))) {
-    return K::homoglyph;
+  switch (generator::strongest_class(f)) {
+    case C::homoglyph: return K::homoglyph;
+    case C::keyboard_typo: return K::keyboard_typo;
+    case C::one_edit: return K::one_edit;
+    case C::tld_swap: return K::tld_swap;
+    case C::combosquat: return K::combosquat;
+    case C::other: break;
   }
-  // Insertion and replacement only ever use keys adjacent on a keyboard layout.
-  if (f & (bit(Fuzzer::replacement) | bit(Fuzzer::insertion))) return K::keyboard_typo;
-  if (f & (bit(Fuzzer::omission) | bit(Fuzzer::transposition) | bit(Fuzzer::bitsquatting) | bit(Fuzzer::repetition) |
-           bit(Fuzzer::vowel_swap) | bit(Fuzzer::addition) | bit(Fuzzer::hyphenation) | bit(Fuzzer::plural) |
-           bit(Fuzzer::hyphen_strip) | bit(Fuzzer::numeral_swap))) {
-    return K::one_edit;
-  }
-  if (f & (bit(Fuzzer::tld_swap) | bit(Fuzzer::wrong_sld))) return K::tld_swap;
-  if (f & (bit(Fuzzer::combosquat) | bit(Fuzzer::dictionary))) return K::combosquat;
   return K::other;
 }
 
