@@ -17,6 +17,7 @@
 #include "cli/context.hpp"
 #include "cli/evidence.hpp"
 #include "domain/domain.hpp"
+#include "scoring/probe_json.hpp"
 #include "scoring/scoring.hpp"
 
 namespace lookalike::cli {
@@ -66,40 +67,30 @@ std::string json_text(const nlohmann::json& j, const char* key) {
 // ---- one screen ------------------------------------------------------------------------------
 
 void print_probe(std::ostream& out, const index::Observation& o) {
-  auto j = nlohmann::json::parse(o.payload, nullptr, false);
+  const auto p = scoring::parse_probe_observation(o.payload);
   out << "  probe (" << utc_iso(o.time) << "):";
-  if (j.is_discarded() || !j.is_object()) {
+  if (!p) {
     out << " unreadable record\n";
     return;
   }
-  bool any = false;
-  if (auto web = j.find("web"); web != j.end() && web->is_array()) {
-    for (const auto& w : *web) {
-      if (!w.is_object()) continue;
-      any = true;
-      out << "\n    web " << printable(json_text(w, "scheme")) << " " << w.value("status", 0);
-      if (auto t = json_text(w, "title"); !t.empty()) out << " title \"" << printable(t) << "\"";
-      if (auto s = json_text(w, "server"); !s.empty()) out << " server " << printable(s);
-      if (auto c = w.find("certificate"); c != w.end() && c->is_object()) {
-        out << "\n      certificate " << printable(json_text(*c, "subject")) << " issued by "
-            << printable(json_text(*c, "issuer"));
-      }
-      if (auto e = json_text(w, "error"); !e.empty() && e != "none") out << " (" << printable(e) << ")";
+  for (const scoring::StoredWeb& w : p->web) {
+    out << "\n    web " << printable(w.scheme) << " " << w.status;
+    if (!w.title.empty()) out << " title \"" << printable(w.title) << "\"";
+    if (!w.server.empty()) out << " server " << printable(w.server);
+    if (w.certificate) {
+      out << "\n      certificate " << printable(w.certificate->subject) << " issued by " << printable(w.certificate->issuer);
+    }
+    if (!w.error.empty() && w.error != "none") out << " (" << printable(w.error) << ")";
+  }
+  for (const scoring::StoredMail& m : p->mail) {
+    out << "\n    mail " << printable(m.host) << " [" << printable(m.address) << "] ";
+    if (m.answered) {
+      out << "banner \"" << printable(m.banner) << "\"" << (m.starttls ? " STARTTLS" : "");
+    } else {
+      out << "no answer (" << printable(m.error) << ")";
     }
   }
-  if (auto mail = j.find("mail"); mail != j.end() && mail->is_array()) {
-    for (const auto& m : *mail) {
-      if (!m.is_object()) continue;
-      any = true;
-      out << "\n    mail " << printable(json_text(m, "host")) << " [" << printable(json_text(m, "address")) << "] ";
-      if (m.value("answered", false)) {
-        out << "banner \"" << printable(json_text(m, "banner")) << "\"" << (m.value("starttls", false) ? " STARTTLS" : "");
-      } else {
-        out << "no answer (" << printable(json_text(m, "error")) << ")";
-      }
-    }
-  }
-  out << (any ? "\n" : " nothing answered\n");
+  out << (p->web.empty() && p->mail.empty() ? " nothing answered\n" : "\n");
 }
 
 void print_ct(std::ostream& out, const Evidence& e) {

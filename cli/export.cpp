@@ -16,6 +16,8 @@
 #include "cli/common.hpp"
 #include "cli/output.hpp"
 #include "domain/domain.hpp"
+#include "resolver/observation_json.hpp"
+#include "scoring/probe_json.hpp"
 #include "scoring/scoring.hpp"
 
 namespace lookalike::cli {
@@ -60,21 +62,18 @@ std::string text_of(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// The records of one DNS type in a dns observation ({"types":{"A":{"records":[...]}}}).
+// The records of one DNS type ("A", "MX", ...) in the newest dns observation.
 std::vector<std::string> dns_records(const Threat& t, const char* type) {
-  std::vector<std::string> out;
-  if (t.evidence.dns.empty()) return out;
-  const Json j = parse_payload(t.evidence.dns.back().payload);
-  auto types = j.find("types");
-  if (types == j.end() || !types->is_object()) return out;
-  auto ty = types->find(type);
-  if (ty == types->end() || !ty->is_object()) return out;
-  auto recs = ty->find("records");
-  if (recs == ty->end() || !recs->is_array()) return out;
-  for (const auto& r : *recs) {
-    if (r.is_string()) out.push_back(r.get<std::string>());
-  }
-  return out;
+  if (t.evidence.dns.empty()) return {};
+  const auto obs = resolver::parse_dns_observation(t.evidence.dns.back().payload);
+  const resolver::StoredType* answer = obs ? obs->find(type) : nullptr;
+  return answer != nullptr ? answer->records : std::vector<std::string>();
+}
+
+// The newest probe observation, if there is a readable one.
+std::optional<scoring::ProbeObservation> latest_probe(const Threat& t) {
+  if (t.evidence.probes.empty()) return std::nullopt;
+  return scoring::parse_probe_observation(t.evidence.probes.back().payload);
 }
 
 std::string decision_text(const Threat& t) {
@@ -165,14 +164,18 @@ Json threat_object(const Threat& t) {
   }
   Json history = Json::array();
   for (const auto& o : e.dns) {
-    Json h = parse_payload(o.payload);
-    history.push_back(Json{{"time", time_or_null(o.time)}, {"types", h.contains("types") ? h["types"] : Json::object()}});
+    // The stored types as their owner writes them (resolver/observation_json.hpp).
+    const auto obs = resolver::parse_dns_observation(o.payload);
+    Json types = obs ? Json::parse(resolver::to_json(*obs))["types"] : Json::object();
+    history.push_back(Json{{"time", time_or_null(o.time)}, {"types", std::move(types)}});
   }
   dns["observations"] = std::move(history);
   j["dns"] = std::move(dns);
   Json probes = Json::array();
   for (const auto& o : e.probes) {
-    Json p = parse_payload(o.payload);
+    // The stored sessions as their owner writes them (scoring/probe_json.hpp).
+    const auto obs = scoring::parse_probe_observation(o.payload);
+    const Json p = obs ? Json::parse(scoring::to_json(*obs)) : Json::object();
     Json entry = {{"time", time_or_null(o.time)}};
     for (const char* k : {"web", "mail", "skipped"}) entry[k] = p.contains(k) ? p[k] : Json::array();
     probes.push_back(std::move(entry));
@@ -231,20 +234,16 @@ std::string evidence_text(const Threat& t, const Json& j) {
     auto r = dns_records(t, ty);
     if (!r.empty()) s += " " + std::string(ty) + ": " + join(r, ", ") + ".";
   }
-  if (!t.evidence.probes.empty()) {
-    const Json& p = j["probes"].back();
-    for (const auto& w : p["web"]) {
-      if (!w.is_object()) continue;
-      s += " Web " + text_of(w, "scheme") + " " + std::to_string(w.value("status", 0));
-      if (!text_of(w, "title").empty()) s += " title \"" + text_of(w, "title") + "\"";
-      if (w.contains("page_hash")) s += " page hash " + dump(w["page_hash"]);
-      if (w.contains("certificate") && w["certificate"].is_object()) {
-        s += " TLS certificate " + text_of(w["certificate"], "subject") + " issued by " + text_of(w["certificate"], "issuer");
-      }
+  if (const auto p = latest_probe(t)) {
+    for (const scoring::StoredWeb& w : p->web) {
+      s += " Web " + w.scheme + " " + std::to_string(w.status);
+      if (!w.title.empty()) s += " title \"" + w.title + "\"";
+      s += " page hash " + std::to_string(w.page_hash);
+      if (w.certificate) s += " TLS certificate " + w.certificate->subject + " issued by " + w.certificate->issuer;
       s += ".";
     }
-    for (const auto& m : p["mail"]) {
-      if (m.is_object() && m.value("answered", false)) s += " Mail " + text_of(m, "host") + " banner \"" + text_of(m, "banner") + "\".";
+    for (const scoring::StoredMail& m : p->mail) {
+      if (m.answered) s += " Mail " + m.host + " banner \"" + m.banner + "\".";
     }
   }
   for (const auto& ctj : j["ct"]) {
@@ -480,18 +479,13 @@ void write_csv(std::ostream& out, std::span<const Threat> threats) {
     f.push_back(j["dns"]["time"].is_string() ? j["dns"]["time"].get<std::string>() : "");
     for (const char* ty : {"A", "AAAA", "MX", "NS"}) f.push_back(join(dns_records(t, ty), "; "));
     std::vector<std::string> web, tls, banners, certs, issuers, sans;
-    if (!j["probes"].empty()) {
-      const Json& p = j["probes"].back();
-      for (const auto& w : p["web"]) {
-        if (!w.is_object()) continue;
-        web.push_back(text_of(w, "scheme") + " " + std::to_string(w.value("status", 0)) + " \"" + text_of(w, "title") +
-                      "\" hash " + (w.contains("page_hash") ? dump(w["page_hash"]) : std::string("?")));
-        if (w.contains("certificate") && w["certificate"].is_object()) {
-          tls.push_back(text_of(w["certificate"], "subject") + " / " + text_of(w["certificate"], "issuer"));
-        }
+    if (const auto p = latest_probe(t)) {
+      for (const scoring::StoredWeb& w : p->web) {
+        web.push_back(w.scheme + " " + std::to_string(w.status) + " \"" + w.title + "\" hash " + std::to_string(w.page_hash));
+        if (w.certificate) tls.push_back(w.certificate->subject + " / " + w.certificate->issuer);
       }
-      for (const auto& m : p["mail"]) {
-        if (m.is_object() && m.value("answered", false)) banners.push_back(text_of(m, "host") + ": " + text_of(m, "banner"));
+      for (const scoring::StoredMail& m : p->mail) {
+        if (m.answered) banners.push_back(m.host + ": " + m.banner);
       }
     }
     for (const auto& ctj : j["ct"]) {

@@ -10,6 +10,8 @@
 #include "cli/progress.hpp"
 #include "domain/domain.hpp"
 #include "generator/fuzzer_class.hpp"
+#include "resolver/observation_json.hpp"
+#include "scoring/probe_json.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -77,83 +79,6 @@ scoring::ProbeTarget target_for(const resolver::NameResult& r, const std::string
   t.brand_domain = brand;
   t.brand_page_hash = brand_hash;
   return t;
-}
-
-// Compact JSON of what the resolver saw (kept as an observation: evidence for takedowns).
-std::string dns_json(const resolver::NameResult& r) {
-  std::string j = "{\"name\":";
-  append_json_string(j, r.name);
-  j += ",\"types\":{";
-  bool first = true;
-  for (const auto& t : r.types) {
-    if (!first) j += ',';
-    first = false;
-    append_json_string(j, resolver::to_string(t.type));
-    j += ":{\"outcome\":";
-    append_json_string(j, resolver::to_string(t.outcome));
-    j += ",\"records\":[";
-    for (std::size_t i = 0; i < t.records.size(); ++i) {
-      if (i) j += ',';
-      append_json_string(j, t.records[i]);
-    }
-    for (std::size_t i = 0; i < t.mx.size(); ++i) {
-      if (i || !t.records.empty()) j += ',';
-      append_json_string(j, std::to_string(t.mx[i].preference) + " " + t.mx[i].host);
-    }
-    j += "],\"ttl\":" + std::to_string(t.ttl) + (t.wildcard ? ",\"wildcard\":true}" : "}");
-  }
-  j += "}}";
-  return j;
-}
-
-std::string probe_json(const scoring::ProbeResult& p) {
-  std::string j = "{\"name\":";
-  append_json_string(j, p.name);
-  j += ",\"mail\":[";
-  for (std::size_t i = 0; i < p.mail.size(); ++i) {
-    const auto& m = p.mail[i];
-    if (i) j += ',';
-    j += "{\"host\":";
-    append_json_string(j, m.host);
-    j += ",\"address\":";
-    append_json_string(j, scoring::to_string(m.address));
-    j += ",\"answered\":" + std::string(m.answered ? "true" : "false") + ",\"banner\":";
-    append_json_string(j, m.banner);
-    j += ",\"starttls\":" + std::string(m.starttls ? "true" : "false") + ",\"error\":";
-    append_json_string(j, scoring::probe_error_name(m.error));
-    j += '}';
-  }
-  j += "],\"web\":[";
-  for (std::size_t i = 0; i < p.web.size(); ++i) {
-    const auto& w = p.web[i];
-    if (i) j += ',';
-    j += "{\"scheme\":";
-    append_json_string(j, w.scheme);
-    j += ",\"status\":" + std::to_string(w.status) + ",\"title\":";
-    append_json_string(j, w.title);
-    j += ",\"server\":";
-    append_json_string(j, w.server);
-    j += ",\"final_url\":";
-    append_json_string(j, w.final_url);
-    if (w.certificate) {
-      j += ",\"certificate\":{\"subject\":";
-      append_json_string(j, w.certificate->subject);
-      j += ",\"issuer\":";
-      append_json_string(j, w.certificate->issuer);
-      j += ",\"not_after\":" + std::to_string(w.certificate->not_after) +
-           ",\"covers_name\":" + (w.certificate->covers_name ? "true" : "false") + "}";
-    }
-    j += ",\"page_hash\":" + std::to_string(w.page_hash) + ",\"error\":";
-    append_json_string(j, scoring::probe_error_name(w.error));
-    j += '}';
-  }
-  j += "],\"skipped\":[";
-  for (std::size_t i = 0; i < p.skipped.size(); ++i) {
-    if (i) j += ',';
-    append_json_string(j, p.skipped[i]);
-  }
-  j += "]}";
-  return j;
 }
 
 std::vector<std::string> fuzzer_list(generator::FuzzerSet set) {
@@ -476,10 +401,10 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
     for (const auto& reason : s.reasons) stored.reasons.push_back(reason.text);
     check(batch.set_score(c.name, stored));
     if (facts.registered) {
-      check(batch.record_observation(index::Observation{c.name, now, index::ObservationKind::dns, dns_json(r)}));
+      check(batch.record_observation(index::Observation{c.name, now, index::ObservationKind::dns, resolver::dns_observation_json(r)}));
       if (probed[i]) {
         check(batch.record_observation(
-            index::Observation{c.name, now, index::ObservationKind::probe, probe_json(probes[i])}));
+            index::Observation{c.name, now, index::ObservationKind::probe, scoring::probe_observation_json(probes[i])}));
       }
     }
     if (options.alert_events && facts.registered) {
