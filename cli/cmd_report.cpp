@@ -9,7 +9,7 @@
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
-#include "cli/report.hpp"
+#include "report/report.hpp"
 #include "domain/domain.hpp"
 #include "scoring/scoring.hpp"
 
@@ -41,7 +41,7 @@ std::vector<std::string> flags_of(const index::Candidate& c) {
 }
 
 int run(const ReportArgs& a, Context& ctx) {
-  auto format = parse_report_format(a.format);
+  auto format = report::parse_report_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
   std::optional<scoring::Level> min_level;
   if (!a.level.empty()) {
@@ -76,7 +76,7 @@ int run(const ReportArgs& a, Context& ctx) {
     for (const auto& b : *all) brands.push_back(b.domain);
   }
 
-  std::vector<ReportRow> rows;
+  std::vector<report::ReportRow> rows;
   for (const std::string& brand : brands) {
     std::vector<std::string> names;
     auto visited = store->candidates_by_brand(brand, a.min_score, [&](const index::Ranked& r) {
@@ -91,7 +91,7 @@ int run(const ReportArgs& a, Context& ctx) {
       const index::Candidate& cand = **c;
       const bool registered = cand.state && (cand.state->flags & index::state_flag::registered);
       if (!registered && !a.all && verdicts.empty()) continue;
-      ReportRow row;
+      report::ReportRow row;
       row.name = cand.name;
       auto u = domain::to_unicode(cand.name);
       row.unicode = u ? *u : cand.name;
@@ -122,20 +122,20 @@ int run(const ReportArgs& a, Context& ctx) {
       rows.push_back(std::move(row));
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const ReportRow& x, const ReportRow& y) {
+  std::stable_sort(rows.begin(), rows.end(), [](const report::ReportRow& x, const report::ReportRow& y) {
     return x.score != y.score ? x.score > y.score : x.name < y.name;
   });
 
-  RenderOptions ro;
+  report::RenderOptions ro;
   ro.generated_at = index::now_ms();
   if (a.output.empty()) {
     ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
-    render_report(ctx.out, rows, *format, ro);
+    report::render_report(ctx.out, rows, *format, ro);
     return 0;
   }
   std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
   if (!file) throw UsageError{"--output: cannot write " + a.output};
-  render_report(file, rows, *format, ro);
+  report::render_report(file, rows, *format, ro);
   file.flush();
   if (!file) throw UsageError{"--output: write to " + a.output + " failed"};
   return 0;

@@ -15,7 +15,7 @@
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
-#include "cli/evidence.hpp"
+#include "report/evidence.hpp"
 #include "domain/domain.hpp"
 #include "scoring/probe_json.hpp"
 #include "scoring/scoring.hpp"
@@ -93,7 +93,7 @@ void print_probe(std::ostream& out, const index::Observation& o) {
   out << (p->web.empty() && p->mail.empty() ? " nothing answered\n" : "\n");
 }
 
-void print_ct(std::ostream& out, const Evidence& e) {
+void print_ct(std::ostream& out, const report::Evidence& e) {
   out << "  CT: " << e.candidate.ct.size() << " certificate(s)";
   if (e.ct.empty()) {
     out << "\n";
@@ -121,7 +121,7 @@ void print_ct(std::ostream& out, const Evidence& e) {
   out << "\n";
 }
 
-void print_screen(std::ostream& out, const Evidence& e, std::size_t pos, std::size_t total) {
+void print_screen(std::ostream& out, const report::Evidence& e, std::size_t pos, std::size_t total) {
   const index::Candidate& c = e.candidate;
   out << "\n[" << pos << "/" << total << "] " << c.name;
   if (e.unicode != c.name) out << "  (" << printable(e.unicode) << ")";
@@ -134,8 +134,8 @@ void print_screen(std::ostream& out, const Evidence& e, std::size_t pos, std::si
     out << "  score: unscored\n";
   }
   if (c.state) {
-    out << "  DNS: " << dns_outcome_name(c.state->dns) << " at " << utc_iso(c.state->time);
-    const auto flags = state_flag_names(c.state->flags);
+    out << "  DNS: " << report::dns_outcome_name(c.state->dns) << " at " << utc_iso(c.state->time);
+    const auto flags = report::state_flag_names(c.state->flags);
     if (!flags.empty()) out << " (" << join(flags, ", ") << ")";
     out << "\n";
     namespace sf = index::state_flag;
@@ -350,7 +350,7 @@ int run_queue(const ReviewArgs& a, Context& ctx) {
   for (const std::string& name : queue) {
     if (quit) break;
     ++pos;
-    auto e = gather_evidence(*store, name);
+    auto e = report::gather_evidence(*store, name);
     if (!e) {
       fail(ctx, e.error());
       return 1;
