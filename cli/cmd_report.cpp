@@ -26,20 +26,6 @@ struct ReportArgs {
   bool all = false;
 };
 
-std::vector<std::string> flags_of(const index::Candidate& c) {
-  namespace sf = index::state_flag;
-  const std::uint32_t f = c.state ? c.state->flags : 0;
-  std::vector<std::string> out;
-  if (f & sf::mx_live) out.emplace_back("MX");
-  if (f & sf::web_live) out.emplace_back("WEB");
-  if (f & sf::spf) out.emplace_back("SPF");
-  if (f & sf::dmarc) out.emplace_back("DMARC");
-  if (!c.ct.empty()) out.emplace_back("CT");
-  if (f & sf::wildcard) out.emplace_back("WILDCARD");
-  if (f & sf::parked) out.emplace_back("PARKED");
-  return out;
-}
-
 int run(const ReportArgs& a, Context& ctx) {
   auto format = report::parse_report_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
@@ -105,7 +91,7 @@ int run(const ReportArgs& a, Context& ctx) {
         if (min_level) continue;
         row.level = "unscored";
       }
-      row.flags = flags_of(cand);
+      row.flags = report::row_flags(cand.state ? cand.state->flags : 0, !cand.ct.empty());
       row.fuzzers = cand.fuzzers;
       if (!cand.ct.empty()) row.fuzzers.emplace_back("ct");
       auto v = store->get_verdict(name);
@@ -122,9 +108,7 @@ int run(const ReportArgs& a, Context& ctx) {
       rows.push_back(std::move(row));
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const report::ReportRow& x, const report::ReportRow& y) {
-    return x.score != y.score ? x.score > y.score : x.name < y.name;
-  });
+  report::rank_rows(rows);
 
   report::RenderOptions ro;
   ro.generated_at = index::now_ms();

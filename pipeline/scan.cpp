@@ -88,19 +88,6 @@ std::vector<std::string> fuzzer_list(generator::FuzzerSet set) {
   return out;
 }
 
-std::vector<std::string> flag_names(std::uint32_t f, bool ct) {
-  namespace sf = index::state_flag;
-  std::vector<std::string> out;
-  if (f & sf::mx_live) out.emplace_back("MX");
-  if (f & sf::web_live) out.emplace_back("WEB");
-  if (f & sf::spf) out.emplace_back("SPF");
-  if (f & sf::dmarc) out.emplace_back("DMARC");
-  if (ct) out.emplace_back("CT");
-  if (f & sf::wildcard) out.emplace_back("WILDCARD");
-  if (f & sf::parked) out.emplace_back("PARKED");
-  return out;
-}
-
 // True when `name` is an owned domain of the brand or below one.
 bool owned_by(const index::Brand& b, std::string_view name) {
   for (const auto& o : b.owned) {
@@ -499,7 +486,7 @@ std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<i
         row.brand = b.domain;
         row.score = o.score.value;
         row.level = std::string(scoring::level_name(o.score.level));
-        row.flags = flag_names(o.flags, o.ct_seen);
+        row.flags = report::row_flags(o.flags, o.ct_seen);
         for (const auto& reason : o.score.reasons) row.reasons.push_back(reason.text);
         row.fuzzers = items[i].fuzzers;
         row.first_seen = items[i].prev ? items[i].prev->first_seen : now;
@@ -509,9 +496,7 @@ std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<i
       }
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const report::ReportRow& x, const report::ReportRow& y) {
-    return x.score != y.score ? x.score > y.score : x.name < y.name;
-  });
+  report::rank_rows(rows);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rows;
 }

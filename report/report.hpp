@@ -30,6 +30,13 @@ struct ReportRow {
   std::string change;                // what changed since the previous scan ("new", "mx appeared", ...), "" if nothing
 };
 
+// The row flags of a stored state (index::state_flag bits) and whether CT saw the name: MX, WEB,
+// SPF, DMARC, CT, WILDCARD, PARKED, in that order.
+[[nodiscard]] std::vector<std::string> row_flags(std::uint32_t state_flags, bool ct_seen);
+
+// Ranks rows for every format: highest score first, then by name.
+void rank_rows(std::vector<ReportRow>& rows);
+
 enum class ReportFormat : std::uint8_t { table, jsonl, csv, html };
 
 // Parses "table", "jsonl", "csv", "html"; the error lists them.
