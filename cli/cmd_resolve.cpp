@@ -27,9 +27,27 @@ struct ResolveOptions {
   unsigned retries = 3;
   std::string format = "jsonl";
   bool no_wildcards = false;
+  bool existence_first = false;
   std::string backend = "native";
   bool stats = false;
 };
+
+// {"A":{"nxdomain":N,...},...}: attempts per record type and the outcome each got (non-zero only).
+std::string type_queries_json(const res::Stats& stats) {
+  std::string out = "{";
+  for (std::size_t t = 0; t < res::kRecordTypes; ++t) {
+    std::string per;
+    for (std::size_t o = 0; o < res::kOutcomes; ++o) {
+      if (stats.type_queries[t][o] == 0) continue;
+      per += (per.empty() ? "\"" : ",\"") + std::string(res::to_string(static_cast<res::Outcome>(o))) +
+             "\":" + std::to_string(stats.type_queries[t][o]);
+    }
+    if (per.empty()) continue;
+    out += (out.size() > 1 ? ",\"" : "\"") + std::string(res::to_string(static_cast<res::RecordType>(t))) + "\":{" +
+           per + "}";
+  }
+  return out + "}";
+}
 
 // Lines are names; blank lines and '#' comments are skipped. ASCII input is only lower-cased
 // (so labels like "_dmarc" pass); anything else goes through IDNA to its A-label form.
@@ -86,6 +104,7 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   config.timeout = std::chrono::milliseconds(o.timeout_ms);
   config.retries = o.retries;
   config.detect_wildcards = !o.no_wildcards;
+  config.existence_first = o.existence_first;
   config.backend = o.backend == "c-ares" ? res::Backend::c_ares : res::Backend::native;
 
   std::ifstream file;
@@ -140,8 +159,11 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
     ctx.err << "{\"names\":" << stats.names << ",\"queries\":" << stats.queries << ",\"retries\":" << stats.retries
             << ",\"timeouts\":" << stats.timeouts << ",\"wildcard_probes\":" << stats.wildcard_probes
             << ",\"peak_in_flight\":" << stats.peak_in_flight << ",\"final_window\":" << stats.final_window
-            << ",\"seconds\":" << secs << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
-            << "}\n";
+            << ",\"seconds\":" << secs
+            << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
+            << ",\"nxdomain_names\":" << stats.nxdomain_names << ",\"types_not_asked\":" << stats.types_not_asked
+            << ",\"mx_host_queries\":" << stats.mx_host_queries << ",\"probe_queries\":" << stats.probe_queries
+            << ",\"type_queries\":" << type_queries_json(stats) << "}\n";
   }
 }
 
@@ -166,6 +188,8 @@ void add_resolve_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"native", "c-ares"}))
       ->capture_default_str();
   cmd->add_flag("--no-wildcard-check", opts->no_wildcards, "Do not probe random labels under each parent");
+  cmd->add_flag("--existence-first", opts->existence_first,
+                "Ask A first and the other types only for names that are not NXDOMAIN (RFC 8020)");
   cmd->add_flag("--stats", opts->stats, "Print a JSON line of counters (queries/s, retries, window) to stderr");
   cmd->callback([opts, &ctx] { run_resolve(*opts, ctx); });
 }

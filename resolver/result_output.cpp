@@ -92,6 +92,7 @@ void append_result_jsonl(std::string& out, const NameResult& r) {
       out += ",\"serial\":" + std::to_string(t.soa->serial) + "}";
     }
     if (t.wildcard) out += ",\"wildcard\":true";
+    if (t.inferred) out += ",\"inferred\":true";
     if (!t.error.empty()) {
       out += ",\"error\":";
       domain::append_json_string(out, t.error);
