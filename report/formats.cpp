@@ -8,15 +8,17 @@
 namespace lookalike::report {
 namespace {
 
-using RowWriter = void (*)(std::ostream&, std::span<const ReportRow>, const RenderOptions&);
-using ThreatWriter = void (*)(std::ostream&, std::span<const Threat>, const ExportOptions&);
+// One named format: its enum value and its writer of `Input` items.
+template <class Id, class Input, class Options>
+struct Format {
+  std::string_view name;
+  Id id;
+  void (*write)(std::ostream&, std::span<const Input>, const Options&);
+};
+using RowFormat = Format<ReportFormat, ReportRow, RenderOptions>;
+using ThreatFormat = Format<ExportFormat, Threat, ExportOptions>;
 
 // The ranked list of `scan` and `report`.
-struct RowFormat {
-  std::string_view name;
-  ReportFormat id;
-  RowWriter write;
-};
 constexpr RowFormat kRowFormats[] = {
     {"table", ReportFormat::table, write_table},
     {"jsonl", ReportFormat::jsonl, write_rows_jsonl},
@@ -25,11 +27,6 @@ constexpr RowFormat kRowFormats[] = {
 };
 
 // The takedown feed of `export`.
-struct ThreatFormat {
-  std::string_view name;
-  ExportFormat id;
-  ThreatWriter write;
-};
 constexpr ThreatFormat kThreatFormats[] = {
     {"stix", ExportFormat::stix, write_stix},
     {"misp", ExportFormat::misp, write_misp},
