@@ -72,6 +72,9 @@ class Sink {
 // Builds a sink of config.type through the registry; a bad configuration is an error naming the field.
 [[nodiscard]] std::expected<std::unique_ptr<Sink>, std::string> make_sink(const SinkConfig& config);
 
+// The sink used when the config names none: JSON lines on stdout.
+[[nodiscard]] SinkConfig default_sink_config();
+
 // True when `type` names a sink in the registry.
 [[nodiscard]] bool is_sink_type(std::string_view type) noexcept;
 // The registered type names for messages: "jsonl, webhook or exec" (quoted: "\"jsonl\", ...").

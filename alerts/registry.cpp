@@ -16,6 +16,7 @@ struct SinkType {
   std::expected<std::unique_ptr<Sink>, std::string> (*open)(const SinkConfig&);
 };
 
+// The first row is the default sink (default_sink_config).
 constexpr std::array kSinkTypes{
     SinkType{"jsonl", check_jsonl_sink, open_jsonl_sink},
     SinkType{"webhook", check_webhook_sink, open_webhook_sink},
@@ -30,6 +31,13 @@ const SinkType* find_type(std::string_view name) {
 }
 
 }  // namespace
+
+SinkConfig default_sink_config() {
+  SinkConfig c;
+  c.type = kSinkTypes.front().name;  // jsonl
+  c.path = "-";
+  return c;
+}
 
 bool is_sink_type(std::string_view type) noexcept { return find_type(type) != nullptr; }
 

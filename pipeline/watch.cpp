@@ -504,12 +504,7 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
   if (e.brands.empty()) log_warn("no brands: add [[brands]] to the config or use `lookalike brand add`");
 
   std::vector<SinkConfig> sink_configs = config.sinks;
-  if (sink_configs.empty()) {
-    SinkConfig s;
-    s.type = "jsonl";
-    s.path = "-";
-    sink_configs.push_back(s);
-  }
+  if (sink_configs.empty()) sink_configs.push_back(alerts::default_sink_config());
   for (SinkConfig& sc : sink_configs) {
     sc.stop = &e.quit;
     auto s = alerts::make_sink(sc);
