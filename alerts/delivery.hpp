@@ -55,7 +55,8 @@ std::expected<void, std::string> with_retries(const SinkConfig& c, std::mt19937_
     }
     Attempt a = once();
     if (a.delivered) {
-      if (n > 1) telemetry::log_info("alert delivered after retries", {{"sink", what}, {"seq", alert.seq}, {"attempts", n}});
+      if (n > 1)
+        telemetry::log_info("alert delivered after retries", {{"sink", what}, {"seq", alert.seq}, {"attempts", n}});
       return {};
     }
     last = a.error;
@@ -65,8 +66,9 @@ std::expected<void, std::string> with_retries(const SinkConfig& c, std::mt19937_
     if (n == attempts) break;
     milliseconds wait = backoff(c.initial_backoff, n, rng);
     if (a.retry_after) wait = std::min(std::max(wait, *a.retry_after), kMaxBackoff);
-    telemetry::log_warn("alert delivery failed, retrying",
-             {{"sink", what}, {"seq", alert.seq}, {"attempt", n}, {"wait_ms", wait.count()}, {"error", last}});
+    telemetry::log_warn(
+        "alert delivery failed, retrying",
+        {{"sink", what}, {"seq", alert.seq}, {"attempt", n}, {"wait_ms", wait.count()}, {"error", last}});
     if (!pause(wait, c.stop)) {
       return std::unexpected(std::string(what) + ": alert " + std::to_string(alert.seq) +
                              " not delivered: stopping (last error: " + last + ")");
@@ -75,7 +77,6 @@ std::expected<void, std::string> with_retries(const SinkConfig& c, std::mt19937_
   return std::unexpected(std::string(what) + ": alert " + std::to_string(alert.seq) + " not delivered after " +
                          std::to_string(attempts) + " attempts: " + last);
 }
-
 
 // A file descriptor closed on scope exit.
 struct Fd {
@@ -99,14 +100,14 @@ struct Fd {
   }
 };
 
-
 // Writes all of `data`; false with `err` set on failure.
 [[nodiscard]] bool write_all(int fd, std::string_view data, int& err);
 // Reads up to `len` bytes at `offset` into `buf` (shorter at end of file); false with `err` set on failure.
 [[nodiscard]] bool read_at(int fd, std::string& buf, off_t offset, std::size_t len, int& err);
 
 // SIGPIPE blocked on this thread while we write to a hook that may exit early or to a stdout
-// pipe whose reader went away (EPIPE instead of a dead watcher); a SIGPIPE left pending is consumed before the old mask comes back.
+// pipe whose reader went away (EPIPE instead of a dead watcher); a SIGPIPE left pending is consumed before the old mask
+// comes back.
 class SigpipeGuard {
  public:
   SigpipeGuard() {

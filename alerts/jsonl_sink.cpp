@@ -118,7 +118,7 @@ class JsonlSink final : public Sink {
         return std::unexpected("cannot cut the torn last line: " + errno_text(errno));
       }
       telemetry::log_warn("removed a torn last line (an alert cut by a crash; it is delivered again)",
-               {{"sink", describe()}, {"bytes", buf.size() - keep}});
+                          {{"sink", describe()}, {"bytes", buf.size() - keep}});
       buf.resize(keep);
     }
     // Complete lines only: when the window starts mid-file, its first line may be partial.

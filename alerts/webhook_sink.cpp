@@ -16,7 +16,6 @@
 namespace lookalike::alerts {
 namespace {
 
-
 // The URL without its query string (it may carry a token) for logs and errors.
 std::string redact_url(std::string_view url) {
   const auto q = url.find_first_of("?#");
@@ -84,7 +83,8 @@ class WebhookSink final : public Sink {
       return std::unexpected(where + ": ca_file \"" + domain::printable(c.ca_file) + "\": " + errno_text(errno));
     }
     for (const auto& [name, value] : c.headers) {
-      if (!header_token(name)) return std::unexpected(where + ": headers: \"" + domain::printable(name) + "\" is not a header name");
+      if (!header_token(name))
+        return std::unexpected(where + ": headers: \"" + domain::printable(name) + "\" is not a header name");
       if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
         return std::unexpected(where + ": headers." + name + ": value contains a line break");
       }
@@ -115,7 +115,8 @@ class WebhookSink final : public Sink {
       if (!r) {
         // ctlog's errors start with the URL: keep a query-string token out of the logs.
         std::string e = r.error().what;
-        if (const auto at = e.find(config_.url); at != std::string::npos) e.replace(at, config_.url.size(), redact_url(config_.url));
+        if (const auto at = e.find(config_.url); at != std::string::npos)
+          e.replace(at, config_.url.size(), redact_url(config_.url));
         a.error = std::move(e);
         return a;
       }
@@ -155,6 +156,8 @@ std::optional<SinkConfigProblem> check_webhook_sink(const SinkConfig& c) {
   return std::nullopt;
 }
 
-std::expected<std::unique_ptr<Sink>, std::string> open_webhook_sink(const SinkConfig& c) { return WebhookSink::open(c); }
+std::expected<std::unique_ptr<Sink>, std::string> open_webhook_sink(const SinkConfig& c) {
+  return WebhookSink::open(c);
+}
 
 }  // namespace lookalike::alerts

@@ -33,6 +33,8 @@ struct RowColumn {
 };
 
 // The README's JSON-lines schema and the CSV header, in order.
+// One column per line reads as the table it is.
+// clang-format off
 inline constexpr std::array<RowColumn, 12> kRowColumns{{
     {"name", [](const ReportRow& r) { return Cell{Cell::Kind::text, r.name}; }},
     {"unicode", [](const ReportRow& r) { return Cell{Cell::Kind::text, r.unicode.empty() ? r.name : r.unicode}; }},
@@ -47,5 +49,6 @@ inline constexpr std::array<RowColumn, 12> kRowColumns{{
     {"last_seen", [](const ReportRow& r) { return Cell{Cell::Kind::time, {}, r.last_seen}; }},
     {"change", [](const ReportRow& r) { return Cell{Cell::Kind::optional_text, r.change}; }},
 }};
+// clang-format on
 
 }  // namespace lookalike::report

@@ -50,10 +50,12 @@ std::expected<ReportFormat, std::string> parse_report_format(std::string_view s)
   for (const RowFormat& f : kRowFormats) {
     if (f.name == s) return f.id;
   }
-  return std::unexpected("unknown report format \"" + safe_text(s.substr(0, 64)) + "\" (use " + names_of(kRowFormats) + ")");
+  return std::unexpected("unknown report format \"" + safe_text(s.substr(0, 64)) + "\" (use " + names_of(kRowFormats) +
+                         ")");
 }
 
-void render_report(std::ostream& out, std::span<const ReportRow> rows, ReportFormat format, const RenderOptions& options) {
+void render_report(std::ostream& out, std::span<const ReportRow> rows, ReportFormat format,
+                   const RenderOptions& options) {
   for (const RowFormat& f : kRowFormats) {
     if (f.id == format) f.write(out, rows, options);
   }
@@ -66,7 +68,8 @@ std::expected<ExportFormat, std::string> parse_export_format(std::string_view s)
   return std::unexpected("unknown format \"" + std::string(s) + "\" (" + names_of(kThreatFormats) + ")");
 }
 
-void write_export(std::ostream& out, std::span<const Threat> threats, ExportFormat format, const ExportOptions& options) {
+void write_export(std::ostream& out, std::span<const Threat> threats, ExportFormat format,
+                  const ExportOptions& options) {
   for (const ThreatFormat& f : kThreatFormats) {
     if (f.id == format) f.write(out, threats, options);
   }

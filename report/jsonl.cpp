@@ -22,7 +22,9 @@ void append_json_list(std::string& out, const std::vector<std::string>& items) {
 
 void append_cell(std::string& out, const Cell& c) {
   switch (c.kind) {
-    case Cell::Kind::text: append_json_text(out, c.text); break;
+    case Cell::Kind::text:
+      append_json_text(out, c.text);
+      break;
     case Cell::Kind::optional_text:
       if (c.text.empty()) {
         out += "null";
@@ -30,8 +32,12 @@ void append_cell(std::string& out, const Cell& c) {
         append_json_text(out, c.text);
       }
       break;
-    case Cell::Kind::number: out += std::to_string(c.number); break;
-    case Cell::Kind::list: append_json_list(out, *c.list); break;
+    case Cell::Kind::number:
+      out += std::to_string(c.number);
+      break;
+    case Cell::Kind::list:
+      append_json_list(out, *c.list);
+      break;
     case Cell::Kind::time:
       if (c.number == 0) {
         out += "null";

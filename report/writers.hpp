@@ -43,6 +43,8 @@ inline constexpr std::array<std::string_view, 7> kFlags{"MX", "WEB", "SPF", "DMA
   return r.unicode + " (" + r.name + ")";
 }
 
-inline void write(std::ostream& out, const std::string& s) { out.write(s.data(), static_cast<std::streamsize>(s.size())); }
+inline void write(std::ostream& out, const std::string& s) {
+  out.write(s.data(), static_cast<std::streamsize>(s.size()));
+}
 
 }  // namespace lookalike::report
