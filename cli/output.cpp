@@ -14,6 +14,22 @@ std::expected<std::string, std::string> parse_format(std::string_view value, std
   return std::unexpected("unknown format \"" + std::string(value) + "\" (use " + list + ")");
 }
 
+void append_csv_field(std::string& out, std::string_view s) {
+  const bool formula = !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@');
+  const bool quote = formula || s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out += s;
+    return;
+  }
+  out += '"';
+  if (formula) out += '\'';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
 CandidateWriter::CandidateWriter(std::ostream& out, std::string format) : out_(out), format_(std::move(format)) {}
 
 void CandidateWriter::write(const generator::Candidate& c, std::string_view brand) {

@@ -18,8 +18,9 @@ std::expected<std::string, std::string> parse_format(std::string_view value, std
 // JSON string literals: one escaper for every stage (see domain.hpp).
 using domain::append_json_string;
 
-// CSV fields: one quoting for every format (see domain.hpp).
-using domain::append_csv_field;
+// Appends `s` as one CSV field (RFC 4180 quoting when needed; a leading = + - @ is prefixed with
+// a quote so spreadsheets never evaluate attacker-chosen text).
+void append_csv_field(std::string& out, std::string_view s);
 
 // Writes generator candidates as `list` (ASCII name per line), `jsonl` or `csv` (with a header).
 class CandidateWriter {

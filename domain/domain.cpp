@@ -192,22 +192,6 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-void append_csv_field(std::string& out, std::string_view s) {
-  const bool formula = !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@');
-  const bool quote = formula || s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out += s;
-    return;
-  }
-  out += '"';
-  if (formula) out += '\'';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   auto escape_byte = [&](unsigned char c) {

@@ -82,10 +82,6 @@ void append_utf8(std::string& out, char32_t cp);
 // are bytes) becomes \u00XX, so the output always parses and no byte is lost.
 void append_json_string(std::string& out, std::string_view s);
 
-// Appends `s` as one CSV field (RFC 4180 quoting when needed; a leading = + - @ is prefixed with
-// a quote so spreadsheets never evaluate attacker-chosen text).
-void append_csv_field(std::string& out, std::string_view s);
-
 // `s` made safe for a terminal or log line: control characters and bytes that are not valid UTF-8
 // become \xNN escapes; valid UTF-8 text (U-labels) is kept as it is.
 [[nodiscard]] std::string printable(std::string_view s);

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "domain/domain.hpp"
 #include "report/columns.hpp"
 #include "report/text.hpp"
 #include "report/threat_json.hpp"
@@ -14,8 +13,6 @@
 
 namespace lookalike::report {
 namespace {
-
-using domain::append_csv_field;
 
 void append_csv_text(std::string& out, std::string_view s) { append_csv_field(out, safe_text(s)); }
 
