@@ -16,11 +16,12 @@ set(lookalike_layers
   "index:domain util"
   "scoring:domain util"
   "rdap:domain util net index ctlog"
+  "ingest:domain util generator index"
   "telemetry:domain util"
   "report:domain util index scoring resolver rdap"
   "alerts:domain util net ctlog index scoring report telemetry"
-  "pipeline:domain util net generator resolver ctlog index scoring rdap report telemetry alerts"
-  "cli:domain util net generator resolver ctlog index scoring rdap report telemetry alerts pipeline"
+  "pipeline:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts"
+  "cli:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts pipeline"
 )
 
 if(NOT LOOKALIKE_ROOT)
