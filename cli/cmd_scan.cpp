@@ -23,6 +23,8 @@ struct ScanArgs {
   unsigned retries = 3;
   std::string fuzzers = "all";
   std::size_t max = 0;
+  std::size_t budget = generator::kDefaultBudget;
+  bool all_types = false;  // ask every record type of every name (no existence question first)
   bool no_probe = false;
   bool allow_private = false;
   bool mx_check = false;
@@ -87,9 +89,12 @@ int run(const ScanArgs& a, Context& ctx) {
   config.dns.concurrency = a.concurrency;
   config.dns.timeout = std::chrono::milliseconds(a.timeout_ms);
   config.dns.retries = a.retries;
+  // One question per name first; the other types only for names that are not NXDOMAIN.
+  config.dns.existence_first = !a.all_types;
   auto fz = generator::parse_fuzzers(a.fuzzers);
   if (!fz) throw UsageError{"--fuzzers: " + fz.error()};
   config.fuzzers = *fz;
+  config.budget = a.budget;
   config.max_per_brand = a.max;
   config.probe_enabled = !a.no_probe;
   config.probe.allow_private = a.allow_private;
@@ -100,6 +105,8 @@ int run(const ScanArgs& a, Context& ctx) {
   config.probe.http_port = a.http_port;
   config.probe.https_port = a.https_port;
   config.probe.ca_file = a.ca_file;
+  // Redirects to other hosts are followed through the scan's own resolvers.
+  config.probe.resolve = scoring::dns_resolve_hook(a.resolvers, std::chrono::milliseconds(a.timeout_ms));
   config.include_unregistered = a.all;
   config.min_score = a.min_score;
   config.progress = ctx.err_is_tty;
@@ -109,6 +116,12 @@ int run(const ScanArgs& a, Context& ctx) {
   const auto brands = scan_brands(*store, a.brands);
   pipeline::ScanSummary summary;
   const auto rows = pipeline::run_scan(*store, brands, config, ctx.err, summary);
+  if (summary.outage) {
+    // Names still in flight were never answered: no list (it would be partial) and nothing of
+    // the brand being resolved was stored. Exit code 3 (README), as `lookalike resolve`.
+    ctx.err << "lookalike: scan: stopped, " << *summary.outage << "\n";
+    return 3;
+  }
 
   report::RenderOptions ro;
   ro.generated_at = index::now_ms();
@@ -136,6 +149,11 @@ void add_scan_command(CLI::App& app, Context& ctx) {
   auto* sub = app.add_subcommand("scan", "Generate, resolve, probe and score look-alikes of brands; print the ranked list");
   sub->footer(
       "Without --resolvers, the system's resolvers are used at a polite --qps 300.\n"
+      "Each brand gets its --budget most likely look-alikes (default " + std::to_string(generator::kDefaultBudget) +
+      ": about 10,700 queries, 36 s at 300 q/s),\n"
+      "asking one question per name first (--all-types: every type of every name, ~6x the queries).\n"
+      "--budget 0 scans every depth-1 candidate in generation order (the unranked generator).\n"
+      "If every resolver stops answering, the scan stops with exit code 3 and stores nothing of that brand.\n"
       "--mx-check also sends MAIL FROM/RCPT TO (never DATA) to each live MX host, as dnstwist does,\n"
       "to see whether it accepts mail for the look-alike: off by default because it talks to hosts\n"
       "chosen by attackers beyond a banner and may be logged by them.\n"
@@ -147,7 +165,10 @@ void add_scan_command(CLI::App& app, Context& ctx) {
   sub->add_option("--timeout", a->timeout_ms, "DNS timeout per attempt, ms")->capture_default_str();
   sub->add_option("--retries", a->retries, "DNS retries on SERVFAIL/timeout")->capture_default_str();
   sub->add_option("--fuzzers", a->fuzzers, "Fuzzers to run (see lookalike generate --help)")->capture_default_str();
-  sub->add_option("--max", a->max, "At most N candidates per brand (0: all)");
+  sub->add_option("--budget", a->budget, "Scan the N most likely look-alikes per brand, best first (0: unranked, every depth-1 name)")
+      ->capture_default_str();
+  sub->add_option("--max", a->max, "At most N candidates per brand (0: no cap; lowers --budget)");
+  sub->add_flag("--all-types", a->all_types, "Ask every record type of every name (no existence question first)");
   sub->add_flag("--no-probe", a->no_probe, "Do not connect to SMTP/HTTP(S) hosts");
   sub->add_flag("--allow-private", a->allow_private, "Also probe private/loopback addresses (local tests only)");
   sub->add_flag("--mx-check", a->mx_check, "Ask live MX hosts whether they accept mail for the look-alike (see below)");

@@ -246,6 +246,13 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
         }
       });
   summary.dns_queries += stats.queries;
+  if (stats.outage) {
+    // Names in flight were never answered: storing the batch would record them as unknown or,
+    // worse, drop them; the caller stops (scan) or pauses (watch) and tries again later.
+    if (progress) progress->finish();
+    summary.outage = stats.outage;
+    return {};
+  }
 
   // Probe what exists.
   std::vector<scoring::ProbeResult> probes(items.size());
@@ -305,6 +312,8 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
     facts.dmarc = r.dmarc.has_value();
     facts.wildcard = r.wildcard;
     facts.ct_seen = prev && !prev->ct.empty();
+    facts.likelihood = c.likelihood;
+    facts.likelihood_path = c.likelihood_path;
     if (probed[i]) scoring::apply_probe(probes[i], facts);
     scoring::Score s = scoring::score(facts);
     // Strongest reasons first, for the table, the store and the report alike.
@@ -424,6 +433,56 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
   return out;
 }
 
+std::vector<generator::Candidate> brand_candidates(const index::Brand& b, generator::FuzzerSet fuzzers,
+                                                  std::size_t budget, std::size_t max) {
+  auto brand_name = domain::parse(b.domain);
+  if (!brand_name) throw std::runtime_error("stored brand " + brand_name.error().message());
+  generator::Options go;
+  go.fuzzers = fuzzers;
+  go.max = max;
+  const std::string set = b.tlds.empty() ? "common" : b.tlds;
+  if (budget != 0 && set == "common") {
+    // The default set: cross with every TLD the model ranks (common + abused among them), as
+    // `lookalike generate --budget` does; an explicit brand set is honoured as given.
+    go.tlds = generator::ranked_tlds();
+  } else {
+    auto tlds = generator::load_tlds(set, brand_name->suffix);
+    if (!tlds) throw std::runtime_error("brand " + b.domain + ": " + tlds.error());
+    go.tlds = std::move(*tlds);
+  }
+  go.keywords = generator::default_keywords();
+  for (const auto& k : b.keywords) {
+    if (std::find(go.keywords.begin(), go.keywords.end(), k) == go.keywords.end()) go.keywords.push_back(k);
+  }
+  std::vector<generator::Candidate> cands;
+  const auto keep = [&](const generator::Candidate& c) {
+    if (!owned_by(b, c.ascii) && !owned_by(b, c.registrable)) cands.push_back(c);
+    return true;
+  };
+  if (budget != 0) {
+    go.depth = 2;  // ranked generation composes two edits, best first, within the budget
+    (void)generator::generate_ranked(*brand_name, go, budget, keep);
+  } else {
+    (void)generator::generate(*brand_name, go, keep);
+  }
+  return cands;
+}
+
+RefreshItem refresh_item(const generator::Candidate& c) {
+  RefreshItem it;
+  it.name = c.ascii;
+  it.fuzzers = fuzzer_list(c.fuzzers);
+  it.kind = similarity_of(c.fuzzers, c.edits);
+  // An edit distance only means something for typo kinds (not for TLD swaps or combosquats).
+  using K = scoring::SimilarityKind;
+  it.edit_distance = it.kind == K::one_edit || it.kind == K::keyboard_typo || it.kind == K::two_edits ? c.edits : 0;
+  if (!c.path.empty() || c.likelihood > 0) {
+    it.likelihood = c.likelihood;
+    for (const std::string& step : c.path) it.likelihood_path += (it.likelihood_path.empty() ? "" : ", ") + step;
+  }
+  return it;
+}
+
 std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<index::Brand>& brands, const ScanConfig& config,
                                 std::ostream& err, ScanSummary& summary) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -435,46 +494,24 @@ std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<i
 
   for (const index::Brand& b : brands) {
     ++summary.brands;
-    auto brand_name = domain::parse(b.domain);
-    if (!brand_name) throw std::runtime_error("stored brand " + brand_name.error().message());
-
-    generator::Options go;
-    go.fuzzers = config.fuzzers;
-    go.max = config.max_per_brand;
-    auto tlds = generator::load_tlds(b.tlds.empty() ? "common" : b.tlds, brand_name->suffix);
-    if (!tlds) throw std::runtime_error("brand " + b.domain + ": " + tlds.error());
-    go.tlds = std::move(*tlds);
-    go.keywords = generator::default_keywords();
-    for (const auto& k : b.keywords) {
-      if (std::find(go.keywords.begin(), go.keywords.end(), k) == go.keywords.end()) go.keywords.push_back(k);
-    }
-    std::vector<generator::Candidate> cands;
-    progress.stage("generate " + b.domain, 0);
-    (void)generator::generate(*brand_name, go, [&](const generator::Candidate& c) {
-      if (!owned_by(b, c.ascii) && !owned_by(b, c.registrable)) cands.push_back(c);
-      progress.advance();
-      return true;
-    });
+    const std::vector<generator::Candidate> cands =
+        brand_candidates(b, config.fuzzers, config.budget, config.max_per_brand);
     summary.candidates += cands.size();
 
     // What the store knew before this scan (for "what changed").
-    std::vector<RefreshItem> items(cands.size());
-    for (std::size_t i = 0; i < cands.size(); ++i) {
-      const generator::Candidate& c = cands[i];
-      RefreshItem& it = items[i];
-      it.name = c.ascii;
-      it.fuzzers = fuzzer_list(c.fuzzers);
-      it.kind = similarity_of(c.fuzzers, c.edits);
-      // An edit distance only means something for typo kinds (not for TLD swaps or combosquats).
-      using K = scoring::SimilarityKind;
-      it.edit_distance = it.kind == K::one_edit || it.kind == K::keyboard_typo || it.kind == K::two_edits ? c.edits : 0;
+    std::vector<RefreshItem> items;
+    items.reserve(cands.size());
+    for (const generator::Candidate& c : cands) {
+      RefreshItem it = refresh_item(c);
       auto p = store.get_candidate(c.ascii);
       check(p);
       it.prev = std::move(*p);
+      items.push_back(std::move(it));
     }
     BrandPage page;
     const auto outcomes = refresh_names(store, resolver, prober ? &*prober : nullptr, b, items, RefreshOptions{}, page,
                                         summary, &progress);
+    if (summary.outage) return {};  // nothing of this brand was stored; no partial list
 
     const index::Time now = index::now_ms();
     for (std::size_t i = 0; i < cands.size(); ++i) {

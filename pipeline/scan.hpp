@@ -23,7 +23,10 @@ struct ScanConfig {
   scoring::ProbeOptions probe;
   bool probe_enabled = true;
   generator::FuzzerSet fuzzers = generator::kAllFuzzers;
-  std::size_t max_per_brand = 0;  // 0: every depth-1 candidate
+  // The most likely `budget` candidates per brand (generate_ranked, best first); 0: every depth-1
+  // candidate in generation order (the unranked generator, as before budgets existed).
+  std::size_t budget = generator::kDefaultBudget;
+  std::size_t max_per_brand = 0;  // 0: no cap; else at most this many candidates (lowers the budget)
   bool include_unregistered = false;  // rows for names that do not exist too
   int min_score = 0;
   bool progress = false;  // stderr is a terminal
@@ -48,6 +51,9 @@ struct ScanSummary {
   std::size_t web_answered = 0;    // HTTP(S) sessions that got a response
   std::size_t probe_failed = 0;    // sessions that ended in an error other than a refused address
   double seconds = 0;
+  // Set when no live resolver was left (resolver::Stats::outage): the refresh that saw it stored
+  // nothing (names in flight were never answered, so none may read as unregistered).
+  std::optional<std::string> outage;
 };
 
 class Progress;
@@ -59,6 +65,8 @@ struct RefreshItem {
   std::vector<std::string> fuzzers;     // provenance upserted with it ("homoglyph", "ct:edit", ...)
   scoring::SimilarityKind kind = scoring::SimilarityKind::other;
   int edit_distance = 0;                // meaningful for the typo kinds only
+  std::optional<double> likelihood;     // the generator model's likelihood (ranked generation only)
+  std::string likelihood_path;          // its edit path, shown in the score's reason
   std::optional<index::Candidate> prev;  // the stored record before this check (nullopt: new)
 };
 
@@ -90,7 +98,8 @@ struct RefreshOptions {
 // observations are committed together, so a crash keeps a name's whole refresh or none of it.
 // The stored state only changes when the DNS/probe facts do (its time is the last change; the
 // score's time is the last check), and a transient DNS failure (timeout, SERVFAIL, REFUSED) of a
-// registered name keeps its state. Returns one outcome per item, in item order.
+// registered name keeps its state. Returns one outcome per item, in item order, or nothing at all
+// (with summary.outage set) when the resolvers went away mid-run: nothing is stored then.
 std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolver& resolver,
                                           scoring::Prober* prober, const index::Brand& brand,
                                           std::span<const RefreshItem> items, const RefreshOptions& options,
@@ -105,12 +114,22 @@ struct Similarity {
 
 // Scans `brands` (already in the store) end to end, writing candidates, observations and scores
 // to `store`, and returns the ranked rows (registered ones unless include_unregistered, score
-// >= min_score). Progress goes to `err` when config.progress.
+// >= min_score). Progress goes to `err` when config.progress. A resolver outage stops the scan at
+// the brand it hit (summary.outage set; that brand's names are not stored) and returns no rows.
 std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<index::Brand>& brands, const ScanConfig& config,
                                 std::ostream& err, ScanSummary& summary);
 
 // One paragraph describing `s` for humans.
 std::string summary_text(const ScanSummary& s);
+
+// The candidates a scan checks for `brand`: generate_ranked with `config.budget` (TLDs: the
+// brand's own set, or the model's ranked TLDs for the default "common" set), or the unranked
+// generator with budget 0. The brand's own names are left out. Throws on a bad stored brand.
+std::vector<generator::Candidate> brand_candidates(const index::Brand& brand, generator::FuzzerSet fuzzers,
+                                                  std::size_t budget, std::size_t max);
+
+// The refresh item of a generated candidate (provenance, similarity kind, likelihood and path).
+RefreshItem refresh_item(const generator::Candidate& c);
 
 // The similarity kind the score uses for a candidate made by `fuzzers` with `edits` edits.
 scoring::SimilarityKind similarity_of(generator::FuzzerSet fuzzers, int edits);

@@ -40,6 +40,8 @@ using telemetry::MetricsServer;
 
 using std::chrono::milliseconds;
 constexpr std::string_view kConsumer = "watch";
+// How long the scheduler pauses when no resolver answers before it tries again.
+constexpr std::int64_t kOutagePauseMs = 30'000;
 
 
 // Wakes the scheduler and the dispatcher early (new CT names, new events, stop).
@@ -301,6 +303,8 @@ struct Engine {
     dns.timeout = config.dns.timeout;
     dns.retries = config.dns.attempts - 1;
     dns.concurrency = config.dns.concurrency;
+    // One question per name first (RFC 8020): an NXDOMAIN look-alike costs one query, not six.
+    dns.existence_first = true;
     std::optional<resolver::Resolver> res;
     try {
       res.emplace(dns);
@@ -320,6 +324,19 @@ struct Engine {
       po.smtp_port = config.probe.smtp_port;
       po.http_port = config.probe.http_port;
       po.https_port = config.probe.https_port;
+      // Redirects to other hosts are followed through the watch's own resolvers.
+      std::string ups;
+      for (const auto& u : config.dns.servers) {
+        const bool v6 = u.address.find(':') != std::string::npos;
+        ups += (ups.empty() ? "" : ",") + (v6 ? "[" + u.address + "]" : u.address) + ":" + std::to_string(u.port);
+      }
+      try {
+        po.resolve = scoring::dns_resolve_hook(ups, config.dns.timeout);
+      } catch (const std::exception& e) {
+        log_error("bad DNS configuration", {{"error", e.what()}});
+        failed = true;
+        return;
+      }
       prober.emplace(po);
     }
     std::map<std::string, std::pair<BrandPage, index::Time>, std::less<>> pages;
@@ -362,6 +379,7 @@ struct Engine {
         it.prev = std::move(c);
         groups[brand->domain].push_back(std::move(it));
       }
+      bool paused = false;
       for (auto& [domain, items] : groups) {
         const index::Brand& brand = *std::find_if(brands.begin(), brands.end(), [&](const index::Brand& b) { return b.domain == domain; });
         auto& [page, when] = pages[domain];
@@ -372,6 +390,15 @@ struct Engine {
         ro.alert_events = true;
         try {
           const auto outcomes = refresh_names(store, *res, prober ? &*prober : nullptr, brand, items, ro, page, summary, nullptr);
+          if (summary.outage) {
+            // No resolver answers: nothing was stored, the names stay due. Pause the scheduler
+            // (a stop still wakes it at once) and try again later.
+            paused = true;
+            log_error("DNS outage, scheduler paused", {{"brand", domain}, {"error", *summary.outage},
+                                                       {"retry_in_ms", kOutagePauseMs}});
+            metrics.add("lookalike_dns_outages_total", "", 1, "Refresh rounds stopped because no resolver answered");
+            break;
+          }
           std::size_t events = 0;
           for (std::size_t i = 0; i < items.size(); ++i) {
             events += outcomes[i].events.size();
@@ -397,6 +424,14 @@ struct Engine {
           metrics.add("lookalike_probe_sessions_total", "outcome=\"" + std::string(what) + "\"", static_cast<double>(n),
                       "Probe sessions by outcome");
         }
+      }
+      if (paused) {
+        if (once) {
+          failed = true;
+          return;
+        }
+        seen = wake.wait(seen, milliseconds(kOutagePauseMs), stop);
+        continue;
       }
       wake.notify();
     }

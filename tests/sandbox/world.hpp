@@ -1,5 +1,5 @@
 // The demo/fixture world on loopback: a real nsd serving look-alikes of two example brands
-// (examplebank.com, examplepay.net) with A, MX, SPF, DMARC, parking NS, a TLD-wide wildcard, and
+// (examplebank.com, examplepay.net) with A, MX, SPF, DMARC, parking NS, parked pages, and
 // real SMTP, HTTP and HTTPS servers on 127.0.0.1. Used by the README's main command
 // (lookalike-sandbox) and by the scan tests, which pin the expected ranking. Nothing leaves 127/8.
 #pragma once
