@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 7: {
       auto k = codec::parse_observation_key(in);
-      if (k && codec::observation_key(k->name, k->time, k->kind) != in) __builtin_trap();
+      if (k && codec::observation_key(k->name, k->time, k->kind, k->seq) != in) __builtin_trap();
       break;
     }
     default:
