@@ -28,6 +28,17 @@ struct TestClock {
   }
 };
 
+// Store options whose clock starts `days_ago` days before the real `now`; tests move it with `clock`.
+struct ClockedOptions {
+  TestClock clock;
+  Time now = clock.now->load();
+  Options options;
+  explicit ClockedOptions(Time days_ago) {
+    clock.set(now - days_ago * kDay);
+    options.clock = clock.source();
+  }
+};
+
 Store open_ok(const std::string& path, const Options& o = {}) {
   auto s = Store::open(path, o);
   if (!s) throw std::runtime_error(s.error().message);
@@ -98,16 +109,13 @@ TEST(Retention, CertificatesTwoYearsOldSurviveAFullCompaction) {
 
 TEST(Retention, AnObservationRecordedFourHundredDaysAgoExpiresUnlessItsNameIsUnderAVerdict) {
   test::TempDir dir;
-  TestClock clock;
-  const Time now = clock.now->load();
-  clock.set(now - 400 * kDay);
-  Options o;
-  o.clock = clock.source();
-  Store s = open_ok(dir.sub("db"), o);
+  ClockedOptions c(400);
+  const Time now = c.now;
+  Store s = open_ok(dir.sub("db"), c.options);
   for (const char* name : {"plain.com", "benign.com", "bad.com", "sus.com", "parked.com"}) {
     ASSERT_TRUE(s.record_observation(ct(name, now - 401 * kDay, "old")));
   }
-  clock.set(now);
+  c.clock.set(now);
   ASSERT_TRUE(s.record_observation(ct("plain.com", now - 900 * kDay, "recent")));
   // Verdicts given after the observations were written still protect them.
   ASSERT_TRUE(s.put_verdict("bad.com", Verdict{Decision::malicious, "phishing", 0}));
@@ -127,13 +135,10 @@ TEST(Retention, AnObservationRecordedFourHundredDaysAgoExpiresUnlessItsNameIsUnd
 
 TEST(Retention, ProtectionFollowsTheVerdictAcrossReopensAndEndsWhenItIsBenign) {
   test::TempDir dir;
-  TestClock clock;
-  const Time now = clock.now->load();
-  clock.set(now - 400 * kDay);
-  Options o;
-  o.clock = clock.source();
+  ClockedOptions c(400);
+  const Time now = c.now;
   {
-    Store s = open_ok(dir.sub("db"), o);
+    Store s = open_ok(dir.sub("db"), c.options);
     ASSERT_TRUE(s.record_observation(ct("bad.com", now - 400 * kDay, "evidence")));
     ASSERT_TRUE(s.record_observation(ct("sus.com", now - 400 * kDay, "evidence")));
     Batch b;  // a verdict committed in a batch, as `review` does
@@ -141,8 +146,8 @@ TEST(Retention, ProtectionFollowsTheVerdictAcrossReopensAndEndsWhenItIsBenign) {
     ASSERT_TRUE(b.put_verdict("sus.com", Verdict{Decision::suspicious, "", 0}));
     ASSERT_TRUE(s.commit(std::move(b)));
   }
-  clock.set(now);
-  Store s = open_ok(dir.sub("db"), o);  // the protected names come back from the verdicts
+  c.clock.set(now);
+  Store s = open_ok(dir.sub("db"), c.options);  // the protected names come back from the verdicts
   ASSERT_TRUE(s.compact());
   EXPECT_EQ(history(s, "bad.com").size(), 1u);
   EXPECT_EQ(history(s, "sus.com").size(), 1u);
@@ -201,11 +206,9 @@ TEST(Retention, AStoreOfThePreviousSchemaMigratesAndKeepsItsObservationsThroughA
     for (auto* h : hs) (void)raw->DestroyColumnFamilyHandle(h);
     delete raw;
   }
-  TestClock clock;
-  Options o;
-  o.clock = clock.source();
+  ClockedOptions c(0);
   {
-    Store s = open_ok(db, o);
+    Store s = open_ok(db, c.options);
     auto st = s.stats();
     ASSERT_TRUE(st);
     EXPECT_EQ(st->schema_version, kSchemaVersion);
@@ -221,26 +224,23 @@ TEST(Retention, AStoreOfThePreviousSchemaMigratesAndKeepsItsObservationsThroughA
     expect_check_ok(s);
   }
   // Documented rule: older observations count from the migration, so a year later they go.
-  clock.set(clock.now->load() + 366 * kDay);
-  Store s = open_ok(db, o);
+  c.clock.set(c.clock.now->load() + 366 * kDay);
+  Store s = open_ok(db, c.options);
   ASSERT_TRUE(s.compact());
   EXPECT_EQ(observation_keys(s), 0u);  // the one recorded right after the migration too
 }
 
 TEST(Retention, ExportAndImportKeepRecordedTimesAndSequences) {
   test::TempDir dir;
-  TestClock clock;
-  const Time now = clock.now->load();
-  clock.set(now - 300 * kDay);
-  Options o;
-  o.clock = clock.source();
-  Store a = open_ok(dir.sub("a"), o);
+  ClockedOptions c(300);
+  const Time now = c.now;
+  Store a = open_ok(dir.sub("a"), c.options);
   ASSERT_TRUE(a.record_observation(ct("x.com", now - 700 * kDay, "one")));
   ASSERT_TRUE(a.record_observation(ct("x.com", now - 700 * kDay, "two")));
-  clock.set(now);
+  c.clock.set(now);
   std::ostringstream out;
   ASSERT_TRUE(a.export_jsonl(out));
-  Store b = open_ok(dir.sub("b"), o);
+  Store b = open_ok(dir.sub("b"), c.options);
   for (int round = 0; round < 2; ++round) {  // import is idempotent
     std::istringstream in(out.str());
     auto r = b.import_jsonl(in);
@@ -252,7 +252,7 @@ TEST(Retention, ExportAndImportKeepRecordedTimesAndSequences) {
   EXPECT_EQ(again.str(), out.str());
   ASSERT_EQ(history(b, "x.com").size(), 2u);
   // The imported records keep their recorded time: 66 days more and they expire in both stores.
-  clock.set(now + 66 * kDay);
+  c.clock.set(now + 66 * kDay);
   ASSERT_TRUE(a.compact());
   ASSERT_TRUE(b.compact());
   EXPECT_TRUE(history(a, "x.com").empty());
