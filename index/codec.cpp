@@ -440,22 +440,36 @@ std::expected<Event, DecodeResult> decode_event(std::string_view v) {
   return e;
 }
 
-std::string encode_observation_value(std::string_view payload) {
+std::string encode_observation_value(Time recorded, std::string_view payload) {
   std::string out;
-  out.reserve(1 + payload.size());
-  out.push_back(static_cast<char>(kValueVersion));
+  out.reserve(9 + payload.size());
+  out.push_back(static_cast<char>(kObservationValueVersion));
+  put_u64_be(out, static_cast<std::uint64_t>(std::max<Time>(recorded, 1)));
   out.append(payload);
   return out;
 }
 
-std::expected<std::string, DecodeResult> decode_observation_value(std::string_view v) {
-  Reader r("observation value", v);
-  if (!r.version()) return r.error();
-  if (v.size() - 1 > kMaxBlobBytes) {
-    r.fail("payload over " + std::to_string(kMaxBlobBytes) + " bytes", "payload");
-    return r.error();
+std::expected<ObservationValue, DecodeResult> decode_observation_value(std::string_view v) {
+  if (v.empty()) return std::unexpected("observation value: truncated at byte 0 (version)");
+  const auto version = static_cast<std::uint8_t>(v[0]);
+  ObservationValue out;
+  std::size_t header = 1;
+  if (version == kObservationValueVersion) {
+    if (v.size() < 9) return std::unexpected("observation value: truncated at byte 1 (recorded)");
+    const std::uint64_t t = get_u64_be(v.substr(1, 8));
+    if (t == 0 || t > static_cast<std::uint64_t>(INT64_MAX)) {
+      return std::unexpected("observation value: recorded time out of range");
+    }
+    out.recorded = static_cast<Time>(t);
+    header = 9;
+  } else if (version != 1) {
+    return std::unexpected("observation value: unknown version " + std::to_string(version));
   }
-  return std::string(v.substr(1));
+  if (v.size() - header > kMaxBlobBytes) {
+    return std::unexpected("observation value: payload over " + std::to_string(kMaxBlobBytes) + " bytes");
+  }
+  out.payload = v.substr(header);
+  return out;
 }
 
 std::string encode_u64(std::uint64_t x) {
@@ -523,18 +537,20 @@ std::string observation_prefix(std::string_view name) {
   return k;
 }
 
-std::string observation_key(std::string_view name, Time time, ObservationKind kind) {
+std::string observation_key(std::string_view name, Time time, ObservationKind kind, std::uint64_t seq) {
   std::string k = observation_prefix(name);
   put_u64_be(k, static_cast<std::uint64_t>(std::max<Time>(time, 0)));
   k.push_back(static_cast<char>(kind));
+  if (seq != 0) put_u64_be(k, seq);
   return k;
 }
 
 std::expected<ObservationKey, DecodeResult> parse_observation_key(std::string_view k) {
   const auto zero = k.find('\0');
   if (zero == std::string_view::npos || zero == 0) return std::unexpected("observation key without name separator");
-  if (k.size() != zero + 1 + 8 + 1) {
-    return std::unexpected("observation key of " + std::to_string(k.size()) + " bytes (expected name + 10)");
+  const std::size_t rest = k.size() - zero - 1;
+  if (rest != 8 + 1 && rest != 8 + 1 + 8) {
+    return std::unexpected("observation key of " + std::to_string(k.size()) + " bytes (expected name + 10 or 18)");
   }
   ObservationKey out;
   out.name = k.substr(0, zero);
@@ -546,6 +562,10 @@ std::expected<ObservationKey, DecodeResult> parse_observation_key(std::string_vi
     return std::unexpected("observation key with unknown kind " + std::to_string(kind));
   }
   out.kind = static_cast<ObservationKind>(kind);
+  if (rest == 8 + 1 + 8) {
+    out.seq = get_u64_be(k.substr(zero + 10, 8));
+    if (out.seq == 0) return std::unexpected("observation key with sequence 0");
+  }
   return out;
 }
 

@@ -55,9 +55,16 @@ void absorb(Candidate& acc, const Candidate& op);
 [[nodiscard]] std::string encode_event(const Event& e);
 [[nodiscard]] std::expected<Event, DecodeResult> decode_event(std::string_view v);
 
-// Observation value: version byte + payload (name, time and kind live in the key).
-[[nodiscard]] std::string encode_observation_value(std::string_view payload);
-[[nodiscard]] std::expected<std::string, DecodeResult> decode_observation_value(std::string_view v);
+// Observation value, version 2: version byte + recorded time (u64 BE, ms: when the store
+// committed it, what retention counts from) + payload. Version 1 (schema <= 2) is version byte +
+// payload with no recorded time. Name, own time, kind and sequence live in the key.
+inline constexpr std::uint8_t kObservationValueVersion = 2;
+[[nodiscard]] std::string encode_observation_value(Time recorded, std::string_view payload);
+struct ObservationValue {
+  Time recorded = 0;         // 0 = a version-1 value (written before schema 3)
+  std::string_view payload;  // points into the decoded bytes
+};
+[[nodiscard]] std::expected<ObservationValue, DecodeResult> decode_observation_value(std::string_view v);
 
 // Fixed-width u64 values (schema version, acknowledged sequence): version byte + 8 bytes BE.
 [[nodiscard]] std::string encode_u64(std::uint64_t x);
@@ -80,13 +87,17 @@ struct ByBrandKey {
 };
 [[nodiscard]] std::expected<ByBrandKey, DecodeResult> parse_by_brand_key(std::string_view k);
 
-// observation key: name '\0' time (u64 BE, ms) kind.
+// observation key: name '\0' time (u64 BE, ms) kind seq (u64 BE). `seq` is the store-wide
+// observation sequence, so two sightings in one millisecond never share a key; seq 0 is the
+// schema <= 2 form without it (name '\0' time kind), still read and kept by imports.
 [[nodiscard]] std::string observation_prefix(std::string_view name);
-[[nodiscard]] std::string observation_key(std::string_view name, Time time, ObservationKind kind);
+[[nodiscard]] std::string observation_key(std::string_view name, Time time, ObservationKind kind,
+                                          std::uint64_t seq);
 struct ObservationKey {
   std::string_view name;
   Time time = 0;
   ObservationKind kind = ObservationKind::other;
+  std::uint64_t seq = 0;  // 0 = the older key without a sequence
 };
 [[nodiscard]] std::expected<ObservationKey, DecodeResult> parse_observation_key(std::string_view k);
 

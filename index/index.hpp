@@ -41,7 +41,8 @@ using Time = std::int64_t;
 [[nodiscard]] Time now_ms();
 
 // The schema version this build writes; older stores are migrated on open, newer ones refused.
-inline constexpr std::uint32_t kSchemaVersion = 2;
+// Schema 3 added the recorded time to observation values and a sequence to their keys.
+inline constexpr std::uint32_t kSchemaVersion = 3;
 
 // A brand to protect: its registrable domain, keywords for combosquats, domains it owns or
 // allow-lists (never threats) and the TLD set used for TLD swaps ("common", "abused", a list...).
@@ -124,7 +125,10 @@ struct Candidate {
 };
 inline constexpr std::size_t kMaxSightings = 64;
 
-// A raw observation (DNS answers, probe results) kept as history, expired after the retention.
+// A raw observation (DNS answers, probe results, CT sightings) kept as history. `time` is the
+// observation's own time (a certificate's timestamp, a probe's time): it orders the history and
+// is shown, but retention counts from when the store recorded it (see Options). Every recorded
+// observation is kept, even two of one name, kind and millisecond (keys carry a sequence).
 // `ct`: one per certificate that named the candidate, payload a JSON object {"log","log_id",
 // "index","timestamp","cert_sha256","issuer","sans","not_before","not_after","precert","rule","brand"}.
 enum class ObservationKind : std::uint8_t { dns = 1, probe = 2, rdap = 3, other = 4, ct = 5 };
@@ -200,7 +204,14 @@ struct Options {
   bool read_only = false;         // no LOCK taken; refuses stores that need migration
   bool sync = false;              // fsync every commit (survives power loss, not only kill -9)
   bool emit_events = true;        // commits append new_candidate / level_changed / verdict events
-  std::chrono::days observation_retention{365};  // 0 = keep forever; enforced by compaction
+  // Observations the store recorded more than this long ago are dropped by compaction, whatever
+  // their own time; those of a name whose verdict is malicious or suspicious never are (a verdict
+  // changed to another decision lets them expire again). Observations written before schema 3
+  // count from the migration. 0 = keep forever.
+  std::chrono::days observation_retention{365};
+  // "Now" for recorded times and retention; empty = the system clock. Tests inject one. Called
+  // from RocksDB's compaction threads, so it must be thread-safe.
+  std::function<Time()> clock{};
 };
 
 // One column family as counted by stats(): exact key count and logical (uncompressed) bytes.
@@ -352,7 +363,8 @@ class Store {
   [[nodiscard]] std::expected<Stats, Error> stats() const;
   // Verifies block checksums, decodes every value and checks the by-brand index both ways.
   [[nodiscard]] std::expected<CheckReport, Error> check() const;
-  // Full compaction (also drops observations older than the retention).
+  // Full compaction (also drops observations recorded longer than the retention ago, except
+  // those of names under a malicious or suspicious verdict).
   [[nodiscard]] std::expected<void, Error> compact();
   // Writes everything needed to rebuild the store as JSON lines (one consistent snapshot).
   [[nodiscard]] std::expected<std::uint64_t, Error> export_jsonl(std::ostream& out) const;

@@ -59,11 +59,14 @@ struct ToJson {
     }
     return j;
   }
-  json operator()(const Observation& o) const {
+  json operator()(const ObservationRecord& r) const {
+    const Observation& o = r.observation;
     return {{"type", "observation"},
             {"name", o.name},
             {"time", o.time},
             {"kind", observation_kind_name(o.kind)},
+            {"recorded", r.recorded},
+            {"seq", r.seq},
             {"payload", codec::to_hex(o.payload)}};
   }
   json operator()(const CtStateRecord& r) const {
@@ -258,7 +261,8 @@ std::expected<Record, std::string> parse_object(const json& j) {
     return done(c);
   }
   if (type == "observation") {
-    Observation o;
+    ObservationRecord r;
+    Observation& o = r.observation;
     o.name = f.name("name");
     o.time = f.time("time");
     const std::string kind = f.str("kind");
@@ -272,8 +276,12 @@ std::expected<Record, std::string> parse_object(const json& j) {
     }
     if (f.ok() && !known) f.fail("unknown observation \"kind\" \"" + kind + "\"");
     if (f.ok() && o.time < 0) f.fail("\"time\" is negative");
+    // Exports of schema <= 2 have neither: recorded = the import, seq = the older key form.
+    r.recorded = f.time("recorded", false);
+    if (f.ok() && r.recorded < 0) f.fail("\"recorded\" is negative");
+    r.seq = f.u64("seq", false);
     o.payload = f.hex("payload");
-    return done(o);
+    return done(r);
   }
   if (type == "ct_state") {
     CtStateRecord r;

@@ -27,13 +27,22 @@ struct VerdictRecord {
   Verdict verdict;
   bool operator==(const VerdictRecord&) const = default;
 };
+// An observation with what the store adds: when it recorded it (retention counts from there;
+// 0 on import = the import's commit time) and its key sequence (0 = the older key without one,
+// so re-importing an export of such a store stays idempotent).
+struct ObservationRecord {
+  Observation observation;
+  Time recorded = 0;
+  std::uint64_t seq = 0;
+  bool operator==(const ObservationRecord&) const = default;
+};
 struct AckRecord {
   std::string consumer;
   std::uint64_t seq = 0;
   bool operator==(const AckRecord&) const = default;
 };
 
-using Record = std::variant<Meta, Brand, Candidate, Observation, CtStateRecord, VerdictRecord, Event, AckRecord>;
+using Record = std::variant<Meta, Brand, Candidate, ObservationRecord, CtStateRecord, VerdictRecord, Event, AckRecord>;
 
 // One line of JSON (no newline). Invalid UTF-8 in free text is replaced by U+FFFD.
 [[nodiscard]] std::string to_line(const Record& r);

@@ -15,12 +15,14 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <istream>
 #include <map>
 #include <mutex>
 #include <ostream>
 #include <set>
+#include <shared_mutex>
 
 #include "index/codec.hpp"
 #include "index/index.hpp"
@@ -36,6 +38,11 @@ constexpr std::array<const char*, kCfCount> kCfNames = {"default",      "brands"
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kAckPrefix = "ack/";
 constexpr std::string_view kFeedPrefix = "feed/";  // + source: the ingest stage's opaque position record
+// The highest observation key sequence handed out (u64), written with every batch that uses one.
+constexpr std::string_view kObservationSeqKey = "observation_seq";
+// When the store migrated to schema 3 (u64 ms): the recorded time of observations written
+// before it (their values carry none), so the migration never makes old evidence expire at once.
+constexpr std::string_view kLegacyRecordedKey = "observation_legacy_recorded";
 constexpr std::size_t kMaxProblems = 100;
 
 std::string one_line(std::string s) {
@@ -109,20 +116,49 @@ class CandidateMerge final : public rocksdb::MergeOperator {
   const char* Name() const override { return "lookalike.candidate_merge.v1"; }
 };
 
-// Drops observations older than the retention during compaction (keys carry their time).
+// Verdicts whose candidates' observations never expire: the evidence behind a takedown.
+bool protects_evidence(Decision d) { return d == Decision::malicious || d == Decision::suspicious; }
+
+// What the retention filter decides by, kept current by the store (compactions run on RocksDB's
+// background threads, so every field is read under the mutex or is atomic).
+struct Retention {
+  std::int64_t retention_ms = 0;  // 0 = keep forever
+  std::function<Time()> clock;    // Options::clock; empty = the system clock
+  // False until open() has loaded the two fields below: a compaction that runs while the store
+  // opens keeps everything rather than decide without them.
+  std::atomic<bool> ready{false};
+  Time legacy_recorded = 0;  // written before `ready`
+  mutable std::shared_mutex mutex;
+  std::set<std::string, std::less<>> protected_names;  // names with a protects_evidence verdict
+
+  [[nodiscard]] Time now() const { return clock ? clock() : now_ms(); }
+  [[nodiscard]] bool is_protected(std::string_view name) const {
+    std::shared_lock lock(mutex);
+    return protected_names.find(name) != protected_names.end();
+  }
+};
+
+// Drops observations the store recorded more than the retention ago, during compaction. The
+// observation's own time (a certificate's timestamp can be years old) plays no part, and
+// names under a malicious or suspicious verdict keep all of theirs.
 class ObservationRetention final : public rocksdb::CompactionFilter {
  public:
-  explicit ObservationRetention(std::chrono::days retention) : retention_ms_(std::chrono::milliseconds(retention).count()) {}
-  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice&, std::string*, bool*) const override {
-    if (retention_ms_ <= 0) return false;
+  explicit ObservationRetention(const Retention& state) : state_(state) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value, std::string*, bool*) const override {
+    if (state_.retention_ms <= 0 || !state_.ready.load(std::memory_order_acquire)) return false;
     auto k = codec::parse_observation_key(key.ToStringView());
-    if (!k) return false;  // keep what we cannot parse: check() reports it
-    return k->time < now_ms() - retention_ms_;
+    auto v = codec::decode_observation_value(value.ToStringView());
+    if (!k || !v) return false;  // keep what we cannot parse: check() reports it
+    Time recorded = v->recorded;
+    if (recorded == 0 && state_.legacy_recorded != 0) recorded = std::max(state_.legacy_recorded, k->time);
+    if (recorded == 0) return false;
+    if (recorded >= state_.now() - state_.retention_ms) return false;
+    return !state_.is_protected(k->name);
   }
   const char* Name() const override { return "lookalike.observation_retention"; }
 
  private:
-  std::int64_t retention_ms_;
+  const Retention& state_;
 };
 
 struct IteratorDeleter {
@@ -214,7 +250,18 @@ struct Batch::Impl {
     bool upsert = false;
     bool ct = false;  // a certificate named it in this batch
   };
+  // An observation waits for its sequence and recorded time, both assigned at commit.
+  struct PendingObservation {
+    std::string name;
+    Time time = 0;
+    ObservationKind kind = ObservationKind::other;
+    Time recorded = 0;                  // 0 = the commit's time (patched into `value`)
+    std::optional<std::uint64_t> seq;   // imported: kept (0 = the older key form); else assigned
+    std::string value;                  // encoded, recorded time included
+  };
   std::vector<Op> ops;
+  std::vector<PendingObservation> observations;
+  std::vector<std::pair<std::string, bool>> verdict_changes;  // name, protects_evidence; batch order
   std::map<std::string, Touch, std::less<>> touched;
   std::vector<Event> events;           // sequence assigned at commit
   std::vector<bool> event_is_auto;     // dropped when Options::emit_events is false
@@ -230,6 +277,23 @@ struct Batch::Impl {
     if (record.score && (!t.score || codec::score_newer(*record.score, *t.score))) t.score = record.score;
     ops.push_back({candidates, Op::merge, name, codec::encode_candidate(record)});
   }
+
+  void put_verdict(const std::string& name, const Verdict& v) {
+    ops.push_back({verdicts, Op::put, name, codec::encode_verdict(v)});
+    verdict_changes.emplace_back(name, protects_evidence(v.decision));
+  }
+
+  std::expected<void, Error> add_observation(const Observation& o, Time recorded, std::optional<std::uint64_t> seq) {
+    if (auto ok = codec::validate_key_name(o.name); !ok) return fail(ErrorCode::invalid_argument, "observation: " + ok.error());
+    if (o.payload.size() > codec::kMaxBlobBytes) return fail(ErrorCode::invalid_argument, "observation payload over 16 MiB");
+    if (o.time < 0 || recorded < 0) return fail(ErrorCode::invalid_argument, "observation time is negative");
+    if (o.kind < ObservationKind::dns || o.kind > ObservationKind::ct) {
+      return fail(ErrorCode::invalid_argument, "observation kind out of range");
+    }
+    observations.push_back({o.name, o.time != 0 ? o.time : now_ms(), o.kind, recorded, seq,
+                            codec::encode_observation_value(recorded, o.payload)});
+    return {};
+  }
 };
 
 Batch::Batch() : impl_(std::make_unique<Impl>()) {}
@@ -237,7 +301,9 @@ Batch::~Batch() = default;
 Batch::Batch(Batch&&) noexcept = default;
 Batch& Batch::operator=(Batch&&) noexcept = default;
 
-std::size_t Batch::size() const noexcept { return impl_->ops.size() + impl_->events.size(); }
+std::size_t Batch::size() const noexcept {
+  return impl_->ops.size() + impl_->observations.size() + impl_->events.size();
+}
 
 std::expected<void, Error> Batch::upsert(const CandidateUpdate& u) {
   if (auto ok = codec::validate_key_name(u.name); !ok) return fail(ErrorCode::invalid_argument, "candidate: " + ok.error());
@@ -287,16 +353,7 @@ std::expected<void, Error> Batch::set_score(std::string_view name, const Score& 
 }
 
 std::expected<void, Error> Batch::record_observation(const Observation& o) {
-  if (auto ok = codec::validate_key_name(o.name); !ok) return fail(ErrorCode::invalid_argument, "observation: " + ok.error());
-  if (o.payload.size() > codec::kMaxBlobBytes) return fail(ErrorCode::invalid_argument, "observation payload over 16 MiB");
-  if (o.time < 0) return fail(ErrorCode::invalid_argument, "observation time is negative");
-  if (o.kind < ObservationKind::dns || o.kind > ObservationKind::ct) {
-    return fail(ErrorCode::invalid_argument, "observation kind out of range");
-  }
-  impl_->ops.push_back({observations, Impl::Op::put,
-                        codec::observation_key(o.name, o.time != 0 ? o.time : now_ms(), o.kind),
-                        codec::encode_observation_value(o.payload)});
-  return {};
+  return impl_->add_observation(o, 0, std::nullopt);
 }
 
 std::expected<void, Error> Batch::put_ct_state(std::string_view log_id, const CtState& state) {
@@ -318,7 +375,7 @@ std::expected<void, Error> Batch::put_verdict(std::string_view name, const Verdi
   }
   Verdict v = verdict;
   if (v.time == 0) v.time = now_ms();
-  impl_->ops.push_back({verdicts, Impl::Op::put, std::string(name), codec::encode_verdict(v)});
+  impl_->put_verdict(std::string(name), v);
   impl_->events.push_back(Event{0, v.time, EventKind::verdict, std::string(name), std::string(decision_name(v.decision))});
   impl_->event_is_auto.push_back(true);
   return {};
@@ -347,6 +404,7 @@ std::expected<void, Error> Batch::append_event(EventKind kind, std::string_view 
 struct Store::Impl {
   std::string path;
   Options options;
+  std::unique_ptr<Retention> retention_state;       // must outlive db and the filter
   std::unique_ptr<ObservationRetention> retention;  // must outlive db
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> owned_handles;
@@ -354,6 +412,7 @@ struct Store::Impl {
   rocksdb::WriteOptions write_options;
   std::mutex write_mutex;  // serialises index reconciliation, event sequence, acks
   std::uint64_t next_seq = 1;
+  std::uint64_t next_observation_seq = 1;  // under write_mutex
 
   ~Impl() {
     if (db) {
@@ -417,6 +476,9 @@ struct Store::Impl {
                                            const rocksdb::DBOptions& dbo);
   std::expected<void, Error> check_schema(bool fresh_allowed);
   std::expected<void, Error> rebuild_by_brand();
+  std::expected<void, Error> load_retention();
+  void add_observations(Batch::Impl& b, rocksdb::WriteBatch& wb);
+  void set_protection(const std::map<std::string_view, bool>& verdicts_now, bool protects);
 };
 
 std::expected<void, Error> Store::Impl::commit(Batch::Impl& b) {
@@ -508,6 +570,8 @@ std::expected<void, Error> Store::Impl::commit(Batch::Impl& b) {
     (void)(value ? wb.Put(cf[by_brand], key, *value) : wb.Delete(cf[by_brand], key));
   }
   const std::uint64_t saved_seq = next_seq;
+  const std::uint64_t saved_observation_seq = next_observation_seq;
+  if (!b.observations.empty()) add_observations(b, wb);
   next_seq = std::max(next_seq, b.max_raw_event_seq + 1);
   for (std::size_t e = 0; e < b.events.size(); ++e) {
     if (b.event_is_auto[e] && (!options.emit_events || b.import)) continue;
@@ -516,11 +580,56 @@ std::expected<void, Error> Store::Impl::commit(Batch::Impl& b) {
     (void)wb.Put(cf[events], codec::u64_key(ev.seq), codec::encode_event(ev));
   }
   if (wb.Count() == 0) return {};
+  // Protection is granted before the write and withdrawn after it, so a compaction running
+  // meanwhile never sees a protected name unprotected (at worst it keeps a little more).
+  std::map<std::string_view, bool> verdicts_now;
+  for (const auto& [name, protects] : b.verdict_changes) verdicts_now[name] = protects;
+  set_protection(verdicts_now, true);
   if (auto w = write(wb); !w) {
     next_seq = saved_seq;
+    next_observation_seq = saved_observation_seq;
     return w;
   }
+  set_protection(verdicts_now, false);
   return {};
+}
+
+void Store::Impl::set_protection(const std::map<std::string_view, bool>& verdicts_now, bool protects) {
+  if (std::none_of(verdicts_now.begin(), verdicts_now.end(), [&](const auto& v) { return v.second == protects; })) return;
+  std::unique_lock lock(retention_state->mutex);
+  for (const auto& [name, p] : verdicts_now) {
+    if (p != protects) continue;
+    if (protects) {
+      retention_state->protected_names.emplace(name);
+    } else if (auto it = retention_state->protected_names.find(name); it != retention_state->protected_names.end()) {
+      retention_state->protected_names.erase(it);
+    }
+  }
+}
+
+void Store::Impl::add_observations(Batch::Impl& b, rocksdb::WriteBatch& wb) {
+  // Imported sequences are kept, so fresh ones start above the highest of them.
+  for (const auto& o : b.observations) {
+    if (o.seq) next_observation_seq = std::max(next_observation_seq, *o.seq + 1);
+  }
+  // Key order again (see above); sequences follow it, so the keys stay ascending.
+  std::vector<Batch::Impl::PendingObservation*> order;
+  order.reserve(b.observations.size());
+  for (auto& o : b.observations) order.push_back(&o);
+  std::stable_sort(order.begin(), order.end(), [](const auto* x, const auto* y) {
+    return std::tie(x->name, x->time, x->kind) < std::tie(y->name, y->time, y->kind);
+  });
+  const Time recorded = std::max<Time>(retention_state->now(), 1);
+  std::string recorded_be;
+  for (int shift = 56; shift >= 0; shift -= 8) recorded_be.push_back(static_cast<char>(static_cast<std::uint64_t>(recorded) >> shift));
+  for (auto* o : order) {
+    const std::uint64_t seq = o->seq ? *o->seq : next_observation_seq++;
+    if (o->recorded == 0) o->value.replace(1, 8, recorded_be);
+    (void)wb.Put(cf[Cf::observations], codec::observation_key(o->name, o->time, o->kind, seq), o->value);
+  }
+  if (next_observation_seq > 1) {
+    (void)wb.Put(cf[meta], kObservationSeqKey, codec::encode_u64(next_observation_seq - 1));
+  }
 }
 
 std::expected<void, Error> Store::Impl::rebuild_by_brand() {
@@ -542,6 +651,29 @@ std::expected<void, Error> Store::Impl::rebuild_by_brand() {
   }
   if (!it->status().ok()) return std::unexpected(from_status(it->status(), path, "reading candidates"));
   return write(wb);
+}
+
+std::expected<void, Error> Store::Impl::load_retention() {
+  auto seq = get<std::uint64_t>(meta, kObservationSeqKey, [](std::string_view v) { return codec::decode_u64(v); });
+  if (!seq) return std::unexpected(seq.error());
+  next_observation_seq = seq->value_or(0) + 1;
+  auto since = get<std::uint64_t>(meta, kLegacyRecordedKey, [](std::string_view v) { return codec::decode_u64(v); });
+  if (!since) return std::unexpected(since.error());
+  retention_state->legacy_recorded = static_cast<Time>(since->value_or(0));
+  std::set<std::string, std::less<>> names;
+  auto it = iterator(verdicts);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto v = codec::decode_verdict(it->value().ToStringView());
+    if (!v) return fail(ErrorCode::corrupted, "store " + path + " is corrupted: verdict " + it->key().ToString() + ": " + v.error());
+    if (protects_evidence(v->decision)) names.insert(it->key().ToString());
+  }
+  if (!it->status().ok()) return std::unexpected(from_status(it->status(), path, "reading verdicts"));
+  {
+    std::unique_lock lock(retention_state->mutex);
+    retention_state->protected_names = std::move(names);
+  }
+  retention_state->ready.store(true, std::memory_order_release);
+  return {};
 }
 
 std::expected<void, Error> Store::Impl::check_schema(bool fresh_allowed) {
@@ -579,7 +711,19 @@ std::expected<void, Error> Store::Impl::check_schema(bool fresh_allowed) {
     if (version == 1) {
       if (auto r = rebuild_by_brand(); !r) return r;
     }
-    s = db->Put(write_options, cf[meta], kSchemaKey, codec::encode_u64(kSchemaVersion));
+    // Schema 3 counts retention from when the store recorded an observation; older values do
+    // not say, so they count from this migration (never sooner than from their own time). A
+    // crash before the schema record keeps the first migration time: reruns leave it alone.
+    rocksdb::WriteBatch wb;
+    std::string since;
+    s = db->Get(rocksdb::ReadOptions(), cf[meta], kLegacyRecordedKey, &since);
+    if (s.IsNotFound()) {
+      (void)wb.Put(cf[meta], kLegacyRecordedKey, codec::encode_u64(static_cast<std::uint64_t>(retention_state->now())));
+    } else if (!s.ok()) {
+      return std::unexpected(from_status(s, path, "reading the migration time"));
+    }
+    (void)wb.Put(cf[meta], kSchemaKey, codec::encode_u64(kSchemaVersion));
+    s = db->Write(write_options, &wb);
     if (!s.ok()) return std::unexpected(from_status(s, path, "writing the schema record"));
     s = db->FlushWAL(true);
     if (!s.ok()) return std::unexpected(from_status(s, path, "syncing the migration"));
@@ -619,7 +763,10 @@ std::expected<Store, Error> Store::open(const std::string& path, const Options& 
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = options;
-  impl->retention = std::make_unique<ObservationRetention>(options.observation_retention);
+  impl->retention_state = std::make_unique<Retention>();
+  impl->retention_state->retention_ms = std::chrono::milliseconds(options.observation_retention).count();
+  impl->retention_state->clock = options.clock;
+  impl->retention = std::make_unique<ObservationRetention>(*impl->retention_state);
   impl->write_options.sync = options.sync;
 
   rocksdb::DBOptions dbo;
@@ -697,6 +844,7 @@ std::expected<Store, Error> Store::open(const std::string& path, const Options& 
     impl->cf[c] = h;
   }
   if (auto r = impl->check_schema(fresh); !r) return std::unexpected(r.error());
+  if (auto r = impl->load_retention(); !r) return std::unexpected(r.error());
 
   auto it = impl->iterator(events);
   it->SeekToLast();
@@ -831,7 +979,7 @@ std::expected<void, Error> Store::observations(std::string_view name,
       return fail(ErrorCode::corrupted, "store " + impl_->path + " is corrupted: observation of " + std::string(name) + ": " +
                                             (!k ? k.error() : v.error()));
     }
-    if (!visit(Observation{std::string(k->name), k->time, k->kind, std::move(*v)})) return {};
+    if (!visit(Observation{std::string(k->name), k->time, k->kind, std::string(v->payload)})) return {};
   }
   if (!it->status().ok()) return std::unexpected(from_status(it->status(), impl_->path, "reading observations"));
   return {};
@@ -988,7 +1136,7 @@ std::expected<CheckReport, Error> Store::check() const {
   auto hexkey = [](std::string_view k) { return codec::to_hex(k.substr(0, 64)); };
 
   scan(meta, [&](std::string_view k, std::string_view v) {
-    if (k == kSchemaKey || k.starts_with(kAckPrefix)) {
+    if (k == kSchemaKey || k == kObservationSeqKey || k == kLegacyRecordedKey || k.starts_with(kAckPrefix)) {
       if (auto d = codec::decode_u64(v); !d) problem("meta " + std::string(k) + ": " + d.error());
     } else if (k.starts_with(kFeedPrefix)) {
       // opaque to the index: the ingest stage owns and checks these bytes
@@ -1124,7 +1272,10 @@ std::expected<std::uint64_t, Error> Store::export_jsonl(std::ostream& out) const
     if (!key) return corrupt("observation", k, key.error());
     auto p = codec::decode_observation_value(v);
     if (!p) return corrupt("observation", k, p.error());
-    emit(Observation{std::string(key->name), key->time, key->kind, std::move(*p)});
+    // A value from before schema 3 exports the recorded time the retention filter uses for it.
+    const Time recorded = p->recorded != 0 ? p->recorded : std::max(impl_->retention_state->legacy_recorded, key->time);
+    emit(jsonl::ObservationRecord{Observation{std::string(key->name), key->time, key->kind, std::string(p->payload)},
+                                  recorded, key->seq});
     return {};
   });
   if (r) r = walk(events, [&](std::string_view k, std::string_view v) -> std::expected<void, Error> {
@@ -1189,14 +1340,14 @@ std::expected<ImportReport, Error> Store::import_jsonl(std::istream& in) {
     } else if (auto* c = std::get_if<Candidate>(&*rec)) {
       b.merge_candidate(c->name, *c);
       ++report.candidates;
-    } else if (auto* o = std::get_if<Observation>(&*rec)) {
-      added = batch.record_observation(*o);
+    } else if (auto* o = std::get_if<jsonl::ObservationRecord>(&*rec)) {
+      added = b.add_observation(o->observation, o->recorded, o->seq);
       ++report.observations;
     } else if (auto* s = std::get_if<jsonl::CtStateRecord>(&*rec)) {
       added = batch.put_ct_state(s->log_id, s->state);
       ++report.ct_states;
     } else if (auto* v = std::get_if<jsonl::VerdictRecord>(&*rec)) {
-      b.ops.push_back({verdicts, Batch::Impl::Op::put, v->name, codec::encode_verdict(v->verdict)});
+      b.put_verdict(v->name, v->verdict);
       ++report.verdicts;
     } else if (auto* e = std::get_if<Event>(&*rec)) {
       b.ops.push_back({events, Batch::Impl::Op::put, codec::u64_key(e->seq), codec::encode_event(*e)});

@@ -45,10 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (e && !(codec::decode_event(codec::encode_event(*e)) == e)) __builtin_trap();
       break;
     }
-    case 5:
-      (void)codec::decode_observation_value(in);
+    case 5: {
+      // Version-2 values (with a recorded time) re-encode to the same bytes.
+      auto o = codec::decode_observation_value(in);
+      if (o && o->recorded != 0 && codec::encode_observation_value(o->recorded, o->payload) != in) __builtin_trap();
       (void)codec::decode_u64(in);
       break;
+    }
     case 6: {
       auto k = codec::parse_by_brand_key(in);
       if (k && codec::by_brand_key(k->brand, k->score, k->name) != in) __builtin_trap();
@@ -56,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     case 7: {
       auto k = codec::parse_observation_key(in);
-      if (k && codec::observation_key(k->name, k->time, k->kind) != in) __builtin_trap();
+      if (k && codec::observation_key(k->name, k->time, k->kind, k->seq) != in) __builtin_trap();
       break;
     }
     default:

@@ -198,9 +198,11 @@ TEST(OtherValues, RoundTripBrandCtStateVerdictEventAndObservation) {
   auto de = codec::decode_event(codec::encode_event(e));
   ASSERT_TRUE(de);
   EXPECT_EQ(*de, e);
-  auto dp = codec::decode_observation_value(codec::encode_observation_value(std::string("\0\x01payload", 9)));
+  const std::string pv = codec::encode_observation_value(77, std::string("\0\x01payload", 9));
+  auto dp = codec::decode_observation_value(pv);
   ASSERT_TRUE(dp);
-  EXPECT_EQ(*dp, std::string("\0\x01payload", 9));
+  EXPECT_EQ(dp->payload, std::string("\0\x01payload", 9));
+  EXPECT_EQ(dp->recorded, 77);
   auto du = codec::decode_u64(codec::encode_u64(0x0102030405060708ull));
   ASSERT_TRUE(du);
   EXPECT_EQ(*du, 0x0102030405060708ull);
@@ -278,15 +280,44 @@ TEST(ByBrandKeys, SortHighestScoreFirstAndUnscoredLast) {
 }
 
 TEST(ObservationKeys, RoundTripAndSortByTimeWithinAName) {
-  const auto k1 = codec::observation_key("a.com", 2000, ObservationKind::dns);
-  const auto k2 = codec::observation_key("a.com", 10000, ObservationKind::probe);
+  const auto k1 = codec::observation_key("a.com", 2000, ObservationKind::dns, 9);
+  const auto k2 = codec::observation_key("a.com", 10000, ObservationKind::probe, 3);
   EXPECT_LT(k1, k2);
   auto p = codec::parse_observation_key(k2);
   ASSERT_TRUE(p) << p.error();
   EXPECT_EQ(p->name, "a.com");
   EXPECT_EQ(p->time, 10000);
   EXPECT_EQ(p->kind, ObservationKind::probe);
+  EXPECT_EQ(p->seq, 3u);
   EXPECT_FALSE(codec::parse_observation_key("a.com"));
+}
+
+TEST(ObservationKeys, TwoSequencesOfOneMillisecondAreTwoKeysAndTheOlderFormStillParses) {
+  const auto a = codec::observation_key("a.com", 2000, ObservationKind::ct, 1);
+  const auto b = codec::observation_key("a.com", 2000, ObservationKind::ct, 2);
+  EXPECT_LT(a, b);
+  const auto legacy = codec::observation_key("a.com", 2000, ObservationKind::ct, 0);
+  EXPECT_EQ(legacy.size(), std::string("a.com").size() + 10);
+  auto p = codec::parse_observation_key(legacy);
+  ASSERT_TRUE(p) << p.error();
+  EXPECT_EQ(p->seq, 0u);
+  EXPECT_EQ(p->time, 2000);
+  EXPECT_FALSE(codec::parse_observation_key(legacy + std::string(8, '\0')));  // sequence 0 is never written
+}
+
+TEST(ObservationValues, CarryTheRecordedTimeAndStillReadTheOlderForm) {
+  const std::string v = codec::encode_observation_value(1234, std::string("\0pay", 4));
+  auto d = codec::decode_observation_value(v);
+  ASSERT_TRUE(d) << d.error();
+  EXPECT_EQ(d->recorded, 1234);
+  EXPECT_EQ(d->payload, std::string("\0pay", 4));
+  auto old = codec::decode_observation_value(std::string("\x01payload"));
+  ASSERT_TRUE(old) << old.error();
+  EXPECT_EQ(old->recorded, 0);
+  EXPECT_EQ(old->payload, "payload");
+  EXPECT_FALSE(codec::decode_observation_value(std::string("\x02\0\0", 3)));
+  EXPECT_FALSE(codec::decode_observation_value(std::string("\x03x")));
+  EXPECT_FALSE(codec::decode_observation_value(""));
 }
 
 TEST(KeyNames, RefuseSeparatorsUpperCaseAndOverlongNames) {
@@ -307,8 +338,8 @@ TEST(JsonLines, RoundTripEveryRecordType) {
         c.name = "examp1e.com";
         return c;
       }(),
-      Observation{"examp1e.com", 1234, ObservationKind::probe, std::string("\x00\xff", 2)},
-      Observation{"examp1e.com", 1235, ObservationKind::ct, R"({"log":"test","index":7})"},
+      jsonl::ObservationRecord{Observation{"examp1e.com", 1234, ObservationKind::probe, std::string("\x00\xff", 2)}, 5, 0},
+      jsonl::ObservationRecord{Observation{"examp1e.com", 1235, ObservationKind::ct, R"({"log":"test","index":7})"}, 6, 42},
       jsonl::CtStateRecord{"log\x01id", CtState{10, 9, std::string(32, 'r'), "sth", 3}},
       jsonl::VerdictRecord{"examp1e.com", Verdict{Decision::malicious, "phishing kit", 4}},
       Event{17, 99, EventKind::level_changed, "examp1e.com", "level 4 (was 2), score 87"},

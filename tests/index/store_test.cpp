@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -196,15 +197,19 @@ TEST(Store, KeepsObservationHistoryInTimeOrder) {
   EXPECT_EQ(seen[1].kind, ObservationKind::probe);
 }
 
-TEST(Store, DropsObservationsOlderThanTheRetentionOnCompaction) {
+TEST(Store, DropsObservationsRecordedLongerThanTheRetentionAgoOnCompaction) {
   test::TempDir dir;
+  const Time day = 86'400'000;
+  const Time now = now_ms();
+  auto clock = std::make_shared<std::atomic<Time>>(now - 40 * day);
   Options o;
   o.observation_retention = std::chrono::days(30);
+  o.clock = [clock] { return clock->load(); };
   Store s = open_ok(dir.sub("db"), o);
-  const Time now = now_ms();
-  const Time day = 86'400'000;
   ASSERT_TRUE(s.record_observation(Observation{"a.com", now - 40 * day, ObservationKind::dns, "expired"}));
-  ASSERT_TRUE(s.record_observation(Observation{"a.com", now - 10 * day, ObservationKind::dns, "kept"}));
+  clock->store(now - 10 * day);
+  ASSERT_TRUE(s.record_observation(Observation{"a.com", now - 400 * day, ObservationKind::dns, "kept"}));
+  clock->store(now);
   ASSERT_TRUE(s.compact());
   std::vector<std::string> left;
   ASSERT_TRUE(s.observations("a.com", [&](const Observation& x) {
