@@ -16,6 +16,7 @@
 #include "alerts/render.hpp"
 #include "ctlog/ctlog.hpp"
 #include "domain/domain.hpp"
+#include "generator/likelihood.hpp"
 #include "generator/matcher.hpp"
 #include "pipeline/ct_store.hpp"
 #include "pipeline/scan.hpp"
@@ -40,6 +41,28 @@ using telemetry::MetricsServer;
 
 using std::chrono::milliseconds;
 constexpr std::string_view kConsumer = "watch";
+// What a brand's generated candidates depend on, as a stable 64-bit FNV-1a hex digest: the
+// brand, its TLD set and keywords, the budget, and the generator's model and word lists. Stored
+// per brand (feed-state key "generated:<brand>"); a change re-generates the candidates.
+std::string generation_fingerprint(const index::Brand& b, std::size_t budget) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  const auto mix = [&h](std::string_view s) {
+    for (const unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+    h = (h ^ 0xff) * 0x100000001b3ULL;  // field separator
+  };
+  mix("v1");
+  mix(b.domain);
+  mix(b.tlds);
+  for (const auto& k : b.keywords) mix(k);
+  mix(std::to_string(budget));
+  mix(generator::default_model_text());
+  for (const auto& t : generator::ranked_tlds()) mix(t);
+  for (const auto& k : generator::default_keywords()) mix(k);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 // How long the scheduler pauses when no resolver answers before it tries again.
 constexpr std::int64_t kOutagePauseMs = 30'000;
 
@@ -232,7 +255,63 @@ struct Engine {
   std::vector<std::unique_ptr<Sink>> sinks;
   std::string store_id;
   std::vector<index::Brand> brands;
+  std::map<std::string, std::size_t, std::less<>> budgets;  // configured brands' budgets
+  // Generated candidates' likelihood and edit path (recomputed at start, not stored).
+  std::unordered_map<std::string, std::pair<double, std::string>> likely;
   std::atomic<bool> failed{false};
+
+  // ---- enumeration -------------------------------------------------------------------------
+  // Generates each brand's budgeted candidates; stores them (unchecked, so the scheduler takes
+  // them first) when the brand's fingerprint changed. False on a store error.
+  bool enumerate() {
+    for (const index::Brand& b : brands) {
+      const auto bi = budgets.find(b.domain);
+      const std::size_t budget = bi == budgets.end() ? generator::kDefaultBudget : bi->second;
+      if (budget == 0) continue;
+      std::vector<generator::Candidate> cands;
+      try {
+        cands = brand_candidates(b, generator::kAllFuzzers, budget, 0);
+      } catch (const std::exception& e) {
+        log_error("cannot generate candidates", {{"brand", b.domain}, {"error", e.what()}});
+        return false;
+      }
+      std::vector<index::CandidateUpdate> updates;
+      updates.reserve(cands.size());
+      for (const auto& c : cands) {
+        const RefreshItem it = refresh_item(c);
+        likely[it.name] = {it.likelihood.value_or(0.0), it.likelihood_path};
+        index::CandidateUpdate u;
+        u.name = it.name;
+        u.brands = {b.domain};
+        u.fuzzers = it.fuzzers;
+        updates.push_back(std::move(u));
+      }
+      const std::string key = "generated:" + b.domain;
+      const std::string fp = generation_fingerprint(b, budget);
+      auto old = store.get_feed_state(key);
+      if (!old) {
+        log_error("cannot read the brand's generation state", {{"brand", b.domain}, {"error", old.error().message}});
+        return false;
+      }
+      if (*old && **old == fp) continue;
+      for (std::size_t i = 0; i < updates.size(); i += 4000) {
+        const std::size_t n = std::min<std::size_t>(4000, updates.size() - i);
+        if (auto r = store.upsert_candidates(std::span(updates).subspan(i, n)); !r) {
+          log_error("cannot store generated candidates", {{"brand", b.domain}, {"error", r.error().message}});
+          return false;
+        }
+      }
+      index::Batch batch;
+      if (auto r = batch.put_feed_state(key, fp); !r || !store.commit(std::move(batch))) {
+        log_error("cannot store the brand's generation state", {{"brand", b.domain}});
+        return false;
+      }
+      metrics.add("lookalike_generated_candidates_total", "", static_cast<double>(updates.size()),
+                  "Generated look-alikes stored for scheduling");
+      log_info("generated candidates", {{"brand", b.domain}, {"names", updates.size()}, {"fingerprint", fp}});
+    }
+    return true;
+  }
 
   // ---- CT followers ------------------------------------------------------------------------
   void follow(const std::vector<ctlog::LogInfo>& logs) {
@@ -339,6 +418,10 @@ struct Engine {
       }
       prober.emplace(po);
     }
+    if (!enumerate()) {
+      failed = true;
+      return;
+    }
     std::map<std::string, std::pair<BrandPage, index::Time>, std::less<>> pages;
     std::vector<std::string> skip;  // names of no configured brand: never due again this run
     std::uint64_t seen = wake.generation();
@@ -376,6 +459,10 @@ struct Engine {
         const Similarity sim = similarity_of_stored(c.fuzzers);
         it.kind = sim.kind;
         it.edit_distance = sim.edit_distance;
+        if (auto l = likely.find(c.name); l != likely.end()) {
+          it.likelihood = l->second.first;
+          it.likelihood_path = l->second.second;
+        }
         it.prev = std::move(c);
         groups[brand->domain].push_back(std::move(it));
       }
@@ -522,6 +609,7 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
     b.owned = wb.owned;
     b.tlds = wb.tlds;
     b.added = *old ? (*old)->added : index::now_ms();
+    e.budgets[b.domain] = wb.budget;
     if (!*old || !(**old == b)) {
       if (auto r = store.add_brand(b); !r) {
         log_error("cannot store brand", {{"brand", wb.domain}, {"error", r.error().message}});

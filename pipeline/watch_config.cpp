@@ -170,6 +170,7 @@ std::expected<void, Failure> read_brand(const toml::table& t, std::string prefix
     o = p->ascii;
   }
   TRY(s.string("tlds", b.tlds));
+  TRY(s.integer("budget", b.budget, 0, 1'000'000));
   return s.no_unknown_keys();
 }
 

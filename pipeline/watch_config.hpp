@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "alerts/alert.hpp"
+#include "generator/generator.hpp"
 #include "resolver/resolver.hpp"
 
 namespace lookalike::pipeline {
@@ -22,6 +23,9 @@ struct WatchBrand {
   std::vector<std::string> keywords;
   std::vector<std::string> owned;
   std::string tlds = "common";
+  // Generated look-alikes stored and scheduled like CT hits: the `budget` most likely (0: none,
+  // CT only).
+  std::size_t budget = generator::kDefaultBudget;
 };
 
 // How often each class of candidate is re-resolved and re-probed.

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -211,7 +212,7 @@ TEST(WatchEndToEnd, AlertsArriveOnceThroughKillNineAndRestartAndOwnedNamesStaySi
   const fs::path out = tmp.path / "watch.log";
   std::ofstream(list) << lookalike::ctlog::testing::log_list_json(log, server.url(), false);
   std::ofstream(config) << "db = \"" << db.string() << "\"\n"
-                        << "[[brands]]\ndomain = \"examplebank.com\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 0\n"
                         << "[ct]\nlog_list = \"" << list.string() << "\"\nstart = \"start\"\npoll = \"200ms\"\n"
                         << "[dns]\nservers = [\"" << nsd.address() << "\"]\ntimeout = \"500ms\"\nattempts = 3\n"
                         << "[probe]\nenabled = false\n"
@@ -369,7 +370,7 @@ TEST(WatchCommand, OnceCatchesUpRefreshesDeliversAndExits) {
   const fs::path config = tmp.path / "watch.toml";
   std::ofstream(list) << lookalike::ctlog::testing::log_list_json(log, server.url(), false);
   std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
-                        << "[[brands]]\ndomain = \"examplebank.com\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 0\n"
                         << "[ct]\nlog_list = \"" << list.string() << "\"\nstart = \"start\"\n"
                         << "[dns]\nservers = [\"" << nsd.address() << "\"]\n"
                         << "[probe]\nenabled = false\n"
@@ -384,6 +385,62 @@ TEST(WatchCommand, OnceCatchesUpRefreshesDeliversAndExits) {
   // A second run finds nothing new: no alert repeated.
   ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
   EXPECT_EQ(read_alerts(alerts).size(), 2u) << file_text(alerts);
+}
+
+// Generated look-alikes are stored and checked like CT hits: a top-ranked one the zone serves
+// raises `registered` with no certificate anywhere, and they are generated again only when the
+// brand's inputs change (its fingerprint).
+TEST(WatchCommand, StoresGeneratedCandidatesAlertsOnARegisteredOneAndRegeneratesOnChange) {
+  TempDir tmp;
+  // exmplebank.com: an omission under .com, among the brand's 10 most likely names.
+  NsdServer nsd({Zone{"com", "@ 3600 IN SOA ns.watch.invalid. hostmaster.watch.invalid. 1 3600 600 86400 60\n"
+                             "@ NS ns.watch.invalid.\nexmplebank A 127.0.0.1\n"}});
+  const fs::path alerts = tmp.path / "alerts.jsonl";
+  const fs::path config = tmp.path / "watch.toml";
+  const auto write_config = [&](const std::string& brand_extra) {
+    std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                          << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 20\n" << brand_extra
+                          << "[ct]\nenabled = false\n"
+                          << "[dns]\nservers = [\"" << nsd.address() << "\"]\n"
+                          << "[probe]\nenabled = false\n"
+                          << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << alerts.string() << "\"\n";
+  };
+  write_config("");
+  std::string out;
+  ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
+  std::multiset<std::pair<std::string, std::string>> kinds;
+  for (const auto& a : read_alerts(alerts)) kinds.emplace(a.kind, a.name);
+  EXPECT_EQ(kinds, (std::multiset<std::pair<std::string, std::string>>{{"registered", "exmplebank.com"}})) << out;
+  EXPECT_NE(out.find("generated candidates brand=examplebank.com"), std::string::npos) << out;
+  EXPECT_NE(out.find("generated candidates brand=examplebank.com names=20 "), std::string::npos) << out;
+
+  // The store has the generated names with their fuzzers as provenance.
+  {
+    auto store = lookalike::index::Store::open((tmp.path / "db").string());
+    ASSERT_TRUE(store) << store.error().message;
+    std::size_t rows = 0;
+    ASSERT_TRUE(store->visit_candidates([&](const lookalike::index::Candidate& c) {
+      ++rows;
+      EXPECT_EQ(c.brands, std::vector<std::string>{"examplebank.com"}) << c.name;
+      EXPECT_FALSE(c.fuzzers.empty()) << c.name;
+      return true;
+    }));
+    EXPECT_EQ(rows, 20u);
+    auto hit = store->get_candidate("exmplebank.com");
+    ASSERT_TRUE(hit && *hit);
+    const auto& f = (*hit)->fuzzers;
+    EXPECT_NE(std::find(f.begin(), f.end(), "omission"), f.end());
+  }
+
+  // Same inputs: not generated again, no alert repeated.
+  ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
+  EXPECT_EQ(out.find("generated candidates brand=examplebank.com"), std::string::npos) << out;
+  EXPECT_EQ(read_alerts(alerts).size(), 1u) << file_text(alerts);
+  // A new keyword changes the brand's fingerprint: generated again.
+  write_config("keywords = [\"secure\"]\n");
+  ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
+  EXPECT_NE(out.find("generated candidates brand=examplebank.com"), std::string::npos) << out;
+  EXPECT_EQ(read_alerts(alerts).size(), 1u) << file_text(alerts);
 }
 
 }  // namespace

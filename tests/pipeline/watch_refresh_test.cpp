@@ -1,6 +1,6 @@
 // refresh_names, the step `scan` and `watch` share, against a real nsd on loopback and a real
-// store: transitions become alert events in the same commit, a DNS outage keeps the last known
-// state (no "registered" again when it comes back), and owned names raise nothing.
+// store: transitions become alert events in the same commit, a DNS outage (no resolver left)
+// stores nothing at all (no "registered" again when it comes back), and owned names raise nothing.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -90,7 +90,7 @@ resolver::Config dns_for(const std::string& address) {
 
 // Refreshes `names` (as watch does: from their stored records) and returns the outcomes.
 std::vector<RefreshOutcome> refresh(index::Store& store, resolver::Resolver& res, const std::vector<std::string>& names,
-                                    scoring::Prober* prober = nullptr) {
+                                    scoring::Prober* prober = nullptr, ScanSummary* out_summary = nullptr) {
   index::Brand brand;
   brand.domain = "examplebank.com";
   std::vector<RefreshItem> items;
@@ -106,7 +106,9 @@ std::vector<RefreshOutcome> refresh(index::Store& store, resolver::Resolver& res
   ScanSummary summary;
   RefreshOptions o;
   o.alert_events = true;
-  return refresh_names(store, res, prober, brand, items, o, page, summary, nullptr);
+  auto outcomes = refresh_names(store, res, prober, brand, items, o, page, summary, nullptr);
+  if (out_summary) *out_summary = summary;
+  return outcomes;
 }
 
 std::vector<std::pair<index::EventKind, std::string>> events_after(index::Store& s, std::uint64_t after) {
@@ -137,16 +139,19 @@ TEST(WatchRefresh, TransitionsAreEventsAnOutageKeepsTheStateAndOwnedNamesStaySil
   }
   const auto before = s.get_candidate("examp1ebank.com").value().value();
 
-  // The server is gone: nothing answers. The names stay registered; only the check time moves.
+  // The server is gone: no resolver is left (an outage). Nothing is stored: no outcome, the
+  // names keep their state, score and check time, and no event is raised.
   {
     resolver::Resolver res(dns_for("127.0.0.1:" + std::to_string(test_support::free_loopback_port())));
-    const auto outage = refresh(s, res, names);
-    EXPECT_TRUE(outage[0].state_kept);
-    EXPECT_TRUE(outage[0].events.empty());
+    ScanSummary summary;
+    const auto outage = refresh(s, res, names, nullptr, &summary);
+    EXPECT_TRUE(outage.empty());
+    ASSERT_TRUE(summary.outage.has_value());
+    EXPECT_NE(summary.outage->find("no live resolver left"), std::string::npos) << *summary.outage;
     const auto after = s.get_candidate("examp1ebank.com").value().value();
     EXPECT_EQ(after.state, before.state);
     EXPECT_EQ(after.score->value, before.score->value);
-    EXPECT_GE(after.score->time, before.score->time);
+    EXPECT_EQ(after.score->time, before.score->time);
     EXPECT_TRUE(events_after(s, seq).empty());
   }
 
