@@ -443,4 +443,37 @@ TEST(WatchCommand, StoresGeneratedCandidatesAlertsOnARegisteredOneAndRegenerates
   EXPECT_EQ(read_alerts(alerts).size(), 1u) << file_text(alerts);
 }
 
+// No resolver answers: the scheduler stores nothing (no generated name becomes "unregistered"),
+// logs the outage and pauses; a SIGTERM during the pause still stops it cleanly.
+TEST(WatchCommand, AnOutagePausesTheSchedulerStoresNoOutcomeAndSigtermStillStopsIt) {
+  TempDir tmp;
+  const fs::path config = tmp.path / "watch.toml";
+  const fs::path log = tmp.path / "out";
+  const std::string dead = "127.0.0.1:" + std::to_string(lookalike::test_support::free_loopback_port());
+  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 5\n"
+                        << "[ct]\nenabled = false\n"
+                        << "[dns]\nservers = [\"" << dead << "\"]\ntimeout = \"200ms\"\n"
+                        << "[probe]\nenabled = false\n"
+                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << (tmp.path / "alerts.jsonl").string() << "\"\n";
+  {
+    Watch w(config.string(), log);
+    ASSERT_TRUE(eventually([&] { return file_text(log).find("DNS outage, scheduler paused") != std::string::npos; }))
+        << file_text(log);
+    EXPECT_TRUE(w.running());
+    EXPECT_EQ(w.terminate(), 0) << file_text(log);
+  }
+  EXPECT_NE(file_text(log).find("no live resolver left: " + dead), std::string::npos) << file_text(log);
+  auto store = lookalike::index::Store::open((tmp.path / "db").string());
+  ASSERT_TRUE(store) << store.error().message;
+  std::size_t stored = 0;
+  ASSERT_TRUE(store->visit_candidates([&](const lookalike::index::Candidate& c) {
+    ++stored;
+    EXPECT_FALSE(c.score.has_value()) << c.name << " was scored during an outage";
+    EXPECT_FALSE(c.state.has_value()) << c.name << " got a state during an outage";
+    return true;
+  }));
+  EXPECT_EQ(stored, 5u);
+}
+
 }  // namespace
