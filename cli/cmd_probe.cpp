@@ -1,6 +1,9 @@
 // `lookalike probe`: runs the live mail and web probes against one name at given addresses and
-// prints what they saw (a debugging aid for the scan's probe stage; no DNS is queried).
+// prints what they saw (a debugging aid for the scan's probe stage). DNS is only asked for the
+// hosts a redirect leads to (through --resolvers, else the system's resolvers).
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <stdexcept>
 #include <ctime>
 #include <ostream>
 #include <string>
@@ -26,6 +29,7 @@ struct ProbeCliOptions {
   bool no_mail = false;
   unsigned smtp_port = 25, http_port = 80, https_port = 443;
   long timeout_ms = 5000;
+  std::string resolvers;  // for redirect targets on other hosts; empty: the system's resolvers
 };
 
 sc::Address address_or_throw(const std::string& text) {
@@ -81,6 +85,12 @@ void run_probe(const ProbeCliOptions& o, Context& ctx) {
   opt.https_port = static_cast<std::uint16_t>(o.https_port);
   opt.step_timeout = std::chrono::milliseconds(o.timeout_ms);
   opt.session_timeout = std::chrono::milliseconds(o.timeout_ms * 4);
+  // Redirects to other hosts are followed, resolved the way a scan would resolve them.
+  try {
+    opt.resolve = sc::dns_resolve_hook(o.resolvers, std::chrono::milliseconds(std::min<long>(o.timeout_ms, 1500)));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError{std::string("--") + e.what()};
+  }
   sc::Prober prober(opt);
   const std::vector<sc::ProbeTarget> targets = {t};
   const auto results = prober.probe_all(targets);
@@ -150,6 +160,8 @@ void add_probe_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--http-port", opts->http_port, "HTTP port")->check(CLI::Range(1, 65535));
   cmd->add_option("--https-port", opts->https_port, "HTTPS port")->check(CLI::Range(1, 65535));
   cmd->add_option("--timeout", opts->timeout_ms, "Per-step timeout in milliseconds (session: 4x)");
+  cmd->add_option("--resolvers", opts->resolvers,
+                  "DNS servers IP[:PORT],... for the hosts redirects lead to (default: /etc/resolv.conf)");
   cmd->callback([opts, &ctx] { run_probe(*opts, ctx); });
 }
 
