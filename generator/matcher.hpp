@@ -67,6 +67,10 @@ struct MatchOptions {
   std::size_t k1_min_length = 4;         // brand labels at least this long allow 1 edit
   std::size_t k2_min_length = 8;         // ... and at least this long allow 2 edits
   std::size_t substring_min_length = 4;  // combosquat inside a token needs a pattern this long
+  // Composed look-alikes (strong glyphs and at most one vowel swap beside one real edit, or the
+  // brand through glyphs with a prefix or suffix of up to two characters) for brand labels at
+  // least this long (0: off). Shorter brands need an exact skeleton.
+  std::size_t composed_min_length = 6;
   std::vector<Keyboard> keyboards{kAllKeyboards.begin(), kAllKeyboards.end()};
 };
 
