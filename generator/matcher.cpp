@@ -91,10 +91,6 @@ struct PrefixHash {
   // Hash of s[i, j).
   [[nodiscard]] std::uint64_t sub(std::size_t i, std::size_t j) const noexcept { return p[j] - p[i] * kPow[j - i]; }
   [[nodiscard]] std::uint64_t whole() const noexcept { return p[n]; }
-  [[nodiscard]] std::uint64_t del1(std::size_t i) const noexcept { return p[i] * kPow[n - 1 - i] + sub(i + 1, n); }
-  [[nodiscard]] std::uint64_t del2(std::size_t i, std::size_t j) const noexcept {
-    return p[i] * kPow[n - 2 - i] + sub(i + 1, j) * kPow[n - 1 - j] + sub(j + 1, n);
-  }
 };
 
 // Calls f(key) for every string reachable from s by deleting up to `k` (<= 2) positions, skipping
@@ -105,12 +101,20 @@ void for_each_deletion(std::u32string_view s, int k, F&& f, std::uint64_t length
   const std::size_t n = s.size();
   auto wanted = [&](std::size_t len) { return len < 64 && ((lengths >> len) & 1U) != 0; };
   if (wanted(n)) f(key_of(h.whole(), n));
-  if (k >= 1 && n >= 1 && wanted(n - 1)) {
-    for (std::size_t i = 0; i < n; ++i) f(key_of(h.del1(i), n - 1));
+  if (k < 1 || n < 1 || (!wanted(n - 1) && (k < 2 || n < 2 || !wanted(n - 2)))) return;
+  // del1(j) = p[n] + (p[j] - p[j+1]) * B^(n-1-j) =: tail[j], and del2(i, j) = head[i] + tail[j]
+  // with head[i] = (p[i] - p[i+1]) * B^(n-2-i): one addition per pair in the quadratic loop.
+  std::array<std::uint64_t, kMaxLabel + 1> tail;  // [0, n) written below
+  for (std::size_t j = 0; j < n; ++j) tail[j] = h.p[n] + (h.p[j] - h.p[j + 1]) * kPow[n - 1 - j];
+  if (wanted(n - 1)) {
+    const std::uint64_t salt = key_of(0, n - 1);
+    for (std::size_t j = 0; j < n; ++j) f(tail[j] ^ salt);
   }
   if (k >= 2 && n >= 2 && wanted(n - 2)) {
+    const std::uint64_t salt = key_of(0, n - 2);
     for (std::size_t i = 0; i + 1 < n; ++i) {
-      for (std::size_t j = i + 1; j < n; ++j) f(key_of(h.del2(i, j), n - 2));
+      const std::uint64_t head = (h.p[i] - h.p[i + 1]) * kPow[n - 2 - i];
+      for (std::size_t j = i + 1; j < n; ++j) f((head + tail[j]) ^ salt);
     }
   }
 }
