@@ -299,14 +299,26 @@ constexpr char32_t glyph_letter(char32_t c) noexcept {
   }
 }
 
-constexpr bool is_vowel(char32_t c) noexcept { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
+constexpr bool is_vowel(char32_t c) noexcept { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
 
-// The probing key of a composed look-alike: glyphs and vowels (and l, which i and 1 imitate) all
-// become one symbol, so glyphs and a vowel swap cost no deletion and only the real edits do.
-// Coarse on purpose: candidates are verified with composed_distance().
-constexpr char32_t probe_symbol(char32_t c) noexcept {
-  const char32_t g = glyph_letter(c);
-  return is_vowel(g) || g == 'l' ? U'a' : g;
+// The probing key of a composed look-alike: vowels, strong glyphs and the l that i and 1 imitate
+// all read as one symbol, so glyphs and a vowel swap cost no deletion and only the real edit does
+// (one probe of the label's deletion neighbourhood finds both kinds). Coarse on purpose:
+// candidates are verified with composed_distance().
+constexpr std::array<char32_t, 128> make_probe_table() {
+  std::array<char32_t, 128> t{};
+  for (char32_t c = 0; c < 128; ++c) {
+    const char32_t g = glyph_letter(c);
+    t[c] = is_vowel(c) || is_vowel(g) || g == 'l' ? U'a' : g;
+  }
+  return t;
+}
+constexpr auto kProbeKey = make_probe_table();
+
+// `s` rewritten as a probing key into `out`.
+void probe_key(std::u32string_view s, CodePoints& out) {
+  out.n = std::min(s.size(), kMaxLabel);
+  for (std::size_t i = 0; i < out.n; ++i) out.c[i] = s[i] < 128 ? kProbeKey[s[i]] : s[i];
 }
 
 // Distances of a composed look-alike `q` of `b`: `weighted` in half edits (a glyph costs 0, a
@@ -877,6 +889,8 @@ struct Raw {
 struct Scratch {
   std::vector<Raw> raw;
   std::vector<std::uint32_t> seen;
+  std::vector<std::uint32_t> edited;     // brand labels the edit probe verified within their k ...
+  std::vector<std::uint32_t> composed;   // ... and those the composed probe verified
   std::vector<std::uint32_t> excluded;
 };
 
@@ -1035,8 +1049,7 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
       }
       if (l.kc > 0) {
         CodePoints probe;
-        probe.n = cps.n;
-        for (std::size_t j = 0; j < cps.n; ++j) probe.c[j] = probe_symbol(cps.c[j]);
+        probe_key(cps.view(), probe);
         for_each_deletion(probe.view(), l.kc, [&](std::uint64_t key2) { composed_entries.emplace_back(key2, lid); });
         for (int d = 0; d <= l.kc; ++d) {
           impl->composed_lengths |= std::uint64_t{1} << (cps.n - static_cast<std::size_t>(d));
@@ -1159,6 +1172,7 @@ void Matcher::Impl::check_form(const Form& f, bool subdomain, Scratch& sc) const
   // Without its hyphens a label is probed for compositions only (which include one plain edit
   // for labels of composed_min_length and more): the full probe again would double the cost of
   // every hyphenated name for the rare hyphen plus edit of a short brand.
+  sc.edited.clear();
   if (!f.stripped && m >= min_m && m > 0 && m <= max_label + 2) {
     const int kq = m + 2 >= options.k2_min_length ? 2 : 1;
     sc.seen.clear();
@@ -1170,7 +1184,9 @@ void Matcher::Impl::check_form(const Form& f, bool subdomain, Scratch& sc) const
         sc.seen.push_back(lid);
         const Label& l = labels[lid];
         const int d = osa_distance(q, l.unicode, l.k);
-        if (d == 0 || d > l.k) continue;  // d == 0: the exact or tld-swap lookup reports it
+        if (d > l.k) continue;
+        sc.edited.push_back(lid);
+        if (d == 0) continue;  // the exact or tld-swap lookup reports it
         const Rule rule = d == 1 && keyboard_typo(q, l.unicode, options.keyboards) ? Rule::keyboard : Rule::edit;
         for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, rule, subdomain, d, f.label});
       }
@@ -1193,22 +1209,26 @@ void Matcher::Impl::check_composed(const Form& f, bool subdomain, Scratch& sc) c
   }
   const std::size_t m = q.size();
   if (m == 0) return;
-  CodePoints probe;
-  probe.n = m;
-  for (std::size_t i = 0; i < m; ++i) probe.c[i] = probe_symbol(q[i]);
-
-  sc.seen.clear();
+  sc.composed.clear();
   const DeleteIndex::Filter filter = composed.filter();
   const auto report = [&](const Label& l, Rule rule) {
     const int d = osa_distance(f.raw, l.unicode, static_cast<int>(kMaxLabel));
     for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, rule, subdomain, d, f.label, true});
   };
+  CodePoints probe;
+  probe_key(q, probe);
   for_each_deletion(probe.view(), 1, [&](std::uint64_t key) {
     if (!filter.may_contain(key)) return;
     for (const std::uint32_t lid : composed.find(key)) {
-      if (std::find(sc.seen.begin(), sc.seen.end(), lid) != sc.seen.end()) continue;
-      sc.seen.push_back(lid);
+      if (std::find(sc.composed.begin(), sc.composed.end(), lid) != sc.composed.end()) continue;
+      sc.composed.push_back(lid);
+      // Already a plain edit (the common case of a typo): nothing to add.
+      if (std::find(sc.edited.begin(), sc.edited.end(), lid) != sc.edited.end()) continue;
       const Label& l = labels[lid];
+      // The composed distance first: it rejects most of what the coarse key lets through.
+      const ComposedDistance c = composed_distance(q, l.unicode, 2 * l.kc + 1);
+      const bool composed_ok = c.weighted <= 2 * l.kc + 1 && c.edits <= l.kc + 1;
+      if (!composed_ok && !f.stripped) continue;
       // Within the plain edit distance it is an edit, reported as such by the edit probe (which
       // does not probe a label without its hyphens: reported here then).
       const int plain = osa_distance(q, l.unicode, l.k + 1);
@@ -1216,8 +1236,7 @@ void Matcher::Impl::check_composed(const Form& f, bool subdomain, Scratch& sc) c
         if (f.stripped && plain > 0) report(l, Rule::edit);
         continue;
       }
-      const ComposedDistance c = composed_distance(q, l.unicode, 2 * l.kc + 1);
-      if (c.weighted > 2 * l.kc + 1 || c.edits > l.kc + 1) continue;
+      if (!composed_ok) continue;
       // A vowel swap on top of the real edits only where the word keeps its shape: its length and
       // its exterior letters, which readers rely on most (a word with its first and last letters
       // in place still reads as itself), so papyil passes for paypal and giggle not for google.
@@ -1233,7 +1252,7 @@ void Matcher::Impl::check_composed(const Form& f, bool subdomain, Scratch& sc) c
   // The brand through glyphs with a prefix or suffix of up to two characters (paypaily): the
   // plain brand inside a label is a combosquat, found by the automaton.
   if (m < composed_min + 1) return;
-  const std::size_t probed = sc.seen.size();  // labels the edit probe verified may still be affixed
+  const std::size_t probed = sc.composed.size();  // labels verified above may still be affixed
   const PrefixHash h(probe.view());
   for (std::size_t cut = 1; cut <= 2; ++cut) {
     for (std::size_t a = 0; a <= cut; ++a) {
@@ -1244,9 +1263,9 @@ void Matcher::Impl::check_composed(const Form& f, bool subdomain, Scratch& sc) c
       for (const std::uint32_t lid : composed.find(key)) {
         const Label& l = labels[lid];
         if (inner == l.unicode || !glyph_equal(inner, l.unicode)) continue;
-        const auto affixed = sc.seen.begin() + static_cast<std::ptrdiff_t>(probed);
-        if (std::find(affixed, sc.seen.end(), lid) != sc.seen.end()) continue;
-        sc.seen.push_back(lid);
+        const auto affixed = sc.composed.begin() + static_cast<std::ptrdiff_t>(probed);
+        if (std::find(affixed, sc.composed.end(), lid) != sc.composed.end()) continue;
+        sc.composed.push_back(lid);
         report(l, Rule::homoglyph);
       }
     }
