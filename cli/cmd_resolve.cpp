@@ -10,6 +10,7 @@
 #include "cli/context.hpp"
 #include "domain/domain.hpp"
 #include "resolver/resolver.hpp"
+#include "resolver/result_output.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -26,127 +27,27 @@ struct ResolveOptions {
   unsigned retries = 3;
   std::string format = "jsonl";
   bool no_wildcards = false;
+  bool existence_first = false;
+  bool no_0x20 = false;
   std::string backend = "native";
   bool stats = false;
 };
 
-void json_list(std::string& out, const std::vector<std::string>& v) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    domain::append_json_string(out, v[i]);
-  }
-  out.push_back(']');
-}
-
-void write_jsonl(std::string& out, const res::NameResult& r) {
-  out += "{\"name\":";
-  domain::append_json_string(out, r.name);
-  out += ",\"exists\":";
-  out += r.exists() ? "true" : "false";
-  out += ",\"wildcard\":";
-  out += r.wildcard ? "true" : "false";
-  if (r.spf) {
-    out += ",\"spf\":";
-    domain::append_json_string(out, *r.spf);
-  }
-  if (r.dmarc) {
-    out += ",\"dmarc\":";
-    domain::append_json_string(out, *r.dmarc);
-  }
-  out += ",\"types\":{";
-  bool first = true;
-  for (const res::TypeResult& t : r.types) {
-    if (!first) out.push_back(',');
-    first = false;
-    domain::append_json_string(out, res::to_string(t.type));
-    out += ":{\"outcome\":\"";
-    out += res::to_string(t.outcome);
-    out += "\"";
-    if (!t.records.empty()) {
-      out += ",\"records\":";
-      json_list(out, t.records);
+// {"A":{"nxdomain":N,...},...}: attempts per record type and the outcome each got (non-zero only).
+std::string type_queries_json(const res::Stats& stats) {
+  std::string out = "{";
+  for (std::size_t t = 0; t < res::kRecordTypes; ++t) {
+    std::string per;
+    for (std::size_t o = 0; o < res::kOutcomes; ++o) {
+      if (stats.type_queries[t][o] == 0) continue;
+      per += (per.empty() ? "\"" : ",\"") + std::string(res::to_string(static_cast<res::Outcome>(o))) +
+             "\":" + std::to_string(stats.type_queries[t][o]);
     }
-    if (!t.mx.empty()) {
-      out += ",\"mx\":[";
-      for (std::size_t i = 0; i < t.mx.size(); ++i) {
-        const res::MxHost& h = t.mx[i];
-        if (i > 0) out.push_back(',');
-        out += "{\"preference\":" + std::to_string(h.preference) + ",\"host\":";
-        domain::append_json_string(out, h.host);
-        out += ",\"addresses\":";
-        json_list(out, h.addresses);
-        if (h.addresses.empty() && !h.host.empty()) {
-          out += ",\"a\":\"";
-          out += res::to_string(h.a_outcome);
-          out += "\",\"aaaa\":\"";
-          out += res::to_string(h.aaaa_outcome);
-          out += "\"";
-        }
-        out += "}";
-      }
-      out += "]";
-    }
-    if (!t.cname_chain.empty()) {
-      out += ",\"cname\":";
-      json_list(out, t.cname_chain);
-    }
-    if (t.outcome == res::Outcome::answer) out += ",\"ttl\":" + std::to_string(t.ttl);
-    if (t.soa && t.outcome != res::Outcome::answer) {
-      out += ",\"soa\":{\"mname\":";
-      domain::append_json_string(out, t.soa->mname);
-      out += ",\"serial\":" + std::to_string(t.soa->serial) + "}";
-    }
-    if (t.wildcard) out += ",\"wildcard\":true";
-    if (!t.error.empty()) {
-      out += ",\"error\":";
-      domain::append_json_string(out, t.error);
-    }
-    out += "}";
+    if (per.empty()) continue;
+    out += (out.size() > 1 ? ",\"" : "\"") + std::string(res::to_string(static_cast<res::RecordType>(t))) + "\":{" +
+           per + "}";
   }
-  out += "}}\n";
-}
-
-void csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out += s;
-    return;
-  }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
-void write_csv(std::string& out, const res::NameResult& r) {
-  for (const res::TypeResult& t : r.types) {
-    std::string records;
-    for (const auto& rec : t.records) records += (records.empty() ? "" : " ") + rec;
-    for (const auto& h : t.mx) {
-      std::string addrs;
-      for (const auto& a : h.addresses) addrs += (addrs.empty() ? "" : " ") + a;
-      records += (records.empty() ? "" : " ") + std::to_string(h.preference) + ":" + (h.host.empty() ? "." : h.host) +
-                 "[" + addrs + "]";
-    }
-    std::string chain;
-    for (const auto& c : t.cname_chain) chain += (chain.empty() ? "" : " ") + c;
-    csv_field(out, r.name);
-    out.push_back(',');
-    out += res::to_string(t.type);
-    out.push_back(',');
-    out += res::to_string(t.outcome);
-    out.push_back(',');
-    csv_field(out, records);
-    out.push_back(',');
-    csv_field(out, chain);
-    out.push_back(',');
-    out += t.wildcard ? "true" : "false";
-    out.push_back(',');
-    csv_field(out, t.error);
-    out.push_back('\n');
-  }
+  return out + "}";
 }
 
 // Lines are names; blank lines and '#' comments are skipped. ASCII input is only lower-cased
@@ -204,6 +105,8 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   config.timeout = std::chrono::milliseconds(o.timeout_ms);
   config.retries = o.retries;
   config.detect_wildcards = !o.no_wildcards;
+  config.existence_first = o.existence_first;
+  if (o.no_0x20) config.case_randomization = res::CaseRandomization::never;
   config.backend = o.backend == "c-ares" ? res::Backend::c_ares : res::Backend::native;
 
   std::ifstream file;
@@ -230,9 +133,9 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   const auto started = last_progress;
   res::ResultSink sink = [&](res::NameResult&& r) {
     if (o.format == "csv") {
-      write_csv(buf, r);
+      res::append_result_csv(buf, r);
     } else {
-      write_jsonl(buf, r);
+      res::append_result_jsonl(buf, r);
     }
     // Flush in blocks: one write per result would dominate at 100k names/s.
     if (buf.size() > 64 * 1024) {
@@ -253,13 +156,22 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   ctx.out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   ctx.out.flush();
   if (ctx.err_is_tty) ctx.err << "\r";
+  if (stats.outage) {
+    // Every resolver is dead: the names not printed were not resolved. Exit code 3 (README).
+    ctx.err << "lookalike: resolve: " << *stats.outage << "\n";
+    ctx.exit_code = 3;
+  }
   if (o.stats) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ctx.err << "{\"names\":" << stats.names << ",\"queries\":" << stats.queries << ",\"retries\":" << stats.retries
             << ",\"timeouts\":" << stats.timeouts << ",\"wildcard_probes\":" << stats.wildcard_probes
             << ",\"peak_in_flight\":" << stats.peak_in_flight << ",\"final_window\":" << stats.final_window
-            << ",\"seconds\":" << secs << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
-            << "}\n";
+            << ",\"seconds\":" << secs
+            << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
+            << ",\"nxdomain_names\":" << stats.nxdomain_names << ",\"types_not_asked\":" << stats.types_not_asked
+            << ",\"forged_replies\":" << stats.forged_replies << ",\"unmatched_replies\":" << stats.unmatched_replies
+            << ",\"mx_host_queries\":" << stats.mx_host_queries << ",\"probe_queries\":" << stats.probe_queries
+            << ",\"type_queries\":" << type_queries_json(stats) << "}\n";
   }
 }
 
@@ -284,6 +196,10 @@ void add_resolve_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"native", "c-ares"}))
       ->capture_default_str();
   cmd->add_flag("--no-wildcard-check", opts->no_wildcards, "Do not probe random labels under each parent");
+  cmd->add_flag("--existence-first", opts->existence_first,
+                "Ask A first and the other types only for names that are not NXDOMAIN (RFC 8020)");
+  cmd->add_flag("--no-0x20", opts->no_0x20,
+                "Send question names in their own case: for resolvers that do not echo 0x20 case randomisation");
   cmd->add_flag("--stats", opts->stats, "Print a JSON line of counters (queries/s, retries, window) to stderr");
   cmd->callback([opts, &ctx] { run_resolve(*opts, ctx); });
 }

@@ -8,6 +8,7 @@
 #include <deque>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <unordered_map>
 
@@ -26,6 +27,13 @@ constexpr double kMaxWindow = 4096;
 // datagrams by default) overflows soon after, and every loss costs a whole timeout.
 constexpr double kInitialSsthresh = 256;
 constexpr std::size_t kMaxParents = 200000;
+// A dead upstream: one that never replied in this run and whose socket reported it unreachable
+// this many times (nothing listens there), or one that let this many attempts in a row fail
+// without a reply for at least kDeadSilenceTimeouts attempt timeouts (and kMinDeadSilence).
+constexpr unsigned kDeadUnreachable = 3;
+constexpr unsigned kDeadSilentAttempts = 16;
+constexpr unsigned kDeadSilenceTimeouts = 4;
+constexpr auto kMinDeadSilence = std::chrono::seconds(2);
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -95,12 +103,25 @@ struct NameState {
   std::uint64_t index = 0;
   unsigned pending = 0;
   ParentState* parent = nullptr;
+  bool gated = false;  // only the existence question is out; the other types wait for it
 };
 
 struct UpstreamHealth {
   unsigned consecutive_failures = 0;
   Clock::time_point penalty_until{};
+  // Liveness, reset by any DNS message from the upstream (even SERVFAIL or a malformed one).
+  bool replied = false;                           // some message came back in this run
+  unsigned silent_failures = 0;                   // timeouts and unreachable errors since the last message
+  unsigned unreachable = 0;                       // of which the socket reported unreachable
+  std::optional<Clock::time_point> silent_since;  // first attempt sent since the last message
+  bool dead = false;
+  std::string why;  // for the outage message
 };
+
+std::string endpoint_text(const Upstream& u) {
+  const bool v6 = u.address.find(':') != std::string::npos;
+  return (v6 ? "[" + u.address + "]" : u.address) + ":" + std::to_string(u.port);
+}
 
 class Engine {
  public:
@@ -115,6 +136,8 @@ class Engine {
         pace_timer_(io_),
         rng_(std::random_device{}()) {
     window_ = config.concurrency > 0 ? config.concurrency : kInitialWindow;
+    live_upstreams_ = upstreams.size();
+    dead_silence_ = std::max<Clock::duration>(kMinDeadSilence, config.timeout * kDeadSilenceTimeouts);
     ssthresh_ = kInitialSsthresh;
     qps_ = config.qps.value_or(0.0);
     tokens_ = 1;
@@ -124,12 +147,27 @@ class Engine {
       const std::uint16_t q = qtype_of(t);
       if (std::find(probe_types_.begin(), probe_types_.end(), q) == probe_types_.end()) probe_types_.push_back(q);
     }
+    if (config.existence_first) gate_ = gate_index(config.types);
+  }
+
+  // The type asked first under existence_first: A when asked, else the first type asked at the
+  // name itself. `_dmarc.<name>` cannot be the gate: its NXDOMAIN says nothing about the name.
+  static std::optional<std::uint16_t> gate_index(const std::vector<RecordType>& types) {
+    std::optional<std::uint16_t> first;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (types[i] == RecordType::a) return static_cast<std::uint16_t>(i);
+      if (!first && types[i] != RecordType::dmarc) first = static_cast<std::uint16_t>(i);
+    }
+    return first;
   }
 
   Stats run() {
     transport_.start(io_, upstreams_, config_);
     asio::post(io_, [this] { pump(); });
     io_.run();
+    const TransportCounters dropped = transport_.counters();
+    stats_.forged_replies = dropped.forged_replies;
+    stats_.unmatched_replies = dropped.unmatched_replies;
     transport_.stop();
     stats_.final_window = static_cast<std::uint64_t>(window_);
     return stats_;
@@ -139,7 +177,7 @@ class Engine {
   // ---- scheduling -------------------------------------------------------------------------
 
   void pump() {
-    if (pumping_) return;
+    if (pumping_ || aborted_) return;
     pumping_ = true;
     while (static_cast<double>(in_flight_) < window_) {
       if (ready_.empty() && !pull_name()) break;
@@ -182,15 +220,20 @@ class Engine {
     std::size_t fallback = n;
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t u = (rotation_ + i) % n;
-      if (u == avoid) continue;
+      if (u == avoid || health_[u].dead) continue;
       if (health_[u].penalty_until <= now) {
         rotation_ = u + 1;
         return u;
       }
       if (fallback == n) fallback = u;
     }
-    rotation_ = (fallback == n ? avoid : fallback) + 1;
-    return fallback == n ? avoid : fallback;
+    if (fallback == n) {
+      // Only `avoid` is left alive (an outage stops the run before none is).
+      fallback = avoid < n ? avoid : 0;
+      for (std::size_t u = 0; u < n && health_[fallback].dead; ++u) fallback = u;
+    }
+    rotation_ = fallback + 1;
+    return fallback;
   }
 
   void send(Job job) {
@@ -200,11 +243,23 @@ class Engine {
     ++in_flight_;
     ++stats_.queries;
     stats_.peak_in_flight = std::max<std::uint64_t>(stats_.peak_in_flight, in_flight_);
-    if (job.kind == JobKind::main) ++names_[job.slot].result.types[job.type_index].attempts;
+    switch (job.kind) {
+      case JobKind::main:
+        ++names_[job.slot].result.types[job.type_index].attempts;
+        break;
+      case JobKind::mx_host:
+        ++stats_.mx_host_queries;
+        break;
+      case JobKind::probe:
+        ++stats_.probe_queries;
+        break;
+    }
+    if (!health_[u].silent_since) health_[u].silent_since = Clock::now();
     const std::string qname = job.qname;
     const std::uint16_t qtype = job.qtype;
     transport_.send(u, qname, qtype, [this, job = std::move(job)](Reply reply) mutable {
       --in_flight_;
+      if (aborted_) return;
       on_reply(std::move(job), std::move(reply));
       pump();
     });
@@ -237,10 +292,51 @@ class Engine {
     }
   }
 
+  // ---- liveness -----------------------------------------------------------------------------
+
+  void note_liveness(std::size_t u, const Reply& reply) {
+    UpstreamHealth& h = health_[u];
+    if (h.dead) return;
+    if (reply.kind == Reply::Kind::message) {
+      h.replied = true;
+      h.silent_failures = 0;
+      h.unreachable = 0;
+      h.silent_since.reset();
+      return;
+    }
+    if (reply.kind == Reply::Kind::error && !reply.unreachable) return;  // says nothing either way
+    ++h.silent_failures;
+    if (reply.unreachable) ++h.unreachable;
+    const auto silent_for = h.silent_since ? Clock::now() - *h.silent_since : Clock::duration{};
+    if (!h.replied && h.unreachable >= kDeadUnreachable) {
+      h.why = "unreachable: nothing listens there (" + reply.error + ")";
+    } else if (h.silent_failures >= kDeadSilentAttempts && silent_for >= dead_silence_) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent_for).count();
+      h.why = "no reply to " + std::to_string(h.silent_failures) + " queries in " + std::to_string(ms / 1000) + "." +
+              std::to_string(ms % 1000 / 100) + " s";
+    } else {
+      return;
+    }
+    h.dead = true;
+    stats_.dead_upstreams.push_back(upstreams_[u]);
+    if (--live_upstreams_ > 0) return;
+    // No live upstream left: every further attempt would burn a timeout. Stop the run here;
+    // unfinished names are not delivered (a caller redoes them once the resolvers are back).
+    std::string msg = "no live resolver left:";
+    for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+      msg += (i == 0 ? " " : "; ") + endpoint_text(upstreams_[i]) + " " + health_[i].why;
+    }
+    stats_.outage = std::move(msg);
+    aborted_ = true;
+    io_.stop();
+  }
+
   // ---- replies ------------------------------------------------------------------------------
 
   void on_reply(Job job, Reply reply) {
     const std::size_t u = job.last_upstream;
+    note_liveness(u, reply);
+    if (aborted_) return;
     Outcome outcome = Outcome::error;
     std::string error;
     std::optional<dns::Message> message;
@@ -269,6 +365,10 @@ class Engine {
         error = interp.error;
         break;
       }
+    }
+    if (job.kind == JobKind::main) {
+      const auto type = static_cast<std::size_t>(names_[job.slot].result.types[job.type_index].type);
+      ++stats_.type_queries[type][static_cast<std::size_t>(outcome)];
     }
     const bool retryable = outcome == Outcome::timeout || outcome == Outcome::servfail || outcome == Outcome::error ||
                            (outcome == Outcome::refused && upstreams_.size() > 1);
@@ -310,6 +410,9 @@ class Engine {
         }
       }
     }
+    // An alias followed out of its reply whose target is missing: the name itself exists, as for
+    // a dangling alias inside one reply (interpret()).
+    if (outcome == Outcome::nxdomain && !job.chain.empty()) outcome = Outcome::nodata;
     switch (job.kind) {
       case JobKind::main: finish_main(job, outcome, error, message ? &*message : nullptr, interp); break;
       case JobKind::mx_host: finish_mx_host(job, outcome, interp); break;
@@ -388,7 +491,53 @@ class Engine {
         }
       }
     }
+    if (st.gated) open_gate(job.slot, tr);
     done_part(job.slot);
+  }
+
+  // The existence question is answered. NXDOMAIN (at the name itself: a chased alias's missing
+  // target became NODATA above) settles every type (RFC 8020); anything else asks the rest.
+  void open_gate(std::uint32_t slot, const TypeResult& gate) {
+    NameState& st = names_[slot];
+    st.gated = false;
+    if (gate.outcome == Outcome::nxdomain) {
+      ++stats_.nxdomain_names;
+      for (TypeResult& t : st.result.types) {
+        if (&t == &gate) continue;
+        t.outcome = Outcome::nxdomain;
+        t.soa = gate.soa;
+        t.inferred = true;
+        ++stats_.types_not_asked;
+      }
+      return;
+    }
+    attach_parent(st);
+    for (std::size_t i = 0; i < st.result.types.size(); ++i) {
+      if (&st.result.types[i] == &gate) continue;
+      ++st.pending;
+      ask(slot, i);
+    }
+  }
+
+  void ask(std::uint32_t slot, std::size_t type_index) {
+    const RecordType t = config_.types[type_index];
+    Job j;
+    j.kind = JobKind::main;
+    j.slot = slot;
+    j.type_index = static_cast<std::uint16_t>(type_index);
+    j.qtype = qtype_of(t);
+    j.qname = t == RecordType::dmarc ? "_dmarc." + names_[slot].result.name : names_[slot].result.name;
+    ready_.push_back(std::move(j));
+  }
+
+  // Ties a name to its parent's wildcard probes (sent when the parent is first seen).
+  void attach_parent(NameState& st) {
+    if (!config_.detect_wildcards || probe_types_.empty()) return;
+    const std::string& n = st.result.name;
+    if (const auto dot = n.find('.'); dot != std::string::npos) {
+      st.parent = parent_state(n.substr(dot + 1));
+      ++st.parent->refs;
+    }
   }
 
   void finish_mx_host(Job& job, Outcome outcome, const Interpretation& interp) {
@@ -510,22 +659,16 @@ class Engine {
       return true;
     }
 
+    if (gate_) {
+      // Existence first: the parent is probed only once some name under it is not NXDOMAIN.
+      st.gated = true;
+      st.pending = 1;
+      ask(slot, *gate_);
+      return true;
+    }
     st.pending = static_cast<unsigned>(config_.types.size());
-    if (config_.detect_wildcards && !probe_types_.empty()) {
-      if (const auto dot = n.find('.'); dot != std::string::npos) {
-        st.parent = parent_state(n.substr(dot + 1));
-        ++st.parent->refs;
-      }
-    }
-    for (std::size_t i = 0; i < config_.types.size(); ++i) {
-      Job j;
-      j.kind = JobKind::main;
-      j.slot = slot;
-      j.type_index = static_cast<std::uint16_t>(i);
-      j.qtype = qtype_of(config_.types[i]);
-      j.qname = config_.types[i] == RecordType::dmarc ? "_dmarc." + n : n;
-      ready_.push_back(std::move(j));
-    }
+    attach_parent(st);
+    for (std::size_t i = 0; i < config_.types.size(); ++i) ask(slot, i);
     return true;
   }
 
@@ -568,6 +711,7 @@ class Engine {
   asio::steady_timer pace_timer_;
   std::mt19937_64 rng_;
   std::vector<std::uint16_t> probe_types_;
+  std::optional<std::uint16_t> gate_;  // type index asked first (Config::existence_first)
 
   std::deque<Job> ready_;
   std::vector<NameState> names_;
@@ -583,6 +727,9 @@ class Engine {
   bool pace_armed_ = false;
 
   std::size_t rotation_ = 0;
+  std::size_t live_upstreams_ = 0;
+  Clock::duration dead_silence_{};
+  bool aborted_ = false;  // every upstream is dead (Stats::outage)
   std::size_t in_flight_ = 0;
   std::size_t delayed_ = 0;
   std::size_t active_names_ = 0;
