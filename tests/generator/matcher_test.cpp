@@ -446,6 +446,17 @@ TEST(MatchCommand, WritesJsonLines) {
   EXPECT_EQ(r.out, "{\"name\":\"paypl.com\",\"brand\":\"paypal.com\",\"rule\":\"edit\",\"distance\":1,\"label\":\"paypl\"}\n");
 }
 
+TEST(MatchCommand, MatchesALabelsThatExistThoughIdna2008RejectsThem) {
+  // A registered phishing name with a Cherokee letter (U+AB65) that IDNA2008 disallows: it is in a
+  // zone, so it is matched; a label that is not Punycode at all is still a bad line.
+  const auto brands = write_brands("bankofamerica.com\n");
+  const auto r = run_cli({"match", "--brands", brands}, "xn--bankofmerca-3ij68171c.vg\nxn--zz-.com\n");
+  std::filesystem::remove(brands);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "xn--bankofmerca-3ij68171c.vg\tbankofamerica.com\thomoglyph\t2\txn--bankofmerca-3ij68171c\n");
+  EXPECT_THAT(r.err, testing::HasSubstr("line 2"));
+}
+
 TEST(MatchCommand, NamesTheBadLineOfABrandsFile) {
   const auto brands = write_brands("paypal.com\nbad..domain\n");
   const auto r = run_cli({"match", "--brands", brands}, "paypl.com\n");
