@@ -70,6 +70,21 @@ bool plain_ascii_name(std::string_view s) {
   return !s.empty() && !s.ends_with('.');
 }
 
+// A-labels that IDNA2008 rejects (Cherokee letters, older IDNA2003 registrations) still exist in
+// zones and certificates: a lower-case LDH name whose labels fit the DNS and whose A-labels
+// decode is matched as it is rather than dropped.
+bool registered_ascii_name(std::string_view s) {
+  if (!plain_ascii_name(s) || s.size() > 253) return false;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = s.find('.', start);
+    const std::size_t len = (dot == std::string_view::npos ? s.size() : dot) - start;
+    if (len == 0 || len > 63) return false;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return domain::to_unicode(s).has_value();
+}
+
 void run_match(Context& ctx, const std::string& brands_path, const std::string& format,
                const generator::MatchOptions& options) {
   std::vector<std::size_t> line_of;
@@ -117,6 +132,8 @@ void run_match(Context& ctx, const std::string& brands_path, const std::string& 
     if (s.starts_with("*.")) s.remove_prefix(2);
     // Fast path for what feeds usually carry; anything else goes through the full parser.
     if (plain_ascii_name(s) && domain::validate_ascii(s)) {
+      canonical.assign(s);
+    } else if (registered_ascii_name(s)) {
       canonical.assign(s);
     } else {
       auto name = domain::parse(s);

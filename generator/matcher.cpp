@@ -91,10 +91,6 @@ struct PrefixHash {
   // Hash of s[i, j).
   [[nodiscard]] std::uint64_t sub(std::size_t i, std::size_t j) const noexcept { return p[j] - p[i] * kPow[j - i]; }
   [[nodiscard]] std::uint64_t whole() const noexcept { return p[n]; }
-  [[nodiscard]] std::uint64_t del1(std::size_t i) const noexcept { return p[i] * kPow[n - 1 - i] + sub(i + 1, n); }
-  [[nodiscard]] std::uint64_t del2(std::size_t i, std::size_t j) const noexcept {
-    return p[i] * kPow[n - 2 - i] + sub(i + 1, j) * kPow[n - 1 - j] + sub(j + 1, n);
-  }
 };
 
 // Calls f(key) for every string reachable from s by deleting up to `k` (<= 2) positions, skipping
@@ -105,12 +101,20 @@ void for_each_deletion(std::u32string_view s, int k, F&& f, std::uint64_t length
   const std::size_t n = s.size();
   auto wanted = [&](std::size_t len) { return len < 64 && ((lengths >> len) & 1U) != 0; };
   if (wanted(n)) f(key_of(h.whole(), n));
-  if (k >= 1 && n >= 1 && wanted(n - 1)) {
-    for (std::size_t i = 0; i < n; ++i) f(key_of(h.del1(i), n - 1));
+  if (k < 1 || n < 1 || (!wanted(n - 1) && (k < 2 || n < 2 || !wanted(n - 2)))) return;
+  // del1(j) = p[n] + (p[j] - p[j+1]) * B^(n-1-j) =: tail[j], and del2(i, j) = head[i] + tail[j]
+  // with head[i] = (p[i] - p[i+1]) * B^(n-2-i): one addition per pair in the quadratic loop.
+  std::array<std::uint64_t, kMaxLabel + 1> tail;  // [0, n) written below
+  for (std::size_t j = 0; j < n; ++j) tail[j] = h.p[n] + (h.p[j] - h.p[j + 1]) * kPow[n - 1 - j];
+  if (wanted(n - 1)) {
+    const std::uint64_t salt = key_of(0, n - 1);
+    for (std::size_t j = 0; j < n; ++j) f(tail[j] ^ salt);
   }
   if (k >= 2 && n >= 2 && wanted(n - 2)) {
+    const std::uint64_t salt = key_of(0, n - 2);
     for (std::size_t i = 0; i + 1 < n; ++i) {
-      for (std::size_t j = i + 1; j < n; ++j) f(key_of(h.del2(i, j), n - 2));
+      const std::uint64_t head = (h.p[i] - h.p[i + 1]) * kPow[n - 2 - i];
+      for (std::size_t j = i + 1; j < n; ++j) f((head + tail[j]) ^ salt);
     }
   }
 }
@@ -273,6 +277,108 @@ void fold_keys(std::string_view in, F&& f) {
     f(std::string_view(buf.data(), o));
   };
   walk(walk, 0, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Composed look-alikes: look-alike glyphs, at most one vowel swap and one real edit together
+// (dr0pbox4: a glyph and an extra digit; papyil: a transposition and a vowel swap). Only the
+// strongest glyphs take part, digits for letters and i/l/1: the weaker pairs of the homoglyph
+// classes (b/d, c/e, m/n/r, u/v) turn too many ordinary words into brands once an edit is allowed.
+
+// The letter a strong look-alike glyph stands for (itself for everything else).
+constexpr char32_t glyph_letter(char32_t c) noexcept {
+  switch (c) {
+    case '0': return 'o';
+    case '1': case 'i': return 'l';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '8': return 'b';
+    case '6': case '9': return 'g';
+    default: return c;
+  }
+}
+
+constexpr bool is_vowel(char32_t c) noexcept { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
+
+// The probing key of a composed look-alike: vowels, strong glyphs and the l that i and 1 imitate
+// all read as one symbol, so glyphs and a vowel swap cost no deletion and only the real edit does
+// (one probe of the label's deletion neighbourhood finds both kinds). Coarse on purpose:
+// candidates are verified with composed_distance().
+constexpr std::array<char32_t, 128> make_probe_table() {
+  std::array<char32_t, 128> t{};
+  for (char32_t c = 0; c < 128; ++c) {
+    const char32_t g = glyph_letter(c);
+    t[c] = is_vowel(c) || is_vowel(g) || g == 'l' ? U'a' : g;
+  }
+  return t;
+}
+constexpr auto kProbeKey = make_probe_table();
+
+// `s` rewritten as a probing key into `out`.
+void probe_key(std::u32string_view s, CodePoints& out) {
+  out.n = std::min(s.size(), kMaxLabel);
+  for (std::size_t i = 0; i < out.n; ++i) out.c[i] = s[i] < 128 ? kProbeKey[s[i]] : s[i];
+}
+
+// Distances of a composed look-alike `q` of `b`: `weighted` in half edits (a glyph costs 0, a
+// vowel swap 1, any other substitution, insertion, deletion or transposition 2) and `edits`, the
+// number of changes that are not glyphs (vowel swaps included). Both saturate past `bound`.
+struct ComposedDistance {
+  int weighted;
+  int edits;
+};
+
+ComposedDistance composed_distance(std::u32string_view q, std::u32string_view b, int bound) {
+  const std::size_t n = q.size();
+  const std::size_t m = b.size();
+  if (n > kMaxLabel || m > kMaxLabel || (n > m ? n - m : m - n) * 2 > static_cast<std::size_t>(bound)) {
+    return {bound + 1, bound + 1};
+  }
+  // Two OSA tables in one pass; cells hold (weighted, edits), every cell read is written first.
+  std::array<std::array<ComposedDistance, kMaxLabel + 1>, 3> rows;
+  for (std::size_t j = 0; j <= m; ++j) rows[1][j] = {static_cast<int>(2 * j), static_cast<int>(j)};
+  for (std::size_t i = 1; i <= n; ++i) {
+    auto& cur = rows[(i + 1) % 3];
+    const auto& prev = rows[i % 3];
+    const auto& prev2 = rows[(i + 2) % 3];
+    cur[0] = {static_cast<int>(2 * i), static_cast<int>(i)};
+    int row_min = cur[0].weighted;
+    for (std::size_t j = 1; j <= m; ++j) {
+      const char32_t x = q[i - 1];
+      const char32_t y = b[j - 1];
+      int w = 2;
+      int e = 1;
+      if (x == y || glyph_letter(x) == glyph_letter(y)) {
+        w = 0;
+        e = 0;
+      } else if (is_vowel(x) && is_vowel(y)) {
+        w = 1;
+      }
+      ComposedDistance v{prev[j - 1].weighted + w, prev[j - 1].edits + e};
+      v.weighted = std::min({v.weighted, prev[j].weighted + 2, cur[j - 1].weighted + 2});
+      v.edits = std::min({v.edits, prev[j].edits + 1, cur[j - 1].edits + 1});
+      if (i > 1 && j > 1 && x == b[j - 2] && q[i - 2] == y) {
+        v.weighted = std::min(v.weighted, prev2[j - 2].weighted + 2);
+        v.edits = std::min(v.edits, prev2[j - 2].edits + 1);
+      }
+      cur[j] = v;
+      row_min = std::min(row_min, v.weighted);
+    }
+    if (row_min > bound) return {bound + 1, bound + 1};
+  }
+  const ComposedDistance r = rows[(n + 1) % 3][m];
+  return {std::min(r.weighted, bound + 1), std::min(r.edits, bound + 1)};
+}
+
+// True when `q` shows `b` through strong glyphs alone (same length, every position a glyph of the
+// other's letter).
+bool glyph_equal(std::u32string_view q, std::u32string_view b) noexcept {
+  if (q.size() != b.size()) return false;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (glyph_letter(q[i]) != glyph_letter(b[i])) return false;
+  }
+  return true;
 }
 
 struct SpoofCloser {
@@ -777,12 +883,25 @@ struct Raw {
   bool subdomain;  // found in a subdomain label rather than the registrable label
   int distance;
   std::string_view label;
+  bool composed = false;  // glyphs or a vowel swap with an edit, or hyphens removed: ranks after plain edits
 };
 
 struct Scratch {
   std::vector<Raw> raw;
   std::vector<std::uint32_t> seen;
+  std::vector<std::uint32_t> edited;     // brand labels the edit probe verified within their k ...
+  std::vector<std::uint32_t> composed;   // ... and those the composed probe verified
   std::vector<std::uint32_t> excluded;
+};
+
+// One spelling of a label to compare with the brands: the label itself, or the label without
+// its hyphens (am-az-on). Distances are reported against `raw`, the label as it was seen.
+struct Form {
+  std::string_view label;     // the label as it appears in the name (reported)
+  std::u32string_view q;      // code points compared with the brand labels
+  std::u32string_view raw;    // code points of the label as seen (q with its hyphens)
+  std::string_view bare;      // what the homoglyph keys are folded from
+  bool stripped = false;      // q is raw without its hyphens
 };
 
 }  // namespace
@@ -797,6 +916,7 @@ struct Matcher::Impl {
     std::string ascii;        // A-label
     std::u32string unicode;   // code points of the U-label
     int k = 0;                // edit distance allowed
+    int kc = 0;               // real edits allowed beside glyphs and a vowel swap (0: none)
     std::vector<std::uint32_t> brands;
   };
 
@@ -813,6 +933,14 @@ struct Matcher::Impl {
   std::uint64_t variant_lengths = 0;  // bit i: some brand deletion variant has i code points
   std::size_t max_label = 0;          // longest brand label with edits allowed (code points)
   Automaton automaton;
+  DeleteIndex composed;                // probe-key deletion variants of labels with kc > 0
+  std::uint64_t composed_lengths = 0;  // bit i: some composed variant has i code points
+  std::size_t composed_min = kMaxLabel + 1;  // shortest / longest label with kc > 0
+  std::size_t composed_max = 0;
+
+  [[nodiscard]] int kc_for(std::size_t len) const noexcept {
+    return options.composed_min_length == 0 || len < options.composed_min_length ? 0 : 1;
+  }
 
   [[nodiscard]] int k_for(std::size_t len) const noexcept {
     if (len >= options.k2_min_length) return 2;
@@ -821,6 +949,8 @@ struct Matcher::Impl {
   }
 
   void check_label(std::string_view label, bool subdomain, Scratch& sc) const;
+  void check_form(const Form& f, bool subdomain, Scratch& sc) const;
+  void check_composed(const Form& f, bool subdomain, Scratch& sc) const;
   void check_pair(std::string_view joined_view, std::string_view left, std::string_view right, Scratch& sc) const;
 };
 
@@ -836,6 +966,7 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
   StringMap<std::vector<std::uint32_t>> dehyphened;
   StringMap<std::vector<std::uint32_t>> owners;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> deletion_entries;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> composed_entries;
 
   auto add_pattern = [&](std::string_view p, std::uint32_t brand) {
     const std::uint32_t id = impl->automaton.add(p);
@@ -895,6 +1026,7 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
       if (!decode_utf8(unicode_label, cps)) ascii_code_points(name->label, cps);
       l.unicode.assign(cps.c.data(), cps.n);
       l.k = impl->k_for(cps.n);
+      l.kc = l.k > 0 ? impl->kc_for(cps.n) : 0;  // never more edits than a plain edit may have
       exact.emplace(l.ascii, lid);
       fold_keys(idn ? skeleton_bare(unicode_label) : l.ascii, [&](std::string_view key) {
         auto& v = folded[std::string(key)];
@@ -915,6 +1047,16 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
         }
         impl->max_label = std::max(impl->max_label, l.unicode.size());
       }
+      if (l.kc > 0) {
+        CodePoints probe;
+        probe_key(cps.view(), probe);
+        for_each_deletion(probe.view(), l.kc, [&](std::uint64_t key2) { composed_entries.emplace_back(key2, lid); });
+        for (int d = 0; d <= l.kc; ++d) {
+          impl->composed_lengths |= std::uint64_t{1} << (cps.n - static_cast<std::size_t>(d));
+        }
+        impl->composed_min = std::min(impl->composed_min, cps.n);
+        impl->composed_max = std::max(impl->composed_max, cps.n);
+      }
       impl->labels.push_back(std::move(l));
     }
     auto& lb = impl->labels[lid].brands;
@@ -926,6 +1068,7 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
   impl->dehyphened.assign(std::move(dehyphened));
   impl->owners.assign(std::move(owners));
   impl->deletions.build(std::move(deletion_entries));
+  impl->composed.build(std::move(composed_entries));
   impl->automaton.finish();
   (void)suffix_rules();  // load the PSL now rather than on the first name
   return Matcher(std::move(impl));
@@ -960,8 +1103,49 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
     bare = label;
   }
   const std::u32string_view q = cps.view();
+  check_form(Form{label, q, q, bare, false}, subdomain, sc);
+
+  // Compositions and hyphens only in the registrable label: they are what an attacker falls back
+  // on when the brand's own label is taken, while a subdomain label can spell the brand exactly
+  // (a combosquat). Hyphens do not change how a label reads (am-az-on, pay-pa1): the label
+  // without them is compared again, hyphens free, distances reported against the label as seen.
+  if (!subdomain && std::find(q.begin(), q.end(), U'-') != q.end()) {
+    CodePoints joined;
+    joined.n = 0;
+    for (const char32_t c : q) {
+      if (c != U'-') joined.c[joined.n++] = c;
+    }
+    std::array<char, kMaxLabel * 4 + 16> joined_bare_buf;
+    std::size_t jb = 0;
+    for (const char c : bare) {
+      if (c != '-' && jb < joined_bare_buf.size()) joined_bare_buf[jb++] = c;
+    }
+    const std::string_view joined_bare(joined_bare_buf.data(), bare.size() > joined_bare_buf.size() ? 0 : jb);
+    if (!idn) {
+      if (const std::uint32_t* lid = exact.find(joined_bare)) {
+        const Label& l = labels[*lid];
+        const int d = osa_distance(q, l.unicode, static_cast<int>(kMaxLabel));
+        for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, Rule::edit, subdomain, d, label, true});
+      }
+    }
+    check_form(Form{label, joined.view(), q, joined_bare, true}, subdomain, sc);
+  }
+
+  // Combosquats: brand labels and keywords as tokens (or long substrings) of the label.
+  if (!idn) {
+    automaton.scan(label, [&](std::uint32_t id, std::size_t start, std::size_t end) {
+      const bool boundary = (start == 0 || label[start - 1] == '-') && (end == label.size() || label[end] == '-');
+      if (!boundary && end - start < options.substring_min_length) return;
+      for (const std::uint32_t b : pattern_brands[id]) sc.raw.push_back(Raw{b, Rule::combosquat, subdomain, 0, label});
+    });
+  }
+}
+
+void Matcher::Impl::check_form(const Form& f, bool subdomain, Scratch& sc) const {
+  const std::u32string_view q = f.q;
 
   // A folded key is at least half as long as what it folds: longer labels cannot meet a brand.
+  const std::string_view bare = f.bare;
   if (!bare.empty() && (bare.size() + 1) / 2 <= max_folded) {
     sc.seen.clear();
     fold_keys(bare, [&](std::string_view key) {
@@ -971,9 +1155,9 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
         if (std::find(sc.seen.begin(), sc.seen.end(), lid) != sc.seen.end()) continue;
         sc.seen.push_back(lid);
         const Label& l = labels[lid];
-        if (l.ascii == label) continue;
-        const int d = osa_distance(q, l.unicode, static_cast<int>(kMaxLabel));
-        for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, Rule::homoglyph, subdomain, d, label});
+        if (l.ascii == f.label) continue;
+        const int d = osa_distance(f.raw, l.unicode, static_cast<int>(kMaxLabel));
+        for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, Rule::homoglyph, subdomain, d, f.label, f.stripped});
       }
     });
   }
@@ -985,7 +1169,11 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
   // four-letter brand one insertion away.
   const std::size_t k1 = options.k1_min_length;
   const std::size_t min_m = subdomain || k1 == 0 ? k1 : k1 - 1;
-  if (m >= min_m && m > 0 && m <= max_label + 2) {
+  // Without its hyphens a label is probed for compositions only (which include one plain edit
+  // for labels of composed_min_length and more): the full probe again would double the cost of
+  // every hyphenated name for the rare hyphen plus edit of a short brand.
+  sc.edited.clear();
+  if (!f.stripped && m >= min_m && m > 0 && m <= max_label + 2) {
     const int kq = m + 2 >= options.k2_min_length ? 2 : 1;
     sc.seen.clear();
     const DeleteIndex::Filter filter = deletions.filter();
@@ -996,20 +1184,91 @@ void Matcher::Impl::check_label(std::string_view label, bool subdomain, Scratch&
         sc.seen.push_back(lid);
         const Label& l = labels[lid];
         const int d = osa_distance(q, l.unicode, l.k);
-        if (d == 0 || d > l.k) continue;
+        if (d > l.k) continue;
+        sc.edited.push_back(lid);
+        if (d == 0) continue;  // the exact or tld-swap lookup reports it
         const Rule rule = d == 1 && keyboard_typo(q, l.unicode, options.keyboards) ? Rule::keyboard : Rule::edit;
-        for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, rule, subdomain, d, label});
+        for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, rule, subdomain, d, f.label});
       }
     }, variant_lengths);
   }
 
-  // Combosquats: brand labels and keywords as tokens (or long substrings) of the label.
-  if (!idn) {
-    automaton.scan(label, [&](std::uint32_t id, std::size_t start, std::size_t end) {
-      const bool boundary = (start == 0 || label[start - 1] == '-') && (end == label.size() || label[end] == '-');
-      if (!boundary && end - start < options.substring_min_length) return;
-      for (const std::uint32_t b : pattern_brands[id]) sc.raw.push_back(Raw{b, Rule::combosquat, subdomain, 0, label});
-    });
+  if (!subdomain && m + 2 >= composed_min && m <= composed_max + 2) check_composed(f, subdomain, sc);
+}
+
+// Glyphs, a vowel swap and kc real edits together (dr0pbox4, paypais, papyil), and a brand seen
+// through glyphs with a short prefix or suffix (paypaily): probe keys make glyphs and vowels one
+// symbol, composed_distance() verifies.
+void Matcher::Impl::check_composed(const Form& f, bool subdomain, Scratch& sc) const {
+  // For A-labels the glyphs are compared on the skeleton (ASCII letters for what they imitate).
+  CodePoints skel;
+  std::u32string_view q = f.q;
+  if (f.label.starts_with("xn--")) {
+    if (f.bare.empty() || !decode_utf8(f.bare, skel)) return;
+    q = skel.view();
+  }
+  const std::size_t m = q.size();
+  if (m == 0) return;
+  sc.composed.clear();
+  const DeleteIndex::Filter filter = composed.filter();
+  const auto report = [&](const Label& l, Rule rule) {
+    const int d = osa_distance(f.raw, l.unicode, static_cast<int>(kMaxLabel));
+    for (const std::uint32_t b : l.brands) sc.raw.push_back(Raw{b, rule, subdomain, d, f.label, true});
+  };
+  CodePoints probe;
+  probe_key(q, probe);
+  for_each_deletion(probe.view(), 1, [&](std::uint64_t key) {
+    if (!filter.may_contain(key)) return;
+    for (const std::uint32_t lid : composed.find(key)) {
+      if (std::find(sc.composed.begin(), sc.composed.end(), lid) != sc.composed.end()) continue;
+      sc.composed.push_back(lid);
+      // Already a plain edit (the common case of a typo): nothing to add.
+      if (std::find(sc.edited.begin(), sc.edited.end(), lid) != sc.edited.end()) continue;
+      const Label& l = labels[lid];
+      // The composed distance first: it rejects most of what the coarse key lets through.
+      const ComposedDistance c = composed_distance(q, l.unicode, 2 * l.kc + 1);
+      const bool composed_ok = c.weighted <= 2 * l.kc + 1 && c.edits <= l.kc + 1;
+      if (!composed_ok && !f.stripped) continue;
+      // Within the plain edit distance it is an edit, reported as such by the edit probe (which
+      // does not probe a label without its hyphens: reported here then).
+      const int plain = osa_distance(q, l.unicode, l.k + 1);
+      if (plain <= l.k) {
+        if (f.stripped && plain > 0) report(l, Rule::edit);
+        continue;
+      }
+      if (!composed_ok) continue;
+      // A vowel swap on top of the real edits only where the word keeps its shape: its length and
+      // its exterior letters, which readers rely on most (a word with its first and last letters
+      // in place still reads as itself), so papyil passes for paypal and giggle not for google.
+      if (c.edits > l.kc && (m != l.unicode.size() || glyph_letter(q.front()) != glyph_letter(l.unicode.front()) ||
+                             glyph_letter(q.back()) != glyph_letter(l.unicode.back()))) {
+        continue;
+      }
+      // Fewer changes once glyphs are free: a glyph is part of it.
+      report(l, c.edits < plain ? Rule::homoglyph : Rule::edit);
+    }
+  }, composed_lengths);
+
+  // The brand through glyphs with a prefix or suffix of up to two characters (paypaily): the
+  // plain brand inside a label is a combosquat, found by the automaton.
+  if (m < composed_min + 1) return;
+  const std::size_t probed = sc.composed.size();  // labels verified above may still be affixed
+  const PrefixHash h(probe.view());
+  for (std::size_t cut = 1; cut <= 2; ++cut) {
+    for (std::size_t a = 0; a <= cut; ++a) {
+      const std::size_t len = m - cut;
+      const std::uint64_t key = key_of(h.sub(a, a + len), len);
+      if (len >= 64 || ((composed_lengths >> len) & 1U) == 0 || !filter.may_contain(key)) continue;
+      const std::u32string_view inner = q.substr(a, len);
+      for (const std::uint32_t lid : composed.find(key)) {
+        const Label& l = labels[lid];
+        if (inner == l.unicode || !glyph_equal(inner, l.unicode)) continue;
+        const auto affixed = sc.composed.begin() + static_cast<std::ptrdiff_t>(probed);
+        if (std::find(affixed, sc.composed.end(), lid) != sc.composed.end()) continue;
+        sc.composed.push_back(lid);
+        report(l, Rule::homoglyph);
+      }
+    }
   }
 }
 
@@ -1068,7 +1327,12 @@ void Matcher::match(std::string_view name, std::vector<Match>& out) const {
     if (const auto* owners = im.owners.find(tail)) sc.excluded.insert(sc.excluded.end(), owners->begin(), owners->end());
   }
 
-  auto rank = [](const Raw& r) { return std::tuple(static_cast<int>(r.rule), r.subdomain, r.distance); };
+  // Composed matches rank after plain edits: a name that is both a plain edit and a composed
+  // look-alike of a brand is reported as the simpler one.
+  auto rank = [](const Raw& r) {
+    return std::tuple(r.composed ? static_cast<int>(Rule::edit) * 2 + 1 : static_cast<int>(r.rule) * 2, r.subdomain,
+                      r.distance);
+  };
   std::sort(sc.raw.begin(), sc.raw.end(), [&](const Raw& a, const Raw& b) {
     return a.brand != b.brand ? a.brand < b.brand : rank(a) < rank(b);
   });

@@ -24,6 +24,18 @@
 //     for combosquats: a hit counts at hyphen token boundaries for any length, and inside a
 //     token only for patterns of at least `substring_min_length` characters (short brands such
 //     as "hp" would otherwise match everywhere).
+// - The registrable label alone is also checked for composed look-alikes (an attacker falls back
+//   on them when the brand's label is taken; a subdomain label can spell the brand exactly):
+//   * strong glyphs (digits for letters, i/l/1) and at most one vowel swap beside one real edit
+//     (dr0pbox4, paypais, papyil), for brand labels of `composed_min_length` (6) or more; a vowel
+//     swap only when the label keeps the brand's length and first and last letters. One probe of
+//     a second symmetric-delete index over a coarse key (vowels, glyphs and l as one symbol),
+//     verified by a weighted distance (glyph 0, vowel swap 1/2, other edits 1);
+//   * the brand through strong glyphs with a prefix or suffix of up to two characters (paypaily);
+//   * the label without its hyphens (am-az-on, pay-pa1): exact, homoglyph and composed checks,
+//     distances reported against the label as seen.
+//   Composed matches rank after plain edits and are reported as `homoglyph` when a glyph is part
+//   of them, `edit` otherwise. Brand labels shorter than 6 need an exact skeleton.
 // - Adjacent label pairs around the registrable label are also checked with the dot removed
 //   (pay.pal.com, example.bank for example-bank.com) as edits of distance 1.
 // - Per name and brand only the strongest match is reported, in the order tld-swap, homoglyph,
@@ -67,6 +79,10 @@ struct MatchOptions {
   std::size_t k1_min_length = 4;         // brand labels at least this long allow 1 edit
   std::size_t k2_min_length = 8;         // ... and at least this long allow 2 edits
   std::size_t substring_min_length = 4;  // combosquat inside a token needs a pattern this long
+  // Composed look-alikes (strong glyphs and at most one vowel swap beside one real edit, or the
+  // brand through glyphs with a prefix or suffix of up to two characters) for brand labels at
+  // least this long (0: off). Shorter brands need an exact skeleton.
+  std::size_t composed_min_length = 6;
   std::vector<Keyboard> keyboards{kAllKeyboards.begin(), kAllKeyboards.end()};
 };
 

@@ -106,6 +106,70 @@ TEST(Matcher, FoldsMultiLetterAsciiLookAlikes) {
   EXPECT_THAT(find(m, "clropbox.com"), testing::ElementsAre(Found{"dropbox.com", Rule::homoglyph, 2, "clropbox"}));
 }
 
+TEST(Matcher, ComposesAStrongGlyphWithOneEdit) {
+  const auto m = build({{"dropbox.com", {}, {}}, {"paypal.com", {}, {}}});
+  // A zero for the o and an extra digit; an i for the l and an extra s: two changes, one of them a glyph.
+  EXPECT_THAT(find(m, "dr0pbox4.gq"), testing::ElementsAre(Found{"dropbox.com", Rule::homoglyph, 2, "dr0pbox4"}));
+  EXPECT_THAT(find(m, "paypais.com"), testing::ElementsAre(Found{"paypal.com", Rule::homoglyph, 2, "paypais"}));
+  // The glyph plus two real edits is too far for a seven-letter label.
+  EXPECT_TRUE(find(m, "dr0pbxx4.gq").empty());
+  // Weak homoglyph classes (b/d, m/n/r) do not compose with an edit: abodes is not adobe.
+  const auto adobe = build({{"adobe.com", {}, {}}, {"citibank.com", {}, {}}});
+  EXPECT_TRUE(find(adobe, "otpbank.ru").empty());
+}
+
+TEST(Matcher, ShortBrandsNeedAnExactSkeletonToCompose) {
+  const auto m = build({{"ebay.com", {}, {}}, {"hsbc.com", {}, {}}});
+  EXPECT_THAT(find(m, "3bay.com"), testing::ElementsAre(Found{"ebay.com", Rule::homoglyph, 1, "3bay"}));
+  EXPECT_TRUE(find(m, "3bayy.com").empty());
+  EXPECT_TRUE(find(m, "h5bcx.com").empty());
+}
+
+TEST(Matcher, AllowsAVowelSwapBesideOneEditWhenTheWordKeepsItsShape) {
+  const auto m = build({{"paypal.com", {}, {}}, {"amazon.com", {}, {}}, {"roblox.com", {}, {}}});
+  // A transposition and a vowel swap; a substitution and a vowel swap: same length, same first
+  // and last letters.
+  EXPECT_THAT(find(m, "papyil.ml"), testing::ElementsAre(Found{"paypal.com", Rule::edit, 2, "papyil"}));
+  EXPECT_THAT(find(m, "amaoen.top"), testing::ElementsAre(Found{"amazon.com", Rule::edit, 2, "amaoen"}));
+  // Near misses: the length changes (amazing, rolex) or the last letter does (amazuo).
+  EXPECT_TRUE(find(m, "amazing.com").empty());
+  EXPECT_TRUE(find(m, "rolex.com").empty());
+  EXPECT_TRUE(find(m, "amazuo.icu").empty());
+  // Three vowel swaps are not one.
+  EXPECT_TRUE(find(m, "emezen.com").empty());
+}
+
+TEST(Matcher, FindsTheBrandThroughGlyphsWithAShortAffix) {
+  const auto m = build({{"paypal.com", {}, {}}, {"binance.com", {}, {}}});
+  EXPECT_THAT(find(m, "paypaily.top"), testing::ElementsAre(Found{"paypal.com", Rule::homoglyph, 2, "paypaily"}));
+  EXPECT_THAT(find(m, "2b1nance.com"), testing::ElementsAre(Found{"binance.com", Rule::homoglyph, 2, "2b1nance"}));
+  // Three extra characters are a word, not an affix; the plain brand inside a label stays a combosquat.
+  EXPECT_TRUE(find(m, "paypaixyz.top").empty());
+  EXPECT_THAT(find(m, "paypalxy.top"), testing::ElementsAre(Found{"paypal.com", Rule::combosquat, 0, "paypalxy"}));
+}
+
+TEST(Matcher, ComparesLabelsWithoutTheirHyphens) {
+  const auto m = build({{"amazon.com", {}, {}}, {"paypal.com", {}, {}}, {"dhl.com", {}, {}}});
+  EXPECT_THAT(find(m, "am-az-on.com"), testing::ElementsAre(Found{"amazon.com", Rule::edit, 2, "am-az-on"}));
+  EXPECT_THAT(find(m, "pay-pa1.net"), testing::ElementsAre(Found{"paypal.com", Rule::homoglyph, 2, "pay-pa1"}));
+  EXPECT_THAT(find(m, "d-h-l.com"), testing::ElementsAre(Found{"dhl.com", Rule::edit, 2, "d-h-l"}));
+  // Hyphens are free, extra words are not.
+  EXPECT_TRUE(find(m, "ama-zone-deals.com").empty());
+  EXPECT_TRUE(find(m, "pay-pa-lots.com").empty());
+}
+
+TEST(Matcher, KeepsShortBrandsOutOfOrdinaryWords) {
+  const auto m = build({{"chase.com", {}, {}}, {"dhl.com", {}, {}}, {"usps.com", {}, {}}, {"hsbc.com", {}, {}},
+                        {"google.com", {}, {}}, {"binance.com", {}, {}}, {"icloud.com", {}, {}}});
+  for (const char* word : {"thecloud.net", "documentcloud.org", "ordinance.com", "boogaloo.com", "dhlaw.com",
+                           "vouchercloud.fr", "balancing.com", "hsbcnet.example", "chasm-house.com"}) {
+    for (const auto& f : find(m, word)) {
+      EXPECT_NE(f.rule, Rule::homoglyph) << word << " " << f.brand;
+      EXPECT_GE(static_cast<int>(f.rule), static_cast<int>(Rule::combosquat)) << word << " " << f.brand;
+    }
+  }
+}
+
 TEST(Matcher, ReportsOneEditAsEdit) {
   EXPECT_THAT(find(paypal(), "paypl.com"), testing::ElementsAre(Found{"paypal.com", Rule::edit, 1, "paypl"}));
   EXPECT_THAT(find(paypal(), "papyal.com"), testing::ElementsAre(Found{"paypal.com", Rule::edit, 1, "papyal"}));
@@ -380,6 +444,17 @@ TEST(MatchCommand, WritesJsonLines) {
   std::filesystem::remove(brands);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "{\"name\":\"paypl.com\",\"brand\":\"paypal.com\",\"rule\":\"edit\",\"distance\":1,\"label\":\"paypl\"}\n");
+}
+
+TEST(MatchCommand, MatchesALabelsThatExistThoughIdna2008RejectsThem) {
+  // A registered phishing name with a Cherokee letter (U+AB65) that IDNA2008 disallows: it is in a
+  // zone, so it is matched; a label that is not Punycode at all is still a bad line.
+  const auto brands = write_brands("bankofamerica.com\n");
+  const auto r = run_cli({"match", "--brands", brands}, "xn--bankofmerca-3ij68171c.vg\nxn--zz-.com\n");
+  std::filesystem::remove(brands);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "xn--bankofmerca-3ij68171c.vg\tbankofamerica.com\thomoglyph\t2\txn--bankofmerca-3ij68171c\n");
+  EXPECT_THAT(r.err, testing::HasSubstr("line 2"));
 }
 
 TEST(MatchCommand, NamesTheBadLineOfABrandsFile) {
