@@ -158,13 +158,13 @@ TEST_F(ReviewWorld, TheQueueWalksUnreviewedNamesByScoreWithPipedKeys) {
   const std::string db = fresh_store();
   // Already decided: not in the queue.
   ASSERT_EQ(lookalike(db, {"review", "exarnplebank.com", "--verdict", "malicious"}).exit_code, 0);
-  // m (examp1epay.net, 87), N + note then b (the next one at 70), n skips one, q quits.
+  // m (examp1epay.net, 93), N + note then b (the next one at 76), n skips one, q quits.
   auto q = lookalike(db, {"review", "--queue"}, "m\nN\nlooks like our own test site\nb\nn\nq\n");
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_EQ(q.out.find("exarnplebank.com"), std::string::npos) << "reviewed names are not queued";
   const auto first = q.out.find("examp1epay.net");
   ASSERT_NE(first, std::string::npos) << q.out;
-  EXPECT_NE(q.out.find("score: 87 critical"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("score: 93 critical"), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("DNS: answer"), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("probe ("), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("reviewed 2, skipped 1"), std::string::npos) << q.out;
@@ -173,7 +173,7 @@ TEST_F(ReviewWorld, TheQueueWalksUnreviewedNamesByScoreWithPipedKeys) {
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   const auto v = verdicts_of(rep.out);
   EXPECT_EQ(v.at("examp1epay.net"), "malicious");
-  // The three names at 70 are queued by name: examp1ebank.com first, then examplebnak.com (skipped).
+  // The two names at 76 are queued by name: examp1ebank.com first, then examplebnak.com (skipped).
   EXPECT_EQ(v.at("examp1ebank.com"), "benign");
   EXPECT_EQ(v.at("examplebnak.com"), "");
   EXPECT_EQ(only_note(db, "benign"), "looks like our own test site");
@@ -276,7 +276,7 @@ TEST_F(ReviewWorld, TheQueueTakesSingleKeysOnATerminalAndRestoresIt) {
   ASSERT_TRUE(t.wait_for("kit seen in the wild")) << "the note is echoed\n" << t.screen();
   ASSERT_TRUE(t.wait_for("[q]uit > ")) << t.screen();  // back to single keys
   t.type("s");
-  ASSERT_TRUE(t.wait_for("score: 70")) << t.screen();
+  ASSERT_TRUE(t.wait_for("score: 76")) << t.screen();
   t.type("q");
   EXPECT_EQ(t.wait_exit(), 0) << t.screen();
   EXPECT_NE(t.screen().find("reviewed 2"), std::string::npos) << t.screen();
