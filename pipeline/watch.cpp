@@ -16,6 +16,8 @@
 #include "alerts/render.hpp"
 #include "ctlog/ctlog.hpp"
 #include "domain/domain.hpp"
+#include "ingest/ingest.hpp"
+#include "ingest/parse.hpp"
 #include "generator/likelihood.hpp"
 #include "generator/matcher.hpp"
 #include "pipeline/ct_store.hpp"
@@ -313,6 +315,74 @@ struct Engine {
     return true;
   }
 
+  // ---- feeds ------------------------------------------------------------------------------
+  std::string state_dir;  // ingest's per-source state and feed ledgers, beside the store
+
+  // Polls every [[feeds]] directory (each at its own interval) until stopped; with `once`, one
+  // pass. Each new file is ingested once (ledger), its matches stored with their events.
+  void poll_feeds() {
+    if (config.feeds.empty()) return;
+    std::vector<generator::BrandSpec> specs;
+    for (const auto& b : brands) specs.push_back(generator::BrandSpec{b.domain, b.keywords, b.owned});
+    auto matcher = generator::Matcher::build(specs);
+    if (!matcher) {
+      log_error("cannot build the brand matcher", {{"brand", specs[matcher.error().index].domain}, {"error", matcher.error().message}});
+      failed = true;
+      return;
+    }
+    using Clock = std::chrono::steady_clock;
+    std::vector<Clock::time_point> next(config.feeds.size(), Clock::now());
+    while (!stop.load()) {
+      for (std::size_t i = 0; i < config.feeds.size() && !stop.load(); ++i) {
+        if (Clock::now() < next[i]) continue;
+        if (!ingest_feed(config.feeds[i], *matcher)) {
+          failed = true;
+          return;
+        }
+        next[i] = Clock::now() + config.feeds[i].poll;
+      }
+      if (once) return;
+      const auto earliest = *std::min_element(next.begin(), next.end());
+      while (!stop.load() && Clock::now() < earliest) std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+
+  // Ingests the pending files of one feed directory; false on a ledger error (a missing or
+  // unreadable directory is logged and retried at the next poll; a bad file is marked failed).
+  bool ingest_feed(const WatchConfig::Feed& f, const generator::Matcher& m) {
+    const std::string ledger = ingest::feed_ledger_path(state_dir, f.dir);
+    auto pending = ingest::pending_feed_files(f.dir, ledger);
+    if (!pending) {
+      log_warn("cannot read feed directory", {{"dir", f.dir}, {"error", pending.error()}});
+      return true;
+    }
+    for (const ingest::FeedFile& file : *pending) {
+      if (stop.load()) break;
+      ingest::IngestOptions o;
+      o.format = ingest::parse_format(f.format).value_or(ingest::Format::automatic);
+      o.source = f.source;
+      o.strict = f.strict;
+      o.state_dir = state_dir;
+      o.date = file.date;
+      std::uint64_t malformed = 0;
+      auto r = ingest::ingest_file(file.path, m, store, o, [&](const ingest::ParseError&) { ++malformed; });
+      if (!r) {
+        log_error("feed file failed", {{"file", file.path}, {"error", r.error().message()}});
+        metrics.add("lookalike_feed_files_total", "outcome=\"failed\"", 1, "Feed files ingested by outcome");
+      } else {
+        log_info("feed file ingested", {{"file", file.path}, {"source", r->source}, {"date", r->date},
+                                        {"names", r->names}, {"matches", r->matches.size()}, {"malformed", malformed}});
+        metrics.add("lookalike_feed_files_total", "outcome=\"ok\"", 1, "Feed files ingested by outcome");
+        wake.notify();  // new candidates for the scheduler, events for the dispatcher
+      }
+      if (auto mk = ingest::mark_feed_file(ledger, file, r.has_value()); !mk) {
+        log_error("cannot write the feed ledger", {{"ledger", ledger}, {"error", mk.error()}});
+        return false;
+      }
+    }
+    return true;
+  }
+
   // ---- CT followers ------------------------------------------------------------------------
   void follow(const std::vector<ctlog::LogInfo>& logs) {
     std::vector<generator::BrandSpec> specs;
@@ -595,6 +665,7 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
   Engine e(config, store);
   e.once = once;
   e.store_id = store_id_of(db_path);
+  e.state_dir = db_path + "/ingest";  // as `lookalike ingest`: one ledger per feed directory
 
   // Brands from the config are added, or updated in place (keeping when they were added).
   for (const WatchBrand& wb : config.brands) {
@@ -687,11 +758,14 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
     if (once) {
       // Catch up, then refresh what is due, then deliver: each step sees the previous one's output.
       e.follow(logs);
+      if (!e.failed) e.poll_feeds();
       if (!e.failed) e.schedule();
     } else {
       std::thread follower([&] { e.follow(logs); });
+      std::thread feeds([&] { e.poll_feeds(); });
       std::thread scheduler([&] { e.schedule(); });
       follower.join();
+      feeds.join();
       scheduler.join();
     }
     workers_done = true;

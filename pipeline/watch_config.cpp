@@ -1,5 +1,7 @@
 #include "pipeline/watch_config.hpp"
 
+#include "ingest/parse.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "domain/domain.hpp"
+#include "ingest/parse.hpp"
 
 namespace lookalike::pipeline {
 namespace {
@@ -342,6 +345,22 @@ std::expected<void, Failure> read_log(const toml::table& t, WatchConfig::Log& l)
   return s.no_unknown_keys();
 }
 
+std::expected<void, Failure> read_feed(const toml::table& t, std::string prefix, WatchConfig::Feed& f) {
+  Section s(t, std::move(prefix));
+  const toml::node* d = s.find("dir");
+  if (d == nullptr) return std::unexpected(Failure{s.name("dir"), t.source().begin, "missing (every feed needs a dir)"});
+  TRY(s.string("dir", f.dir));
+  if (f.dir.empty()) return std::unexpected(Failure{s.name("dir"), d->source().begin, "empty"});
+  TRY(s.string("format", f.format));
+  if (auto fmt = ingest::parse_format(f.format); !fmt) {
+    return std::unexpected(Failure{s.name("format"), s.find("format")->source().begin, fmt.error()});
+  }
+  TRY(s.string("source", f.source));
+  TRY(s.boolean("strict", f.strict));
+  TRY(s.duration("poll", f.poll));
+  return s.no_unknown_keys();
+}
+
 // [[name]]: an array of tables.
 std::expected<const toml::array*, Failure> table_array(Section& s, std::string_view key) {
   const toml::node* n = s.find(key);
@@ -378,6 +397,16 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
       alerts::SinkConfig sc;
       TRY(read_sink(*n.as_table(), "sinks[" + std::to_string(i++) + "]", sc));
       c.sinks.push_back(std::move(sc));
+    }
+  }
+  auto feeds = table_array(s, "feeds");
+  if (!feeds) return std::unexpected(feeds.error());
+  if (*feeds != nullptr) {
+    std::size_t i = 0;
+    for (const toml::node& n : **feeds) {
+      WatchConfig::Feed f;
+      TRY(read_feed(*n.as_table(), "feeds[" + std::to_string(i++) + "]", f));
+      c.feeds.push_back(std::move(f));
     }
   }
   struct Part {

@@ -79,6 +79,17 @@ struct WatchConfig {
   ScheduleConfig schedule;
   std::vector<alerts::SinkConfig> sinks;  // none: one jsonl sink on stdout
 
+  // Feed directories watch polls: every new file (zone file or domain list, as `lookalike ingest
+  // --dir`) is ingested once, its matches stored and scheduled like CT hits.
+  struct Feed {
+    std::string dir;     // required
+    std::string format = "auto";  // auto, zone or list
+    std::string source;  // zone origin or feed name (default: from each file)
+    bool strict = false;  // a malformed line fails the file
+    std::chrono::milliseconds poll{std::chrono::minutes(5)};
+  };
+  std::vector<Feed> feeds;
+
   struct MetricsEndpoint {
     bool enabled = false;
     std::string address = "127.0.0.1";

@@ -107,6 +107,24 @@ TEST(WatchConfig, BrandsAndSinksAreValidatedWhereTheyAreWritten) {
   EXPECT_EQ(error_of("[log]\nlevel = \"loud\"\n"), "watch.toml:2:9: log.level: expected trace, debug, info, warn, error or off");
 }
 
+TEST(WatchConfig, FeedsAndBudgetsAreReadAndValidated) {
+  auto c = parse_watch_config("[[brands]]\ndomain = \"a.com\"\nbudget = 250\n[[feeds]]\ndir = \"/srv/nrd\"\n"
+                              "format = \"list\"\nsource = \"nrd\"\nstrict = true\npoll = \"30s\"\n",
+                              "watch.toml");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->brands.at(0).budget, 250u);
+  ASSERT_EQ(c->feeds.size(), 1u);
+  EXPECT_EQ(c->feeds[0].dir, "/srv/nrd");
+  EXPECT_EQ(c->feeds[0].format, "list");
+  EXPECT_EQ(c->feeds[0].source, "nrd");
+  EXPECT_TRUE(c->feeds[0].strict);
+  EXPECT_EQ(c->feeds[0].poll, std::chrono::seconds(30));
+  EXPECT_EQ(error_of("[[feeds]]\nformat = \"list\"\n"), "watch.toml:1:1: feeds[0].dir: missing (every feed needs a dir)");
+  EXPECT_EQ(error_of("[[feeds]]\ndir = \"/x\"\ncolour = 1\n"), "watch.toml:3:1: feeds[0].colour: unknown key");
+  EXPECT_EQ(error_of("[[brands]]\ndomain = \"a.com\"\nbudget = -1\n").rfind("watch.toml:3:10: brands[0].budget: ", 0), 0u);
+  EXPECT_EQ(error_of("[[feeds]]\ndir = \"/x\"\nformat = \"csv\"\n").rfind("watch.toml:3:10: feeds[0].format: ", 0), 0u);
+}
+
 TEST(WatchConfig, TomlSyntaxErrorsCarryTheirPosition) {
   const std::string e = error_of("[dns]\nqps = = 3\n");
   EXPECT_EQ(e.rfind("watch.toml:2:", 0), 0u) << e;

@@ -476,4 +476,34 @@ TEST(WatchCommand, AnOutagePausesTheSchedulerStoresNoOutcomeAndSigtermStillStops
   EXPECT_EQ(stored, 5u);
 }
 
+// [[feeds]]: a new file in a feed directory is ingested once, its matching look-alike stored,
+// checked and alerted on like a CT hit; a second run does not take the same file again.
+TEST(WatchCommand, IngestsNewFeedFilesOnceAndAlertsOnTheirRegisteredMatches) {
+  TempDir tmp;
+  NsdServer nsd({Zone{"com", com_zone(false, false)}});
+  const fs::path feed = tmp.path / "nrd";
+  fs::create_directories(feed);
+  std::ofstream(feed / "nrd-2026-12-01.txt") << "examp1ebank.com\nunrelated.org\nweather-today.net\n";
+  const fs::path alerts = tmp.path / "alerts.jsonl";
+  const fs::path config = tmp.path / "watch.toml";
+  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 0\n"
+                        << "[[feeds]]\ndir = \"" << feed.string() << "\"\nformat = \"list\"\nsource = \"nrd\"\n"
+                        << "[ct]\nenabled = false\n"
+                        << "[dns]\nservers = [\"" << nsd.address() << "\"]\n"
+                        << "[probe]\nenabled = false\n"
+                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << alerts.string() << "\"\n";
+  std::string out;
+  ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
+  EXPECT_NE(out.find("feed file ingested file=" + (feed / "nrd-2026-12-01.txt").string()), std::string::npos) << out;
+  EXPECT_TRUE(has_alert(alerts, "registered", "examp1ebank.com")) << file_text(alerts) << out;
+  for (const auto& a : read_alerts(alerts)) EXPECT_EQ(a.name, "examp1ebank.com") << a.json.dump();
+  const std::size_t delivered = read_alerts(alerts).size();
+
+  // The ledger remembers the file: nothing ingested or alerted again.
+  ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
+  EXPECT_EQ(out.find("feed file ingested"), std::string::npos) << out;
+  EXPECT_EQ(read_alerts(alerts).size(), delivered) << file_text(alerts);
+}
+
 }  // namespace
