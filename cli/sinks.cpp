@@ -29,6 +29,7 @@
 #include "cli/log.hpp"
 #include "ctlog/ctlog.hpp"
 #include "domain/domain.hpp"
+#include "util/encoding.hpp"
 
 extern char** environ;
 
@@ -358,7 +359,7 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
            data.size(), md, &len) == nullptr) {
     throw std::runtime_error("HMAC-SHA256 failed");  // only on allocation failure
   }
-  return ctlog::hex_encode(std::span<const std::uint8_t>(md, len));
+  return util::hex_encode(std::span<const std::uint8_t>(md, len));
 }
 
 bool header_token(std::string_view s) {

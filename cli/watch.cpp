@@ -23,6 +23,7 @@
 #include "generator/matcher.hpp"
 #include "resolver/resolver.hpp"
 #include "scoring/scoring.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -657,7 +658,7 @@ std::expected<std::optional<Alert>, index::Error> render_alert(const index::Stor
       j += "{\"log_id\":";
       append_json_string(j, c.ct[i].log_id);
       j += ",\"index\":" + std::to_string(c.ct[i].index) + ",\"cert_sha256\":";
-      append_json_string(j, ctlog::hex_encode(c.ct[i].cert_sha256));
+      append_json_string(j, util::hex_encode(c.ct[i].cert_sha256));
       j += "}";
     }
     j += "]";

@@ -30,15 +30,9 @@ struct Error {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Encoding helpers
+// Hashing (base64 and hex are in util/encoding.hpp)
 // ---------------------------------------------------------------------------------------------
 
-// Standard base64 (with padding) decode; nullopt on any invalid character or length.
-[[nodiscard]] std::optional<Bytes> base64_decode(std::string_view text);
-// Standard base64 with padding.
-[[nodiscard]] std::string base64_encode(std::span<const std::uint8_t> data);
-// Lower-case hex.
-[[nodiscard]] std::string hex_encode(std::span<const std::uint8_t> data);
 // SHA-256 of `data`.
 [[nodiscard]] Hash sha256(std::span<const std::uint8_t> data);
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ctlog/ctlog.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::ctlog {
 
@@ -89,8 +90,8 @@ std::expected<ParsedEntry, Error> parse_entry_lazily(std::uint64_t index,
 
 std::string sth_json(const SignedTreeHead& h) {
   return "{\"tree_size\":" + std::to_string(h.tree_size) + ",\"timestamp\":" + std::to_string(h.timestamp) +
-         ",\"sha256_root_hash\":\"" + base64_encode(h.root) + "\",\"tree_head_signature\":\"" +
-         base64_encode(h.signature) + "\"}";
+         ",\"sha256_root_hash\":\"" + util::base64_encode(h.root) + "\",\"tree_head_signature\":\"" +
+         util::base64_encode(h.signature) + "\"}";
 }
 
 class Follower {
@@ -109,7 +110,7 @@ class Follower {
     auto key = PublicKey::from_der(log_.key_der);
     if (!key) return fail(res, key.error());
     key_ = *key;
-    if (base64_encode(key_.log_id()) != log_.log_id_b64) {
+    if (util::base64_encode(key_.log_id()) != log_.log_id_b64) {
       return fail(res, Error{"log_id " + log_.log_id_b64 + " is not the SHA-256 of the log's key"});
     }
     auto loaded = store_.load(log_.log_id_b64);
@@ -313,7 +314,7 @@ class Follower {
       if (auto r = commit({}); !r) return r;
     }
     const std::string evidence = "head " + sth_json(head) + "; verified size " + std::to_string(st_.verified_size) +
-                                 " root " + base64_encode(st_.verified_root);
+                                 " root " + util::base64_encode(st_.verified_root);
     if (head.tree_size < st_.verified_size || head.tree_size < st_.head_size) {
       alert("log shrank", evidence);
       return std::unexpected(Error{"signed head size " + std::to_string(head.tree_size) + " is below one already seen"});
@@ -345,7 +346,7 @@ class Follower {
     if (stopped() && tree_.size() < head.tree_size) return {};
     if (tree_.root() != head.root) {
       alert("root mismatch", evidence + "; our fold of " + std::to_string(tree_.size()) + " leaves gives " +
-                                 base64_encode(tree_.root()));
+                                 util::base64_encode(tree_.root()));
       // Roll back to the last verified position: those leaves are not what the log signed.
       st_.next_index = st_.verified_size;
       st_.subtrees = st_.verified_subtrees;
@@ -444,14 +445,14 @@ class Follower {
     for (const Hash& f : fps) {
       if (std::find(issuers_.begin(), issuers_.end(), f) != issuers_.end()) continue;
       issuers_.push_back(f);  // cached even when missing: one attempt per run
-      auto r = clients_[0]->get(log_.url + "issuer/" + hex_encode(f));
+      auto r = clients_[0]->get(log_.url + "issuer/" + util::hex_encode(f));
       if (!r || r->status != 200) {
-        st_.last_error = "issuer " + hex_encode(f) + " not available";
+        st_.last_error = "issuer " + util::hex_encode(f) + " not available";
         continue;
       }
       const std::span<const std::uint8_t> der(reinterpret_cast<const std::uint8_t*>(r->body.data()), r->body.size());
       if (sha256(der) != f) {
-        alert("bad issuer", "issuer/" + hex_encode(f) + " serves a certificate with another fingerprint");
+        alert("bad issuer", "issuer/" + util::hex_encode(f) + " serves a certificate with another fingerprint");
       }
     }
   }

@@ -11,11 +11,13 @@
 
 #include "ctlog/ctlog.hpp"
 #include "tests/ctlog/fixtures.hpp"
+#include "util/encoding.hpp"
 #include "tests/ctlog/test_log_server.hpp"
 
 namespace lookalike::ctlog {
 namespace {
 
+using util::base64_encode;
 using testing::Faults;
 using testing::TestCa;
 using testing::TestLog;

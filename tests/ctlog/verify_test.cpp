@@ -8,10 +8,14 @@
 
 #include "ctlog/ctlog.hpp"
 #include "tests/ctlog/fixtures.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::ctlog {
 namespace {
 
+using util::base64_decode;
+using util::base64_encode;
+using util::hex_encode;
 using testing::read_fixture;
 
 Hash hash_b64(std::string_view b64) {
