@@ -43,9 +43,9 @@ ctlog::LogList load_log_list(Context& ctx, const std::string& source) {
   std::string from = source;
   if (source.empty() || source.starts_with("https://") || source.starts_with("http://")) {
     const std::string url = source.empty() ? std::string(ctlog::default_log_list_url) : source;
-    ctlog::HttpOptions o;
+    net::HttpOptions o;
     o.timeout = std::chrono::milliseconds(15000);
-    auto r = ctlog::make_http_client(o)->get(url);
+    auto r = net::make_http_client(o)->get(url);
     if (r && r->status == 200) {
       text = std::move(r->body);
       from = url;

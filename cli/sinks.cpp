@@ -1,5 +1,5 @@
 // The three alert sinks behind cli/alerts.hpp: JSON lines (file or stdout, idempotent by seq),
-// webhook (HTTP POST through ctlog's verified HTTP client, HMAC-signed, retried with backoff) and
+// webhook (HTTP POST through net's verified HTTP client, HMAC-signed, retried with backoff) and
 // exec (a program started with posix_spawn, never a shell, the alert JSON on its stdin).
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -27,8 +27,8 @@
 
 #include "cli/alerts.hpp"
 #include "cli/log.hpp"
-#include "ctlog/ctlog.hpp"
 #include "domain/domain.hpp"
+#include "net/http.hpp"
 #include "util/encoding.hpp"
 
 extern char** environ;
@@ -403,7 +403,7 @@ class WebhookSink final : public Sink {
     if (host.find('@') != std::string::npos) {
       return std::unexpected(where + ": url \"" + redact_url(c.url) + "\": credentials in the URL are not allowed");
     }
-    if (!tls && !ctlog::is_loopback_host(host)) {
+    if (!tls && !net::is_loopback_host(host)) {
       return std::unexpected(where + ": url \"" + redact_url(c.url) +
                              "\": plain http is only allowed to loopback; use https");
     }
@@ -440,7 +440,7 @@ class WebhookSink final : public Sink {
       auto r = client_->post(config_.url, alert.json, headers);
       Attempt a;
       if (!r) {
-        // ctlog's errors start with the URL: keep a query-string token out of the logs.
+        // net's errors start with the URL: keep a query-string token out of the logs.
         std::string e = r.error().what;
         if (const auto at = e.find(config_.url); at != std::string::npos) e.replace(at, config_.url.size(), redact_url(config_.url));
         a.error = std::move(e);
@@ -463,16 +463,16 @@ class WebhookSink final : public Sink {
 
  private:
   explicit WebhookSink(const SinkConfig& c) : config_(c), rng_(std::random_device{}()) {
-    ctlog::HttpOptions o;
+    net::HttpOptions o;
     o.timeout = c.timeout;
     o.ca_file = c.ca_file;
     o.body_limit = 64 * 1024;  // we only read the status; a huge error page is not worth memory
-    client_ = ctlog::make_http_client(o);
+    client_ = net::make_http_client(o);
   }
 
   SinkConfig config_;
   std::mt19937_64 rng_;
-  std::unique_ptr<ctlog::HttpClient> client_;
+  std::unique_ptr<net::HttpClient> client_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Certificate Transparency follower: log list v3, RFC 6962 and static-ct-api (tiled) clients,
 // Merkle verification (every leaf folded, roots compared at each signed size, consistency between
 // heads, STH/checkpoint signatures), certificate name extraction and resumable per-log state.
-// simdjson, OpenSSL, zlib and Boost.Beast stay inside ctlog/; this header only uses std types.
+// simdjson and OpenSSL stay inside ctlog/ (HTTP is net/); this header only uses std types.
 #pragma once
 
 #include <array>
@@ -18,6 +18,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "net/http.hpp"
 
 namespace lookalike::ctlog {
 
@@ -275,45 +277,6 @@ inline constexpr std::string_view default_log_list_url =
     "https://www.gstatic.com/ct/log_list/v3/log_list.json";
 
 // ---------------------------------------------------------------------------------------------
-// HTTP transport (HTTP/1.1 keep-alive, TLS verified, gzip); injectable for unit tests
-// ---------------------------------------------------------------------------------------------
-
-struct HttpResponse {
-  unsigned status = 0;
-  std::string body;  // already gunzipped
-  std::optional<std::chrono::seconds> retry_after;
-};
-
-// A Retry-After value (RFC 9110 section 10.2.3): delay-seconds, or an HTTP-date in any of its
-// three forms (IMF-fixdate, RFC 850, asctime) turned into the wait from `now` (zero for a date
-// already past, at most a year); nullopt for anything else.
-[[nodiscard]] std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
-                                                                   std::chrono::system_clock::time_point now);
-
-class HttpClient {
- public:
-  virtual ~HttpClient() = default;
-  // GETs an absolute URL (http only on loopback, https verified). Transport errors are values.
-  [[nodiscard]] virtual std::expected<HttpResponse, Error> get(const std::string& url) = 0;
-  // POSTs `body` with extra `headers` (name, value) under the same rules; any status is a value.
-  // The default (for test fakes that only GET) returns an error.
-  [[nodiscard]] virtual std::expected<HttpResponse, Error> post(
-      const std::string& url, std::string_view body,
-      const std::vector<std::pair<std::string, std::string>>& headers);
-};
-
-struct HttpOptions {
-  std::chrono::milliseconds timeout{30000};
-  std::string ca_file;  // extra trust anchor (tests); SSL_CERT_FILE is honoured as well
-  std::size_t body_limit = 256u << 20;
-};
-
-// A Beast client keeping one connection per host alive. Not thread-safe: one per worker.
-[[nodiscard]] std::unique_ptr<HttpClient> make_http_client(const HttpOptions& options = {});
-// True for 127.0.0.0/8, ::1 and "localhost" (where plain http is allowed).
-[[nodiscard]] bool is_loopback_host(std::string_view host);
-
-// ---------------------------------------------------------------------------------------------
 // Resumable state and sinks
 // ---------------------------------------------------------------------------------------------
 
@@ -394,8 +357,8 @@ struct FollowOptions {
   std::chrono::milliseconds poll{10000};
   std::chrono::milliseconds max_backoff{60000};
   unsigned max_retries = 8;           // per request, before the log is put aside with an error
-  HttpOptions http;
-  std::function<std::unique_ptr<HttpClient>()> client_factory;  // default: make_http_client(http)
+  net::HttpOptions http;
+  std::function<std::unique_ptr<net::HttpClient>()> client_factory;  // default: net::make_http_client(http)
   std::function<void(const Alert&)> on_alert;
   std::function<void(std::string_view log, const FollowState&)> on_progress;
   // A malformed entry (recorded and skipped; its leaf is still folded into the tree).

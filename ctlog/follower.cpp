@@ -100,7 +100,7 @@ class Follower {
       : log_(log), store_(store), matcher_(matcher), opts_(o), name_(log.short_name()), backoff_(o.max_backoff) {
     const unsigned k = std::max(1u, o.parallel);
     for (unsigned i = 0; i < k; ++i) {
-      clients_.push_back(o.client_factory ? o.client_factory() : make_http_client(o.http));
+      clients_.push_back(o.client_factory ? o.client_factory() : net::make_http_client(o.http));
     }
     batch_ = std::max<std::uint64_t>(1, o.batch);
   }
@@ -168,14 +168,14 @@ class Follower {
 
   // GET with per-log backoff: retries transport errors, 429, 5xx and unparsable bodies.
   template <class Parse>
-  auto fetch(HttpClient& client, const std::string& url, Parse parse) -> decltype(parse(std::string_view{})) {
+  auto fetch(net::HttpClient& client, const std::string& url, Parse parse) -> decltype(parse(std::string_view{})) {
     Error last{url + ": not attempted"};
     for (unsigned attempt = 0; attempt <= opts_.max_retries; ++attempt) {
       if (stopped()) return std::unexpected(Error{url + ": stopped"});
       backoff_.wait(opts_.stop);
       auto r = client.get(url);
       if (!r) {
-        last = r.error();
+        last = Error{r.error().what};
         backoff_.push_back(std::nullopt);
         continue;
       }
@@ -364,7 +364,7 @@ class Follower {
 
   // ---- fetching ------------------------------------------------------------------------------
 
-  Batch fetch_entries(HttpClient& client, std::uint64_t start, std::uint64_t end_incl) {
+  Batch fetch_entries(net::HttpClient& client, std::uint64_t start, std::uint64_t end_incl) {
     Batch b;
     b.start = start;
     b.requested = end_incl - start + 1;
@@ -395,7 +395,7 @@ class Follower {
     return b;
   }
 
-  Batch fetch_tile(HttpClient& client, std::uint64_t tile, std::uint64_t size) {
+  Batch fetch_tile(net::HttpClient& client, std::uint64_t tile, std::uint64_t size) {
     Batch b;
     b.start = tile * 256;
     const std::uint64_t width = std::min<std::uint64_t>(256, size - b.start);
@@ -467,7 +467,7 @@ class Follower {
     std::uint64_t next_request = st_.next_index;
     const bool tiled = log_.tiled;
     auto launch = [&](std::uint64_t start, std::uint64_t end, std::size_t slot, bool front) {
-      HttpClient* c = clients_[slot].get();
+      net::HttpClient* c = clients_[slot].get();
       Pending p{start, end, slot, {}};
       if (tiled) {
         p.result = std::async(std::launch::async, [this, c, start, size] { return fetch_tile(*c, start / 256, size); });
@@ -567,7 +567,7 @@ class Follower {
   const FollowOptions& opts_;
   std::string name_;
   Backoff backoff_;
-  std::vector<std::unique_ptr<HttpClient>> clients_;
+  std::vector<std::unique_ptr<net::HttpClient>> clients_;
   std::uint64_t batch_ = 1024;
   PublicKey key_;
   FollowState st_;

@@ -404,17 +404,6 @@ TEST(Transport, HttpsWithAVerifiedCertificateFollowsAndAnUntrustedOneIsRefused) 
   std::remove(path);
 }
 
-TEST(Transport, PlainHttpIsRefusedOffLoopback) {
-  auto c = make_http_client();
-  auto r = c->get("http://192.0.2.1/ct/v1/get-sth");
-  ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().what.find("loopback"), std::string::npos);
-  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
-  EXPECT_TRUE(is_loopback_host("127.8.9.10"));
-  EXPECT_FALSE(is_loopback_host("10.0.0.1"));
-  EXPECT_FALSE(c->get("ftp://127.0.0.1/").has_value());
-}
-
 TEST(Transport, AnUnreachableLogIsAnErrorValueAfterRetries) {
   TestLog log;
   TestCa ca;
