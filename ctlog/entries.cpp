@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/merkle.hpp"
 #include "domain/domain.hpp"
 #include "util/time.hpp"
 #include "util/utf8.hpp"

@@ -12,6 +12,10 @@
 #include <thread>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
 #include "util/encoding.hpp"
 
 namespace lookalike::ctlog {

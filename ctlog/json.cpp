@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/signature.hpp"
 #include "util/encoding.hpp"
 
 namespace lookalike::ctlog {

@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/merkle.hpp"
 
 namespace lookalike::ctlog {
 

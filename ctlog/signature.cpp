@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
 #include "util/encoding.hpp"
 
 namespace lookalike::ctlog {

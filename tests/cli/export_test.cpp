@@ -15,6 +15,7 @@
 #include "cli/ct_store.hpp"
 #include "cli/evidence.hpp"
 #include "cli/export.hpp"
+#include "ctlog/merkle.hpp"
 #include "index/index.hpp"
 #include "tests/support/temp_dir.hpp"
 

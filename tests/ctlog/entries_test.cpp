@@ -11,6 +11,10 @@
 #include <memory>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
 #include "tests/ctlog/fixtures.hpp"
 #include "util/encoding.hpp"
 

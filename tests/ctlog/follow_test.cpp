@@ -10,9 +10,10 @@
 #include <set>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
 #include "tests/ctlog/fixtures.hpp"
-#include "util/encoding.hpp"
 #include "tests/ctlog/test_log_server.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::ctlog {
 namespace {

@@ -20,6 +20,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ctlog/entries.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
 #include "util/encoding.hpp"
 
 namespace lookalike::ctlog::testing {

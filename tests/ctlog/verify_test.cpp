@@ -7,6 +7,10 @@
 #include <set>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
 #include "tests/ctlog/fixtures.hpp"
 #include "util/encoding.hpp"
 
