@@ -251,7 +251,7 @@ void run_logs(Context& ctx, const std::string& source, bool all_states) {
       if (auto s = states->load(l.log_id_b64)) st = *s;
       else err = s.error().what;
     }
-    ctx.out << l.short_name() << '\t' << (l.tiled ? "static-ct" : "rfc6962") << '\t' << l.state << '\t';
+    ctx.out << l.short_name() << '\t' << l.api << '\t' << l.state << '\t';
     if (st) {
       const std::uint64_t lag = st->head_size > st->next_index ? st->head_size - st->next_index : 0;
       ctx.out << st->next_index << '\t' << st->verified_size << '\t' << st->head_size << '\t' << lag << '\t'

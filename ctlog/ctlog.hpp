@@ -2,7 +2,7 @@
 // follower's options and outcome, the per-log state it resumes from, and the seams it calls (a
 // StateStore for state and matches, a NameMatcher for brands, alerts for misbehaving logs).
 // Internal to ctlog/ (and its tests, fuzzers and benchmark): merkle.hpp, signature.hpp,
-// entries.hpp and json.hpp. simdjson and OpenSSL stay inside ctlog/, HTTP is net/'s; this header
+// entries.hpp, json.hpp and log_source.hpp (one LogSource per CT API, <api>_source.cpp). simdjson and OpenSSL stay inside ctlog/, HTTP is net/'s; this header
 // only uses std types.
 #pragma once
 
@@ -51,7 +51,7 @@ struct LogInfo {
   Bytes key_der;
   std::string url;  // RFC 6962 base URL, or the monitoring prefix for tiled logs (ends with '/')
   std::string submission_url;
-  bool tiled = false;
+  std::string api = "rfc6962";  // the CT API serving it: a name in log_source.cpp's table (rfc6962, static-ct)
   std::string state = "unknown";  // pending|qualified|usable|readonly|retired|rejected|unknown
   std::uint32_t mmd = 0;
   // Followed by default: usable, qualified or readonly.
@@ -173,7 +173,7 @@ struct FollowResult {
   std::optional<Error> error;
 };
 
-// Follows one log (RFC 6962 or tiled per `log.tiled`) until caught up (`once`) or stopped.
+// Follows one log (through the LogSource its `api` names) until caught up (`once`) or stopped.
 [[nodiscard]] FollowResult follow_log(const LogInfo& log, StateStore& store, const NameMatcher& matcher,
                                       const FollowOptions& options);
 

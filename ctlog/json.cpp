@@ -136,7 +136,7 @@ std::expected<LogList, Error> parse_log_list(std::string_view json) {
       for (simdjson::dom::element l : logs) {
         LogInfo info;
         info.operator_name = op_name;
-        info.tiled = tiled;
+        info.api = tiled ? "static-ct" : "rfc6962";  // the list's two arrays: the two APIs
         const std::string where = "log list: operator \"" + op_name + "\" log " + std::to_string(list.logs.size());
         if (l["description"].get_string().get(sv) == simdjson::SUCCESS) info.description = std::string(sv);
         if (auto ec = l["log_id"].get_string().get(sv)) return json_error(where + ".log_id", ec);

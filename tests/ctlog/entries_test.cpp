@@ -304,7 +304,7 @@ TEST(LogList, TiledLogsKeepTheirMonitoringPrefix) {
   ASSERT_TRUE(list.has_value()) << list.error().what;
   ASSERT_EQ(list->logs.size(), 1u);
   const LogInfo& l = list->logs[0];
-  EXPECT_TRUE(l.tiled);
+  EXPECT_EQ(l.api, "static-ct");
   EXPECT_EQ(l.url, "https://mon.sycamore.ct.letsencrypt.org/2026h1/");
   EXPECT_EQ(l.submission_url, "https://log.sycamore.ct.letsencrypt.org/2026h1/");
   EXPECT_EQ(l.short_name(), "Sycamore2026h1");
@@ -313,8 +313,8 @@ TEST(LogList, TiledLogsKeepTheirMonitoringPrefix) {
 TEST(LogList, TheBundledSnapshotParsesAndHasBothKinds) {
   auto list = parse_log_list(testing::read_file(bundled_log_list_path()));
   ASSERT_TRUE(list.has_value()) << list.error().what;
-  EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return l.tiled; }));
-  EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return !l.tiled; }));
+  EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return l.api == "static-ct"; }));
+  EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return l.api == "rfc6962"; }));
 }
 
 TEST(State, EncodingRoundTripsAndRejectsDamage) {

@@ -405,6 +405,20 @@ TEST(Transport, HttpsWithAVerifiedCertificateFollowsAndAnUntrustedOneIsRefused) 
   std::remove(path);
 }
 
+TEST(Sources, AnApiMissingFromTheTableIsAnErrorNamingItAndNothingIsFetched) {
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 5);
+  TestLogServer server(log);
+  LogInfo info = log_info(log, server, false);
+  info.api = "rfc9999";
+  MemoryStore store;
+  const auto r = follow_log(info, store, paypal_matcher(), once());
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_NE(r.error->what.find("unknown CT API \"rfc9999\""), std::string::npos) << r.error->what;
+  EXPECT_EQ(log.requests("/ct/v1/get-sth"), 0u);
+}
+
 TEST(Transport, AnUnreachableLogIsAnErrorValueAfterRetries) {
   TestLog log;
   TestCa ca;
