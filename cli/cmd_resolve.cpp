@@ -26,6 +26,7 @@ struct ResolveOptions {
   unsigned retries = 3;
   std::string format = "jsonl";
   bool no_wildcards = false;
+  bool existence_first = false;
   std::string backend = "native";
   bool stats = false;
 };
@@ -98,6 +99,7 @@ void write_jsonl(std::string& out, const res::NameResult& r) {
       out += ",\"serial\":" + std::to_string(t.soa->serial) + "}";
     }
     if (t.wildcard) out += ",\"wildcard\":true";
+    if (t.inferred) out += ",\"inferred\":true";
     if (!t.error.empty()) {
       out += ",\"error\":";
       domain::append_json_string(out, t.error);
@@ -147,6 +149,23 @@ void write_csv(std::string& out, const res::NameResult& r) {
     csv_field(out, t.error);
     out.push_back('\n');
   }
+}
+
+// {"A":{"nxdomain":N,...},...}: attempts per record type and the outcome each got (non-zero only).
+std::string type_queries_json(const res::Stats& stats) {
+  std::string out = "{";
+  for (std::size_t t = 0; t < res::kRecordTypes; ++t) {
+    std::string per;
+    for (std::size_t o = 0; o < res::kOutcomes; ++o) {
+      if (stats.type_queries[t][o] == 0) continue;
+      per += (per.empty() ? "\"" : ",\"") + std::string(res::to_string(static_cast<res::Outcome>(o))) +
+             "\":" + std::to_string(stats.type_queries[t][o]);
+    }
+    if (per.empty()) continue;
+    out += (out.size() > 1 ? ",\"" : "\"") + std::string(res::to_string(static_cast<res::RecordType>(t))) + "\":{" +
+           per + "}";
+  }
+  return out + "}";
 }
 
 // Lines are names; blank lines and '#' comments are skipped. ASCII input is only lower-cased
@@ -204,6 +223,7 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   config.timeout = std::chrono::milliseconds(o.timeout_ms);
   config.retries = o.retries;
   config.detect_wildcards = !o.no_wildcards;
+  config.existence_first = o.existence_first;
   config.backend = o.backend == "c-ares" ? res::Backend::c_ares : res::Backend::native;
 
   std::ifstream file;
@@ -258,8 +278,11 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
     ctx.err << "{\"names\":" << stats.names << ",\"queries\":" << stats.queries << ",\"retries\":" << stats.retries
             << ",\"timeouts\":" << stats.timeouts << ",\"wildcard_probes\":" << stats.wildcard_probes
             << ",\"peak_in_flight\":" << stats.peak_in_flight << ",\"final_window\":" << stats.final_window
-            << ",\"seconds\":" << secs << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
-            << "}\n";
+            << ",\"seconds\":" << secs
+            << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
+            << ",\"nxdomain_names\":" << stats.nxdomain_names << ",\"types_not_asked\":" << stats.types_not_asked
+            << ",\"mx_host_queries\":" << stats.mx_host_queries << ",\"probe_queries\":" << stats.probe_queries
+            << ",\"type_queries\":" << type_queries_json(stats) << "}\n";
   }
 }
 
@@ -284,6 +307,8 @@ void add_resolve_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"native", "c-ares"}))
       ->capture_default_str();
   cmd->add_flag("--no-wildcard-check", opts->no_wildcards, "Do not probe random labels under each parent");
+  cmd->add_flag("--existence-first", opts->existence_first,
+                "Ask A first and the other types only for names that are not NXDOMAIN (RFC 8020)");
   cmd->add_flag("--stats", opts->stats, "Print a JSON line of counters (queries/s, retries, window) to stderr");
   cmd->callback([opts, &ctx] { run_resolve(*opts, ctx); });
 }

@@ -8,6 +8,7 @@
 #include <deque>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <unordered_map>
 
@@ -95,6 +96,7 @@ struct NameState {
   std::uint64_t index = 0;
   unsigned pending = 0;
   ParentState* parent = nullptr;
+  bool gated = false;  // only the existence question is out; the other types wait for it
 };
 
 struct UpstreamHealth {
@@ -124,6 +126,18 @@ class Engine {
       const std::uint16_t q = qtype_of(t);
       if (std::find(probe_types_.begin(), probe_types_.end(), q) == probe_types_.end()) probe_types_.push_back(q);
     }
+    if (config.existence_first) gate_ = gate_index(config.types);
+  }
+
+  // The type asked first under existence_first: A when asked, else the first type asked at the
+  // name itself. `_dmarc.<name>` cannot be the gate: its NXDOMAIN says nothing about the name.
+  static std::optional<std::uint16_t> gate_index(const std::vector<RecordType>& types) {
+    std::optional<std::uint16_t> first;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (types[i] == RecordType::a) return static_cast<std::uint16_t>(i);
+      if (!first && types[i] != RecordType::dmarc) first = static_cast<std::uint16_t>(i);
+    }
+    return first;
   }
 
   Stats run() {
@@ -200,7 +214,17 @@ class Engine {
     ++in_flight_;
     ++stats_.queries;
     stats_.peak_in_flight = std::max<std::uint64_t>(stats_.peak_in_flight, in_flight_);
-    if (job.kind == JobKind::main) ++names_[job.slot].result.types[job.type_index].attempts;
+    switch (job.kind) {
+      case JobKind::main:
+        ++names_[job.slot].result.types[job.type_index].attempts;
+        break;
+      case JobKind::mx_host:
+        ++stats_.mx_host_queries;
+        break;
+      case JobKind::probe:
+        ++stats_.probe_queries;
+        break;
+    }
     const std::string qname = job.qname;
     const std::uint16_t qtype = job.qtype;
     transport_.send(u, qname, qtype, [this, job = std::move(job)](Reply reply) mutable {
@@ -270,6 +294,10 @@ class Engine {
         break;
       }
     }
+    if (job.kind == JobKind::main) {
+      const auto type = static_cast<std::size_t>(names_[job.slot].result.types[job.type_index].type);
+      ++stats_.type_queries[type][static_cast<std::size_t>(outcome)];
+    }
     const bool retryable = outcome == Outcome::timeout || outcome == Outcome::servfail || outcome == Outcome::error ||
                            (outcome == Outcome::refused && upstreams_.size() > 1);
     if (retryable) {
@@ -310,6 +338,9 @@ class Engine {
         }
       }
     }
+    // An alias followed out of its reply whose target is missing: the name itself exists, as for
+    // a dangling alias inside one reply (interpret()).
+    if (outcome == Outcome::nxdomain && !job.chain.empty()) outcome = Outcome::nodata;
     switch (job.kind) {
       case JobKind::main: finish_main(job, outcome, error, message ? &*message : nullptr, interp); break;
       case JobKind::mx_host: finish_mx_host(job, outcome, interp); break;
@@ -388,7 +419,53 @@ class Engine {
         }
       }
     }
+    if (st.gated) open_gate(job.slot, tr);
     done_part(job.slot);
+  }
+
+  // The existence question is answered. NXDOMAIN (at the name itself: a chased alias's missing
+  // target became NODATA above) settles every type (RFC 8020); anything else asks the rest.
+  void open_gate(std::uint32_t slot, const TypeResult& gate) {
+    NameState& st = names_[slot];
+    st.gated = false;
+    if (gate.outcome == Outcome::nxdomain) {
+      ++stats_.nxdomain_names;
+      for (TypeResult& t : st.result.types) {
+        if (&t == &gate) continue;
+        t.outcome = Outcome::nxdomain;
+        t.soa = gate.soa;
+        t.inferred = true;
+        ++stats_.types_not_asked;
+      }
+      return;
+    }
+    attach_parent(st);
+    for (std::size_t i = 0; i < st.result.types.size(); ++i) {
+      if (&st.result.types[i] == &gate) continue;
+      ++st.pending;
+      ask(slot, i);
+    }
+  }
+
+  void ask(std::uint32_t slot, std::size_t type_index) {
+    const RecordType t = config_.types[type_index];
+    Job j;
+    j.kind = JobKind::main;
+    j.slot = slot;
+    j.type_index = static_cast<std::uint16_t>(type_index);
+    j.qtype = qtype_of(t);
+    j.qname = t == RecordType::dmarc ? "_dmarc." + names_[slot].result.name : names_[slot].result.name;
+    ready_.push_back(std::move(j));
+  }
+
+  // Ties a name to its parent's wildcard probes (sent when the parent is first seen).
+  void attach_parent(NameState& st) {
+    if (!config_.detect_wildcards || probe_types_.empty()) return;
+    const std::string& n = st.result.name;
+    if (const auto dot = n.find('.'); dot != std::string::npos) {
+      st.parent = parent_state(n.substr(dot + 1));
+      ++st.parent->refs;
+    }
   }
 
   void finish_mx_host(Job& job, Outcome outcome, const Interpretation& interp) {
@@ -510,22 +587,16 @@ class Engine {
       return true;
     }
 
+    if (gate_) {
+      // Existence first: the parent is probed only once some name under it is not NXDOMAIN.
+      st.gated = true;
+      st.pending = 1;
+      ask(slot, *gate_);
+      return true;
+    }
     st.pending = static_cast<unsigned>(config_.types.size());
-    if (config_.detect_wildcards && !probe_types_.empty()) {
-      if (const auto dot = n.find('.'); dot != std::string::npos) {
-        st.parent = parent_state(n.substr(dot + 1));
-        ++st.parent->refs;
-      }
-    }
-    for (std::size_t i = 0; i < config_.types.size(); ++i) {
-      Job j;
-      j.kind = JobKind::main;
-      j.slot = slot;
-      j.type_index = static_cast<std::uint16_t>(i);
-      j.qtype = qtype_of(config_.types[i]);
-      j.qname = config_.types[i] == RecordType::dmarc ? "_dmarc." + n : n;
-      ready_.push_back(std::move(j));
-    }
+    attach_parent(st);
+    for (std::size_t i = 0; i < config_.types.size(); ++i) ask(slot, i);
     return true;
   }
 
@@ -568,6 +639,7 @@ class Engine {
   asio::steady_timer pace_timer_;
   std::mt19937_64 rng_;
   std::vector<std::uint16_t> probe_types_;
+  std::optional<std::uint16_t> gate_;  // type index asked first (Config::existence_first)
 
   std::deque<Job> ready_;
   std::vector<NameState> names_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -63,6 +64,10 @@ struct TypeResult {
   std::uint32_t ttl = 0;                 // smallest TTL of the records
   unsigned attempts = 0;                 // queries sent for this type (retries included)
   bool wildcard = false;                 // answer equals the one for a random label under the parent
+  // Not asked (Config::existence_first): the name's existence question got NXDOMAIN, which
+  // covers every type and every name below it (RFC 8020). `outcome` is then `nxdomain`,
+  // `attempts` 0 and `soa` the one of that NXDOMAIN, so callers reading outcomes need no change.
+  bool inferred = false;
 };
 
 // Everything learnt about one name. `types` follows the order of Config::types.
@@ -98,7 +103,16 @@ struct Config {
   bool detect_wildcards = true;   // probe random labels under each parent
   unsigned sockets_per_upstream = 2;  // UDP sockets (source ports) per upstream
   Backend backend = Backend::native;
+  // Ask one question per name first (A when asked, else the first asked type at the name
+  // itself) and the other types only when it is not NXDOMAIN: an NXDOMAIN name costs one query
+  // and reads NXDOMAIN for every type (TypeResult::inferred). NODATA, SERVFAIL, REFUSED,
+  // timeouts and errors still get every type. Wildcard probes then go only to parents with an
+  // existing (or undecided) name under them: a wildcard would have made the name exist.
+  bool existence_first = false;
 };
+
+inline constexpr std::size_t kRecordTypes = 6;  // RecordType values
+inline constexpr std::size_t kOutcomes = 8;     // Outcome values
 
 // Counters for one resolve() call.
 struct Stats {
@@ -106,9 +120,17 @@ struct Stats {
   std::uint64_t queries = 0;  // attempts sent, including retries, MX host lookups and probes
   std::uint64_t retries = 0;
   std::uint64_t timeouts = 0;  // attempts that timed out
-  std::uint64_t wildcard_probes = 0;
+  std::uint64_t wildcard_probes = 0;  // probe questions (one per parent and probed type)
   std::uint64_t peak_in_flight = 0;
   std::uint64_t final_window = 0;
+  // Attempts for the names' own types, by [RecordType][Outcome of that attempt's reply]
+  // (retries included); MX host lookups and wildcard probes are counted apart.
+  std::uint64_t type_queries[kRecordTypes][kOutcomes] = {};
+  std::uint64_t mx_host_queries = 0;
+  std::uint64_t probe_queries = 0;  // attempts of wildcard probes (retries included)
+  // Names settled by one NXDOMAIN under Config::existence_first, and the types not asked for them.
+  std::uint64_t nxdomain_names = 0;
+  std::uint64_t types_not_asked = 0;
 };
 
 // Pulls the next name to resolve; std::nullopt ends the input. Called on the resolving thread.

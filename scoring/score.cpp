@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -93,6 +94,25 @@ std::expected<Weights, std::string> from_json(const Json& j) {
   }
   w.page_floor = page->at("floor").get<double>();
   if (!(w.page_floor >= 0.0 && w.page_floor < 1.0)) return std::unexpected("page_similarity.floor: must be within [0,1)");
+  const Json* like = section("likelihood");
+  if (like == nullptr) return std::unexpected("likelihood: missing or not an object");
+  auto like_max = points_at(*like, "likelihood", "max_points");
+  if (!like_max.error.empty()) return std::unexpected(like_max.error);
+  w.likelihood_max_points = like_max.value;
+  if (w.likelihood_max_points >= w.registered && w.likelihood_max_points > 0) {
+    // Otherwise a likely but unregistered name could outrank the same name registered.
+    return std::unexpected("likelihood.max_points: must be below evidence.registered");
+  }
+  for (auto [k, out] : {std::pair{"floor", &w.likelihood_floor}, std::pair{"ceiling", &w.likelihood_ceiling}}) {
+    if (!like->contains(k) || !like->at(k).is_number()) {
+      return std::unexpected(std::string("likelihood.") + k + ": missing or not a number");
+    }
+    *out = like->at(k).get<double>();
+    if (!(*out > 0.0 && *out <= 1.0)) return std::unexpected(std::string("likelihood.") + k + ": must be within (0,1]");
+  }
+  if (!(w.likelihood_floor < w.likelihood_ceiling)) {
+    return std::unexpected("likelihood: floor must be below ceiling");
+  }
   auto cap = points_at(j, "", "unregistered_cap");
   if (!cap.error.empty()) return std::unexpected(cap.error);
   w.unregistered_cap = cap.value;
@@ -123,6 +143,25 @@ void add(Score& s, int& total, std::string code, int points, std::string text) {
   if (points == 0) return;
   total += points;
   s.reasons.push_back(Reason{std::move(code), points, std::move(text)});
+}
+
+// Points on a log scale: each decade of likelihood between floor and ceiling is worth the same.
+int likelihood_points(double p, const Weights& w) {
+  if (!(p > 0.0) || !std::isfinite(p) || w.likelihood_max_points == 0) return 0;
+  const double lo = std::log10(w.likelihood_floor);
+  const double span = std::log10(w.likelihood_ceiling) - lo;
+  const double x = w.likelihood_max_points * (std::log10(std::min(p, 1.0)) - lo) / span;
+  return static_cast<int>(std::clamp(std::lround(x), 0L, static_cast<long>(w.likelihood_max_points)));
+}
+
+std::string likelihood_text(double p, int points, const Weights& w, const std::string& path) {
+  char num[32];
+  std::snprintf(num, sizeof num, "%.0e", p);
+  std::string text = 3 * points >= 2 * w.likelihood_max_points ? "likely squat" : "plausible squat";
+  text += " (model likelihood ";
+  text += num;
+  if (!path.empty()) text += ", " + sanitize_text(path, 80);
+  return text + ")";
 }
 
 }  // namespace
@@ -194,6 +233,10 @@ Score score(const Facts& f, const Weights& w) {
     sim_text += " (edit distance " + std::to_string(f.edit_distance) + ")";
   }
   add(s, total, "similarity." + std::string(kKindKeys[k]), w.similarity[k], std::move(sim_text));
+  if (f.likelihood) {
+    const int pts = likelihood_points(*f.likelihood, w);
+    if (pts > 0) add(s, total, "likelihood", pts, likelihood_text(*f.likelihood, pts, w, f.likelihood_path));
+  }
   if (f.registered) add(s, total, "registered", w.registered, "registered (resolves in DNS)");
   if (f.mx_live) add(s, total, "mx_live", w.mx_live, "live MX: a mail server answers and can receive mis-addressed mail");
   if (f.mx_accepts_mail) add(s, total, "mx_accepts_mail", w.mx_accepts_mail, "mail server accepts recipients at the look-alike");

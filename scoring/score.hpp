@@ -50,6 +50,10 @@ struct Facts {
   bool owned = false;             // owned / allow-listed by the brand: never a threat
   bool redirects_to_brand = false;  // web redirects to the brand's own domain (defensive)
   double page_similarity = 0.0;   // 0..1, the page's similarity hash vs the brand's page
+  // How likely an attacker is to register the name, from the generator's model (per-edit priors
+  // times a TLD prior, in 0..1); absent for names only seen in CT: no points, no reason.
+  std::optional<double> likelihood;
+  std::string likelihood_path;  // the model's account of it ("keyboard slip under .com"), shown in the reason
 };
 
 // One line of explanation: a stable code, the signed points it contributed, and a human text.
@@ -74,6 +78,10 @@ struct Weights {
   int page_max_points = 0;
   double page_floor = 0.5;
   int wildcard = 0, parked = 0, redirects_to_brand = 0;
+  // Likelihood points: max_points * (log10 p - log10 floor) / (log10 ceiling - log10 floor),
+  // rounded and clamped to 0..max_points; max_points < registered (checked when parsing).
+  int likelihood_max_points = 0;
+  double likelihood_floor = 1e-8, likelihood_ceiling = 1e-2;
   int unregistered_cap = 100;
   int critical = 80, high = 60, medium = 40, low = 20;
   std::string source = "built-in";  // where the table came from: "built-in" or the file path

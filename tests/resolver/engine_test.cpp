@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "resolver/dns_message.hpp"
 #include "resolver/resolver.hpp"
@@ -33,6 +34,16 @@ Reply reply(const std::string& qname, std::uint16_t qtype, std::uint8_t rcode,
 }
 
 Reply timeout() { return Reply{Reply::Kind::timeout, {}, {}}; }
+
+// A reply to (qname, qtype) holding only "qname CNAME target.other.test": the chain leaves it.
+Reply alias_to_other_zone(const std::string& qname, std::uint16_t qtype) {
+  auto w = dns::encode_query(1, qname, qtype, true).value();
+  w[2] = 0x85;
+  w[7] = 1;
+  w.insert(w.end(), {0xC0, 0x0C, 0x00, 0x05, 0x00, 0x01, 0,   0,   0,   60, 0,   19,  6,   't', 'a', 'r',
+                     'g',  'e',  't',  5,    'o',  't',  'h', 'e', 'r', 4,  't', 'e', 's', 't', 0});
+  return Reply{Reply::Kind::message, std::move(w), {}};
+}
 
 struct Call {
   std::size_t upstream;
@@ -224,15 +235,7 @@ TEST(Engine, NamesStillFinishWhenTheWildcardProbeTimesOut) {
 
 TEST(Engine, AliasLeavingTheReplyIsChasedToItsTarget) {
   auto r = run(config(1), {"alias.example.test"}, [](std::size_t, const std::string& q, std::uint16_t t) {
-    if (q == "alias.example.test") {
-      auto w = dns::encode_query(1, q, t, true).value();
-      w[2] = 0x85;
-      w[7] = 1;
-      // alias CNAME target.other.test (uncompressed target)
-      w.insert(w.end(), {0xC0, 0x0C, 0x00, 0x05, 0x00, 0x01, 0, 0, 0, 60, 0, 19, 6, 't', 'a', 'r', 'g', 'e', 't', 5,
-                         'o', 't', 'h', 'e', 'r', 4, 't', 'e', 's', 't', 0});
-      return Reply{Reply::Kind::message, std::move(w), {}};
-    }
+    if (q == "alias.example.test") return alias_to_other_zone(q, t);
     return reply(q, t, 0, {"192.0.2.11"});
   });
   const TypeResult& a = r.results[0].types[0];
@@ -254,6 +257,165 @@ TEST(Engine, EveryInputNameYieldsExactlyOneResultInInputOrder) {
   EXPECT_EQ(r.results[1000].types[0].outcome, Outcome::error);
   EXPECT_EQ(r.results[1001].types[1].outcome, Outcome::error);
   EXPECT_EQ(r.stats.names, input.size());
+}
+
+TEST(Engine, AliasChasedToAMissingTargetIsNodataNotNxdomain) {
+  auto r = run(config(1), {"alias.example.test"}, [](std::size_t, const std::string& q, std::uint16_t t) {
+    if (q == "alias.example.test") return alias_to_other_zone(q, t);
+    return reply(q, t, dns::kRcodeNxDomain);  // the target does not exist
+  });
+  const TypeResult& a = r.results[0].types[0];
+  EXPECT_EQ(a.outcome, Outcome::nodata);
+  EXPECT_THAT(a.cname_chain, ElementsAre("target.other.test"));
+  EXPECT_TRUE(r.results[0].exists());
+}
+
+// ---- existence first (RFC 8020: NXDOMAIN means no records of any type) -----------------------
+
+const std::vector<RecordType> kAllTypes = {RecordType::a,  RecordType::aaaa, RecordType::mx,
+                                           RecordType::ns, RecordType::txt,  RecordType::dmarc};
+
+Config existence_first(std::vector<RecordType> types = kAllTypes) {
+  Config c = config(1, std::move(types));
+  c.existence_first = true;
+  return c;
+}
+
+// Queries sent for `name` itself or its `_dmarc` name.
+std::size_t calls_for(const Run& r, const std::string& name, std::optional<std::uint16_t> qtype = std::nullopt) {
+  return static_cast<std::size_t>(std::count_if(r.calls.begin(), r.calls.end(), [&](const Call& c) {
+    return (c.qname == name || c.qname == "_dmarc." + name) && (!qtype || c.qtype == *qtype);
+  }));
+}
+
+TEST(ExistenceFirst, NxdomainNameCostsOneQueryAndReadsNxdomainForEveryType) {
+  Config c = existence_first();
+  c.detect_wildcards = true;
+  auto r = run(c, names(100, ".absent.test"),
+               [](std::size_t, const std::string& q, std::uint16_t t) { return reply(q, t, dns::kRcodeNxDomain); });
+  ASSERT_EQ(r.calls.size(), 100u);
+  for (const Call& call : r.calls) EXPECT_EQ(call.qtype, dns::kTypeA) << call.qname;
+  for (const NameResult& n : r.results) {
+    ASSERT_EQ(n.types.size(), kAllTypes.size());
+    EXPECT_TRUE(n.nxdomain()) << n.name;
+    EXPECT_FALSE(n.exists()) << n.name;
+    EXPECT_FALSE(n.wildcard);
+    for (const TypeResult& t : n.types) {
+      EXPECT_EQ(t.outcome, Outcome::nxdomain) << n.name << " " << to_string(t.type);
+      EXPECT_EQ(t.inferred, t.type != RecordType::a);
+      EXPECT_EQ(t.attempts, t.type == RecordType::a ? 1u : 0u);
+    }
+  }
+  EXPECT_EQ(r.stats.queries, 100u);
+  EXPECT_EQ(r.stats.wildcard_probes, 0u);  // no name under the parent exists: nothing to compare
+  EXPECT_EQ(r.stats.nxdomain_names, 100u);
+  EXPECT_EQ(r.stats.types_not_asked, 500u);
+  EXPECT_EQ(r.stats.type_queries[static_cast<int>(RecordType::a)][static_cast<int>(Outcome::nxdomain)], 100u);
+}
+
+TEST(ExistenceFirst, NodataServfailRefusedAndTimeoutNamesStillGetEveryTypeOnce) {
+  Config c = existence_first();
+  c.retries = 1;
+  const auto script = [](std::size_t, const std::string& q, std::uint16_t t) {
+    const bool own = !q.starts_with("_dmarc.");
+    if (own && t == dns::kTypeA && q == "fail.example.test") return reply(q, t, dns::kRcodeServFail);
+    if (own && t == dns::kTypeA && q == "refused.example.test") return reply(q, t, dns::kRcodeRefused);
+    if (own && t == dns::kTypeA && q == "slow.example.test") return timeout();
+    return reply(q, t, 0);  // NOERROR without records: NODATA
+  };
+  auto r = run(c, {"nodata.example.test", "fail.example.test", "refused.example.test", "slow.example.test"}, script);
+  // A once (twice with its retry after SERVFAIL / timeout; REFUSED from the only server is final),
+  // then each of the five other types once.
+  EXPECT_EQ(calls_for(r, "nodata.example.test"), 6u);
+  EXPECT_EQ(calls_for(r, "nodata.example.test", dns::kTypeA), 1u);
+  EXPECT_EQ(calls_for(r, "fail.example.test"), 7u);
+  EXPECT_EQ(calls_for(r, "refused.example.test"), 6u);
+  EXPECT_EQ(calls_for(r, "slow.example.test"), 7u);
+  const Outcome gate[] = {Outcome::nodata, Outcome::servfail, Outcome::refused, Outcome::timeout};
+  for (std::size_t i = 0; i < r.results.size(); ++i) {
+    const NameResult& n = r.results[i];
+    EXPECT_FALSE(n.nxdomain()) << n.name;
+    EXPECT_EQ(n.find(RecordType::a)->outcome, gate[i]) << n.name;
+    for (const TypeResult& t : n.types) {
+      EXPECT_FALSE(t.inferred) << n.name;
+      if (t.type != RecordType::a) {
+        EXPECT_EQ(t.outcome, Outcome::nodata) << n.name << " " << to_string(t.type);
+      }
+    }
+  }
+  EXPECT_EQ(r.stats.nxdomain_names, 0u);
+}
+
+TEST(ExistenceFirst, OutcomesEqualTheFullSetAndOnlyNxdomainNamesAreCheaper) {
+  const auto script = [](std::size_t, const std::string& q, std::uint16_t t) {
+    if (q.starts_with("gone") || q.starts_with("_dmarc.")) return reply(q, t, dns::kRcodeNxDomain);
+    if (q.starts_with("fail")) return reply(q, t, dns::kRcodeServFail);
+    if (q.starts_with("www") && t == dns::kTypeA) return reply(q, t, 0, {"192.0.2.20"});
+    return reply(q, t, 0);
+  };
+  const std::vector<std::string> input = {"www.example.test", "gone1.example.test", "nodata.example.test",
+                                          "fail.example.test", "gone2.other.test"};
+  Config full = config(1, kAllTypes);
+  full.retries = 0;
+  Config first = existence_first();
+  first.retries = 0;
+  auto a = run(full, input, script);
+  auto b = run(first, input, script);
+  ASSERT_EQ(a.results.size(), b.results.size());
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const NameResult& x = a.results[i];
+    const NameResult& y = b.results[i];
+    EXPECT_EQ(x.exists(), y.exists()) << input[i];
+    EXPECT_EQ(x.nxdomain(), y.nxdomain()) << input[i];
+    ASSERT_EQ(x.types.size(), y.types.size());
+    for (std::size_t k = 0; k < x.types.size(); ++k) {
+      EXPECT_EQ(x.types[k].outcome, y.types[k].outcome) << input[i] << " " << to_string(x.types[k].type);
+      EXPECT_EQ(x.types[k].records, y.types[k].records) << input[i] << " " << to_string(x.types[k].type);
+    }
+    const std::size_t expected = input[i].starts_with("gone") ? 1 : 6;
+    EXPECT_EQ(calls_for(b, input[i]), expected) << input[i];
+    EXPECT_EQ(calls_for(a, input[i]), 6u) << input[i];
+  }
+}
+
+TEST(ExistenceFirst, WildcardParentIsStillDetectedAndNxdomainParentsAreNeverProbed) {
+  Config c = existence_first({RecordType::a, RecordType::mx});
+  c.detect_wildcards = true;
+  auto r = run(c, {"a.wild.test", "b.wild.test", "x.gone.test", "y.gone.test", "c.wild.test"},
+               [](std::size_t, const std::string& q, std::uint16_t t) {
+                 if (q.ends_with(".gone.test")) return reply(q, t, dns::kRcodeNxDomain);
+                 if (t != dns::kTypeA) return reply(q, t, 0);
+                 return reply(q, t, 0, {q == "b.wild.test" ? "192.0.2.8" : "192.0.2.7"});
+               });
+  EXPECT_TRUE(r.results[0].wildcard);
+  EXPECT_TRUE(r.results[0].find(RecordType::a)->wildcard);
+  EXPECT_FALSE(r.results[1].wildcard);
+  EXPECT_TRUE(r.results[2].nxdomain());
+  EXPECT_TRUE(r.results[3].nxdomain());
+  EXPECT_TRUE(r.results[4].wildcard);
+  std::map<std::string, int> probes;  // parent -> probe queries
+  for (const Call& call : r.calls) {
+    if (call.qname.starts_with("lk-")) ++probes[call.qname.substr(call.qname.find('.') + 1)];
+  }
+  EXPECT_EQ(probes, (std::map<std::string, int>{{"wild.test", 2}}));  // A and MX, once for the parent
+  EXPECT_EQ(r.stats.wildcard_probes, 2u);
+  EXPECT_EQ(r.stats.probe_queries, 2u);
+}
+
+TEST(ExistenceFirst, WithoutAddressTypesTheFirstTypeAtTheNameIsTheQuestion) {
+  auto r = run(existence_first({RecordType::dmarc, RecordType::mx, RecordType::txt}), {"gone.example.test"},
+               [](std::size_t, const std::string& q, std::uint16_t t) { return reply(q, t, dns::kRcodeNxDomain); });
+  ASSERT_EQ(r.calls.size(), 1u);
+  EXPECT_EQ(r.calls[0].qname, "gone.example.test");
+  EXPECT_EQ(r.calls[0].qtype, dns::kTypeMx);
+  EXPECT_TRUE(r.results[0].nxdomain());
+  EXPECT_TRUE(r.results[0].find(RecordType::dmarc)->inferred);
+  // Only `_dmarc.<name>` asked: its NXDOMAIN says nothing about the name, so it is asked as is.
+  auto d = run(existence_first({RecordType::dmarc}), {"gone.example.test"},
+               [](std::size_t, const std::string& q, std::uint16_t t) { return reply(q, t, dns::kRcodeNxDomain); });
+  ASSERT_EQ(d.calls.size(), 1u);
+  EXPECT_EQ(d.calls[0].qname, "_dmarc.gone.example.test");
+  EXPECT_FALSE(d.results[0].types[0].inferred);
 }
 
 }  // namespace

@@ -298,6 +298,73 @@ TEST_P(NsdResolverTest, LossyPathStillYieldsEveryOutcomeCorrectly) {
   EXPECT_GT(stats.retries, 0u);
 }
 
+void expect_same_result(const NameResult& full, const NameResult& first) {
+  SCOPED_TRACE(full.name);
+  EXPECT_EQ(full.exists(), first.exists());
+  EXPECT_EQ(full.nxdomain(), first.nxdomain());
+  EXPECT_EQ(full.wildcard, first.wildcard);
+  EXPECT_EQ(full.spf, first.spf);
+  EXPECT_EQ(full.dmarc, first.dmarc);
+  ASSERT_EQ(full.types.size(), first.types.size());
+  for (std::size_t i = 0; i < full.types.size(); ++i) {
+    const TypeResult& x = full.types[i];
+    const TypeResult& y = first.types[i];
+    SCOPED_TRACE(to_string(x.type));
+    EXPECT_EQ(x.outcome, y.outcome);
+    EXPECT_EQ(x.records, y.records);
+    EXPECT_EQ(x.cname_chain, y.cname_chain);
+    EXPECT_EQ(x.wildcard, y.wildcard);
+    ASSERT_EQ(x.mx.size(), y.mx.size());
+    for (std::size_t h = 0; h < x.mx.size(); ++h) {
+      EXPECT_EQ(x.mx[h].host, y.mx[h].host);
+      EXPECT_EQ(x.mx[h].addresses, y.mx[h].addresses);
+    }
+    ASSERT_EQ(x.soa.has_value(), y.soa.has_value());
+    if (x.soa) {
+      EXPECT_EQ(x.soa->serial, y.soa->serial);
+    }
+  }
+}
+
+// Existence first against a real server: the same results as asking every type, and one query
+// for each name that does not exist.
+TEST_P(NsdResolverTest, ExistenceFirstGivesTheFullResultsWithOneQueryPerMissingName) {
+  std::vector<std::string> names = {"www.example.test",       "v6only.example.test",        "withmx.example.test",
+                                    "nullmx.example.test",    "txtonly.example.test",       "spf.example.test",
+                                    "alias.example.test",     "dangling.example.test",      "deleg.example.test",
+                                    "real.wild.example.test", "anything.wild.example.test", "www.broken.test"};
+  constexpr int kMissing = 40;
+  for (int i = 0; i < kMissing; ++i) names.push_back("missing" + std::to_string(i) + ".example.test");
+  names.push_back("below.missing0.example.test");
+  const int missing = kMissing + 1;
+
+  Stats full_stats;
+  Resolver full(config_for(server_->port(), kAll));
+  const auto a = full.resolve_all(names, &full_stats);
+  Config c = config_for(server_->port(), kAll);
+  c.existence_first = true;
+  Stats first_stats;
+  Resolver first(c);
+  const auto b = first.resolve_all(names, &first_stats);
+
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) expect_same_result(a[i], b[i]);
+  for (const NameResult& n : b) {
+    if (!n.name.starts_with("missing") && !n.name.starts_with("below")) continue;
+    EXPECT_EQ(n.find(RecordType::a)->attempts, 1u) << n.name;
+    for (const TypeResult& t : n.types) EXPECT_EQ(t.inferred, t.type != RecordType::a) << n.name;
+  }
+  EXPECT_TRUE(b[0].exists());
+  EXPECT_EQ(b.back().find(RecordType::mx)->outcome, Outcome::nxdomain);
+  EXPECT_EQ(first_stats.nxdomain_names, static_cast<std::uint64_t>(missing));
+  EXPECT_EQ(first_stats.types_not_asked, static_cast<std::uint64_t>(5 * missing));
+  // Everything else is asked exactly as in full mode (retries of the broken zone, MX host
+  // lookups, one set of probes per parent with an existing name), except the five probes of
+  // missing0.example.test: no name under it exists, so there is no answer to compare.
+  EXPECT_EQ(full_stats.wildcard_probes, first_stats.wildcard_probes + 5);
+  EXPECT_EQ(full_stats.queries, first_stats.queries + 5 * missing + 5);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothBackends, NsdResolverTest, ::testing::Values(Backend::native, Backend::c_ares),
                          [](const ::testing::TestParamInfo<Backend>& param) {
                            return param.param == Backend::native ? "Native" : "CAres";

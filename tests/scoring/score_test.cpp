@@ -157,6 +157,77 @@ TEST(ScoreTable, ReasonCodesNameTheEvidence) {
   EXPECT_NE(s.reasons[0].text.find("edit distance 1"), std::string::npos);
 }
 
+// ---- likelihood (the generator's model of how likely an attacker registers the name) -------
+
+int reason_points(const Score& s, std::string_view code) {
+  for (const Reason& r : s.reasons) {
+    if (r.code == code) return r.points;
+  }
+  return 0;
+}
+
+TEST(Likelihood, MoreLikelySquatRanksAboveAnOtherwiseEqualRegisteredOne) {
+  Facts slip;
+  slip.kind = SimilarityKind::keyboard_typo;
+  slip.edit_distance = 1;
+  slip.registered = slip.mx_live = true;
+  Facts unlikely = slip;
+  slip.likelihood = 3e-3;
+  slip.likelihood_path = "keyboard slip under .com";
+  unlikely.likelihood = 2e-7;
+  const Score a = score(slip);
+  const Score b = score(unlikely);
+  EXPECT_EQ(a.value, 71);  // 26 + 10 + 30 + 5 (3e-3: five decades above 1e-8)
+  EXPECT_EQ(b.value, 67);  // 26 + 10 + 30 + 1 (2e-7: 1.3 decades)
+  EXPECT_GT(a.value, b.value);
+  ASSERT_EQ(reason_points(a, "likelihood"), 5);
+  const auto it =
+      std::find_if(a.reasons.begin(), a.reasons.end(), [](const Reason& r) { return r.code == "likelihood"; });
+  EXPECT_EQ(it->text, "likely squat (model likelihood 3e-03, keyboard slip under .com)");
+  EXPECT_EQ(a.reasons[1].code, "likelihood");  // next to the similarity it qualifies
+}
+
+TEST(Likelihood, PointsFollowTheDecadesBetweenFloorAndCeiling) {
+  Facts f;
+  f.kind = SimilarityKind::one_edit;
+  f.registered = true;
+  const int base = score(f).value;
+  const std::pair<double, int> cases[] = {{1.0, 6}, {1e-2, 6}, {1e-3, 5}, {1e-5, 3}, {1e-8, 0}, {1e-12, 0}, {0.0, 0}};
+  for (auto [p, points] : cases) {
+    f.likelihood = p;
+    EXPECT_EQ(score(f).value, base + points) << p;
+    EXPECT_EQ(reason_points(score(f), "likelihood"), points) << p;
+  }
+}
+
+TEST(Likelihood, AbsentOrNegligibleLikelihoodLeavesTheScoreAndReasonsUnchanged) {
+  for (const Case& c : fixture_world()) {
+    Facts f = c.facts;
+    f.likelihood = 1e-10;
+    const Score with = score(f);
+    const Score without = score(c.facts);
+    EXPECT_EQ(with.value, without.value) << c.name;
+    EXPECT_EQ(with.reasons.size(), without.reasons.size()) << c.name;
+  }
+}
+
+TEST(Likelihood, LikelyUnregisteredNameStaysBelowTheSameNameRegistered) {
+  for (int k = 0; k < 7; ++k) {
+    Facts unregistered;
+    unregistered.kind = static_cast<SimilarityKind>(k);
+    unregistered.likelihood = 0.5;
+    Facts registered = unregistered;
+    registered.registered = true;
+    registered.likelihood = 1e-9;
+    const Score u = score(unregistered);
+    const Score r = score(registered);
+    EXPECT_LT(u.value, r.value) << similarity_kind_name(unregistered.kind);
+    EXPECT_LE(u.value, default_weights().unregistered_cap);
+  }
+  // And the shipped table keeps it so by construction.
+  EXPECT_LT(default_weights().likelihood_max_points, default_weights().registered);
+}
+
 TEST(Weights, ShippedFileIsTheCompiledInDefault) {
   const std::string path = std::string(LOOKALIKE_SOURCE_DIR) + "/data/score-weights.json";
   std::ifstream in(path);
@@ -184,6 +255,9 @@ TEST(Weights, BadTablesAreRejectedWithTheKeyNamed) {
   EXPECT_NE(bad("\"homoglyph\": 30", "\"homoglyf\": 30").find("similarity.homoglyph"), std::string::npos);
   EXPECT_NE(bad("\"high\": 60", "\"high\": 90").find("levels"), std::string::npos);
   EXPECT_NE(bad("\"floor\": 0.5", "\"floor\": 1.5").find("floor"), std::string::npos);
+  EXPECT_NE(bad("\"max_points\": 6", "\"max_points\": 10").find("likelihood.max_points"), std::string::npos);
+  EXPECT_NE(bad("\"ceiling\": 1e-2", "\"ceiling\": 1e-9").find("likelihood"), std::string::npos);
+  EXPECT_NE(bad("\"floor\": 1e-8", "\"floor\": 0").find("likelihood.floor"), std::string::npos);
   EXPECT_FALSE(parse_weights("{not json"));
   EXPECT_FALSE(load_weights("/nonexistent/weights.json"));
 }
