@@ -27,6 +27,7 @@ struct ResolveOptions {
   std::string format = "jsonl";
   bool no_wildcards = false;
   bool existence_first = false;
+  bool no_0x20 = false;
   std::string backend = "native";
   bool stats = false;
 };
@@ -224,6 +225,7 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   config.retries = o.retries;
   config.detect_wildcards = !o.no_wildcards;
   config.existence_first = o.existence_first;
+  if (o.no_0x20) config.case_randomization = res::CaseRandomization::never;
   config.backend = o.backend == "c-ares" ? res::Backend::c_ares : res::Backend::native;
 
   std::ifstream file;
@@ -273,6 +275,11 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   ctx.out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   ctx.out.flush();
   if (ctx.err_is_tty) ctx.err << "\r";
+  if (stats.outage) {
+    // Every resolver is dead: the names not printed were not resolved. Exit code 3 (README).
+    ctx.err << "lookalike: resolve: " << *stats.outage << "\n";
+    ctx.exit_code = 3;
+  }
   if (o.stats) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ctx.err << "{\"names\":" << stats.names << ",\"queries\":" << stats.queries << ",\"retries\":" << stats.retries
@@ -281,6 +288,7 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
             << ",\"seconds\":" << secs
             << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
             << ",\"nxdomain_names\":" << stats.nxdomain_names << ",\"types_not_asked\":" << stats.types_not_asked
+            << ",\"forged_replies\":" << stats.forged_replies << ",\"unmatched_replies\":" << stats.unmatched_replies
             << ",\"mx_host_queries\":" << stats.mx_host_queries << ",\"probe_queries\":" << stats.probe_queries
             << ",\"type_queries\":" << type_queries_json(stats) << "}\n";
   }
@@ -309,6 +317,8 @@ void add_resolve_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--no-wildcard-check", opts->no_wildcards, "Do not probe random labels under each parent");
   cmd->add_flag("--existence-first", opts->existence_first,
                 "Ask A first and the other types only for names that are not NXDOMAIN (RFC 8020)");
+  cmd->add_flag("--no-0x20", opts->no_0x20,
+                "Send question names in their own case: for resolvers that do not echo 0x20 case randomisation");
   cmd->add_flag("--stats", opts->stats, "Print a JSON line of counters (queries/s, retries, window) to stderr");
   cmd->callback([opts, &ctx] { run_resolve(*opts, ctx); });
 }

@@ -41,5 +41,6 @@ struct UsageError {
 [[gnu::weak]] void add_rdap_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_review_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_export_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_ingest_command(CLI::App& app, Context& ctx);
 
 }  // namespace lookalike::cli

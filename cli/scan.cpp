@@ -119,7 +119,28 @@ std::string probe_json(const scoring::ProbeResult& p) {
     append_json_string(j, scoring::to_string(m.address));
     j += ",\"answered\":" + std::string(m.answered ? "true" : "false") + ",\"banner\":";
     append_json_string(j, m.banner);
-    j += ",\"starttls\":" + std::string(m.starttls ? "true" : "false") + ",\"error\":";
+    j += ",\"starttls\":" + std::string(m.starttls ? "true" : "false");
+    if (m.tls_ok || !m.tls_error.empty()) {
+      // The negotiated STARTTLS session (issue #14 point 5); absent when not offered.
+      j += ",\"tls\":{\"ok\":" + std::string(m.tls_ok ? "true" : "false") + ",\"version\":";
+      append_json_string(j, m.tls_version);
+      j += ",\"cipher\":";
+      append_json_string(j, m.tls_cipher);
+      if (m.certificate) {
+        j += ",\"certificate\":{\"subject\":";
+        append_json_string(j, m.certificate->subject);
+        j += ",\"issuer\":";
+        append_json_string(j, m.certificate->issuer);
+        j += ",\"not_before\":" + std::to_string(m.certificate->not_before) +
+             ",\"not_after\":" + std::to_string(m.certificate->not_after) +
+             ",\"covers_name\":" + (m.certificate->covers_name ? "true" : "false") +
+             ",\"verified\":" + (m.certificate->verified ? "true" : "false") + "}";
+      }
+      j += ",\"error\":";
+      append_json_string(j, m.tls_error);
+      j += '}';
+    }
+    j += ",\"error\":";
     append_json_string(j, scoring::probe_error_name(m.error));
     j += '}';
   }

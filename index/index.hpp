@@ -258,6 +258,9 @@ class Batch {
   [[nodiscard]] std::expected<void, Error> record_observation(const Observation& observation);
   [[nodiscard]] std::expected<void, Error> put_ct_state(std::string_view log_id, const CtState& state);
   [[nodiscard]] std::expected<void, Error> put_verdict(std::string_view name, const Verdict& verdict);
+  // Sets the opaque position record of an external feed (zone file, domain list: `source` is its
+  // name, the bytes belong to the ingest stage), atomically with the rest of the batch.
+  [[nodiscard]] std::expected<void, Error> put_feed_state(std::string_view source, std::string_view value);
   // Appends a feed entry; its sequence number is assigned at commit.
   [[nodiscard]] std::expected<void, Error> append_event(EventKind kind, std::string_view name,
                                                         std::string_view detail);
@@ -321,6 +324,11 @@ class Store {
   [[nodiscard]] std::expected<void, Error> put_ct_state(std::string_view log_id, const CtState& state);
   // Every log's position, in log-id order (for `ct status`-like listings).
   [[nodiscard]] std::expected<std::vector<std::pair<std::string, CtState>>, Error> list_ct_states() const;
+
+  // --- external feed positions (see Batch::put_feed_state)
+  [[nodiscard]] std::expected<std::optional<std::string>, Error> get_feed_state(std::string_view source) const;
+  // Every feed's record, in source order.
+  [[nodiscard]] std::expected<std::vector<std::pair<std::string, std::string>>, Error> list_feed_states() const;
 
   // --- verdicts
   [[nodiscard]] std::expected<void, Error> put_verdict(std::string_view name, const Verdict& verdict);

@@ -35,6 +35,7 @@ constexpr std::array<const char*, kCfCount> kCfNames = {"default",      "brands"
                                                         "observations", "ct_state", "verdicts",   "events"};
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kAckPrefix = "ack/";
+constexpr std::string_view kFeedPrefix = "feed/";  // + source: the ingest stage's opaque position record
 constexpr std::size_t kMaxProblems = 100;
 
 std::string one_line(std::string s) {
@@ -320,6 +321,13 @@ std::expected<void, Error> Batch::put_verdict(std::string_view name, const Verdi
   impl_->ops.push_back({verdicts, Impl::Op::put, std::string(name), codec::encode_verdict(v)});
   impl_->events.push_back(Event{0, v.time, EventKind::verdict, std::string(name), std::string(decision_name(v.decision))});
   impl_->event_is_auto.push_back(true);
+  return {};
+}
+
+std::expected<void, Error> Batch::put_feed_state(std::string_view source, std::string_view value) {
+  if (source.empty() || source.size() > 256) return fail(ErrorCode::invalid_argument, "feed state: source empty or over 256 bytes");
+  if (value.size() > (1u << 16)) return fail(ErrorCode::invalid_argument, "feed state over 64 KiB");
+  impl_->ops.push_back({meta, Impl::Op::put, std::string(kFeedPrefix) + std::string(source), std::string(value)});
   return {};
 }
 
@@ -856,6 +864,21 @@ std::expected<void, Error> Store::put_ct_state(std::string_view log_id, const Ct
   return commit(std::move(batch));
 }
 
+std::expected<std::optional<std::string>, Error> Store::get_feed_state(std::string_view source) const {
+  return impl_->get<std::string>(meta, std::string(kFeedPrefix) + std::string(source),
+                                 [](std::string_view v) { return std::expected<std::string, std::string>(v); });
+}
+
+std::expected<std::vector<std::pair<std::string, std::string>>, Error> Store::list_feed_states() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = impl_->iterator(meta);
+  for (it->Seek(kFeedPrefix); it->Valid() && it->key().ToStringView().starts_with(kFeedPrefix); it->Next()) {
+    out.emplace_back(std::string(it->key().ToStringView().substr(kFeedPrefix.size())), it->value().ToString());
+  }
+  if (!it->status().ok()) return std::unexpected(from_status(it->status(), impl_->path, "reading feed states"));
+  return out;
+}
+
 std::expected<void, Error> Store::put_verdict(std::string_view name, const Verdict& verdict) {
   Batch batch;
   if (auto r = batch.put_verdict(name, verdict); !r) return r;
@@ -967,6 +990,8 @@ std::expected<CheckReport, Error> Store::check() const {
   scan(meta, [&](std::string_view k, std::string_view v) {
     if (k == kSchemaKey || k.starts_with(kAckPrefix)) {
       if (auto d = codec::decode_u64(v); !d) problem("meta " + std::string(k) + ": " + d.error());
+    } else if (k.starts_with(kFeedPrefix)) {
+      // opaque to the index: the ingest stage owns and checks these bytes
     } else {
       problem("meta: unknown key " + hexkey(k));
     }

@@ -227,6 +227,16 @@ std::expected<std::vector<std::uint8_t>, std::string> encode_query(std::uint16_t
   return q;
 }
 
+bool same_question(std::span<const std::uint8_t> reply, std::span<const std::uint8_t> query, bool exact_case) {
+  if (query.size() < kHeaderSize || reply.size() < query.size() || reply[4] != 0 || reply[5] != 1) return false;
+  for (std::size_t i = kHeaderSize; i < query.size(); ++i) {
+    const auto a = static_cast<char>(reply[i]);
+    const auto b = static_cast<char>(query[i]);
+    if (exact_case ? a != b : lower(a) != lower(b)) return false;
+  }
+  return true;
+}
+
 bool same_name(std::string_view a, std::string_view b) {
   if (!a.empty() && a.back() == '.') a.remove_suffix(1);
   if (!b.empty() && b.back() == '.') b.remove_suffix(1);

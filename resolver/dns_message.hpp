@@ -70,6 +70,34 @@ std::expected<Message, ParseError> parse(std::span<const std::uint8_t> wire);
 std::expected<std::vector<std::uint8_t>, std::string> encode_query(std::uint16_t id, std::string_view name,
                                                                    std::uint16_t qtype, bool recursion_desired);
 
+// 0x20 (draft-vixie-dnsext-dns0x20): flips the case of each letter of the question name of an
+// encoded query where the matching bit of `bits()` is set; `bits` returns 64 bits per call.
+template <class Bits>
+void randomize_question_case(std::vector<std::uint8_t>& query, Bits&& bits) {
+  std::size_t p = 12;
+  std::uint64_t pool = bits();
+  unsigned left = 64;
+  while (p < query.size() && query[p] != 0) {
+    const std::size_t end = p + 1 + query[p];
+    for (std::size_t i = p + 1; i < end && i < query.size(); ++i) {
+      const std::uint8_t c = query[i];
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
+      if (left == 0) {
+        pool = bits();
+        left = 64;
+      }
+      if ((pool & 1u) != 0) query[i] = static_cast<std::uint8_t>(c ^ 0x20);
+      pool >>= 1;
+      --left;
+    }
+    p = end;
+  }
+}
+
+// True when `reply` (a whole message) carries one question equal to the question of `query` (an
+// encoded query): byte for byte when `exact_case` (0x20), else with ASCII case folded.
+bool same_question(std::span<const std::uint8_t> reply, std::span<const std::uint8_t> query, bool exact_case);
+
 // Case-insensitive ASCII comparison of two presentation-form names.
 bool same_name(std::string_view a, std::string_view b);
 

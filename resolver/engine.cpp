@@ -27,6 +27,13 @@ constexpr double kMaxWindow = 4096;
 // datagrams by default) overflows soon after, and every loss costs a whole timeout.
 constexpr double kInitialSsthresh = 256;
 constexpr std::size_t kMaxParents = 200000;
+// A dead upstream: one that never replied in this run and whose socket reported it unreachable
+// this many times (nothing listens there), or one that let this many attempts in a row fail
+// without a reply for at least kDeadSilenceTimeouts attempt timeouts (and kMinDeadSilence).
+constexpr unsigned kDeadUnreachable = 3;
+constexpr unsigned kDeadSilentAttempts = 16;
+constexpr unsigned kDeadSilenceTimeouts = 4;
+constexpr auto kMinDeadSilence = std::chrono::seconds(2);
 
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -102,7 +109,19 @@ struct NameState {
 struct UpstreamHealth {
   unsigned consecutive_failures = 0;
   Clock::time_point penalty_until{};
+  // Liveness, reset by any DNS message from the upstream (even SERVFAIL or a malformed one).
+  bool replied = false;                           // some message came back in this run
+  unsigned silent_failures = 0;                   // timeouts and unreachable errors since the last message
+  unsigned unreachable = 0;                       // of which the socket reported unreachable
+  std::optional<Clock::time_point> silent_since;  // first attempt sent since the last message
+  bool dead = false;
+  std::string why;  // for the outage message
 };
+
+std::string endpoint_text(const Upstream& u) {
+  const bool v6 = u.address.find(':') != std::string::npos;
+  return (v6 ? "[" + u.address + "]" : u.address) + ":" + std::to_string(u.port);
+}
 
 class Engine {
  public:
@@ -117,6 +136,8 @@ class Engine {
         pace_timer_(io_),
         rng_(std::random_device{}()) {
     window_ = config.concurrency > 0 ? config.concurrency : kInitialWindow;
+    live_upstreams_ = upstreams.size();
+    dead_silence_ = std::max<Clock::duration>(kMinDeadSilence, config.timeout * kDeadSilenceTimeouts);
     ssthresh_ = kInitialSsthresh;
     qps_ = config.qps.value_or(0.0);
     tokens_ = 1;
@@ -144,6 +165,9 @@ class Engine {
     transport_.start(io_, upstreams_, config_);
     asio::post(io_, [this] { pump(); });
     io_.run();
+    const TransportCounters dropped = transport_.counters();
+    stats_.forged_replies = dropped.forged_replies;
+    stats_.unmatched_replies = dropped.unmatched_replies;
     transport_.stop();
     stats_.final_window = static_cast<std::uint64_t>(window_);
     return stats_;
@@ -153,7 +177,7 @@ class Engine {
   // ---- scheduling -------------------------------------------------------------------------
 
   void pump() {
-    if (pumping_) return;
+    if (pumping_ || aborted_) return;
     pumping_ = true;
     while (static_cast<double>(in_flight_) < window_) {
       if (ready_.empty() && !pull_name()) break;
@@ -196,15 +220,20 @@ class Engine {
     std::size_t fallback = n;
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t u = (rotation_ + i) % n;
-      if (u == avoid) continue;
+      if (u == avoid || health_[u].dead) continue;
       if (health_[u].penalty_until <= now) {
         rotation_ = u + 1;
         return u;
       }
       if (fallback == n) fallback = u;
     }
-    rotation_ = (fallback == n ? avoid : fallback) + 1;
-    return fallback == n ? avoid : fallback;
+    if (fallback == n) {
+      // Only `avoid` is left alive (an outage stops the run before none is).
+      fallback = avoid < n ? avoid : 0;
+      for (std::size_t u = 0; u < n && health_[fallback].dead; ++u) fallback = u;
+    }
+    rotation_ = fallback + 1;
+    return fallback;
   }
 
   void send(Job job) {
@@ -225,10 +254,12 @@ class Engine {
         ++stats_.probe_queries;
         break;
     }
+    if (!health_[u].silent_since) health_[u].silent_since = Clock::now();
     const std::string qname = job.qname;
     const std::uint16_t qtype = job.qtype;
     transport_.send(u, qname, qtype, [this, job = std::move(job)](Reply reply) mutable {
       --in_flight_;
+      if (aborted_) return;
       on_reply(std::move(job), std::move(reply));
       pump();
     });
@@ -261,10 +292,51 @@ class Engine {
     }
   }
 
+  // ---- liveness -----------------------------------------------------------------------------
+
+  void note_liveness(std::size_t u, const Reply& reply) {
+    UpstreamHealth& h = health_[u];
+    if (h.dead) return;
+    if (reply.kind == Reply::Kind::message) {
+      h.replied = true;
+      h.silent_failures = 0;
+      h.unreachable = 0;
+      h.silent_since.reset();
+      return;
+    }
+    if (reply.kind == Reply::Kind::error && !reply.unreachable) return;  // says nothing either way
+    ++h.silent_failures;
+    if (reply.unreachable) ++h.unreachable;
+    const auto silent_for = h.silent_since ? Clock::now() - *h.silent_since : Clock::duration{};
+    if (!h.replied && h.unreachable >= kDeadUnreachable) {
+      h.why = "unreachable: nothing listens there (" + reply.error + ")";
+    } else if (h.silent_failures >= kDeadSilentAttempts && silent_for >= dead_silence_) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent_for).count();
+      h.why = "no reply to " + std::to_string(h.silent_failures) + " queries in " + std::to_string(ms / 1000) + "." +
+              std::to_string(ms % 1000 / 100) + " s";
+    } else {
+      return;
+    }
+    h.dead = true;
+    stats_.dead_upstreams.push_back(upstreams_[u]);
+    if (--live_upstreams_ > 0) return;
+    // No live upstream left: every further attempt would burn a timeout. Stop the run here;
+    // unfinished names are not delivered (a caller redoes them once the resolvers are back).
+    std::string msg = "no live resolver left:";
+    for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+      msg += (i == 0 ? " " : "; ") + endpoint_text(upstreams_[i]) + " " + health_[i].why;
+    }
+    stats_.outage = std::move(msg);
+    aborted_ = true;
+    io_.stop();
+  }
+
   // ---- replies ------------------------------------------------------------------------------
 
   void on_reply(Job job, Reply reply) {
     const std::size_t u = job.last_upstream;
+    note_liveness(u, reply);
+    if (aborted_) return;
     Outcome outcome = Outcome::error;
     std::string error;
     std::optional<dns::Message> message;
@@ -655,6 +727,9 @@ class Engine {
   bool pace_armed_ = false;
 
   std::size_t rotation_ = 0;
+  std::size_t live_upstreams_ = 0;
+  Clock::duration dead_silence_{};
+  bool aborted_ = false;  // every upstream is dead (Stats::outage)
   std::size_t in_flight_ = 0;
   std::size_t delayed_ = 0;
   std::size_t active_names_ = 0;

@@ -61,6 +61,22 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+bool randomizes_case(const Config& config, const Upstream& u) {
+  switch (config.case_randomization) {
+    case CaseRandomization::always: return true;
+    case CaseRandomization::never: return false;
+    case CaseRandomization::remote: break;
+  }
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, u.address.c_str(), v4) == 1) return v4[0] != 127;
+  unsigned char v6[16];
+  if (inet_pton(AF_INET6, u.address.c_str(), v6) != 1) return true;
+  static constexpr unsigned char kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (std::equal(v6, v6 + 16, kLoopback6)) return false;
+  return !(std::equal(v6, v6 + 12, kMapped) && v6[12] == 127);
+}
+
 const TypeResult* NameResult::find(RecordType t) const {
   for (const auto& r : types) {
     if (r.type == t) return &r;

@@ -90,6 +90,13 @@ struct NameResult {
 // truncation); `c_ares` drives c-ares 1.18 through Asio. Both give identical outcomes.
 enum class Backend : std::uint8_t { native, c_ares };
 
+// 0x20 case randomisation (draft-vixie-dnsext-dns0x20): every letter of a question name is sent in
+// a random case and a reply must echo it exactly, or it is dropped as a forgery. `remote` (the
+// default) does so for upstreams off loopback, where an off-path spoofer can reach us; local stub
+// resolvers (systemd-resolved, dnsmasq) are not all case-preserving. `never` is for servers that
+// break it (reply in lower case); `always` includes loopback upstreams (tests, local recursors).
+enum class CaseRandomization : std::uint8_t { remote, always, never };
+
 // How to resolve. Defaults are for a polite client of public resolvers; an explicit list of
 // upstreams without `qps` means "as fast as the adaptive window allows".
 struct Config {
@@ -101,7 +108,10 @@ struct Config {
   std::chrono::milliseconds timeout{1500};  // per attempt
   unsigned retries = 3;           // extra attempts after SERVFAIL/timeout/error, each on another upstream
   bool detect_wildcards = true;   // probe random labels under each parent
-  unsigned sockets_per_upstream = 2;  // UDP sockets (source ports) per upstream
+  // Connected UDP sockets (source ports; c-ares channels) per upstream. One is picked at random
+  // (CSPRNG) per query and each is replaced by a fresh one after a random few hundred queries.
+  unsigned sockets_per_upstream = 2;
+  CaseRandomization case_randomization = CaseRandomization::remote;
   Backend backend = Backend::native;
   // Ask one question per name first (A when asked, else the first asked type at the name
   // itself) and the other types only when it is not NXDOMAIN: an NXDOMAIN name costs one query
@@ -131,6 +141,20 @@ struct Stats {
   // Names settled by one NXDOMAIN under Config::existence_first, and the types not asked for them.
   std::uint64_t nxdomain_names = 0;
   std::uint64_t types_not_asked = 0;
+  // Replies from an upstream's address and our source port with a pending ID but another
+  // question (wrong name, type or 0x20 case): forgeries (or a broken server), dropped.
+  std::uint64_t forged_replies = 0;
+  // Replies whose ID matched no pending query: late answers to expired attempts, or forgeries
+  // guessing the ID (native engine only; c-ares drops them without telling).
+  std::uint64_t unmatched_replies = 0;
+  // Upstreams found dead in this run (in Config::upstreams order): nothing listens there (ICMP
+  // port unreachable / ECONNREFUSED), or no reply at all for a bounded number of attempts and
+  // seconds. A dead upstream gets no more queries in this run; the next resolve() tries it again.
+  std::vector<Upstream> dead_upstreams;
+  // Set when every upstream is dead: a one-line message naming them. The run stopped at once:
+  // names still in progress were not delivered to the sink and no further input was read, so
+  // `names` is less than the input. Callers check this (not the outcomes) to stop or pause.
+  std::optional<std::string> outage;
 };
 
 // Pulls the next name to resolve; std::nullopt ends the input. Called on the resolving thread.
@@ -154,7 +178,8 @@ class Resolver {
   // are resolved as given (the caller normalises them); an invalid name yields `error` outcomes.
   Stats resolve(const NameSource& next, const ResultSink& sink);
 
-  // Convenience batch form: results in input order.
+  // Convenience batch form: results in input order. After an outage (Stats::outage) the names
+  // not resolved are left default-constructed (empty name, no types).
   std::vector<NameResult> resolve_all(const std::vector<std::string>& names, Stats* stats = nullptr);
 
   [[nodiscard]] const Config& config() const { return config_; }

@@ -20,6 +20,15 @@ struct Reply {
   Kind kind = Kind::timeout;
   std::vector<std::uint8_t> wire;  // the DNS message, for Kind::message
   std::string error;               // what failed, for Kind::error
+  // Kind::error because the upstream is not there: ICMP port/host unreachable (ECONNREFUSED on
+  // the connected socket). The engine counts these to find dead upstreams.
+  bool unreachable = false;
+};
+
+// What a transport dropped during one run (Stats::forged_replies, Stats::unmatched_replies).
+struct TransportCounters {
+  std::uint64_t forged_replies = 0;
+  std::uint64_t unmatched_replies = 0;
 };
 
 using ReplyHandler = std::function<void(Reply)>;
@@ -34,9 +43,14 @@ class Transport {
                      const Config& config) = 0;
   // One attempt of (qname, qtype) to upstreams[upstream]; timeouts are the transport's job.
   virtual void send(std::size_t upstream, const std::string& qname, std::uint16_t qtype, ReplyHandler done) = 0;
+  // Replies dropped since start().
+  [[nodiscard]] virtual TransportCounters counters() const { return {}; }
   // Ends the run: drops pending attempts without calling their handlers, releases sockets.
   virtual void stop() = 0;
 };
+
+// True when queries to `u` use 0x20 case randomisation under `config` (Config::case_randomization).
+bool randomizes_case(const Config& config, const Upstream& u);
 
 // The real transports: c-ares channels driven by Asio, and the purpose-built UDP engine.
 std::unique_ptr<Transport> make_cares_transport();

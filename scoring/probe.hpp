@@ -176,15 +176,28 @@ struct ProbeOptions {
   std::size_t max_addresses_per_host = 2;                // addresses tried per host
   int max_redirects = 3;
   bool allow_private = false;                            // tests only: probe loopback etc.
+  bool allow_loopback = false;                           // tests only: loopback, private still refused
   bool mx_check = false;                                 // MAIL FROM / RCPT TO (no DATA, ever)
   bool web = true;
   bool mail = true;
   std::string ehlo_name = "probe.lookalike.invalid";     // our EHLO identity
   std::string mail_from = "postmaster@lookalike.invalid";  // MAIL FROM in mx_check mode
   std::string ca_file;                                   // extra trust anchors (tests); system store always
-  // Resolves a redirect target on another host; without it, such redirects are recorded, not
-  // followed. Called on the probing thread, so it should be quick (a cache or a short lookup).
+  // Resolves a redirect target on another host (apex -> www); without it, such redirects are
+  // recorded, not followed. Every address it returns passes the address guard before a connect.
+  // Called on the probing thread, so it should be quick: dns_resolve_hook() caches and bounds.
   std::function<std::vector<Address>(std::string_view host)> resolve;
+};
+
+// The TLS certificate of an HTTPS or STARTTLS server.
+struct CertificateInfo {
+  std::string subject;          // RFC 2253, sanitised
+  std::string issuer;           // RFC 2253, sanitised
+  std::int64_t not_before = 0;  // Unix seconds
+  std::int64_t not_after = 0;
+  bool covers_name = false;  // X509_check_host for the probed name (the MX host for SMTP)
+  bool verified = false;     // the chain verified against the trust store
+  std::string verify_error;  // OpenSSL's reason when not verified
 };
 
 // One SMTP session with one address of one MX host.
@@ -195,8 +208,17 @@ struct MailProbe {
   int banner_code = 0;
   std::string banner;             // sanitised, lines joined with " | "
   bool ehlo_ok = false;
-  bool starttls = false;
+  bool starttls = false;              // EHLO offered STARTTLS
   std::optional<bool> rcpt_accepted;  // mx_check only
+  // STARTTLS, negotiated when offered (after EHLO and the mx_check commands): the handshake
+  // completed, its protocol version ("TLSv1.3") and cipher, and the server's certificate, checked
+  // against the MX host name. `tls_error` says why it failed (refused, handshake); a failed
+  // STARTTLS does not fail the session (`error` stays none: the MX answered).
+  bool tls_ok = false;
+  std::string tls_version;
+  std::string tls_cipher;
+  std::optional<CertificateInfo> certificate;
+  std::string tls_error;
   ProbeError error = ProbeError::none;
   std::string detail;             // sanitised error detail
   std::size_t bytes_read = 0;
@@ -207,17 +229,6 @@ struct WebHop {
   std::string url;
   int status = 0;
   std::string location;  // sanitised Location header of a redirect
-};
-
-// The TLS certificate of an HTTPS server.
-struct CertificateInfo {
-  std::string subject;      // RFC 2253, sanitised
-  std::string issuer;       // RFC 2253, sanitised
-  std::int64_t not_before = 0;  // Unix seconds
-  std::int64_t not_after = 0;
-  bool covers_name = false;  // X509_check_host for the probed name
-  bool verified = false;     // the chain verified against the trust store
-  std::string verify_error;  // OpenSSL's reason when not verified
 };
 
 // One scheme's fetch (following redirects).
@@ -253,6 +264,13 @@ struct ProbeResult {
   std::optional<double> page_similarity;  // vs brand_page_hash, when both are known
   std::vector<std::string> skipped;        // "10.0.0.1 (private)": addresses refused by the SSRF guard
 };
+
+// A ProbeOptions::resolve hook that asks `upstreams` ("IP[:PORT],...", as `--resolvers`; empty:
+// the system's resolvers) for A and AAAA with the resolver stage, one attempt of `timeout` and one
+// retry, and caches each host's answer for the hook's lifetime (one probe run). Throws
+// std::invalid_argument for a bad upstream list.
+[[nodiscard]] std::function<std::vector<Address>(std::string_view host)> dns_resolve_hook(
+    std::string_view upstreams = {}, std::chrono::milliseconds timeout = std::chrono::milliseconds(1500));
 
 // Runs probes on an io_context it owns; every call runs to completion on the calling thread.
 // Not thread-safe: one call at a time per Prober.

@@ -26,8 +26,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <ctime>
 #include <exception>
+#include <map>
 #include <random>
 
+#include "resolver/resolver.hpp"
 #include "scoring/probe.hpp"
 
 namespace lookalike::scoring {
@@ -259,6 +261,11 @@ struct Prober::Impl {
     if (opt.concurrency == 0) opt.concurrency = 1;
   }
 
+  // The address guard, applied to every address before a connect (targets, MX hosts, redirects).
+  bool allowed(const Address& a) const {
+    return may_probe(a, opt.allow_private) || (opt.allow_loopback && classify(a) == AddressClass::loopback);
+  }
+
   Budget budget() const { return Budget{Clock::now() + opt.session_timeout, opt.step_timeout}; }
 
   // Connects the stream to one address.
@@ -346,9 +353,57 @@ struct Prober::Impl {
         out.rcpt_accepted = false;
       }
     }
+    if (out.ehlo_ok && out.starttls) {
+      co_await negotiate_starttls(s, buf, reply, out, b);
+      co_return done(Step{});
+    }
     // Polite end; its reply does not matter.
     (void)co_await send(s, "QUIT\r\n", b);
     co_return done(Step{});
+  }
+
+  // STARTTLS (RFC 3207) as the session's last step: records the TLS facts, then QUIT over TLS.
+  Awaitable<void> negotiate_starttls(beast::tcp_stream& s, std::string& buf, SmtpReply& reply, MailProbe& out,
+                                     const Budget& b) {
+    if (Step st = co_await send(s, "STARTTLS\r\n", b); !st) {
+      out.tls_error = st.detail;
+      co_return;
+    }
+    if (Step st = co_await read_smtp(s, buf, reply, out.bytes_read, b, "STARTTLS"); !st) {
+      out.tls_error = st.detail;
+      co_return;
+    }
+    if (reply.code != 220) {
+      out.tls_error = "STARTTLS refused with code " + std::to_string(reply.code);
+      co_return;
+    }
+    if (!buf.empty()) {
+      // Plaintext sent after the 220 would be read as if it came over TLS (CVE-2011-0411).
+      out.tls_error = "plaintext bytes after the STARTTLS reply";
+      co_return;
+    }
+    std::string host = lower_ascii(out.host);
+    while (!host.empty() && host.back() == '.') host.pop_back();
+    ssl::stream<beast::tcp_stream&> tls_stream(s, tls);
+    if (safe_host(host) && !parse_address(host)) SSL_set_tlsext_host_name(tls_stream.native_handle(), host.c_str());
+    if (!b.arm(s)) {
+      out.tls_error = "TLS handshake: session time exhausted";
+      co_return;
+    }
+    error_code ec;
+    co_await tls_stream.async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      out.tls_error = sanitize_text("TLS handshake: " + ec.message(), 200);
+      co_return;
+    }
+    SSL* h = tls_stream.native_handle();
+    out.tls_ok = true;
+    out.tls_version = sanitize_text(SSL_get_version(h), 32);
+    out.tls_cipher = sanitize_text(SSL_get_cipher_name(h), 64);
+    out.certificate = certificate_info(h, host);
+    if (!b.arm(s)) co_return;
+    const std::string quit = "QUIT\r\n";
+    co_await asio::async_write(tls_stream, asio::buffer(quit), asio::redirect_error(asio::use_awaitable, ec));
   }
 
   // Reads one HTTP response (bounded) from any stream type.
@@ -458,7 +513,7 @@ struct Prober::Impl {
       Step connected = fail(ProbeError::connect_failed, "no address for " + url.host);
       std::size_t tried = 0;
       for (const Address& a : addresses) {
-        if (!may_probe(a, opt.allow_private)) {
+        if (!allowed(a)) {
           if (hop == 0) out.address = a;
           skipped.push_back(to_string(a) + " (" + std::string(address_class_name(classify(a))) + ")");
           connected = fail(ProbeError::refused_address,
@@ -518,7 +573,7 @@ struct Prober::Impl {
     std::size_t tried = 0;
     for (const Address& a : mx.addresses) {
       out.address = a;
-      if (!may_probe(a, opt.allow_private)) {
+      if (!allowed(a)) {
         skipped.push_back(to_string(a) + " (" + std::string(address_class_name(classify(a))) + ")");
         out.error = ProbeError::refused_address;
         out.detail = to_string(a) + " is " + std::string(address_class_name(classify(a))) + ": not probed";
@@ -635,6 +690,40 @@ struct Prober::Impl {
     if (callback_error) std::rethrow_exception(callback_error);
   }
 };
+
+std::function<std::vector<Address>(std::string_view host)> dns_resolve_hook(std::string_view upstreams,
+                                                                            std::chrono::milliseconds timeout) {
+  namespace res = lookalike::resolver;
+  res::Config c;
+  if (!upstreams.empty()) {
+    auto parsed = res::parse_upstreams(upstreams);
+    if (!parsed) throw std::invalid_argument("resolvers: " + parsed.error());
+    c.upstreams = std::move(*parsed);
+  }
+  c.types = {res::RecordType::a, res::RecordType::aaaa};
+  c.timeout = timeout;
+  c.retries = 1;
+  c.detect_wildcards = false;
+  struct State {
+    explicit State(res::Config config) : resolver(std::move(config)) {}
+    res::Resolver resolver;
+    std::map<std::string, std::vector<Address>, std::less<>> cache;
+  };
+  auto state = std::make_shared<State>(std::move(c));
+  return [state](std::string_view host) -> std::vector<Address> {
+    if (auto it = state->cache.find(host); it != state->cache.end()) return it->second;
+    std::vector<Address> out;
+    const auto results = state->resolver.resolve_all({std::string(host)});
+    for (const res::TypeResult& t : results.at(0).types) {
+      if (t.outcome != res::Outcome::answer) continue;
+      for (const std::string& text : t.records) {
+        if (auto a = parse_address(text)) out.push_back(*a);
+      }
+    }
+    state->cache.emplace(std::string(host), out);
+    return out;
+  };
+}
 
 Prober::Prober(ProbeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Prober::~Prober() = default;

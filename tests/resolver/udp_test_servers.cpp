@@ -9,6 +9,7 @@
 #include <array>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,23 @@ int bound_udp(std::uint16_t& port) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   port = ntohs(a.sin_port);
   return fd;
+}
+
+using Datagram = std::array<unsigned char, 4096>;
+
+// Waits up to 20 ms for one query on `fd`. Returns where its question ends (the first zero label
+// byte after the header, plus type and class), or nullopt when none came or it is cut short.
+std::optional<std::size_t> next_query(int fd, Datagram& buf, sockaddr_in& from, socklen_t& len) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 20) <= 0) return std::nullopt;
+  len = sizeof from;
+  const ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+  if (n < 13) return std::nullopt;
+  std::size_t q_end = 12;
+  while (q_end < static_cast<std::size_t>(n) && buf[q_end] != 0) q_end += 1 + buf[q_end];
+  q_end += 5;
+  if (q_end > static_cast<std::size_t>(n)) return std::nullopt;
+  return q_end;
 }
 
 }  // namespace
@@ -104,19 +122,13 @@ HostileServer::~HostileServer() {
 }
 
 void HostileServer::loop() {
-  std::array<unsigned char, 4096> buf{};
+  Datagram buf{};
   while (!stop_) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 20) <= 0) continue;
     sockaddr_in from{};
     socklen_t len = sizeof from;
-    const ssize_t n = ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
-    if (n < 13) continue;
-    // The question ends at the first zero label byte after the header, plus type and class.
-    std::size_t q_end = 12;
-    while (q_end < static_cast<std::size_t>(n) && buf[q_end] != 0) q_end += 1 + buf[q_end];
-    q_end += 5;
-    if (q_end > static_cast<std::size_t>(n)) continue;
+    const auto question_end = next_query(fd_, buf, from, len);
+    if (!question_end) continue;
+    const std::size_t q_end = *question_end;
     const std::string first(reinterpret_cast<const char*>(&buf[13]), buf[12]);
     std::vector<unsigned char> reply(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(q_end));
     reply[2] = 0x84;  // QR, AA
@@ -164,6 +176,64 @@ void HostileServer::loop() {
       continue;
     }
     ::sendto(fd_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+  }
+}
+
+RacingServer::RacingServer() {
+  fd_ = bound_udp(port_);
+  std::uint16_t unused = 0;
+  attacker_fd_ = bound_udp(unused);
+  thread_ = std::thread([this] { loop(); });
+}
+
+RacingServer::~RacingServer() {
+  stop_ = true;
+  thread_.join();
+  ::close(fd_);
+  ::close(attacker_fd_);
+}
+
+void RacingServer::loop() {
+  Datagram buf{};
+  while (!stop_) {
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    const auto question_end = next_query(fd_, buf, from, len);
+    if (!question_end) continue;
+    const std::size_t q_end = *question_end;
+    ++queries_;
+    ports_.insert(ntohs(from.sin_port));
+    auto answer = [&](unsigned char last_octet) {
+      std::vector<unsigned char> r(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(q_end));
+      r[2] = 0x84;  // QR, AA
+      r[3] = 0x00;
+      r[6] = 0;
+      r[7] = 1;
+      r[8] = r[9] = r[10] = r[11] = 0;
+      r.insert(r.end(), {0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0, 0, 0x0E, 0x10, 0x00, 0x04});
+      // 192.0.2.1 for the true answer (last_octet 0), 6.6.6.<last_octet> for a forgery.
+      const std::array<unsigned char, 4> addr = last_octet == 0 ? std::array<unsigned char, 4>{192, 0, 2, 1}
+                                                                : std::array<unsigned char, 4>{6, 6, 6, last_octet};
+      r.insert(r.end(), addr.begin(), addr.end());
+      return r;
+    };
+    auto send_to = [&](int fd, const std::vector<unsigned char>& r, const sockaddr_in& to) {
+      ::sendto(fd, r.data(), r.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    };
+    auto wrong_id = answer(1);
+    wrong_id[1] = static_cast<unsigned char>(wrong_id[1] ^ 0x5A);
+    send_to(fd_, wrong_id, from);
+    auto wrong_case = answer(2);
+    for (std::size_t i = 12; i + 4 < q_end; ++i) {
+      const unsigned char c = wrong_case[i];
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) wrong_case[i] = static_cast<unsigned char>(c ^ 0x20);
+    }
+    send_to(fd_, wrong_case, from);
+    send_to(attacker_fd_, answer(3), from);
+    sockaddr_in next_port = from;
+    next_port.sin_port = htons(static_cast<std::uint16_t>(ntohs(from.sin_port) + 1));
+    send_to(fd_, answer(4), next_port);
+    send_to(fd_, answer(0), from);
   }
 }
 

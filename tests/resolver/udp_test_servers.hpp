@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <set>
 #include <thread>
 
 namespace lookalike::resolver::testing {
@@ -57,6 +58,35 @@ class HostileServer {
   int fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// A true server with an attacker racing it: for each query it first sends forged replies, then
+// the real answer (A 192.0.2.1, the question echoed byte for byte). The forgeries, each claiming
+// A 6.6.6.x for the asked name:
+//   6.6.6.1  wrong message ID (every other byte right)
+//   6.6.6.2  right ID, the question with every letter's case flipped (defeated only by 0x20)
+//   6.6.6.3  right ID and question, from another source port (a connected socket drops it)
+//   6.6.6.4  right ID and question, to the client's port + 1
+class RacingServer {
+ public:
+  RacingServer();
+  ~RacingServer();
+  RacingServer(const RacingServer&) = delete;
+  RacingServer& operator=(const RacingServer&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::uint64_t queries() const { return queries_.load(); }
+  // Distinct client source ports seen so far (call after the client is done).
+  [[nodiscard]] std::size_t source_ports() const { return ports_.size(); }
+
+ private:
+  void loop();
+  std::set<std::uint16_t> ports_;  // written by the server thread only
+  int fd_ = -1;
+  int attacker_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> queries_{0};
   std::thread thread_;
 };
 

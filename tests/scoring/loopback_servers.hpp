@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -228,10 +229,34 @@ class LoopbackServer {
   std::vector<std::thread> workers_;
 };
 
+// Switches an accepted connection to TLS with `cert` (STARTTLS); false when the handshake fails.
+inline bool start_tls(Conn& c, const TestCertificate& cert) {
+  // SSL_write goes through write(2): a client that hangs up right after QUIT must not kill the
+  // test process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!ctx || SSL_CTX_use_certificate(ctx.get(), cert.cert.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx.get(), cert.key.get()) != 1) {
+    return false;
+  }
+  std::shared_ptr<SSL> ssl(SSL_new(ctx.get()), SSL_free);
+  SSL_set_fd(ssl.get(), c.fd);
+  if (SSL_accept(ssl.get()) != 1) return false;
+  c.read = [ssl, ctx](char* b, std::size_t n) {
+    return static_cast<long>(SSL_read(ssl.get(), b, static_cast<int>(n)));
+  };
+  c.write = [ssl](std::string_view d) {
+    return d.empty() || SSL_write(ssl.get(), d.data(), static_cast<int>(d.size())) == static_cast<int>(d.size());
+  };
+  return true;
+}
+
 // A well-behaved SMTP server: multi-line 220 banner, EHLO with STARTTLS, MAIL/RCPT/RSET/QUIT;
-// RCPT is accepted only for addresses at `accept_domain`.
-inline Handler smtp_handler(std::string accept_domain, bool starttls = true) {
-  return [accept_domain, starttls](Conn& c) {
+// RCPT is accepted only for addresses at `accept_domain`. With `tls_cert` (which must outlive the
+// server), STARTTLS is negotiated with that certificate; without it, STARTTLS is answered 454.
+inline Handler smtp_handler(std::string accept_domain, bool starttls = true,
+                            const TestCertificate* tls_cert = nullptr) {
+  return [accept_domain, starttls, tls_cert](Conn& c) {
     if (!c.write("220-mx.phish.test ESMTP Postfix (Debian)\r\n220 no UCE\r\n")) return;
     while (true) {
       std::string line = c.read_line();
@@ -249,6 +274,13 @@ inline Handler smtp_handler(std::string accept_domain, bool starttls = true) {
       } else if (verb == "QUIT") {
         c.write("221 2.0.0 Bye\r\n");
         return;
+      } else if (verb == "STAR" && starttls) {
+        if (tls_cert == nullptr) {
+          c.write("454 4.7.0 TLS not available due to local problem\r\n");
+          continue;
+        }
+        c.write("220 2.0.0 Ready to start TLS\r\n");
+        if (!start_tls(c, *tls_cert)) return;
       } else {
         c.write("502 5.5.2 Error: command not recognized\r\n");
       }

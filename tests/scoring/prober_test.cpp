@@ -1,6 +1,7 @@
 // The probes against real servers on 127.0.0.1: a well-behaved SMTP, HTTP and HTTPS world
 // (self-signed certificate generated here), then hostile servers that must make each probe end
 // with a timeout or limit error, with the bytes read bounded.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "scoring/scoring.hpp"
 #include "tests/scoring/loopback_servers.hpp"
+#include "tests/support/nsd_server.hpp"
 
 namespace lookalike::scoring {
 namespace {
@@ -382,6 +384,175 @@ TEST(HostileServers, ManyConcurrentHostileSessionsAllEnd) {
     for (const auto& w : r.web) EXPECT_EQ(w.error, ProbeError::timeout);
   });
   EXPECT_EQ(delivered, targets.size());
+}
+
+}  // namespace
+}  // namespace lookalike::scoring
+
+// --- redirects across hosts and STARTTLS (issue #14, point 5) --------------------------------
+
+namespace lookalike::scoring {
+namespace {
+
+class RedirectWorld : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cert_ = testing::TestCertificate::make("apex.test", {"apex.test", "*.apex.test"});
+    page_ =
+        "<html><head><title>Brand Bank | Sign in</title></head><body><h1>Welcome to Brand Bank</h1>"
+        "<p>Sign in to manage your accounts, cards and payments securely online.</p></body></html>";
+    auto moved = [](const std::string& to) {
+      return "HTTP/1.1 301 Moved Permanently\r\nLocation: " + to + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    };
+    std::map<std::string, std::string> routes = {
+        {"apex.test", moved("https://www.apex.test/")},
+        {"www.apex.test", testing::html_response(page_)},
+        {"parked.test", moved("https://www.parked.test/")},
+        {"www.parked.test", testing::html_response("<html><title>x</title><h1>This domain is for sale!</h1></html>")},
+        {"private.test", moved("https://www.private.test/")},
+        {"a.chain.test", moved("http://b.chain.test/")},
+        {"b.chain.test", moved("http://c.chain.test/")},
+        {"c.chain.test", moved("http://d.chain.test/")},
+        {"d.chain.test", moved("http://e.chain.test/")},
+        {"e.chain.test", testing::html_response("<title>too far</title>")},
+    };
+    http_ = std::make_unique<LoopbackServer>(testing::http_handler(routes));
+    https_ = std::make_unique<LoopbackServer>(testing::http_handler(routes), &cert_);
+    opts_.allow_loopback = true;  // loopback servers; private ranges stay refused
+    opts_.step_timeout = std::chrono::milliseconds(1000);
+    opts_.session_timeout = std::chrono::milliseconds(4000);
+    opts_.http_port = http_->port();
+    opts_.https_port = https_->port();
+    opts_.mail = false;
+    opts_.resolve = [this](std::string_view host) -> std::vector<Address> {
+      asked_.emplace_back(host);
+      if (host == "www.private.test") return {*parse_address("10.0.0.7")};
+      return {*parse_address("127.0.0.1")};
+    };
+  }
+
+  ProbeTarget target(const std::string& name) const {
+    ProbeTarget t;
+    t.name = name;
+    t.web_addresses = {*parse_address("127.0.0.1")};
+    t.brand_domain = "brand.test";
+    t.brand_page_hash = page_hash(page_);
+    return t;
+  }
+
+  testing::TestCertificate cert_;
+  std::string page_;
+  std::unique_ptr<LoopbackServer> http_;
+  std::unique_ptr<LoopbackServer> https_;
+  ProbeOptions opts_;
+  std::vector<std::string> asked_;
+};
+
+const WebProbe& http_of(const ProbeResult& r) {
+  for (const auto& w : r.web) {
+    if (w.scheme == "http") return w;
+  }
+  throw std::logic_error("no http probe");
+}
+
+TEST_F(RedirectWorld, ApexToHttpsWwwIsFollowedAndScored) {
+  Prober prober(opts_);
+  const std::vector<ProbeTarget> targets = {target("apex.test"), target("parked.test")};
+  const auto r = prober.probe_all(targets);
+  const WebProbe& w = http_of(r[0]);
+  EXPECT_EQ(w.error, ProbeError::none) << w.detail;
+  ASSERT_EQ(w.hops.size(), 2u);
+  EXPECT_EQ(w.hops[0].status, 301);
+  EXPECT_EQ(w.status, 200);
+  EXPECT_EQ(w.final_url, "https://www.apex.test:" + std::to_string(https_->port()) + "/");
+  EXPECT_EQ(w.title, "Brand Bank | Sign in");
+  ASSERT_TRUE(r[0].page_similarity.has_value());
+  EXPECT_DOUBLE_EQ(*r[0].page_similarity, 1.0);
+  EXPECT_FALSE(r[0].parked);
+  EXPECT_TRUE(http_of(r[1]).parked_page);
+  EXPECT_TRUE(r[1].parked);
+  EXPECT_NE(std::find(asked_.begin(), asked_.end(), "www.apex.test"), asked_.end());
+}
+
+TEST_F(RedirectWorld, RedirectToAPrivateAddressIsRefused) {
+  Prober prober(opts_);
+  const std::vector<ProbeTarget> targets = {target("private.test")};
+  const auto r = prober.probe_all(targets);
+  const WebProbe& w = http_of(r[0]);
+  ASSERT_EQ(w.hops.size(), 1u);
+  EXPECT_EQ(w.hops[0].status, 301);
+  EXPECT_EQ(w.error, ProbeError::refused_address) << w.detail;
+  EXPECT_EQ(r[0].skipped, std::vector<std::string>{"10.0.0.7 (private)"});
+}
+
+TEST_F(RedirectWorld, FourRedirectsStopAfterThree) {
+  Prober prober(opts_);
+  const std::vector<ProbeTarget> targets = {target("a.chain.test")};
+  const auto r = prober.probe_all(targets);
+  const WebProbe& w = http_of(r[0]);
+  ASSERT_EQ(w.hops.size(), 4u);  // a, b, c, d fetched: three redirects followed
+  EXPECT_EQ(w.hops.back().status, 301);
+  EXPECT_EQ(w.hops.back().location, "http://e.chain.test/");
+  EXPECT_EQ(w.status, 301);
+  EXPECT_TRUE(w.title.empty());
+  EXPECT_EQ(std::find(asked_.begin(), asked_.end(), "e.chain.test"), asked_.end());
+}
+
+TEST(DnsResolveHook, ResolvesRedirectHostsThroughTheGivenResolver) {
+  test_support::NsdServer dns({test_support::Zone{
+      "apex.test", "@ SOA ns1 host 1 3600 600 86400 60\n@ NS ns1\nns1 A 127.0.0.1\nwww A 127.0.0.1\n"}});
+  auto hook = dns_resolve_hook(dns.address());
+  const auto www = hook("www.apex.test");
+  ASSERT_EQ(www.size(), 1u);
+  EXPECT_EQ(to_string(www[0]), "127.0.0.1");
+  EXPECT_TRUE(hook("missing.apex.test").empty());
+  EXPECT_THROW((void)dns_resolve_hook("not-an-address"), std::invalid_argument);
+}
+
+TEST(MailProbe, StarttlsIsNegotiatedAndItsFactsRecorded) {
+  const auto cert = testing::TestCertificate::make("mx.phish.test", {"mx.phish.test"});
+  LoopbackServer smtp(testing::smtp_handler("phish.test", true, &cert));
+  ProbeOptions o = test_options();
+  o.smtp_port = smtp.port();
+  o.web = false;
+  Prober prober(o);
+  ProbeTarget t;
+  t.name = "phish.test";
+  t.mx = {MxHost{"mx.phish.test", {loopback()}}, MxHost{"other.test", {loopback()}}};
+  const std::vector<ProbeTarget> targets = {t};
+  const auto r = prober.probe_all(targets);
+  ASSERT_EQ(r[0].mail.size(), 2u);
+  const MailProbe& m = r[0].mail[0];
+  EXPECT_EQ(m.error, ProbeError::none) << m.detail;
+  EXPECT_TRUE(m.starttls);
+  EXPECT_TRUE(m.tls_ok) << m.tls_error;
+  EXPECT_TRUE(m.tls_version.starts_with("TLSv1.")) << m.tls_version;
+  EXPECT_FALSE(m.tls_cipher.empty());
+  ASSERT_TRUE(m.certificate.has_value());
+  EXPECT_EQ(m.certificate->subject, "CN=mx.phish.test,O=Lookalike Test");
+  EXPECT_EQ(m.certificate->issuer, "CN=mx.phish.test,O=Lookalike Test");
+  EXPECT_LT(m.certificate->not_before, m.certificate->not_after);
+  EXPECT_TRUE(m.certificate->covers_name);
+  EXPECT_FALSE(m.certificate->verified);  // self-signed, not in the trust store
+  // The same certificate does not cover another MX name.
+  ASSERT_TRUE(r[0].mail[1].certificate.has_value());
+  EXPECT_FALSE(r[0].mail[1].certificate->covers_name);
+}
+
+TEST(MailProbe, RefusedStarttlsIsRecordedWithoutFailingTheSession) {
+  LoopbackServer smtp(testing::smtp_handler("phish.test", true, nullptr));
+  ProbeOptions o = test_options();
+  o.smtp_port = smtp.port();
+  o.web = false;
+  Prober prober(o);
+  const std::vector<ProbeTarget> targets = {mail_target("phish.test")};
+  const auto r = prober.probe_all(targets);
+  const MailProbe& m = r[0].mail.at(0);
+  EXPECT_EQ(m.error, ProbeError::none) << m.detail;
+  EXPECT_TRUE(m.answered);
+  EXPECT_FALSE(m.tls_ok);
+  EXPECT_THAT(m.tls_error, ::testing::HasSubstr("454"));
+  EXPECT_FALSE(m.certificate.has_value());
 }
 
 }  // namespace

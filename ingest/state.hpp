@@ -1,0 +1,39 @@
+// Internal to ingest/: the per-source state file. One generation of a source is a file
+// "<source>-<hash>.<generation>.state" holding the sorted distinct 64-bit hashes of every name of
+// one ingested file, the look-alikes among them (as names: they are few), and a CRC-32 trailer.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lookalike::ingest::state {
+
+// The state file of `source` at `generation` inside `dir`.
+[[nodiscard]] std::string file_path(const std::string& dir, std::string_view source, std::uint64_t generation);
+
+// Writes a generation atomically (temporary file, fsync, rename, fsync of the folder).
+[[nodiscard]] std::expected<void, std::string> write(const std::string& path,
+                                                     std::span<const std::uint64_t> sorted_hashes,
+                                                     std::span<const std::string> matched_names);
+
+// The diff of a stored generation against this file's sorted distinct hashes.
+struct Diff {
+  std::uint64_t added = 0;                 // in `now`, not in the stored file
+  std::uint64_t removed = 0;               // in the stored file, not in `now`
+  std::vector<std::string> matched_names;  // the stored generation's look-alikes
+};
+
+// Streams the stored file (never holding its hashes) against `now`; checks magic and CRC.
+// `in_stored` gets, for each hash of `probes` (sorted), whether the stored file holds it.
+[[nodiscard]] std::expected<Diff, std::string> diff(const std::string& path, std::span<const std::uint64_t> now,
+                                                    std::span<const std::uint64_t> probes,
+                                                    std::vector<bool>& in_stored);
+
+// Removes every generation file of `source` in `dir` except `keep`.
+void remove_others(const std::string& dir, std::string_view source, std::uint64_t keep);
+
+}  // namespace lookalike::ingest::state
