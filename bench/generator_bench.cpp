@@ -1,4 +1,5 @@
-// Candidates per second, per fuzzer and for all fuzzers, on bankofamerica.com.
+// Candidates per second, per fuzzer and for all fuzzers, on bankofamerica.com; ranked generation
+// (generate_ranked: likelihood model, composed edits, TLD crossing) at several budgets.
 #include <benchmark/benchmark.h>
 
 #include "domain/domain.hpp"
@@ -40,6 +41,26 @@ void BM_Fuzzer(benchmark::State& state) {
   run(state, g::bit(f));
 }
 BENCHMARK(BM_Fuzzer)->DenseRange(0, static_cast<int64_t>(g::kFuzzerCount) - 1)->Unit(benchmark::kMicrosecond);
+
+// The N most likely names of one brand, best first: depth 2, every ranked TLD (what
+// `generate --budget N` does). Items are delivered candidates.
+void BM_Ranked(benchmark::State& state) {
+  const auto brand = *lookalike::domain::parse("bankofamerica.com");
+  g::Options o;
+  o.depth = 2;
+  o.tlds = g::ranked_tlds();
+  o.keywords = g::default_keywords();
+  const auto budget = static_cast<std::size_t>(state.range(0));
+  std::size_t total = 0;
+  for (auto _ : state) {
+    total += g::generate_ranked(brand, o, budget, [](const g::Candidate& c) {
+      benchmark::DoNotOptimize(c.ascii.data());
+      return true;
+    });
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(total));
+}
+BENCHMARK(BM_Ranked)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -7,12 +7,13 @@
 #include <filesystem>
 #include <string>
 
-#include "cli/alerts.hpp"
-#include "cli/metrics.hpp"
+#include "alerts/alert.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace {
 
-using namespace lookalike::cli;
+using namespace lookalike::alerts;
+using namespace lookalike::telemetry;
 
 Alert alert(std::uint64_t seq) {
   Alert a;

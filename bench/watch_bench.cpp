@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-#include "cli/watch.hpp"
+#include "pipeline/schedule.hpp"
 
 namespace {
 
@@ -42,10 +42,10 @@ void BM_DueOf(benchmark::State& state) {
   const index::Time now = index::now_ms();
   std::vector<index::Candidate> cs;
   for (std::size_t i = 0; i < 100'000; ++i) cs.push_back(make(rng, i, now));
-  const cli::ScheduleConfig sc;
+  const pipeline::ScheduleConfig sc;
   std::size_t due = 0;
   for (auto _ : state) {
-    for (const auto& c : cs) due += cli::due_of(c, sc, now).at <= now ? 1 : 0;
+    for (const auto& c : cs) due += pipeline::due_of(c, sc, now).at <= now ? 1 : 0;
   }
   benchmark::DoNotOptimize(due);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * cs.size()));
@@ -91,11 +91,11 @@ struct BenchStore {
 
 void BM_SelectDue(benchmark::State& state) {
   static BenchStore bs;
-  const cli::ScheduleConfig sc;
+  const pipeline::ScheduleConfig sc;
   std::size_t picked = 0;
   for (auto _ : state) {
     std::optional<index::Time> next;
-    auto due = cli::select_due(*bs.store, sc, index::now_ms(), static_cast<std::size_t>(state.range(0)), &next);
+    auto due = pipeline::select_due(*bs.store, sc, index::now_ms(), static_cast<std::size_t>(state.range(0)), &next);
     if (!due) {
       state.SkipWithError(due.error().message.c_str());
       return;

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "cli/context.hpp"
-#include "cli/ct_store.hpp"
 #include "ctlog/ctlog.hpp"
 #include "generator/matcher.hpp"
 #include "index/index.hpp"
+#include "pipeline/ct_store.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -162,7 +162,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
 
   std::mutex out_mu;
   const generator::Matcher& m = *matcher;
-  const ctlog::NameMatcher match = ct_name_matcher(m);
+  const ctlog::NameMatcher match = pipeline::ct_name_matcher(m);
   const std::string evidence_dir = ctx.db_path + "/ct-evidence";
   opts.on_alert = [&](const ctlog::Alert& al) {
     std::lock_guard lock(out_mu);
@@ -183,7 +183,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
 
   // Print matches as they are committed: wrap the store so output follows durability.
   struct PrintingStore final : ctlog::StateStore {
-    IndexStateStore inner;
+    pipeline::IndexStateStore inner;
     std::ostream& out;
     std::mutex& mu;
     PrintingStore(index::Store& s, std::ostream& o, std::mutex& m) : inner(s), out(o), mu(m) {}
@@ -238,8 +238,8 @@ void run_logs(Context& ctx, const std::string& source, bool all_states) {
   o.read_only = true;
   o.create_if_missing = false;
   if (auto s = index::Store::open(ctx.db_path, o)) store.emplace(std::move(*s));
-  IndexStateStore* states = nullptr;
-  std::optional<IndexStateStore> holder;
+  pipeline::IndexStateStore* states = nullptr;
+  std::optional<pipeline::IndexStateStore> holder;
   if (store) states = &holder.emplace(*store);
   ctx.out << "# log list " << list.version << " (" << list.timestamp << ")\n";
   ctx.out << "name\tapi\tstate\tposition\tverified\thead\tlag\tlast_error\n";

@@ -10,7 +10,7 @@
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
-#include "cli/export.hpp"
+#include "report/export.hpp"
 #include "domain/domain.hpp"
 
 namespace lookalike::cli {
@@ -29,7 +29,7 @@ struct ExportArgs {
 };
 
 int run(const ExportArgs& a, Context& ctx) {
-  auto format = parse_export_format(a.format);
+  auto format = report::parse_export_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
   std::set<index::Decision> wanted;
   for (const auto& v : split_list(a.verdicts)) {
@@ -65,7 +65,7 @@ int run(const ExportArgs& a, Context& ctx) {
   }
 
   // Every candidate with a wanted verdict (and of a wanted brand), highest score first.
-  std::vector<Threat> threats;
+  std::vector<report::Threat> threats;
   std::vector<std::string> names;
   auto visited = store->visit_candidates([&](const index::Candidate& c) {
     if (!brands.empty() && std::none_of(c.brands.begin(), c.brands.end(), [&](const std::string& b) { return brands.contains(b); })) {
@@ -85,15 +85,15 @@ int run(const ExportArgs& a, Context& ctx) {
       return 1;
     }
     if (!*v || !wanted.contains((*v)->decision)) continue;
-    auto e = gather_evidence(*store, name);
+    auto e = report::gather_evidence(*store, name);
     if (!e) {
       fail(ctx, e.error());
       return 1;
     }
     if (!*e) continue;
-    threats.push_back(Threat{std::move(**e), std::nullopt, {}});
+    threats.push_back(report::Threat{std::move(**e), std::nullopt, {}});
   }
-  std::stable_sort(threats.begin(), threats.end(), [](const Threat& x, const Threat& y) {
+  std::stable_sort(threats.begin(), threats.end(), [](const report::Threat& x, const report::Threat& y) {
     const int sx = x.evidence.candidate.score ? x.evidence.candidate.score->value : -1;
     const int sy = y.evidence.candidate.score ? y.evidence.candidate.score->value : -1;
     return sx != sy ? sx > sy : x.evidence.candidate.name < y.evidence.candidate.name;
@@ -112,7 +112,7 @@ int run(const ExportArgs& a, Context& ctx) {
       client = std::move(*c);
     }
     const bool writable = network_rdap;  // the store was opened writable unless it was locked
-    for (Threat& t : threats) {
+    for (report::Threat& t : threats) {
       const std::string& name = t.evidence.candidate.name;
       if (!a.rdap_refresh) {
         auto cached = rdap::cached(*store, name);
@@ -137,14 +137,14 @@ int run(const ExportArgs& a, Context& ctx) {
     }
   }
 
-  ExportOptions eo;
+  report::ExportOptions eo;
   eo.now = index::now_ms();
   if (a.output.empty()) {
-    write_export(ctx.out, threats, *format, eo);
+    report::write_export(ctx.out, threats, *format, eo);
   } else {
     std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
     if (!file) throw UsageError{"--output: cannot write " + a.output};
-    write_export(file, threats, *format, eo);
+    report::write_export(file, threats, *format, eo);
     file.flush();
     if (!file) throw UsageError{"--output: write to " + a.output + " failed"};
   }

@@ -22,6 +22,8 @@ struct GenerateArgs {
   std::string keyboards = "qwerty,qwertz,azerty,dvorak";
   int depth = 1;
   std::size_t max = 0;
+  std::size_t budget = 0;  // 0: every candidate in generation order (no ranking)
+  bool depth_given = false, tlds_given = false;
   std::string format = "list";
   bool mixed_script = false;
 };
@@ -73,8 +75,10 @@ generator::Options build_options(const GenerateArgs& a) {
   if (a.depth != 1 && a.depth != 2) throw UsageError{"--depth must be 1 or 2"};
   o.depth = a.depth;
   o.max = a.max;
-  // 2-edit space is huge: without an explicit --max, bound it.
-  if (o.depth == 2 && o.max == 0) o.max = 200000;
+  // 2-edit space is huge: without an explicit --max, bound it (ranked generation has its budget).
+  if (o.depth == 2 && o.max == 0 && a.budget == 0) o.max = 200000;
+  // Ranked generation composes two edits unless told otherwise.
+  if (a.budget != 0 && !a.depth_given) o.depth = 2;
   o.mixed_script = a.mixed_script;
   return o;
 }
@@ -117,11 +121,19 @@ int run_generate(const GenerateArgs& a, Context& ctx) {
     auto tlds = generator::load_tlds(a.tlds, brand->suffix);
     if (!tlds) throw UsageError{"--tlds: " + tlds.error()};
     o.tlds = std::move(*tlds);
+    // Ranked generation crosses labels with every TLD the model ranks, plus the common and
+    // abused sets, unless --tlds says otherwise.
+    if (a.budget != 0 && !a.tlds_given) o.tlds = generator::ranked_tlds();
     const std::string brand_name = brand->registrable();
-    (void)generator::generate(*brand, o, [&](const generator::Candidate& c) {
+    const auto write = [&](const generator::Candidate& c) {
       out.write(c, brand_name);
       return static_cast<bool>(ctx.out);
-    });
+    };
+    if (a.budget != 0) {
+      (void)generator::generate_ranked(*brand, o, a.budget, write);
+    } else {
+      (void)generator::generate(*brand, o, write);
+    }
     ctx.out.flush();
   }
   return bad == 0 ? 0 : 1;
@@ -135,12 +147,21 @@ void add_generate_command(CLI::App& app, Context& ctx) {
   sub->add_option("domains", args->domains, "Brand domains (default: one per line on stdin)");
   sub->add_option("--fuzzers", args->fuzzers, "Comma-separated fuzzers or 'all': " + generator::fuzzer_names(generator::kAllFuzzers, ", "))
       ->capture_default_str();
-  sub->add_option("--tlds", args->tlds, "TLD set for tld-swap/tld-insertion: original, common, abused, all, a list or a file")
-      ->capture_default_str();
+  sub->add_option("--tlds", args->tlds,
+                  "TLD set for tld-swap/tld-insertion (with --budget: crossed with every label; default there: "
+                  "the model's ranked TLDs + common + abused): original, common, abused, all, a list or a file")
+      ->capture_default_str()
+      ->each([args](const std::string&) { args->tlds_given = true; });
   sub->add_option("--keywords", args->keywords, "Combosquat keywords: comma list or file (default: built-in list)");
   sub->add_option("--dictionary", args->dictionary, "Word file for dnstwist's dictionary fuzzer");
   sub->add_option("--keyboards", args->keyboards, "Keyboard layouts for typos")->capture_default_str();
-  sub->add_option("--depth", args->depth, "1, or 2 for two composed edits (bounded by --max)")->capture_default_str();
+  sub->add_option("--depth", args->depth, "1, or 2 for two composed edits (bounded by --max; --budget: 2 unless given)")
+      ->capture_default_str()
+      ->each([args](const std::string&) { args->depth_given = true; });
+  sub->add_option("--budget", args->budget,
+                  "Rank by likelihood and print the N most likely names per brand, best first (default budget of "
+                  "scan/watch: " +
+                      std::to_string(generator::kDefaultBudget) + ")");
   sub->add_option("--max", args->max, "Stop after N candidates per brand (0: no limit; depth 2 defaults to 200000)");
   sub->add_option("--format", args->format, "list, jsonl or csv")->capture_default_str();
   sub->add_flag("--mixed-script", args->mixed_script, "Also emit confusables that mix scripts within a label");

@@ -9,7 +9,7 @@
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
-#include "cli/report.hpp"
+#include "report/report.hpp"
 #include "domain/domain.hpp"
 #include "scoring/scoring.hpp"
 
@@ -26,22 +26,8 @@ struct ReportArgs {
   bool all = false;
 };
 
-std::vector<std::string> flags_of(const index::Candidate& c) {
-  namespace sf = index::state_flag;
-  const std::uint32_t f = c.state ? c.state->flags : 0;
-  std::vector<std::string> out;
-  if (f & sf::mx_live) out.emplace_back("MX");
-  if (f & sf::web_live) out.emplace_back("WEB");
-  if (f & sf::spf) out.emplace_back("SPF");
-  if (f & sf::dmarc) out.emplace_back("DMARC");
-  if (!c.ct.empty()) out.emplace_back("CT");
-  if (f & sf::wildcard) out.emplace_back("WILDCARD");
-  if (f & sf::parked) out.emplace_back("PARKED");
-  return out;
-}
-
 int run(const ReportArgs& a, Context& ctx) {
-  auto format = parse_report_format(a.format);
+  auto format = report::parse_report_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
   std::optional<scoring::Level> min_level;
   if (!a.level.empty()) {
@@ -76,7 +62,7 @@ int run(const ReportArgs& a, Context& ctx) {
     for (const auto& b : *all) brands.push_back(b.domain);
   }
 
-  std::vector<ReportRow> rows;
+  std::vector<report::ReportRow> rows;
   for (const std::string& brand : brands) {
     std::vector<std::string> names;
     auto visited = store->candidates_by_brand(brand, a.min_score, [&](const index::Ranked& r) {
@@ -91,7 +77,7 @@ int run(const ReportArgs& a, Context& ctx) {
       const index::Candidate& cand = **c;
       const bool registered = cand.state && (cand.state->flags & index::state_flag::registered);
       if (!registered && !a.all && verdicts.empty()) continue;
-      ReportRow row;
+      report::ReportRow row;
       row.name = cand.name;
       auto u = domain::to_unicode(cand.name);
       row.unicode = u ? *u : cand.name;
@@ -105,7 +91,7 @@ int run(const ReportArgs& a, Context& ctx) {
         if (min_level) continue;
         row.level = "unscored";
       }
-      row.flags = flags_of(cand);
+      row.flags = report::row_flags(cand.state ? cand.state->flags : 0, !cand.ct.empty());
       row.fuzzers = cand.fuzzers;
       if (!cand.ct.empty()) row.fuzzers.emplace_back("ct");
       auto v = store->get_verdict(name);
@@ -122,20 +108,18 @@ int run(const ReportArgs& a, Context& ctx) {
       rows.push_back(std::move(row));
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const ReportRow& x, const ReportRow& y) {
-    return x.score != y.score ? x.score > y.score : x.name < y.name;
-  });
+  report::rank_rows(rows);
 
-  RenderOptions ro;
+  report::RenderOptions ro;
   ro.generated_at = index::now_ms();
   if (a.output.empty()) {
     ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
-    render_report(ctx.out, rows, *format, ro);
+    report::render_report(ctx.out, rows, *format, ro);
     return 0;
   }
   std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
   if (!file) throw UsageError{"--output: cannot write " + a.output};
-  render_report(file, rows, *format, ro);
+  report::render_report(file, rows, *format, ro);
   file.flush();
   if (!file) throw UsageError{"--output: write to " + a.output + " failed"};
   return 0;

@@ -10,6 +10,7 @@
 #include "cli/context.hpp"
 #include "domain/domain.hpp"
 #include "resolver/resolver.hpp"
+#include "resolver/result_output.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -31,126 +32,6 @@ struct ResolveOptions {
   std::string backend = "native";
   bool stats = false;
 };
-
-void json_list(std::string& out, const std::vector<std::string>& v) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    domain::append_json_string(out, v[i]);
-  }
-  out.push_back(']');
-}
-
-void write_jsonl(std::string& out, const res::NameResult& r) {
-  out += "{\"name\":";
-  domain::append_json_string(out, r.name);
-  out += ",\"exists\":";
-  out += r.exists() ? "true" : "false";
-  out += ",\"wildcard\":";
-  out += r.wildcard ? "true" : "false";
-  if (r.spf) {
-    out += ",\"spf\":";
-    domain::append_json_string(out, *r.spf);
-  }
-  if (r.dmarc) {
-    out += ",\"dmarc\":";
-    domain::append_json_string(out, *r.dmarc);
-  }
-  out += ",\"types\":{";
-  bool first = true;
-  for (const res::TypeResult& t : r.types) {
-    if (!first) out.push_back(',');
-    first = false;
-    domain::append_json_string(out, res::to_string(t.type));
-    out += ":{\"outcome\":\"";
-    out += res::to_string(t.outcome);
-    out += "\"";
-    if (!t.records.empty()) {
-      out += ",\"records\":";
-      json_list(out, t.records);
-    }
-    if (!t.mx.empty()) {
-      out += ",\"mx\":[";
-      for (std::size_t i = 0; i < t.mx.size(); ++i) {
-        const res::MxHost& h = t.mx[i];
-        if (i > 0) out.push_back(',');
-        out += "{\"preference\":" + std::to_string(h.preference) + ",\"host\":";
-        domain::append_json_string(out, h.host);
-        out += ",\"addresses\":";
-        json_list(out, h.addresses);
-        if (h.addresses.empty() && !h.host.empty()) {
-          out += ",\"a\":\"";
-          out += res::to_string(h.a_outcome);
-          out += "\",\"aaaa\":\"";
-          out += res::to_string(h.aaaa_outcome);
-          out += "\"";
-        }
-        out += "}";
-      }
-      out += "]";
-    }
-    if (!t.cname_chain.empty()) {
-      out += ",\"cname\":";
-      json_list(out, t.cname_chain);
-    }
-    if (t.outcome == res::Outcome::answer) out += ",\"ttl\":" + std::to_string(t.ttl);
-    if (t.soa && t.outcome != res::Outcome::answer) {
-      out += ",\"soa\":{\"mname\":";
-      domain::append_json_string(out, t.soa->mname);
-      out += ",\"serial\":" + std::to_string(t.soa->serial) + "}";
-    }
-    if (t.wildcard) out += ",\"wildcard\":true";
-    if (t.inferred) out += ",\"inferred\":true";
-    if (!t.error.empty()) {
-      out += ",\"error\":";
-      domain::append_json_string(out, t.error);
-    }
-    out += "}";
-  }
-  out += "}}\n";
-}
-
-void csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) {
-    out += s;
-    return;
-  }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
-void write_csv(std::string& out, const res::NameResult& r) {
-  for (const res::TypeResult& t : r.types) {
-    std::string records;
-    for (const auto& rec : t.records) records += (records.empty() ? "" : " ") + rec;
-    for (const auto& h : t.mx) {
-      std::string addrs;
-      for (const auto& a : h.addresses) addrs += (addrs.empty() ? "" : " ") + a;
-      records += (records.empty() ? "" : " ") + std::to_string(h.preference) + ":" + (h.host.empty() ? "." : h.host) +
-                 "[" + addrs + "]";
-    }
-    std::string chain;
-    for (const auto& c : t.cname_chain) chain += (chain.empty() ? "" : " ") + c;
-    csv_field(out, r.name);
-    out.push_back(',');
-    out += res::to_string(t.type);
-    out.push_back(',');
-    out += res::to_string(t.outcome);
-    out.push_back(',');
-    csv_field(out, records);
-    out.push_back(',');
-    csv_field(out, chain);
-    out.push_back(',');
-    out += t.wildcard ? "true" : "false";
-    out.push_back(',');
-    csv_field(out, t.error);
-    out.push_back('\n');
-  }
-}
 
 // {"A":{"nxdomain":N,...},...}: attempts per record type and the outcome each got (non-zero only).
 std::string type_queries_json(const res::Stats& stats) {
@@ -252,9 +133,9 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   const auto started = last_progress;
   res::ResultSink sink = [&](res::NameResult&& r) {
     if (o.format == "csv") {
-      write_csv(buf, r);
+      res::append_result_csv(buf, r);
     } else {
-      write_jsonl(buf, r);
+      res::append_result_jsonl(buf, r);
     }
     // Flush in blocks: one write per result would dominate at 100k names/s.
     if (buf.size() > 64 * 1024) {

@@ -8,14 +8,14 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
-#include "cli/evidence.hpp"
+#include "report/evidence.hpp"
+#include "report/review_screen.hpp"
 #include "domain/domain.hpp"
 #include "scoring/scoring.hpp"
 
@@ -32,131 +32,10 @@ struct ReviewArgs {
   bool all = false;
 };
 
-// Attacker-chosen text (page titles, banners, certificate fields) on a terminal: C0/C1 controls
-// and DEL become '?', so nothing can move the cursor or change colours.
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      out += '?';
-    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
-      out += '?';
-      ++i;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 std::string normalise_name(std::string_view input) {
   auto n = domain::parse(input);
   if (!n) throw UsageError{"NAME: " + n.error().message()};
   return n->ascii;
-}
-
-std::string json_text(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// ---- one screen ------------------------------------------------------------------------------
-
-void print_probe(std::ostream& out, const index::Observation& o) {
-  auto j = nlohmann::json::parse(o.payload, nullptr, false);
-  out << "  probe (" << utc_iso(o.time) << "):";
-  if (j.is_discarded() || !j.is_object()) {
-    out << " unreadable record\n";
-    return;
-  }
-  bool any = false;
-  if (auto web = j.find("web"); web != j.end() && web->is_array()) {
-    for (const auto& w : *web) {
-      if (!w.is_object()) continue;
-      any = true;
-      out << "\n    web " << printable(json_text(w, "scheme")) << " " << w.value("status", 0);
-      if (auto t = json_text(w, "title"); !t.empty()) out << " title \"" << printable(t) << "\"";
-      if (auto s = json_text(w, "server"); !s.empty()) out << " server " << printable(s);
-      if (auto c = w.find("certificate"); c != w.end() && c->is_object()) {
-        out << "\n      certificate " << printable(json_text(*c, "subject")) << " issued by "
-            << printable(json_text(*c, "issuer"));
-      }
-      if (auto e = json_text(w, "error"); !e.empty() && e != "none") out << " (" << printable(e) << ")";
-    }
-  }
-  if (auto mail = j.find("mail"); mail != j.end() && mail->is_array()) {
-    for (const auto& m : *mail) {
-      if (!m.is_object()) continue;
-      any = true;
-      out << "\n    mail " << printable(json_text(m, "host")) << " [" << printable(json_text(m, "address")) << "] ";
-      if (m.value("answered", false)) {
-        out << "banner \"" << printable(json_text(m, "banner")) << "\"" << (m.value("starttls", false) ? " STARTTLS" : "");
-      } else {
-        out << "no answer (" << printable(json_text(m, "error")) << ")";
-      }
-    }
-  }
-  out << (any ? "\n" : " nothing answered\n");
-}
-
-void print_ct(std::ostream& out, const Evidence& e) {
-  out << "  CT: " << e.candidate.ct.size() << " certificate(s)";
-  if (e.ct.empty()) {
-    out << "\n";
-    return;
-  }
-  auto j = nlohmann::json::parse(e.ct.back().payload, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    out << "\n";
-    return;
-  }
-  out << "; latest " << printable(json_text(j, "log")) << " #" << j.value("index", std::uint64_t{0}) << " at "
-      << utc_iso(e.ct.back().time) << "\n    issuer " << printable(json_text(j, "issuer"));
-  if (auto sans = j.find("sans"); sans != j.end() && sans->is_array()) {
-    out << "\n    SANs";
-    std::size_t n = 0;
-    for (const auto& s : *sans) {
-      if (!s.is_string()) continue;
-      if (++n > 8) {
-        out << " ... (" << sans->size() << " in all)";
-        break;
-      }
-      out << " " << printable(s.get<std::string>());
-    }
-  }
-  out << "\n";
-}
-
-void print_screen(std::ostream& out, const Evidence& e, std::size_t pos, std::size_t total) {
-  const index::Candidate& c = e.candidate;
-  out << "\n[" << pos << "/" << total << "] " << c.name;
-  if (e.unicode != c.name) out << "  (" << printable(e.unicode) << ")";
-  out << "\n  brands: " << join(c.brands, ", ") << "\n  found by: " << join(c.fuzzers, ", ") << "\n";
-  if (c.score) {
-    out << "  score: " << int{c.score->value} << " "
-        << scoring::level_name(static_cast<scoring::Level>(c.score->level)) << "\n";
-    for (const auto& r : c.score->reasons) out << "    - " << printable(r) << "\n";
-  } else {
-    out << "  score: unscored\n";
-  }
-  if (c.state) {
-    out << "  DNS: " << dns_outcome_name(c.state->dns) << " at " << utc_iso(c.state->time);
-    const auto flags = state_flag_names(c.state->flags);
-    if (!flags.empty()) out << " (" << join(flags, ", ") << ")";
-    out << "\n";
-    namespace sf = index::state_flag;
-    out << "  MX/web: mail " << ((c.state->flags & sf::mx_live) ? "answers" : (c.state->flags & sf::has_mx) ? "MX only" : "none")
-        << ", web " << ((c.state->flags & sf::web_live) ? "live" : "not live")
-        << ((c.state->flags & sf::parked) ? " (parked)" : "") << "\n";
-  } else {
-    out << "  DNS: not resolved yet\n";
-  }
-  print_ct(out, e);
-  if (!e.probes.empty()) print_probe(out, e.probes.back());
-  out << "  first seen " << utc_iso(c.first_seen) << ", last seen " << utc_iso(c.last_seen) << "\n";
 }
 
 // ---- keys ------------------------------------------------------------------------------------
@@ -287,7 +166,7 @@ int set_verdict(const ReviewArgs& a, Context& ctx) {
   }
   ctx.out << name << ": " << index::decision_name(v.decision);
   if (*previous) ctx.out << " (was " << index::decision_name((*previous)->decision) << ")";
-  if (!v.note.empty()) ctx.out << ", note \"" << printable(v.note) << "\"";
+  if (!v.note.empty()) ctx.out << ", note \"" << report::screen_text(v.note) << "\"";
   ctx.out << "\n";
   return 0;
 }
@@ -359,13 +238,13 @@ int run_queue(const ReviewArgs& a, Context& ctx) {
   for (const std::string& name : queue) {
     if (quit) break;
     ++pos;
-    auto e = gather_evidence(*store, name);
+    auto e = report::gather_evidence(*store, name);
     if (!e) {
       fail(ctx, e.error());
       return 1;
     }
     if (!*e) continue;  // removed meanwhile
-    print_screen(ctx.out, **e, pos, queue.size());
+    report::write_review_screen(ctx.out, **e, pos, queue.size());
     std::string note;
     for (;;) {
       ctx.out << "  [m]alicious [s]uspicious [b]enign [p]arked [o]wned  [n]ext [N]ote [q]uit > " << std::flush;
@@ -387,12 +266,12 @@ int run_queue(const ReviewArgs& a, Context& ctx) {
           break;
         }
         note = *l;
-        if (!keys.is_tty()) ctx.out << printable(note) << "\n";  // a terminal echoed it already
+        if (!keys.is_tty()) ctx.out << report::screen_text(note) << "\n";  // a terminal echoed it already
         continue;
       }
       auto d = decision_for_key(*k);
       if (!d) {
-        ctx.out << "\n  unknown key '" << printable(std::string(1, *k)) << "'\n";
+        ctx.out << "\n  unknown key '" << report::screen_text(std::string(1, *k)) << "'\n";
         continue;
       }
       if (auto r = store->put_verdict(name, index::Verdict{*d, note, index::now_ms()}); !r) {

@@ -7,8 +7,8 @@
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
-#include "cli/report.hpp"
-#include "cli/scan.hpp"
+#include "pipeline/scan.hpp"
+#include "report/report.hpp"
 #include "domain/domain.hpp"
 
 namespace lookalike::cli {
@@ -69,9 +69,9 @@ std::vector<index::Brand> scan_brands(index::Store& store, const std::vector<std
 }
 
 int run(const ScanArgs& a, Context& ctx) {
-  auto format = parse_report_format(a.format);
+  auto format = report::parse_report_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
-  ScanConfig config;
+  pipeline::ScanConfig config;
   if (!a.resolvers.empty()) {
     auto ups = resolver::parse_upstreams(a.resolvers);
     if (!ups) throw UsageError{"--resolvers: " + ups.error()};
@@ -107,10 +107,10 @@ int run(const ScanArgs& a, Context& ctx) {
   auto store = open_store(ctx, true);
   if (!store) return ctx.exit_code;
   const auto brands = scan_brands(*store, a.brands);
-  ScanSummary summary;
-  const auto rows = run_scan(*store, brands, config, ctx.err, summary);
+  pipeline::ScanSummary summary;
+  const auto rows = pipeline::run_scan(*store, brands, config, ctx.err, summary);
 
-  RenderOptions ro;
+  report::RenderOptions ro;
   ro.generated_at = index::now_ms();
   std::ofstream file;
   std::ostream* out = &ctx.out;
@@ -121,11 +121,11 @@ int run(const ScanArgs& a, Context& ctx) {
   } else {
     ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
   }
-  render_report(*out, rows, *format, ro);
+  report::render_report(*out, rows, *format, ro);
   out->flush();
   // The summary joins the table on stdout; machine formats keep stdout clean.
-  std::ostream& s = (*format == ReportFormat::table && a.output.empty()) ? ctx.out : ctx.err;
-  s << "\n" << summary_text(summary) << "\n";
+  std::ostream& s = (*format == report::ReportFormat::table && a.output.empty()) ? ctx.out : ctx.err;
+  s << "\n" << pipeline::summary_text(summary) << "\n";
   return 0;
 }
 

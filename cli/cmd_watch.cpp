@@ -1,4 +1,4 @@
-// `lookalike watch [--config FILE] [--once]`: the long-running service (see cli/watch.hpp).
+// `lookalike watch [--config FILE] [--once]`: the long-running service (see pipeline/watch.hpp).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
@@ -6,9 +6,9 @@
 #include <string>
 
 #include "cli/context.hpp"
-#include "cli/log.hpp"
-#include "cli/watch.hpp"
-#include "cli/watch_config.hpp"
+#include "pipeline/watch.hpp"
+#include "pipeline/watch_config.hpp"
+#include "telemetry/log.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -23,9 +23,9 @@ struct WatchArgs {
 };
 
 int run(const WatchArgs& a, Context& ctx) {
-  WatchConfig config;
+  pipeline::WatchConfig config;
   if (!a.config.empty()) {
-    auto c = load_watch_config(a.config);
+    auto c = pipeline::load_watch_config(a.config);
     if (!c) throw UsageError{c.error()};
     config = std::move(*c);
   } else {
@@ -37,7 +37,7 @@ int run(const WatchArgs& a, Context& ctx) {
             << ", " << config.sinks.size() << " sink" << (config.sinks.size() == 1 ? "" : "s") << ")\n";
     return 0;
   }
-  if (auto l = init_logging(config.log.level, config.log.json); !l) throw UsageError{"log.level: " + l.error()};
+  if (auto l = telemetry::init_logging(config.log.level, config.log.json); !l) throw UsageError{"log.level: " + l.error()};
   const std::string db = config.db.empty() ? ctx.db_path : config.db;
   g_watch_stop = false;
   struct sigaction sa {};
@@ -46,7 +46,7 @@ int run(const WatchArgs& a, Context& ctx) {
   struct sigaction old_int {}, old_term {};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
-  const int rc = run_watch(config, db, a.once, g_watch_stop);
+  const int rc = pipeline::run_watch(config, db, a.once, g_watch_stop);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   return rc;

@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include <cstdio>
+
 #include "domain/domain.hpp"
 
 namespace lookalike::cli {
@@ -30,6 +32,17 @@ void append_csv_field(std::string& out, std::string_view s) {
   out += '"';
 }
 
+namespace {
+
+// Three significant digits: enough to compare two names, short enough to read.
+std::string likelihood_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+}  // namespace
+
 CandidateWriter::CandidateWriter(std::ostream& out, std::string format) : out_(out), format_(std::move(format)) {}
 
 void CandidateWriter::write(const generator::Candidate& c, std::string_view brand) {
@@ -56,10 +69,22 @@ void CandidateWriter::write(const generator::Candidate& c, std::string_view bran
     }
     buf_ += "],\"edits\":";
     buf_ += static_cast<char>('0' + c.edits);
+    if (c.likelihood > 0) {  // ranked generation: why this name ranks where it does
+      buf_ += ",\"likelihood\":";
+      buf_ += likelihood_text(c.likelihood);
+      buf_ += ",\"path\":[";
+      for (std::size_t i = 0; i < c.path.size(); ++i) {
+        if (i) buf_ += ',';
+        append_json_string(buf_, c.path[i]);
+      }
+      buf_ += ']';
+    }
     buf_ += '}';
   } else {
     if (!header_done_) {
-      buf_ += "name,unicode,registrable,brand,fuzzers,edits\n";
+      ranked_ = c.likelihood > 0;
+      buf_ += ranked_ ? "name,unicode,registrable,brand,fuzzers,edits,likelihood,path\n"
+                      : "name,unicode,registrable,brand,fuzzers,edits\n";
       header_done_ = true;
     }
     append_csv_field(buf_, c.ascii);
@@ -73,6 +98,17 @@ void CandidateWriter::write(const generator::Candidate& c, std::string_view bran
     append_csv_field(buf_, generator::fuzzer_names(c.fuzzers, "|"));
     buf_ += ',';
     buf_ += static_cast<char>('0' + c.edits);
+    if (ranked_) {
+      buf_ += ',';
+      buf_ += likelihood_text(c.likelihood);
+      std::string path;
+      for (std::size_t i = 0; i < c.path.size(); ++i) {
+        if (i) path += " | ";
+        path += c.path[i];
+      }
+      buf_ += ',';
+      append_csv_field(buf_, path);
+    }
   }
   buf_ += '\n';
   out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));

@@ -22,7 +22,8 @@ using domain::append_json_string;
 // a quote so spreadsheets never evaluate attacker-chosen text).
 void append_csv_field(std::string& out, std::string_view s);
 
-// Writes generator candidates as `list` (ASCII name per line), `jsonl` or `csv` (with a header).
+// Writes generator candidates as `list` (ASCII name per line), `jsonl` or `csv` (with a header);
+// ranked candidates (likelihood > 0) also carry their likelihood and path.
 class CandidateWriter {
  public:
   CandidateWriter(std::ostream& out, std::string format);
@@ -33,6 +34,7 @@ class CandidateWriter {
   std::string format_;
   std::string buf_;
   bool header_done_ = false;
+  bool ranked_ = false;  // csv: the header has likelihood and path columns
 };
 
 }  // namespace lookalike::cli

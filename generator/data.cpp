@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "generator/generator.hpp"
+#include "generator/likelihood.hpp"
 #include "generator/unicode.hpp"
 
 namespace lookalike::generator {
@@ -11,6 +12,27 @@ namespace detail {
 std::string_view embedded_keywords();
 std::string_view embedded_tlds_common();
 std::string_view embedded_tlds_abused();
+
+// The rules of the ICANN section of Debian's publicsuffix list, as written ("*.ck", "!www.ck").
+std::expected<std::vector<std::string>, std::string> icann_rules();
+
+std::expected<std::vector<std::string>, std::string> icann_rules() {
+  const std::string path = "/usr/share/publicsuffix/public_suffix_list.dat";
+  std::ifstream in(path);
+  if (!in) return std::unexpected(path + " (Debian package publicsuffix)");
+  std::vector<std::string> out;
+  std::string line;
+  bool icann = false;
+  while (std::getline(in, line)) {
+    if (line.find("===BEGIN ICANN DOMAINS===") != std::string::npos) icann = true;
+    if (line.find("===END ICANN DOMAINS===") != std::string::npos) break;
+    if (!icann || line.empty() || line.starts_with("//")) continue;
+    out.push_back(line);
+  }
+  if (out.empty()) return std::unexpected(path + " has no ICANN section");
+  return out;
+}
+
 }  // namespace detail
 
 namespace {
@@ -63,23 +85,14 @@ std::expected<std::vector<std::string>, std::string> from_text(std::string_view 
 
 // Every ICANN TLD: the single-label rules of the ICANN section of Debian's publicsuffix list.
 std::expected<std::vector<std::string>, std::string> all_icann_tlds() {
-  const std::string path = "/usr/share/publicsuffix/public_suffix_list.dat";
-  std::ifstream in(path);
-  if (!in) return std::unexpected("TLD set \"all\" needs " + path + " (Debian package publicsuffix)");
+  auto rules = detail::icann_rules();
+  if (!rules) return std::unexpected("TLD set \"all\" needs " + rules.error());
   std::vector<std::string> out;
-  std::string line;
-  bool icann = false;
-  while (std::getline(in, line)) {
-    if (line.find("===BEGIN ICANN DOMAINS===") != std::string::npos) icann = true;
-    if (line.find("===END ICANN DOMAINS===") != std::string::npos) break;
-    if (!icann || line.empty() || line.starts_with("//") || line.find('.') != std::string::npos ||
-        line.front() == '!' || line.front() == '*') {
-      continue;
-    }
+  for (const std::string& line : *rules) {
+    if (line.find('.') != std::string::npos || line.front() == '!' || line.front() == '*') continue;
     auto ascii = domain::to_ascii(line);
     if (ascii) out.push_back(std::move(*ascii));
   }
-  if (out.empty()) return std::unexpected(path + " has no ICANN section");
   return out;
 }
 
@@ -106,6 +119,20 @@ std::expected<std::vector<std::string>, std::string> load_tlds(std::string_view 
     return std::unexpected("TLD set \"" + path + "\" is neither original, common, abused, all, a list nor a readable file");
   }
   return parse_list(in, "file " + path, true);
+}
+
+std::vector<std::string> ranked_tlds() {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& t) {
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  };
+  for (const auto& [tld, prior] : default_model().tlds) add(tld);
+  for (const auto* set : {"common", "abused"}) {
+    if (auto list = load_tlds(set, "")) {
+      for (const std::string& t : *list) add(t);
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> default_keywords() {

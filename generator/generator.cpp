@@ -11,6 +11,8 @@
 #include <unordered_set>
 
 #include "generator/flat_set.hpp"
+#include "generator/label.hpp"
+#include "generator/tables.hpp"
 #include "generator/unicode.hpp"
 
 namespace lookalike::generator {
@@ -25,72 +27,15 @@ constexpr std::array<std::string_view, kFuzzerCount> kNames{
     "dictionary", "tld-swap",     "confusable",    "ascii-homoglyph", "numeral-swap", "hyphen-strip", "dot-dash",
     "missing-dot", "wrong-sld",   "tld-insertion", "combosquat"};
 
-// dnstwist's homoglyph table (dnstwist 20221213, Fuzzer.glyphs), kept verbatim so that our output
-// contains dnstwist's; the TR39 confusables fuzzer adds what Unicode itself calls confusable.
-struct Glyphs {
-  char from;
-  std::u32string_view to[18];
-};
-constexpr Glyphs kGlyphs[] = {
-    {'0', {U"o"}},
-    {'1', {U"l", U"i"}},
-    {'2', {U"ƻ"}},
-    {'3', {U"8"}},
-    {'5', {U"ƽ"}},
-    {'6', {U"9"}},
-    {'8', {U"3"}},
-    {'9', {U"6"}},
-    {'a', {U"à", U"á", U"à", U"â", U"ã", U"ä", U"å", U"ɑ", U"ạ", U"ǎ", U"ă", U"ȧ", U"ą", U"ə"}},
-    {'b', {U"d", U"lb", U"ʙ", U"ɓ", U"ḃ", U"ḅ", U"ḇ", U"ƅ"}},
-    {'c', {U"e", U"ƈ", U"ċ", U"ć", U"ç", U"č", U"ĉ", U"ᴄ"}},
-    {'d', {U"b", U"cl", U"dl", U"ɗ", U"đ", U"ď", U"ɖ", U"ḑ", U"ḋ", U"ḍ", U"ḏ", U"ḓ"}},
-    {'e', {U"c", U"é", U"è", U"ê", U"ë", U"ē", U"ĕ", U"ě", U"ė", U"ẹ", U"ę", U"ȩ", U"ɇ", U"ḛ"}},
-    {'f', {U"ƒ", U"ḟ"}},
-    {'g', {U"q", U"ɢ", U"ɡ", U"ġ", U"ğ", U"ǵ", U"ģ", U"ĝ", U"ǧ", U"ǥ"}},
-    {'h', {U"lh", U"ĥ", U"ȟ", U"ħ", U"ɦ", U"ḧ", U"ḩ", U"ⱨ", U"ḣ", U"ḥ", U"ḫ", U"ẖ"}},
-    {'i', {U"1", U"l", U"í", U"ì", U"ï", U"ı", U"ɩ", U"ǐ", U"ĭ", U"ỉ", U"ị", U"ɨ", U"ȋ", U"ī", U"ɪ"}},
-    {'j', {U"ʝ", U"ǰ", U"ɉ", U"ĵ"}},
-    {'k', {U"lk", U"ik", U"lc", U"ḳ", U"ḵ", U"ⱪ", U"ķ", U"ᴋ"}},
-    {'l', {U"1", U"i", U"ɫ", U"ł"}},
-    {'m', {U"n", U"nn", U"rn", U"rr", U"ṁ", U"ṃ", U"ᴍ", U"ɱ", U"ḿ"}},
-    {'n', {U"m", U"r", U"ń", U"ṅ", U"ṇ", U"ṉ", U"ñ", U"ņ", U"ǹ", U"ň", U"ꞑ"}},
-    {'o', {U"0", U"ȯ", U"ọ", U"ỏ", U"ơ", U"ó", U"ö", U"ᴏ"}},
-    {'p', {U"ƿ", U"ƥ", U"ṕ", U"ṗ"}},
-    {'q', {U"g", U"ʠ"}},
-    {'r', {U"ʀ", U"ɼ", U"ɽ", U"ŕ", U"ŗ", U"ř", U"ɍ", U"ɾ", U"ȓ", U"ȑ", U"ṙ", U"ṛ", U"ṟ"}},
-    {'s', {U"ʂ", U"ś", U"ṣ", U"ṡ", U"ș", U"ŝ", U"š", U"ꜱ"}},
-    {'t', {U"ţ", U"ŧ", U"ṫ", U"ṭ", U"ț", U"ƫ"}},
-    {'u', {U"ᴜ", U"ǔ", U"ŭ", U"ü", U"ʉ", U"ù", U"ú", U"û", U"ũ", U"ū", U"ų", U"ư", U"ů", U"ű", U"ȕ", U"ȗ", U"ụ"}},
-    {'v', {U"ṿ", U"ⱱ", U"ᶌ", U"ṽ", U"ⱴ", U"ᴠ"}},
-    {'w', {U"vv", U"ŵ", U"ẁ", U"ẃ", U"ẅ", U"ⱳ", U"ẇ", U"ẉ", U"ẘ", U"ᴡ"}},
-    {'x', {U"ẋ", U"ẍ"}},
-    {'y', {U"ʏ", U"ý", U"ÿ", U"ŷ", U"ƴ", U"ȳ", U"ɏ", U"ỿ", U"ẏ", U"ỵ"}},
-    {'z', {U"ʐ", U"ż", U"ź", U"ᴢ", U"ƶ", U"ẓ", U"ẕ", U"ⱬ"}},
-};
-
-// dnstwist's latin_to_cyrillic table.
-constexpr std::pair<char32_t, char32_t> kCyrillic[] = {
-    {'a', U'а'}, {'b', U'ь'}, {'c', U'с'}, {'d', U'ԁ'}, {'e', U'е'}, {'g', U'ԍ'}, {'h', U'һ'},
-    {'i', U'і'}, {'j', U'ј'}, {'k', U'к'}, {'l', U'ӏ'}, {'m', U'м'}, {'o', U'о'}, {'p', U'р'},
-    {'q', U'ԛ'}, {'s', U'ѕ'}, {'t', U'т'}, {'v', U'ѵ'}, {'w', U'ԝ'}, {'x', U'х'}, {'y', U'у'}};
-
-// UTS #39 confusables of ASCII letters and digits, inverted from ICU's skeletons at build time.
-struct Confusable {
-  char ascii;
-  char32_t cp;
-  int script;  // ICU UScriptCode
-};
-constexpr Confusable kConfusables[] = {
-#include "confusables_table.inc"
-};
-constexpr int kScriptCommon = 0, kScriptInherited = 1, kScriptLatin = 25;
-
-// ASCII sequences that read as each other in most fonts.
-constexpr std::pair<std::u32string_view, std::u32string_view> kAsciiLookalikes[] = {
-    {U"m", U"rn"}, {U"rn", U"m"}, {U"m", U"nn"}, {U"nn", U"m"}, {U"d", U"cl"}, {U"cl", U"d"}, {U"w", U"vv"},
-    {U"vv", U"w"}, {U"o", U"0"},  {U"0", U"o"},  {U"l", U"1"},  {U"1", U"l"},  {U"i", U"1"},  {U"1", U"i"},
-    {U"l", U"i"},  {U"i", U"l"},  {U"s", U"5"},  {U"5", U"s"},  {U"b", U"8"},  {U"g", U"9"},  {U"q", U"g"},
-    {U"u", U"v"},  {U"v", U"u"},  {U"e", U"3"},  {U"a", U"4"},  {U"ri", U"n"}, {U"in", U"m"}, {U"lj", U"y"}};
+using detail::Confusable;
+using detail::Glyphs;
+using detail::kAsciiLookalikes;
+using detail::kConfusables;
+using detail::kCyrillic;
+using detail::kGlyphs;
+using detail::kScriptCommon;
+using detail::kScriptInherited;
+using detail::kScriptLatin;
 
 constexpr std::pair<std::u32string_view, std::u32string_view> kNumerals[] = {
     {U"zero", U"0"}, {U"one", U"1"}, {U"two", U"2"},   {U"three", U"3"}, {U"four", U"4"}, {U"five", U"5"},
@@ -99,44 +44,7 @@ constexpr std::pair<std::u32string_view, std::u32string_view> kNumerals[] = {
 
 constexpr std::string_view kCommonSlds[] = {"co", "com", "net", "org", "ac", "ltd", "plc", "me", "biz", "info", "gov", "edu"};
 
-bool is_ldh32(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-
-// Whether a non-ASCII code point we insert is valid in an IDNA2008 label on its own. Each code
-// point of our tables is checked with libidn2 the first time a label uses it (a brand touches a
-// few dozen of them), and remembered; lookups are lock-free.
-bool code_point_ok(char32_t cp) {
-  static const std::vector<char32_t> known = [] {
-    std::vector<char32_t> cps;
-    for (const auto& g : kGlyphs) {
-      for (U32View v : g.to) {
-        for (char32_t c : v) {
-          if (c >= 0x80) cps.push_back(c);
-        }
-      }
-    }
-    for (const auto& [l, c] : kCyrillic) cps.push_back(c);
-    for (const auto& e : kConfusables) cps.push_back(e.cp);
-    std::sort(cps.begin(), cps.end());
-    cps.erase(std::unique(cps.begin(), cps.end()), cps.end());
-    return cps;
-  }();
-  // 0: not checked yet, 1: valid, 2: invalid. Two threads may both check one code point: harmless.
-  static std::vector<std::atomic<std::uint8_t>> state(known.size());
-  const auto it = std::lower_bound(known.begin(), known.end(), cp);
-  if (it == known.end() || *it != cp) return false;  // not from our tables: never inserted by us
-  std::atomic<std::uint8_t>& st = state[static_cast<std::size_t>(it - known.begin())];
-  std::uint8_t v = st.load(std::memory_order_relaxed);
-  if (v == 0) {
-    std::string label;
-    detail::append_utf8(U32View(&cp, 1), label);
-    uint8_t* out = nullptr;
-    const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(label.c_str()), nullptr, &out, 0);
-    idn2_free(out);
-    v = rc == IDN2_OK ? 1 : 2;
-    st.store(v, std::memory_order_relaxed);
-  }
-  return v == 1;
-}
+using detail::is_ldh32;
 
 U32 widen(std::string_view ascii) { return U32(ascii.begin(), ascii.end()); }
 
@@ -187,44 +95,8 @@ class Run {
  private:
   static constexpr std::size_t kExpected = 16384;
   // Converts one label to its A-label, appending to `out`; false when the label is not a valid
-  // IDNA2008 label. Fast path for labels made of LDH and pre-checked code points.
-  bool label_to_ascii(U32View l, std::string& out) const {
-    if (l.empty() || l.size() > 63 * 4) return false;
-    if (l.front() == '-' || l.back() == '-') return false;
-    if (l.size() >= 4 && l[2] == '-' && l[3] == '-') return false;  // reserved (also covers "xn--" look-alikes)
-    bool ascii = true;
-    for (char32_t c : l) {
-      if (c < 0x80) {
-        if (!is_ldh32(c)) return false;
-      } else {
-        ascii = false;
-      }
-    }
-    const std::size_t start = out.size();
-    if (ascii) {
-      if (l.size() > 63) return false;
-      for (char32_t c : l) out += static_cast<char>(c);
-      return true;
-    }
-    if (brand_ascii_label_) {
-      for (char32_t c : l) {
-        if (c >= 0x80 && !code_point_ok(c)) return false;
-      }
-      if (!detail::append_alabel(l, out) || out.size() - start > 63) {
-        out.resize(start);
-        return false;
-      }
-      return true;
-    }
-    // A Unicode brand: let libidn2 judge the whole label (contextual and bidi rules apply).
-    std::string u8;
-    detail::append_utf8(l, u8);
-    uint8_t* a = nullptr;
-    const int rc = idn2_register_u8(reinterpret_cast<const uint8_t*>(u8.c_str()), nullptr, &a, 0);
-    if (rc == IDN2_OK) out += reinterpret_cast<const char*>(a);
-    idn2_free(a);
-    return rc == IDN2_OK && out.size() - start <= 63;
-  }
+  // IDNA2008 label.
+  bool label_to_ascii(U32View l, std::string& out) const { return detail::append_label(l, brand_ascii_label_, out); }
 
   // A candidate whose only change is the registrable label (may contain dots: subdomain fuzzer).
   void add_label(U32View label, Fuzzer f) {

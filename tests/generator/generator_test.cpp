@@ -7,17 +7,14 @@
 #include <unordered_set>
 
 #include "generator/unicode.hpp"
+#include "tests/generator/brand.hpp"
 
 namespace g = lookalike::generator;
 namespace d = lookalike::domain;
 
 namespace {
 
-d::Name brand(std::string_view s) {
-  auto n = d::parse(s);
-  EXPECT_TRUE(n) << s;
-  return *n;
-}
+using lookalike::generator_test::brand;
 
 // The ASCII names a single fuzzer produces for `domain`.
 std::set<std::string> names_of(std::string_view domain, g::Fuzzer f, g::Options o = {}) {

@@ -1,0 +1,118 @@
+// The scan pipeline behind `lookalike scan` and the watch service's refreshes: generator ->
+// resolver -> index -> probes -> scoring -> ranked rows (where the stages meet).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "report/report.hpp"
+#include "generator/generator.hpp"
+#include "index/index.hpp"
+#include "resolver/resolver.hpp"
+#include "scoring/scoring.hpp"
+
+namespace lookalike::pipeline {
+
+struct ScanConfig {
+  resolver::Config dns;
+  scoring::ProbeOptions probe;
+  bool probe_enabled = true;
+  generator::FuzzerSet fuzzers = generator::kAllFuzzers;
+  std::size_t max_per_brand = 0;  // 0: every depth-1 candidate
+  bool include_unregistered = false;  // rows for names that do not exist too
+  int min_score = 0;
+  bool progress = false;  // stderr is a terminal
+};
+
+// What one scan saw, for the summary paragraph.
+struct ScanSummary {
+  std::size_t brands = 0;
+  std::size_t candidates = 0;
+  std::size_t registered = 0;
+  std::size_t mx_live = 0;
+  std::size_t web_live = 0;
+  std::size_t wildcard = 0;
+  std::size_t parked = 0;
+  std::size_t new_registered = 0;  // registered now, unknown or unregistered before
+  std::size_t changed = 0;         // registered before, with a different state or level now
+  std::size_t nxdomain = 0, refused = 0, servfail = 0, timeout = 0, other = 0;
+  std::size_t probe_skipped = 0;   // addresses the SSRF guard refused
+  std::uint64_t dns_queries = 0;
+  std::size_t probed = 0;          // names probed
+  std::size_t mail_answered = 0;   // SMTP sessions that got a banner
+  std::size_t web_answered = 0;    // HTTP(S) sessions that got a response
+  std::size_t probe_failed = 0;    // sessions that ended in an error other than a refused address
+  double seconds = 0;
+};
+
+class Progress;
+
+// One stored or generated name to (re)check for a brand, with what the score needs to know about
+// how it imitates the brand.
+struct RefreshItem {
+  std::string name;                     // A-label
+  std::vector<std::string> fuzzers;     // provenance upserted with it ("homoglyph", "ct:edit", ...)
+  scoring::SimilarityKind kind = scoring::SimilarityKind::other;
+  int edit_distance = 0;                // meaningful for the typo kinds only
+  std::optional<index::Candidate> prev;  // the stored record before this check (nullopt: new)
+};
+
+// What one refresh found for one item.
+struct RefreshOutcome {
+  scoring::Score score;
+  std::uint32_t flags = 0;  // index::state_flag bits as stored
+  index::DnsOutcome dns = index::DnsOutcome::unknown;
+  bool registered = false;
+  bool ct_seen = false;
+  bool state_kept = false;  // a transient DNS failure: the previous state was kept
+  std::string change;       // "new", "registered", "mx appeared, web live", ... or ""
+  std::vector<index::EventKind> events;  // alert events committed with the state
+};
+
+// The brand's own web page, probed once and reused as the similarity reference.
+struct BrandPage {
+  bool probed = false;
+  std::optional<std::uint64_t> hash;
+};
+
+struct RefreshOptions {
+  // Append registered / mx-appeared / web-live events in the same batch as the state change,
+  // except for names whose verdict is owned or benign (`lookalike watch`).
+  bool alert_events = false;
+};
+
+// Resolves, probes, scores and stores `items` (all imitating `brand`): state, score and DNS/probe
+// observations are committed together, so a crash keeps a name's whole refresh or none of it.
+// The stored state only changes when the DNS/probe facts do (its time is the last change; the
+// score's time is the last check), and a transient DNS failure (timeout, SERVFAIL, REFUSED) of a
+// registered name keeps its state. Returns one outcome per item, in item order.
+std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolver& resolver,
+                                          scoring::Prober* prober, const index::Brand& brand,
+                                          std::span<const RefreshItem> items, const RefreshOptions& options,
+                                          BrandPage& page, ScanSummary& summary, Progress* progress);
+
+// The similarity a stored candidate's provenance implies (generator fuzzer names and "ct:<rule>").
+struct Similarity {
+  scoring::SimilarityKind kind = scoring::SimilarityKind::other;
+  int edit_distance = 0;
+};
+[[nodiscard]] Similarity similarity_of_stored(const std::vector<std::string>& fuzzers);
+
+// Scans `brands` (already in the store) end to end, writing candidates, observations and scores
+// to `store`, and returns the ranked rows (registered ones unless include_unregistered, score
+// >= min_score). Progress goes to `err` when config.progress.
+std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<index::Brand>& brands, const ScanConfig& config,
+                                std::ostream& err, ScanSummary& summary);
+
+// One paragraph describing `s` for humans.
+std::string summary_text(const ScanSummary& s);
+
+// The similarity kind the score uses for a candidate made by `fuzzers` with `edits` edits.
+scoring::SimilarityKind similarity_of(generator::FuzzerSet fuzzers, int edits);
+
+}  // namespace lookalike::pipeline

@@ -1,0 +1,589 @@
+#include "pipeline/watch.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include "alerts/alert.hpp"
+#include "alerts/render.hpp"
+#include "ctlog/ctlog.hpp"
+#include "domain/domain.hpp"
+#include "generator/matcher.hpp"
+#include "pipeline/ct_store.hpp"
+#include "pipeline/scan.hpp"
+#include "pipeline/schedule.hpp"
+#include "resolver/resolver.hpp"
+#include "scoring/scoring.hpp"
+#include "telemetry/log.hpp"
+#include "telemetry/metrics.hpp"
+
+namespace lookalike::pipeline {
+namespace {
+
+using alerts::Sink;
+using alerts::SinkConfig;
+using telemetry::escape_label_value;
+using telemetry::log_debug;
+using telemetry::log_error;
+using telemetry::log_info;
+using telemetry::log_warn;
+using telemetry::Metrics;
+using telemetry::MetricsServer;
+
+using std::chrono::milliseconds;
+constexpr std::string_view kConsumer = "watch";
+
+
+// Wakes the scheduler and the dispatcher early (new CT names, new events, stop).
+class Signal {
+ public:
+  void notify() {
+    {
+      std::lock_guard lock(mu_);
+      ++generation_;
+    }
+    cv_.notify_all();
+  }
+  // Waits until notified after `seen`, `timeout` passes or `stop` is set; returns the generation.
+  std::uint64_t wait(std::uint64_t seen, milliseconds timeout, const std::atomic<bool>& stop) {
+    std::unique_lock lock(mu_);
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    // Short slices: the stop flag is set from a signal handler, which cannot notify.
+    while (generation_ == seen && !stop.load() && std::chrono::steady_clock::now() < until) {
+      cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(milliseconds(200), until - std::chrono::steady_clock::now()));
+    }
+    return generation_;
+  }
+  std::uint64_t generation() {
+    std::lock_guard lock(mu_);
+    return generation_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t generation_ = 0;
+};
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The log list named by the config: a file, the bundled snapshot, or an https URL only when the
+// config says so (watch never fetches anything over the network on its own).
+std::expected<ctlog::LogList, std::string> load_log_list(const WatchConfig::Ct& ct) {
+  std::string text;
+  const std::string from = ct.log_list.empty() ? ctlog::bundled_log_list_path() : ct.log_list;
+  if (from.starts_with("https://")) {
+    net::HttpOptions o;
+    o.timeout = milliseconds(15000);
+    o.ca_file = ct.ca_file;
+    auto r = net::make_http_client(o)->get(from);
+    if (!r) return std::unexpected("cannot fetch log list " + from + ": " + r.error().what);
+    if (r->status != 200) return std::unexpected("cannot fetch log list " + from + ": HTTP " + std::to_string(r->status));
+    text = std::move(r->body);
+  } else {
+    std::ifstream f(from, std::ios::binary);
+    if (!f) return std::unexpected("cannot read log list " + from);
+    std::ostringstream s;
+    s << f.rdbuf();
+    text = s.str();
+  }
+  auto list = ctlog::parse_log_list(text);
+  if (!list) return std::unexpected(from + ": " + list.error().what);
+  return std::move(*list);
+}
+
+std::expected<std::vector<ctlog::LogInfo>, std::string> select_logs(const ctlog::LogList& list, const WatchConfig::Ct& ct) {
+  std::vector<ctlog::LogInfo> out;
+  if (ct.all) {
+    for (const auto& l : list.logs) {
+      if (l.followed_by_default()) out.push_back(l);
+    }
+    return out;
+  }
+  for (const auto& n : ct.logs) {
+    const std::string q = lower(n);
+    bool found = false;
+    for (const auto& l : list.logs) {
+      if (q == lower(l.short_name()) || q == lower(l.description) || n == l.log_id_b64 || q == lower(l.url)) {
+        out.push_back(l);
+        found = true;
+        break;
+      }
+    }
+    if (!found) return std::unexpected("ct.logs: no log named \"" + n + "\" in the log list");
+  }
+  return out;
+}
+
+// A short stable identifier of the store (alert ids are "<store-id>-<seq>").
+std::string store_id_of(const std::string& path) {
+  std::error_code ec;
+  const std::string p = std::filesystem::weakly_canonical(path, ec).string();
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : (ec ? path : p)) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 8; ++i) s += kHex[(h >> (60 - 4 * i)) & 0xf];
+  return s;
+}
+
+// Follower state -> the store, with metrics and wake-ups; adds "certificate" events for new
+// certificates naming names the store already knew.
+class WatchStateStore final : public ctlog::StateStore {
+ public:
+  WatchStateStore(index::Store& store, Signal& wake, Metrics& metrics)
+      : store_(store), inner_(store, [this](index::Batch& b, std::string_view log_id, std::span<const ctlog::Hit> hits) {
+          return add_certificate_events(b, log_id, hits);
+        }),
+        wake_(wake), metrics_(metrics) {}
+
+  std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view log_id) override {
+    auto r = inner_.load(log_id);
+    if (r) {
+      std::lock_guard lock(mu_);
+      position_[std::string(log_id)] = *r ? (*r)->next_index : 0;
+    }
+    return r;
+  }
+
+  std::expected<void, ctlog::Error> commit(std::string_view log_id, const ctlog::FollowState& st,
+                                           std::span<const ctlog::Hit> hits) override {
+    auto r = inner_.commit(log_id, st, hits);
+    if (!r) return r;
+    {
+      // Entries processed = how far the committed position moved (from the saved one at start).
+      std::lock_guard lock(mu_);
+      auto [it, fresh] = position_.try_emplace(std::string(log_id), st.next_index);
+      if (!fresh && st.next_index > it->second) {
+        const auto name = names_.find(std::string(log_id));
+        const std::string log = name != names_.end() ? name->second : std::string(log_id);
+        metrics_.add("lookalike_ct_entries_processed_total", "log=\"" + escape_label_value(log) + "\"",
+                     static_cast<double>(st.next_index - it->second), "CT log entries processed");
+      }
+      it->second = st.next_index;
+    }
+    if (!hits.empty()) wake_.notify();
+    return {};
+  }
+
+ private:
+  // "certificate" events for new certificates naming names the store already knew, added to
+  // the batch that commits the hits (so kill -9 cannot keep the hits and lose the alerts).
+  std::expected<void, std::string> add_certificate_events(index::Batch& b, std::string_view log_id,
+                                                          std::span<const ctlog::Hit> hits) {
+    std::vector<std::string> done;
+    for (const ctlog::Hit& h : hits) {
+      if (std::find(done.begin(), done.end(), h.name.ascii) != done.end()) continue;
+      auto c = store_.get_candidate(h.name.ascii);
+      if (!c) return std::unexpected(c.error().message);
+      if (!*c) continue;
+      const bool seen = std::any_of((*c)->ct.begin(), (*c)->ct.end(), [&](const index::CtSighting& s) {
+        return s.log_id == log_id && s.index == h.index;
+      });
+      if (seen) continue;
+      done.push_back(h.name.ascii);
+      auto v = store_.get_verdict(h.name.ascii);
+      if (!v) return std::unexpected(v.error().message);
+      if (*v && ((*v)->decision == index::Decision::owned || (*v)->decision == index::Decision::benign)) continue;
+      if (auto a = b.append_event(index::EventKind::certificate, h.name.ascii, h.log + " #" + std::to_string(h.index));
+          !a) {
+        return std::unexpected(a.error().message);
+      }
+    }
+    return {};
+  }
+
+  index::Store& store_;
+  IndexStateStore inner_;
+  Signal& wake_;
+  Metrics& metrics_;
+  std::mutex mu_;
+  std::map<std::string, std::uint64_t> position_;  // log ID -> committed next_index
+
+ public:
+  std::map<std::string, std::string> names_;  // log ID -> short name (metrics labels), set before following
+};
+
+struct Engine {
+  Engine(const WatchConfig& c, index::Store& s) : config(c), store(s) {}
+  const WatchConfig& config;
+  index::Store& store;
+  std::atomic<bool> quit{false};  // set when a signal arrives or a part failed
+  const std::atomic<bool>& stop = quit;
+  bool once = false;
+  Metrics metrics;
+  Signal wake;  // new work for the scheduler / dispatcher
+  std::vector<std::unique_ptr<Sink>> sinks;
+  std::string store_id;
+  std::vector<index::Brand> brands;
+  std::atomic<bool> failed{false};
+
+  // ---- CT followers ------------------------------------------------------------------------
+  void follow(const std::vector<ctlog::LogInfo>& logs) {
+    std::vector<generator::BrandSpec> specs;
+    for (const auto& b : brands) specs.push_back(generator::BrandSpec{b.domain, b.keywords, b.owned});
+    auto matcher = generator::Matcher::build(specs);
+    if (!matcher) {
+      log_error("cannot build the brand matcher", {{"brand", specs[matcher.error().index].domain}, {"error", matcher.error().message}});
+      failed = true;
+      return;
+    }
+    const generator::Matcher& m = *matcher;
+    const ctlog::NameMatcher match = ct_name_matcher(m);
+    WatchStateStore states(store, wake, metrics);
+    ctlog::FollowOptions opts;
+    opts.from = config.ct.from_start ? ctlog::StartFrom::start : ctlog::StartFrom::end;
+    opts.once = once;
+    opts.parallel = config.ct.parallel;
+    opts.batch = config.ct.batch;
+    opts.poll = config.ct.poll;
+    opts.http.ca_file = config.ct.ca_file;
+    opts.stop = &stop;
+    for (const auto& l : logs) states.names_[l.log_id_b64] = l.short_name();
+    opts.on_progress = [&](std::string_view log, const ctlog::FollowState& st) {
+      const std::string labels = "log=\"" + escape_label_value(log) + "\"";
+      metrics.set("lookalike_ct_next_index", labels, static_cast<double>(st.next_index), "Next CT entry to fetch");
+      metrics.set("lookalike_ct_lag_entries", labels,
+                  static_cast<double>(st.head_size > st.next_index ? st.head_size - st.next_index : 0),
+                  "Entries between the position and the latest signed head");
+    };
+    opts.on_alert = [](const ctlog::Alert& al) {
+      log_error("CT log misbehaved", {{"log", al.log}, {"kind", al.kind}, {"detail", al.detail}});
+    };
+    opts.on_malformed = [](std::string_view log, std::uint64_t index, const ctlog::Error& e) {
+      log_warn("malformed CT entry skipped", {{"log", log}, {"index", index}, {"error", e.what}});
+    };
+    std::vector<std::thread> threads;
+    for (const auto& l : logs) {
+      threads.emplace_back([&, l] {
+        log_info("following CT log", {{"log", l.short_name()}, {"url", l.url}});
+        const auto r = ctlog::follow_log(l, states, match, opts);
+        if (r.error) {
+          log_error("CT log follower stopped", {{"log", l.short_name()}, {"error", r.error->what}});
+        }
+        log_info("CT log follower done", {{"log", l.short_name()}, {"entries", r.entries}, {"matches", r.hits},
+                                          {"next_index", r.state.next_index}, {"head", r.state.head_size}});
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+
+  // ---- scheduler ---------------------------------------------------------------------------
+  void schedule() {
+    resolver::Config dns;
+    dns.upstreams = config.dns.servers;
+    if (dns.upstreams.empty()) {
+      auto sys = resolver::system_upstreams();
+      if (!sys) {
+        log_error("no DNS servers configured and none usable in /etc/resolv.conf", {{"error", sys.error()}});
+        failed = true;
+        return;
+      }
+      dns.upstreams = std::move(*sys);
+      dns.qps = config.dns.qps.value_or(300);  // public resolvers ban abusers
+    } else {
+      dns.qps = config.dns.qps;
+    }
+    dns.timeout = config.dns.timeout;
+    dns.retries = config.dns.attempts - 1;
+    dns.concurrency = config.dns.concurrency;
+    std::optional<resolver::Resolver> res;
+    try {
+      res.emplace(dns);
+    } catch (const std::exception& e) {
+      log_error("bad DNS configuration", {{"error", e.what()}});
+      failed = true;
+      return;
+    }
+    std::optional<scoring::Prober> prober;
+    if (config.probe.enabled) {
+      scoring::ProbeOptions po;
+      po.allow_private = config.probe.allow_private;
+      po.mx_check = config.probe.mx_check;
+      po.step_timeout = config.probe.timeout;
+      po.session_timeout = config.probe.session_timeout;
+      po.ca_file = config.probe.ca_file;
+      po.smtp_port = config.probe.smtp_port;
+      po.http_port = config.probe.http_port;
+      po.https_port = config.probe.https_port;
+      prober.emplace(po);
+    }
+    std::map<std::string, std::pair<BrandPage, index::Time>, std::less<>> pages;
+    std::vector<std::string> skip;  // names of no configured brand: never due again this run
+    std::uint64_t seen = wake.generation();
+    while (!stop.load()) {
+      const index::Time now = index::now_ms();
+      std::optional<index::Time> next_due;
+      auto due = select_due(store, config.schedule, now, config.schedule.batch, &next_due, &skip);
+      if (!due) {
+        log_error("cannot read candidates", {{"error", due.error().message}});
+        failed = true;
+        return;
+      }
+      if (due->empty()) {
+        if (once) return;
+        const index::Time wait = next_due ? std::clamp<index::Time>(*next_due - now, 50, 60'000) : 60'000;
+        seen = wake.wait(seen, milliseconds(wait), stop);
+        continue;
+      }
+      // Group by brand (the first configured brand a name imitates).
+      std::map<std::string, std::vector<RefreshItem>> groups;
+      for (index::Candidate& c : *due) {
+        const index::Brand* brand = nullptr;
+        for (const auto& bn : c.brands) {
+          for (const auto& b : brands) {
+            if (b.domain == bn) brand = &b;
+          }
+          if (brand) break;
+        }
+        if (brand == nullptr) {
+          skip.insert(std::upper_bound(skip.begin(), skip.end(), c.name), c.name);
+          continue;
+        }
+        RefreshItem it;
+        it.name = c.name;
+        const Similarity sim = similarity_of_stored(c.fuzzers);
+        it.kind = sim.kind;
+        it.edit_distance = sim.edit_distance;
+        it.prev = std::move(c);
+        groups[brand->domain].push_back(std::move(it));
+      }
+      for (auto& [domain, items] : groups) {
+        const index::Brand& brand = *std::find_if(brands.begin(), brands.end(), [&](const index::Brand& b) { return b.domain == domain; });
+        auto& [page, when] = pages[domain];
+        if (page.probed && now - when > 3'600'000) page = BrandPage{};  // the brand's own page may change
+        if (!page.probed) when = now;
+        ScanSummary summary;
+        RefreshOptions ro;
+        ro.alert_events = true;
+        try {
+          const auto outcomes = refresh_names(store, *res, prober ? &*prober : nullptr, brand, items, ro, page, summary, nullptr);
+          std::size_t events = 0;
+          for (std::size_t i = 0; i < items.size(); ++i) {
+            events += outcomes[i].events.size();
+            if (!outcomes[i].events.empty() || !outcomes[i].change.empty()) {
+              log_info("refreshed", {{"name", items[i].name}, {"change", outcomes[i].change.empty() ? "-" : outcomes[i].change},
+                                     {"score", outcomes[i].score.value},
+                                     {"risk", scoring::level_name(outcomes[i].score.level)}});
+            }
+          }
+          log_debug("refresh round", {{"brand", domain}, {"names", items.size()}, {"events", events}});
+        } catch (const std::exception& e) {
+          log_error("refresh failed", {{"brand", domain}, {"error", e.what()}});
+          failed = true;
+          return;
+        }
+        metrics.add("lookalike_names_refreshed_total", "", static_cast<double>(items.size()), "Names re-resolved and re-scored");
+        metrics.add("lookalike_dns_queries_total", "", static_cast<double>(summary.dns_queries), "DNS queries sent");
+        const std::pair<const char*, std::size_t> outcomes[] = {{"mail_answered", summary.mail_answered},
+                                                                {"web_answered", summary.web_answered},
+                                                                {"failed", summary.probe_failed},
+                                                                {"refused_address", summary.probe_skipped}};
+        for (const auto& [what, n] : outcomes) {
+          metrics.add("lookalike_probe_sessions_total", "outcome=\"" + std::string(what) + "\"", static_cast<double>(n),
+                      "Probe sessions by outcome");
+        }
+      }
+      wake.notify();
+    }
+  }
+
+  // ---- dispatcher --------------------------------------------------------------------------
+  // Delivers every pending event; false on a store error. Stops early (without acking the alert
+  // at hand) when a stop request cuts a sink's retries short, so the next run delivers it.
+  bool dispatch_pending(bool& progressed) {
+    progressed = false;
+    while (true) {
+      auto events = store.read_events(kConsumer, 100);
+      if (!events) {
+        log_error("cannot read the change feed", {{"error", events.error().message}});
+        return false;
+      }
+      if (events->empty()) return true;
+      for (const index::Event& e : *events) {
+        auto alert = alerts::render_alert(store, e, store_id);
+        if (!alert) {
+          log_error("cannot render alert", {{"seq", e.seq}, {"error", alert.error().message}});
+          return false;
+        }
+        if (*alert) {
+          for (auto& sink : sinks) {
+            auto d = sink->deliver(**alert);
+            if (!d) {
+              if (stop.load()) {
+                log_warn("alert not delivered before stopping; it stays in the feed", {{"seq", e.seq}, {"sink", sink->describe()}});
+                return true;
+              }
+              log_error("alert delivery failed", {{"seq", e.seq}, {"sink", sink->describe()}, {"error", d.error()}});
+              metrics.add("lookalike_alert_delivery_failures_total", "sink=\"" + escape_label_value(sink->describe()) + "\"", 1,
+                          "Alerts a sink gave up on");
+            }
+          }
+          metrics.add("lookalike_alerts_total", "kind=\"" + std::string(alerts::alert_kind_name((*alert)->kind)) + "\"", 1,
+                      "Alerts by kind");
+          log_info("alert", {{"seq", e.seq}, {"kind", alerts::alert_kind_name((*alert)->kind)}, {"name", e.name}});
+        }
+        if (auto a = store.ack(kConsumer, e.seq); !a) {
+          log_error("cannot acknowledge alert", {{"seq", e.seq}, {"error", a.error().message}});
+          return false;
+        }
+        progressed = true;
+      }
+    }
+  }
+
+  void dispatch(const std::atomic<bool>& producers_done) {
+    std::uint64_t seen = wake.generation();
+    while (true) {
+      const bool last = producers_done.load();  // read before draining: nothing new can follow
+      bool progressed = false;
+      if (!dispatch_pending(progressed)) {
+        failed = true;
+        return;
+      }
+      if (last) return;
+      if (!progressed) seen = wake.wait(seen, milliseconds(1000), producers_done);
+    }
+  }
+};
+
+}  // namespace
+
+int run_watch(const WatchConfig& config, const std::string& db_path, bool once, const std::atomic<bool>& stop) {
+  auto opened = index::Store::open(db_path);
+  if (!opened) {
+    log_error("cannot open the store", {{"error", opened.error().message}});
+    return 1;
+  }
+  index::Store& store = *opened;
+  Engine e(config, store);
+  e.once = once;
+  e.store_id = store_id_of(db_path);
+
+  // Brands from the config are added, or updated in place (keeping when they were added).
+  for (const WatchBrand& wb : config.brands) {
+    auto old = store.get_brand(wb.domain);
+    if (!old) {
+      log_error("cannot read brand", {{"brand", wb.domain}, {"error", old.error().message}});
+      return 1;
+    }
+    index::Brand b;
+    b.domain = wb.domain;
+    b.keywords = wb.keywords;
+    b.owned = wb.owned;
+    b.tlds = wb.tlds;
+    b.added = *old ? (*old)->added : index::now_ms();
+    if (!*old || !(**old == b)) {
+      if (auto r = store.add_brand(b); !r) {
+        log_error("cannot store brand", {{"brand", wb.domain}, {"error", r.error().message}});
+        return 1;
+      }
+      log_info(*old ? "brand updated" : "brand added", {{"brand", b.domain}});
+    }
+  }
+  auto brands = store.list_brands();
+  if (!brands) {
+    log_error("cannot list brands", {{"error", brands.error().message}});
+    return 1;
+  }
+  e.brands = std::move(*brands);
+  if (e.brands.empty()) log_warn("no brands: add [[brands]] to the config or use `lookalike brand add`");
+
+  std::vector<SinkConfig> sink_configs = config.sinks;
+  if (sink_configs.empty()) sink_configs.push_back(alerts::default_sink_config());
+  for (SinkConfig& sc : sink_configs) {
+    sc.stop = &e.quit;
+    auto s = alerts::make_sink(sc);
+    if (!s) {
+      log_error("bad sink", {{"type", sc.type}, {"error", s.error()}});
+      return 2;
+    }
+    log_info("alert sink", {{"sink", (*s)->describe()}});
+    e.sinks.push_back(std::move(*s));
+  }
+
+  // The first run starts the feed here: history from before is not news. A marker event makes
+  // "never acknowledged" distinguishable from "acknowledged nothing yet" after a crash.
+  if (auto acked = store.acked(kConsumer); !acked) {
+    log_error("cannot read the feed position", {{"error", acked.error().message}});
+    return 1;
+  } else if (*acked == 0) {
+    auto seq = store.append_event(index::EventKind::custom, "", "watch started");
+    if (!seq || !store.ack(kConsumer, *seq)) {
+      log_error("cannot start the change feed");
+      return 1;
+    }
+  }
+
+  std::unique_ptr<MetricsServer> server;
+  if (config.metrics.enabled) {
+    auto s = MetricsServer::start(e.metrics, config.metrics.address, config.metrics.port);
+    if (!s) {
+      log_error("cannot serve metrics", {{"address", config.metrics.address}, {"port", config.metrics.port}, {"error", s.error()}});
+      return 1;
+    }
+    server = std::move(*s);
+    log_info("metrics", {{"url", "http://" + config.metrics.address + ":" + std::to_string(server->port()) + "/metrics"}});
+  }
+
+  std::vector<ctlog::LogInfo> logs;
+  if (config.ct.enabled) {
+    auto list = load_log_list(config.ct);
+    if (!list) {
+      log_error("cannot load the CT log list", {{"error", list.error()}});
+      return 2;
+    }
+    auto sel = select_logs(*list, config.ct);
+    if (!sel) {
+      log_error("bad CT log selection", {{"error", sel.error()}});
+      return 2;
+    }
+    logs = std::move(*sel);
+  }
+  log_info("watch started", {{"store", db_path}, {"brands", e.brands.size()}, {"logs", logs.size()},
+                              {"sinks", e.sinks.size()}, {"once", once}});
+
+  std::atomic<bool> producers_done{false};
+  std::atomic<bool> workers_done{false};
+  std::thread dispatcher([&] { e.dispatch(producers_done); });
+  std::thread workers([&] {
+    if (once) {
+      // Catch up, then refresh what is due, then deliver: each step sees the previous one's output.
+      e.follow(logs);
+      if (!e.failed) e.schedule();
+    } else {
+      std::thread follower([&] { e.follow(logs); });
+      std::thread scheduler([&] { e.schedule(); });
+      follower.join();
+      scheduler.join();
+    }
+    workers_done = true;
+  });
+  // A signal only sets `stop`; a failing part stops the others too.
+  while (!workers_done.load()) {
+    if (stop.load() || e.failed.load()) e.quit = true;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  workers.join();
+  producers_done = true;
+  e.wake.notify();
+  dispatcher.join();
+  log_info("watch stopped", {{"failed", e.failed.load()}});
+  return e.failed ? 1 : 0;
+}
+
+}  // namespace lookalike::pipeline

@@ -1,0 +1,99 @@
+// The TOML configuration of `lookalike watch` (see contrib/watch.example.toml). Parsing is strict:
+// an unknown key, a wrong type, a bad duration or address is an error naming the key and its
+// line:column, so a typo never silently falls back to a default.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "alerts/alert.hpp"
+#include "resolver/resolver.hpp"
+
+namespace lookalike::pipeline {
+
+// A brand as configured; added to (or updated in) the store when watch starts.
+struct WatchBrand {
+  std::string domain;  // registrable domain, A-label after parsing
+  std::vector<std::string> keywords;
+  std::vector<std::string> owned;
+  std::string tlds = "common";
+};
+
+// How often each class of candidate is re-resolved and re-probed.
+struct ScheduleConfig {
+  std::chrono::milliseconds fresh{std::chrono::minutes(15)};       // first `new_window` after first seen
+  std::chrono::milliseconds changing{std::chrono::hours(1)};       // state changed within `changing_window`
+  std::chrono::milliseconds registered{std::chrono::hours(6)};     // registered and stable
+  std::chrono::milliseconds unregistered{std::chrono::hours(24)};  // NXDOMAIN or never resolved to anything
+  std::chrono::milliseconds dead{std::chrono::hours(24 * 7)};      // unregistered for more than `dead_after`
+  std::chrono::milliseconds new_window{std::chrono::hours(24)};
+  std::chrono::milliseconds changing_window{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds dead_after{std::chrono::hours(24 * 30)};
+  std::size_t batch = 500;  // names refreshed per round at most
+};
+
+struct WatchConfig {
+  std::string source;  // the file it came from (for messages)
+  std::string db;      // empty: the global --db (or its default)
+  std::vector<WatchBrand> brands;
+
+  struct Ct {
+    bool enabled = true;
+    bool all = true;                 // logs = "all": every log the list says to follow
+    std::vector<std::string> logs;   // else these (short name, description, log ID or URL)
+    std::string log_list;            // file; empty: the bundled snapshot; an https:// URL only if given
+    std::string ca_file;
+    bool from_start = false;         // start = "start" | "end" (logs never followed before)
+    unsigned parallel = 4;
+    std::uint64_t batch = 1024;
+    std::chrono::milliseconds poll{std::chrono::seconds(10)};
+  } ct;
+
+  struct Dns {
+    std::vector<resolver::Upstream> servers;  // empty: /etc/resolv.conf
+    std::optional<double> qps;                // unset: 300 with system resolvers, none otherwise
+    std::chrono::milliseconds timeout{1500};
+    unsigned attempts = 4;                    // tries per query (1 + retries)
+    unsigned concurrency = 0;                 // 0: adaptive
+  } dns;
+
+  struct Probe {
+    bool enabled = true;
+    bool allow_private = false;  // probe private/loopback addresses too (tests only)
+    bool mx_check = false;
+    std::chrono::milliseconds timeout{5000};           // per step
+    std::chrono::milliseconds session_timeout{20000};  // per session
+    std::string ca_file;
+    std::uint16_t smtp_port = 25, http_port = 80, https_port = 443;
+  } probe;
+
+  ScheduleConfig schedule;
+  std::vector<alerts::SinkConfig> sinks;  // none: one jsonl sink on stdout
+
+  struct MetricsEndpoint {
+    bool enabled = false;
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 9464;
+  } metrics;
+
+  struct Log {
+    std::string level = "info";  // trace|debug|info|warn|error|off
+    bool json = false;           // format = "json" | "text"
+  } log;
+};
+
+// Parses "500ms", "30s", "15m", "6h", "7d" or sums such as "1h30m"; the error says what is wrong.
+[[nodiscard]] std::expected<std::chrono::milliseconds, std::string> parse_duration(std::string_view text);
+
+// Parses TOML text; `source` names the file in errors ("watch.toml:12:9: dns.qps: ...").
+[[nodiscard]] std::expected<WatchConfig, std::string> parse_watch_config(std::string_view text,
+                                                                         std::string_view source);
+// Reads and parses a file.
+[[nodiscard]] std::expected<WatchConfig, std::string> load_watch_config(const std::string& path);
+
+}  // namespace lookalike::pipeline

@@ -1,0 +1,58 @@
+// The ranked threat list (`lookalike scan` and `lookalike report`), chosen by name in formats.cpp:
+// a terminal table (colour on a TTY), JSON lines with a documented schema, CSV, and one
+// self-contained HTML page (no network: sortable table, filters, chart of threats per brand and level).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lookalike::report {
+
+// One ranked look-alike. Text fields may hold attacker-chosen text (page titles, banners in
+// reasons): every renderer escapes or sanitises for its format.
+struct ReportRow {
+  std::string name;                  // ASCII (A-label) name
+  std::string unicode;               // U-label form (same as name when ASCII)
+  std::string brand;                 // the brand's registrable domain
+  int score = 0;                     // 0..100
+  std::string level;                 // critical, high, medium, low, info
+  std::vector<std::string> flags;    // subset of MX, WEB, SPF, DMARC, CT, WILDCARD, PARKED, in that order
+  std::vector<std::string> reasons;  // human-readable, strongest first
+  std::vector<std::string> fuzzers;  // generator fuzzers / "ct" that found it
+  std::string verdict;               // analyst verdict, "" when none
+  std::int64_t first_seen = 0;       // ms since the Unix epoch (0: unknown)
+  std::int64_t last_seen = 0;
+  std::string change;                // what changed since the previous scan ("new", "mx appeared", ...), "" if nothing
+};
+
+// The row flags of a stored state (index::state_flag bits) and whether CT saw the name: MX, WEB,
+// SPF, DMARC, CT, WILDCARD, PARKED, in that order.
+[[nodiscard]] std::vector<std::string> row_flags(std::uint32_t state_flags, bool ct_seen);
+
+// Ranks rows for every format: highest score first, then by name.
+void rank_rows(std::vector<ReportRow>& rows);
+
+enum class ReportFormat : std::uint8_t { table, jsonl, csv, html };
+
+// Parses "table", "jsonl", "csv", "html"; the error lists them.
+[[nodiscard]] std::expected<ReportFormat, std::string> parse_report_format(std::string_view s);
+
+struct RenderOptions {
+  bool color = false;         // ANSI colours in the table (only on a TTY)
+  std::size_t max_reasons = 3;  // reasons shown per row in the table (all in other formats)
+  std::string title = "lookalike threat report";
+  std::int64_t generated_at = 0;  // ms since epoch, shown in HTML
+};
+
+// Writes `rows` (already ranked) in `format`. The table and CSV have a header line; JSON lines
+// have one object per row (schema in README: name, unicode, brand, score, level, flags, reasons,
+// fuzzers, verdict, first_seen, last_seen, change; times as ISO 8601 UTC strings or null).
+void render_report(std::ostream& out, std::span<const ReportRow> rows, ReportFormat format,
+                   const RenderOptions& options = {});
+
+}  // namespace lookalike::report

@@ -1,0 +1,2 @@
+// Fixture for the layer check (never compiled).
+#pragma once

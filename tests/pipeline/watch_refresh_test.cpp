@@ -1,0 +1,206 @@
+// refresh_names, the step `scan` and `watch` share, against a real nsd on loopback and a real
+// store: transitions become alert events in the same commit, a DNS outage keeps the last known
+// state (no "registered" again when it comes back), and owned names raise nothing.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "pipeline/scan.hpp"
+#include "tests/support/nsd_server.hpp"
+#include "tests/support/temp_store.hpp"
+
+namespace lookalike::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using test_support::NsdServer;
+using test_support::Zone;
+
+struct TempStore : test_support::TempStore {
+  TempStore() : test_support::TempStore("lookalike-watch-refresh") {}
+};
+
+// A minimal web server on 127.0.0.1 (ephemeral port): every connection gets one 200 page.
+class WebServer {
+ public:
+  WebServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        const int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) continue;
+        char buf[4096];
+        (void)read(c, buf, sizeof buf);
+        static constexpr char kReply[] =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 44\r\nConnection: close\r\n\r\n"
+            "<html><title>Sign in</title>examplebank</html>";
+        (void)write(c, kReply, sizeof kReply - 1);
+        close(c);
+      }
+    });
+  }
+  ~WebServer() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+std::string zone(bool mx) {
+  std::string z = "@ 3600 IN SOA ns.refresh.invalid. hostmaster.refresh.invalid. 1 3600 600 86400 60\n"
+                  "@ NS ns.refresh.invalid.\n"
+                  "examp1ebank A 127.0.0.1\n"
+                  "examplebank-login A 127.0.0.1\n";
+  if (mx) z += "examp1ebank MX 10 mail.examp1ebank.com.\nexamplebank-login MX 10 mail.examp1ebank.com.\n";
+  return z;
+}
+
+resolver::Config dns_for(const std::string& address) {
+  resolver::Config c;
+  c.upstreams = resolver::parse_upstreams(address).value();
+  c.timeout = std::chrono::milliseconds(300);
+  c.retries = 1;
+  return c;
+}
+
+// Refreshes `names` (as watch does: from their stored records) and returns the outcomes.
+std::vector<RefreshOutcome> refresh(index::Store& store, resolver::Resolver& res, const std::vector<std::string>& names,
+                                    scoring::Prober* prober = nullptr) {
+  index::Brand brand;
+  brand.domain = "examplebank.com";
+  std::vector<RefreshItem> items;
+  for (const auto& n : names) {
+    RefreshItem it;
+    it.name = n;
+    it.fuzzers = {"ct:homoglyph"};
+    it.kind = scoring::SimilarityKind::homoglyph;
+    it.prev = store.get_candidate(n).value();
+    items.push_back(std::move(it));
+  }
+  BrandPage page;
+  ScanSummary summary;
+  RefreshOptions o;
+  o.alert_events = true;
+  return refresh_names(store, res, prober, brand, items, o, page, summary, nullptr);
+}
+
+std::vector<std::pair<index::EventKind, std::string>> events_after(index::Store& s, std::uint64_t after) {
+  std::vector<std::pair<index::EventKind, std::string>> out;
+  const auto events = s.read_events_after(after).value();
+  for (const auto& e : events) {
+    if (e.kind != index::EventKind::level_changed) out.emplace_back(e.kind, e.name);
+  }
+  return out;
+}
+
+TEST(WatchRefresh, TransitionsAreEventsAnOutageKeepsTheStateAndOwnedNamesStaySilent) {
+  TempStore t;
+  index::Store& s = *t.store;
+  const std::vector<std::string> names = {"examp1ebank.com", "examplebank-login.com"};
+  std::uint64_t seq = 0;
+  {
+    NsdServer nsd({Zone{"com", zone(false)}});
+    resolver::Resolver res(dns_for(nsd.address()));
+    const auto first = refresh(s, res, names);
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_TRUE(first[0].registered);
+    EXPECT_EQ(first[0].events, std::vector<index::EventKind>{index::EventKind::registered});
+    EXPECT_EQ(events_after(s, 0), (std::vector<std::pair<index::EventKind, std::string>>{
+                                      {index::EventKind::registered, "examp1ebank.com"},
+                                      {index::EventKind::registered, "examplebank-login.com"}}));
+    seq = s.stats().value().last_event_seq;
+  }
+  const auto before = s.get_candidate("examp1ebank.com").value().value();
+
+  // The server is gone: nothing answers. The names stay registered; only the check time moves.
+  {
+    resolver::Resolver res(dns_for("127.0.0.1:" + std::to_string(test_support::free_loopback_port())));
+    const auto outage = refresh(s, res, names);
+    EXPECT_TRUE(outage[0].state_kept);
+    EXPECT_TRUE(outage[0].events.empty());
+    const auto after = s.get_candidate("examp1ebank.com").value().value();
+    EXPECT_EQ(after.state, before.state);
+    EXPECT_EQ(after.score->value, before.score->value);
+    EXPECT_GE(after.score->time, before.score->time);
+    EXPECT_TRUE(events_after(s, seq).empty());
+  }
+
+  // Back with MX records: one mx-appeared for the look-alike, none for the name we own.
+  ASSERT_TRUE(s.put_verdict("examplebank-login.com", {index::Decision::owned, "ours", 0}).has_value());
+  seq = s.stats().value().last_event_seq;
+  NsdServer nsd({Zone{"com", zone(true)}});
+  resolver::Resolver res(dns_for(nsd.address()));
+  const auto back = refresh(s, res, names);
+  EXPECT_FALSE(back[0].state_kept);
+  EXPECT_EQ(back[0].change, "mx appeared");
+  EXPECT_EQ(events_after(s, seq), (std::vector<std::pair<index::EventKind, std::string>>{
+                                      {index::EventKind::mx_appeared, "examp1ebank.com"}}));
+  EXPECT_TRUE(back[1].events.empty());
+  // Nothing changed since: no new events, and the state's time still says when it last changed.
+  seq = s.stats().value().last_event_seq;
+  const auto changed_at = s.get_candidate("examp1ebank.com").value().value().state->time;
+  (void)refresh(s, res, names);
+  EXPECT_TRUE(events_after(s, seq).empty());
+  EXPECT_EQ(s.get_candidate("examp1ebank.com").value().value().state->time, changed_at);
+
+  // A web server starts answering on the look-alike's address: web-live (probes of loopback
+  // only because this test allows private addresses).
+  WebServer web;
+  scoring::ProbeOptions po;
+  po.allow_private = true;
+  po.mail = false;
+  po.http_port = web.port();
+  po.https_port = test_support::free_loopback_port();  // nothing listens: HTTPS fails, HTTP answers
+  po.step_timeout = std::chrono::milliseconds(2000);
+  scoring::Prober prober(po);
+  seq = s.stats().value().last_event_seq;
+  const auto live = refresh(s, res, names, &prober);
+  EXPECT_TRUE(live[0].flags & index::state_flag::web_live);
+  EXPECT_EQ(events_after(s, seq), (std::vector<std::pair<index::EventKind, std::string>>{
+                                      {index::EventKind::web_live, "examp1ebank.com"}}));
+  const auto web_events = s.read_events_after(seq).value();
+  for (const auto& e : web_events) {
+    if (e.kind == index::EventKind::web_live) {
+      EXPECT_EQ(e.detail, "http 200 \"Sign in\"");
+    }
+  }
+}
+
+TEST(WatchRefresh, StoredProvenanceGivesTheStrongestSimilarity) {
+  using K = scoring::SimilarityKind;
+  EXPECT_EQ(similarity_of_stored({"ct:homoglyph"}).kind, K::homoglyph);
+  EXPECT_EQ(similarity_of_stored({"ct:combosquat", "ct:edit"}).kind, K::one_edit);
+  EXPECT_EQ(similarity_of_stored({"ct:edit"}).edit_distance, 1);
+  EXPECT_EQ(similarity_of_stored({"tld-swap"}).kind, K::tld_swap);
+  EXPECT_EQ(similarity_of_stored({"combosquat", "homoglyph"}).kind, K::homoglyph);
+  EXPECT_EQ(similarity_of_stored({}).kind, K::other);
+  EXPECT_EQ(similarity_of_stored({"ct:unknown-rule"}).kind, K::other);
+}
+
+}  // namespace
+}  // namespace lookalike::pipeline
