@@ -4,10 +4,10 @@
 #include <string>
 #include <utility>
 
-#include "ctlog/ctlog.hpp"
 #include "domain/domain.hpp"
 #include "report/text.hpp"
 #include "scoring/scoring.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::alerts {
 namespace {
@@ -141,7 +141,7 @@ std::expected<std::optional<Alert>, index::Error> render_alert(const index::Stor
       j += "{\"log_id\":";
       append_json_string(j, c.ct[i].log_id);
       j += ",\"index\":" + std::to_string(c.ct[i].index) + ",\"cert_sha256\":";
-      append_json_string(j, ctlog::hex_encode(c.ct[i].cert_sha256));
+      append_json_string(j, util::hex_encode(c.ct[i].cert_sha256));
       j += "}";
     }
     j += "]";

@@ -1,4 +1,4 @@
-// The webhook sink: an HTTP POST of the alert JSON through ctlog's verified HTTP client, HMAC-signed
+// The webhook sink: an HTTP POST of the alert JSON through net's verified HTTP client, HMAC-signed
 // when a secret is set, retried with backoff (408/429/5xx), https only (plain http to loopback).
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,8 +10,9 @@
 
 #include "alerts/delivery.hpp"
 #include "alerts/sinks.hpp"
-#include "ctlog/ctlog.hpp"
 #include "domain/domain.hpp"
+#include "net/http.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::alerts {
 namespace {
@@ -31,7 +32,7 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
            data.size(), md, &len) == nullptr) {
     throw std::runtime_error("HMAC-SHA256 failed");  // only on allocation failure
   }
-  return ctlog::hex_encode(std::span<const std::uint8_t>(md, len));
+  return util::hex_encode(std::span<const std::uint8_t>(md, len));
 }
 
 bool header_token(std::string_view s) {
@@ -75,7 +76,7 @@ class WebhookSink final : public Sink {
     if (host.find('@') != std::string::npos) {
       return std::unexpected(where + ": url \"" + redact_url(c.url) + "\": credentials in the URL are not allowed");
     }
-    if (!tls && !ctlog::is_loopback_host(host)) {
+    if (!tls && !net::is_loopback_host(host)) {
       return std::unexpected(where + ": url \"" + redact_url(c.url) +
                              "\": plain http is only allowed to loopback; use https");
     }
@@ -113,7 +114,7 @@ class WebhookSink final : public Sink {
       auto r = client_->post(config_.url, alert.json, headers);
       Attempt a;
       if (!r) {
-        // ctlog's errors start with the URL: keep a query-string token out of the logs.
+        // net's errors start with the URL: keep a query-string token out of the logs.
         std::string e = r.error().what;
         if (const auto at = e.find(config_.url); at != std::string::npos)
           e.replace(at, config_.url.size(), redact_url(config_.url));
@@ -137,16 +138,16 @@ class WebhookSink final : public Sink {
 
  private:
   explicit WebhookSink(const SinkConfig& c) : config_(c), rng_(std::random_device{}()) {
-    ctlog::HttpOptions o;
+    net::HttpOptions o;
     o.timeout = c.timeout;
     o.ca_file = c.ca_file;
     o.body_limit = 64 * 1024;  // we only read the status; a huge error page is not worth memory
-    client_ = ctlog::make_http_client(o);
+    client_ = net::make_http_client(o);
   }
 
   SinkConfig config_;
   std::mt19937_64 rng_;
-  std::unique_ptr<ctlog::HttpClient> client_;
+  std::unique_ptr<net::HttpClient> client_;
 };
 
 }  // namespace

@@ -9,6 +9,9 @@
 #include <sstream>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/merkle.hpp"
 #ifdef LOOKALIKE_CTLOG_HAVE_SERVER
 #include "tests/ctlog/test_log_server.hpp"
 #endif

@@ -43,9 +43,9 @@ ctlog::LogList load_log_list(Context& ctx, const std::string& source) {
   std::string from = source;
   if (source.empty() || source.starts_with("https://") || source.starts_with("http://")) {
     const std::string url = source.empty() ? std::string(ctlog::default_log_list_url) : source;
-    ctlog::HttpOptions o;
+    net::HttpOptions o;
     o.timeout = std::chrono::milliseconds(15000);
-    auto r = ctlog::make_http_client(o)->get(url);
+    auto r = net::make_http_client(o)->get(url);
     if (r && r->status == 200) {
       text = std::move(r->body);
       from = url;
@@ -251,7 +251,7 @@ void run_logs(Context& ctx, const std::string& source, bool all_states) {
       if (auto s = states->load(l.log_id_b64)) st = *s;
       else err = s.error().what;
     }
-    ctx.out << l.short_name() << '\t' << (l.tiled ? "static-ct" : "rfc6962") << '\t' << l.state << '\t';
+    ctx.out << l.short_name() << '\t' << l.api << '\t' << l.state << '\t';
     if (st) {
       const std::uint64_t lag = st->head_size > st->next_index ? st->head_size - st->next_index : 0;
       ctx.out << st->next_index << '\t' << st->verified_size << '\t' << st->head_size << '\t' << lag << '\t'

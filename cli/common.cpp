@@ -1,6 +1,5 @@
 #include "cli/common.hpp"
 
-#include <ctime>
 #include <ostream>
 
 namespace lookalike::cli {
@@ -27,15 +26,6 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
     out += s;
   }
   return out;
-}
-
-std::string utc_iso(std::int64_t ms) {
-  const auto t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::optional<index::Store> open_store(Context& ctx, bool write, bool create) {

@@ -9,6 +9,7 @@
 
 #include "cli/context.hpp"
 #include "index/index.hpp"
+#include "util/time.hpp"
 
 namespace lookalike::cli {
 
@@ -17,7 +18,7 @@ namespace lookalike::cli {
 // Joins with `sep`.
 [[nodiscard]] std::string join(const std::vector<std::string>& v, std::string_view sep = ",");
 // "2026-11-28T11:50:00Z" for milliseconds since the Unix epoch.
-[[nodiscard]] std::string utc_iso(std::int64_t ms);
+using util::utc_iso;
 
 // Opens the store at ctx.db_path (read-only, or read-write creating it when `create`); on failure
 // prints the store's one-line error, sets ctx.exit_code = 1 and returns nullopt.

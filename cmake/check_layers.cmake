@@ -7,19 +7,19 @@ cmake_minimum_required(VERSION 3.25)
 # One row per folder: what it may include besides itself. Lower layers first. Every top-level
 # folder with a CMakeLists.txt (but tests/ and bench/) must have a row.
 set(lookalike_layers
-  "domain:"
   "util:"
-  "net:util domain"
+  "domain:util"
+  "net:"
   "generator:domain util"
   "resolver:domain util"
   "ctlog:domain util net"
   "index:domain util"
   "scoring:domain util resolver"
-  "rdap:domain util net index ctlog"
+  "rdap:domain util net index"
   "ingest:domain util generator index"
   "telemetry:domain util"
   "report:domain util index scoring resolver rdap"
-  "alerts:domain util net ctlog index scoring report telemetry"
+  "alerts:domain util net index scoring report telemetry"
   "pipeline:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts"
   "cli:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts pipeline"
 )

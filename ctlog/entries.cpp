@@ -5,7 +5,11 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/merkle.hpp"
 #include "domain/domain.hpp"
+#include "util/time.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::ctlog {
 namespace {
@@ -143,11 +147,11 @@ std::string directory_string(const Tlv& t) {
   std::string s;
   if (t.tag == 0x1E) {  // BMPString, UCS-2 BE
     for (std::size_t i = 0; i + 1 < t.value.size(); i += 2) {
-      domain::append_utf8(s, static_cast<char32_t>((std::uint32_t{t.value[i]} << 8) | t.value[i + 1]));
+      util::append_utf8(s, static_cast<char32_t>((std::uint32_t{t.value[i]} << 8) | t.value[i + 1]));
     }
   } else if (t.tag == 0x1C) {  // UniversalString, UCS-4 BE
     for (std::size_t i = 0; i + 3 < t.value.size(); i += 4) {
-      domain::append_utf8(s, static_cast<char32_t>((std::uint32_t{t.value[i]} << 24) | (std::uint32_t{t.value[i + 1]} << 16) |
+      util::append_utf8(s, static_cast<char32_t>((std::uint32_t{t.value[i]} << 24) | (std::uint32_t{t.value[i + 1]} << 16) |
                                                    (std::uint32_t{t.value[i + 2]} << 8) | t.value[i + 3]));
     }
   } else {
@@ -332,7 +336,7 @@ std::uint64_t der_time_ms(const Tlv& t) {
   std::int64_t year = f[0];
   if (year_digits == 2) year += year >= 50 ? 1900 : 2000;  // RFC 5280 §4.1.2.5.1
   if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 || year < 1970) return 0;
-  const std::int64_t days = domain::days_from_civil(year, f[1], f[2]);
+  const std::int64_t days = util::days_from_civil(year, f[1], f[2]);
   const std::int64_t secs = days * 86400 + std::int64_t{f[3]} * 3600 + std::int64_t{f[4]} * 60 + f[5];
   return static_cast<std::uint64_t>(secs) * 1000;
 }

@@ -4,6 +4,9 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/signature.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::ctlog {
 namespace {
@@ -20,7 +23,7 @@ std::unexpected<Error> json_error(std::string_view what, simdjson::error_code ec
 std::expected<Hash, Error> hash_field(simdjson::dom::element e, std::string_view field, std::string_view what) {
   std::string_view s;
   if (auto ec = e[field].get_string().get(s)) return json_error(std::string(what) + "." + std::string(field), ec);
-  auto b = base64_decode(s);
+  auto b = util::base64_decode(s);
   if (!b || b->size() != 32) return std::unexpected(Error{std::string(what) + "." + std::string(field) + ": not a base64 SHA-256"});
   Hash h;
   std::memcpy(h.data(), b->data(), 32);
@@ -54,7 +57,7 @@ std::expected<SignedTreeHead, Error> parse_sth_json(std::string_view json) {
   sth.root = *root;
   std::string_view sig;
   if (auto ec = doc["tree_head_signature"].get_string().get(sig)) return json_error("get-sth.tree_head_signature", ec);
-  auto s = base64_decode(sig);
+  auto s = util::base64_decode(sig);
   if (!s) return std::unexpected(Error{"get-sth.tree_head_signature: not base64"});
   sth.signature = std::move(*s);
   return sth;
@@ -73,8 +76,8 @@ std::expected<std::vector<RawEntry>, Error> parse_get_entries_json(std::string_v
     const std::string where = "get-entries.entries[" + std::to_string(i) + "]";
     if (auto ec = e["leaf_input"].get_string().get(leaf)) return json_error(where + ".leaf_input", ec);
     if (auto ec = e["extra_data"].get_string().get(extra)) return json_error(where + ".extra_data", ec);
-    auto l = base64_decode(leaf);
-    auto x = base64_decode(extra);
+    auto l = util::base64_decode(leaf);
+    auto x = util::base64_decode(extra);
     if (!l) return std::unexpected(Error{where + ".leaf_input: not base64"});
     if (!x) return std::unexpected(Error{where + ".extra_data: not base64"});
     out.push_back(RawEntry{std::move(*l), std::move(*x)});
@@ -92,7 +95,7 @@ std::expected<std::vector<Hash>, Error> parse_consistency_json(std::string_view 
   for (simdjson::dom::element e : arr) {
     std::string_view s;
     if (auto ec = e.get_string().get(s)) return json_error("get-sth-consistency.consistency[]", ec);
-    auto b = base64_decode(s);
+    auto b = util::base64_decode(s);
     if (!b || b->size() != 32) return std::unexpected(Error{"get-sth-consistency: hash is not base64 SHA-256"});
     Hash h;
     std::memcpy(h.data(), b->data(), 32);
@@ -133,13 +136,13 @@ std::expected<LogList, Error> parse_log_list(std::string_view json) {
       for (simdjson::dom::element l : logs) {
         LogInfo info;
         info.operator_name = op_name;
-        info.tiled = tiled;
+        info.api = tiled ? "static-ct" : "rfc6962";  // the list's two arrays: the two APIs
         const std::string where = "log list: operator \"" + op_name + "\" log " + std::to_string(list.logs.size());
         if (l["description"].get_string().get(sv) == simdjson::SUCCESS) info.description = std::string(sv);
         if (auto ec = l["log_id"].get_string().get(sv)) return json_error(where + ".log_id", ec);
         info.log_id_b64 = std::string(sv);
         if (auto ec = l["key"].get_string().get(sv)) return json_error(where + ".key", ec);
-        auto key = base64_decode(sv);
+        auto key = util::base64_decode(sv);
         if (!key) return std::unexpected(Error{where + ".key: not base64"});
         info.key_der = std::move(*key);
         if (tiled) {

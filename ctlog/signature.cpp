@@ -7,6 +7,9 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::ctlog {
 namespace {
@@ -150,7 +153,7 @@ std::expected<Checkpoint, Error> parse_checkpoint(std::string_view note, std::st
   if (ec != std::errc() || ptr != l_size->data() + l_size->size()) {
     return std::unexpected(Error{"checkpoint: bad tree size line"});
   }
-  const auto root = base64_decode(*l_root);
+  const auto root = util::base64_decode(*l_root);
   if (!root || root->size() != 32) return std::unexpected(Error{"checkpoint: root is not 32 bytes of base64"});
   std::memcpy(cp.root.data(), root->data(), 32);
 
@@ -163,7 +166,7 @@ std::expected<Checkpoint, Error> parse_checkpoint(std::string_view note, std::st
     const std::size_t sp = rest.find(' ');
     if (sp == std::string_view::npos) return std::unexpected(Error{"checkpoint: signature line without key name"});
     const std::string_view name = rest.substr(0, sp);
-    const auto sig = base64_decode(rest.substr(sp + 1));
+    const auto sig = util::base64_decode(rest.substr(sp + 1));
     if (!sig || sig->size() < 4) return std::unexpected(Error{"checkpoint: signature is not base64"});
     // Unknown names or key IDs are cosigners (witnesses, grease): ignore them.
     if (name != origin || !std::equal(want_id.begin(), want_id.end(), sig->begin())) continue;

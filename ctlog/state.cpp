@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/merkle.hpp"
 
 namespace lookalike::ctlog {
 namespace {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "util/utf8.hpp"
+
 namespace lookalike::domain {
 namespace {
 
@@ -154,117 +156,10 @@ bool looks_like_ipv4(std::string_view s) {
 
 }  // namespace
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x110000) {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  const std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return len;
-}
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  auto escape_byte = [&](unsigned char c) {
-    out += "\\u00";
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  };
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      // Valid UTF-8 is kept; a byte that is not (TXT records are bytes) becomes \u00XX, so the
-      // line always parses and no byte is lost.
-      const std::size_t len = utf8_sequence_length(s, i);
-      if (len == 0) {
-        escape_byte(c);
-        ++i;
-      } else {
-        out.append(s.substr(i, len));
-        i += len;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) escape_byte(c);
-        else out += static_cast<char>(c);
-    }
-    ++i;
-  }
-  out += '"';
-}
-
-std::string printable(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size());
-  auto escape = [&](unsigned char c) {
-    out += "\\x";
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  };
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) escape(c);
-      else out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    std::size_t len = utf8_sequence_length(s, i);
-    // C1 controls (U+0080..U+009F) can drive terminals too.
-    if (len == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) len = 0;
-    if (len == 0) {
-      escape(c);
-      ++i;
-    } else {
-      out.append(s.substr(i, len));
-      i += len;
-    }
-  }
-  return out;
-}
-
 std::string Error::message() const {
   // Long hostile inputs are cut for display; the position still refers to the full input.
   constexpr std::size_t kShown = 300;  // longer than any valid name
-  std::string m = "\"" + printable(std::string_view(input).substr(0, kShown)) + (input.size() > kShown ? "...\": " : "\": ") + reason;
+  std::string m = "\"" + util::printable(std::string_view(input).substr(0, kShown)) + (input.size() > kShown ? "...\": " : "\": ") + reason;
   if (position != std::string::npos) m += " at position " + std::to_string(position);
   return m;
 }

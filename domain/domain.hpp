@@ -1,13 +1,15 @@
 // The domain model every stage shares: parsing what users type into a canonical domain name,
 // IDNA2008/UTS #46 conversion (libidn2), LDH validation and the Public Suffix List split (libpsl).
-// Depends on nothing else of ours.
+// Depends only on util/.
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
+
+#include "util/json.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::domain {
 
@@ -66,25 +68,11 @@ struct Name {
 // Version of the Public Suffix List in use: file name and date, e.g. for --version.
 [[nodiscard]] std::string public_suffix_list_version();
 
-// Appends the UTF-8 encoding of code point `cp`; values past U+10FFFF append nothing.
-void append_utf8(std::string& out, char32_t cp);
-
-// Length of the well-formed UTF-8 sequence that starts at s[i] (1 for ASCII), 0 when ill-formed.
-[[nodiscard]] std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil); the
-// caller checks the month and day ranges. For certificate and RDAP times without the C library's
-// time zone and locale machinery.
-[[nodiscard]] std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept;
-
-// Appends `s` as a JSON string literal (quotes included): quote, backslash and control characters
-// are escaped, valid UTF-8 is kept, and each byte that is not valid UTF-8 (TXT records and banners
-// are bytes) becomes \u00XX, so the output always parses and no byte is lost.
-void append_json_string(std::string& out, std::string_view s);
-
-// `s` made safe for a terminal or log line: control characters and bytes that are not valid UTF-8
-// become \xNN escapes; valid UTF-8 text (U-labels) is kept as it is.
-[[nodiscard]] std::string printable(std::string_view s);
+// Transitional (issue #12 step 8): the helpers moved to util/; cli/ files that another branch is
+// moving to new folders still spell them domain::. Remove once those call sites say util::.
+using util::append_json_string;
+using util::printable;
+using util::utf8_sequence_length;
 
 // True for a-z, 0-9 and '-'.
 [[nodiscard]] constexpr bool is_ldh(char c) noexcept {

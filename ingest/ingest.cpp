@@ -17,6 +17,7 @@
 #include "generator/matcher.hpp"
 #include "index/index.hpp"
 #include "ingest/state.hpp"
+#include "util/time.hpp"
 
 namespace lookalike::ingest {
 namespace {
@@ -48,7 +49,7 @@ std::int64_t date_ms(std::string_view date) {
   std::from_chars(date.data(), date.data() + 4, y);
   std::from_chars(date.data() + 5, date.data() + 7, m);
   std::from_chars(date.data() + 8, date.data() + 10, d);
-  return domain::days_from_civil(y, m, d) * kDayMs;
+  return util::days_from_civil(y, m, d) * kDayMs;
 }
 
 // "com.txt.gz" -> "com.txt": a feed's default name.

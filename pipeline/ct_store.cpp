@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "domain/domain.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::pipeline {
 
@@ -31,7 +32,7 @@ std::string ct_observation_json(std::string_view log_id, const ctlog::Hit& h) {
   append_json_string(j, log_id);
   j += ",\"index\":" + std::to_string(h.index);
   j += ",\"timestamp\":" + std::to_string(h.timestamp);
-  j += ",\"cert_sha256\":\"" + ctlog::hex_encode(h.cert_sha256) + "\"";
+  j += ",\"cert_sha256\":\"" + util::hex_encode(h.cert_sha256) + "\"";
   j += ",\"issuer\":";
   append_json_string(j, h.issuer);
   j += ",\"sans\":[";
@@ -58,7 +59,7 @@ std::expected<std::optional<ctlog::FollowState>, ctlog::Error> IndexStateStore::
   if (!raw.starts_with(kStateTag)) {
     return std::unexpected(ctlog::Error{"CT state of " + std::string(log_id) + " was not written by the follower"});
   }
-  auto bytes = ctlog::base64_decode(std::string_view(raw).substr(kStateTag.size()));
+  auto bytes = util::base64_decode(std::string_view(raw).substr(kStateTag.size()));
   if (!bytes) return std::unexpected(ctlog::Error{"CT state of " + std::string(log_id) + " is damaged"});
   auto st = ctlog::decode_state(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
   if (!st) return std::unexpected(st.error());
@@ -105,7 +106,7 @@ std::expected<void, ctlog::Error> IndexStateStore::commit(std::string_view log_i
   cs.verified_root.assign(reinterpret_cast<const char*>(st.verified_root.data()), st.verified_root.size());
   const std::string enc = ctlog::encode_state(st);
   cs.last_sth = std::string(kStateTag) +
-                ctlog::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(enc.data()), enc.size()));
+                util::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(enc.data()), enc.size()));
   if (auto r = batch.put_ct_state(log_id, cs); !r) return std::unexpected(ctlog::Error{r.error().message});
   if (hook_) {
     if (auto r = hook_(batch, log_id, hits); !r) return std::unexpected(ctlog::Error{r.error()});

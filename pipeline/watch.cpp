@@ -111,10 +111,10 @@ std::expected<ctlog::LogList, std::string> load_log_list(const WatchConfig::Ct& 
   std::string text;
   const std::string from = ct.log_list.empty() ? ctlog::bundled_log_list_path() : ct.log_list;
   if (from.starts_with("https://")) {
-    ctlog::HttpOptions o;
+    net::HttpOptions o;
     o.timeout = milliseconds(15000);
     o.ca_file = ct.ca_file;
-    auto r = ctlog::make_http_client(o)->get(from);
+    auto r = net::make_http_client(o)->get(from);
     if (!r) return std::unexpected("cannot fetch log list " + from + ": " + r.error().what);
     if (r->status != 200) return std::unexpected("cannot fetch log list " + from + ": HTTP " + std::to_string(r->status));
     text = std::move(r->body);

@@ -1,5 +1,5 @@
 // RDAP lookups: bootstrap -> registry base URL -> GET <base>domain/<name> over verified HTTPS
-// (ctlog's client), with a per-server rate limit shared by all threads, retries on 429/5xx that
+// (net's client), with a per-server rate limit shared by all threads, retries on 429/5xx that
 // honour Retry-After, and the index as a cache.
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -12,9 +12,9 @@
 #include <mutex>
 #include <thread>
 
-#include "ctlog/ctlog.hpp"
 #include "domain/domain.hpp"
 #include "index/index.hpp"
+#include "net/http.hpp"
 #include "rdap/rdap.hpp"
 
 namespace lookalike::rdap {
@@ -126,13 +126,13 @@ struct Client::Impl {
   std::mutex rate_mu;
   std::map<std::string, Clock::time_point> next_slot;  // origin -> earliest next request
   std::mutex pool_mu;
-  std::vector<std::unique_ptr<ctlog::HttpClient>> pool;  // idle connections, one in use per thread
+  std::vector<std::unique_ptr<net::HttpClient>> pool;  // idle connections, one in use per thread
 
   Impl(Options o, Bootstrap b) : opts(std::move(o)), boot(std::move(b)) {}
 
-  // The default transport: a pooled ctlog client (not thread-safe, so one per concurrent call).
+  // The default transport: a pooled net client (not thread-safe, so one per concurrent call).
   std::expected<Response, Error> http_get(const std::string& url) {
-    std::unique_ptr<ctlog::HttpClient> c;
+    std::unique_ptr<net::HttpClient> c;
     {
       std::lock_guard lock(pool_mu);
       if (!pool.empty()) {
@@ -141,11 +141,11 @@ struct Client::Impl {
       }
     }
     if (!c) {
-      ctlog::HttpOptions h;
+      net::HttpOptions h;
       h.timeout = opts.timeout;
       h.ca_file = opts.ca_file;
       h.body_limit = 4u << 20;  // RDAP domain objects are a few KiB
-      c = ctlog::make_http_client(h);
+      c = net::make_http_client(h);
     }
     auto r = c->get(url);
     {
@@ -313,11 +313,11 @@ std::expected<BootstrapUpdate, Error> update_bootstrap(const Options& options, s
     if (r->status != 200) return std::unexpected(Error{u + ": HTTP " + std::to_string(r->status), r->status});
     body = std::move(r->body);
   } else {
-    ctlog::HttpOptions h;
+    net::HttpOptions h;
     h.timeout = options.timeout;
     h.ca_file = options.ca_file;
     h.body_limit = 16u << 20;
-    auto r = ctlog::make_http_client(h)->get(u);
+    auto r = net::make_http_client(h)->get(u);
     if (!r) return std::unexpected(Error{u + ": " + r.error().what});
     if (r->status != 200) return std::unexpected(Error{u + ": HTTP " + std::to_string(r->status), r->status});
     body = std::move(r->body);

@@ -7,6 +7,7 @@
 
 #include "rdap/json_util.hpp"
 #include "rdap/rdap.hpp"
+#include "util/time.hpp"
 
 namespace lookalike::rdap {
 namespace {
@@ -277,7 +278,7 @@ std::expected<Record, Error> parse_domain(std::string_view json, std::string_vie
                                   : a == "last changed" ? &rec.last_changed
                                                         : nullptr;
       if (slot == nullptr) continue;
-      auto t = detail::parse_rfc3339(**date);
+      auto t = util::parse_rfc3339(**date);
       if (!t) {
         rec.warnings.push_back(a + " date \"" + std::string(date->value().substr(0, 64)) + "\" is not RFC 3339");
         continue;

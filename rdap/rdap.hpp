@@ -114,7 +114,7 @@ struct Options {
   // Servers on loopback are refused unless allowed (tests, a user's own bootstrap file); literal
   // private, link-local and metadata addresses are always refused.
   bool allow_loopback = false;
-  Transport transport;                         // empty: ctlog::make_http_client per thread
+  Transport transport;                         // empty: net::make_http_client per thread
 };
 
 // Looks domains up; thread-safe (rate limits are shared between threads).

@@ -4,6 +4,7 @@
 
 #include "rdap/json_util.hpp"
 #include "rdap/rdap.hpp"
+#include "util/time.hpp"
 
 namespace lookalike::rdap {
 namespace {
@@ -24,7 +25,7 @@ void str(std::string& out, std::string_view k, std::string_view v) {
 void time_field(std::string& out, std::string_view k, const std::optional<Time>& t) {
   key(out, k);
   if (t) {
-    detail::append_json_string(out, detail::format_rfc3339(*t));
+    detail::append_json_string(out, util::format_rfc3339(*t));
   } else {
     out += "null";
   }
@@ -60,7 +61,7 @@ std::expected<void, Error> get_time(dom::object o, std::string_view k, std::opti
   std::string s;
   if (auto r = get_string(o, k, s); !r) return r;
   if (s.empty()) return {};
-  auto t = detail::parse_rfc3339(s);
+  auto t = util::parse_rfc3339(s);
   if (!t) return bad(k, "is not an RFC 3339 time");
   out = *t;
   return {};

@@ -5,9 +5,9 @@
 #include <cstring>
 #include <string>
 
-#include "domain/domain.hpp"
 #include "scoring/probe.hpp"
 #include "scoring/score_weights_embedded.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::scoring {
 namespace {
@@ -157,7 +157,7 @@ std::string decode_entities(std::string_view s) {
       out += s[i++];
       continue;
     }
-    domain::append_utf8(out, cp);
+    util::append_utf8(out, cp);
     i += semi + 1;
   }
   return out;
@@ -200,7 +200,7 @@ std::string sanitize_text(std::string_view in, std::size_t max_bytes) {
     if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp)) continue;
     std::string ch;
     if (pending_space) ch += ' ';
-    domain::append_utf8(ch, cp);
+    util::append_utf8(ch, cp);
     if (out.size() + ch.size() > max_bytes) break;
     out += ch;
     pending_space = false;

@@ -10,12 +10,15 @@
 #include <set>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
 #include "tests/ctlog/fixtures.hpp"
 #include "tests/ctlog/test_log_server.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::ctlog {
 namespace {
 
+using util::base64_encode;
 using testing::Faults;
 using testing::TestCa;
 using testing::TestLog;
@@ -402,15 +405,18 @@ TEST(Transport, HttpsWithAVerifiedCertificateFollowsAndAnUntrustedOneIsRefused) 
   std::remove(path);
 }
 
-TEST(Transport, PlainHttpIsRefusedOffLoopback) {
-  auto c = make_http_client();
-  auto r = c->get("http://192.0.2.1/ct/v1/get-sth");
-  ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().what.find("loopback"), std::string::npos);
-  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
-  EXPECT_TRUE(is_loopback_host("127.8.9.10"));
-  EXPECT_FALSE(is_loopback_host("10.0.0.1"));
-  EXPECT_FALSE(c->get("ftp://127.0.0.1/").has_value());
+TEST(Sources, AnApiMissingFromTheTableIsAnErrorNamingItAndNothingIsFetched) {
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 5);
+  TestLogServer server(log);
+  LogInfo info = log_info(log, server, false);
+  info.api = "rfc9999";
+  MemoryStore store;
+  const auto r = follow_log(info, store, paypal_matcher(), once());
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_NE(r.error->what.find("unknown CT API \"rfc9999\""), std::string::npos) << r.error->what;
+  EXPECT_EQ(log.requests("/ct/v1/get-sth"), 0u);
 }
 
 TEST(Transport, AnUnreachableLogIsAnErrorValueAfterRetries) {

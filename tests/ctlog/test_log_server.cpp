@@ -20,6 +20,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ctlog/entries.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
+#include "util/encoding.hpp"
+
 namespace lookalike::ctlog::testing {
 namespace {
 
@@ -28,6 +33,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using util::base64_encode;
+using util::hex_encode;
 
 EVP_PKEY* new_ec_key() {
   EVP_PKEY* k = EVP_EC_gen("P-256");

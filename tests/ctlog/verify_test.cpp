@@ -7,11 +7,19 @@
 #include <set>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
 #include "tests/ctlog/fixtures.hpp"
+#include "util/encoding.hpp"
 
 namespace lookalike::ctlog {
 namespace {
 
+using util::base64_decode;
+using util::base64_encode;
+using util::hex_encode;
 using testing::read_fixture;
 
 Hash hash_b64(std::string_view b64) {

@@ -122,26 +122,9 @@ TEST(Parse, RejectsControlCharactersAndNulBytesInsteadOfTruncating) {
   EXPECT_EQ(error_of("pay\x1b[31mpal.com"), "\"pay\\x1b[31mpal.com\": control character in host name at position 3");
 }
 
-TEST(Printable, EscapesControlsAndBrokenUtf8ButKeepsUnicode) {
-  EXPECT_EQ(d::printable("münchen"), "münchen");
-  EXPECT_EQ(d::printable("a\x1b[2Jb"), "a\\x1b[2Jb");
-  EXPECT_EQ(d::printable("\xc3(\xff"), "\\xc3(\\xff");
-  EXPECT_EQ(d::printable("\xc2\x9b"), "\\xc2\\x9b");  // C1 CSI
-}
-
 TEST(Error, CutsVeryLongInputsForDisplay) {
   const std::string in = std::string(5000, 'a') + "..com";
   const std::string m = error_of(in);
   EXPECT_LT(m.size(), 400u);
   EXPECT_NE(m.find("...\": "), std::string::npos);
-}
-
-TEST(Utf8, MeasuresWellFormedSequencesAndRejectsBrokenOnes) {
-  EXPECT_EQ(d::utf8_sequence_length("a", 0), 1u);
-  EXPECT_EQ(d::utf8_sequence_length("\xc3\xbc", 0), 2u);          // ü
-  EXPECT_EQ(d::utf8_sequence_length("\xe2\x82\xac", 0), 3u);      // €
-  EXPECT_EQ(d::utf8_sequence_length("\xf0\x9f\x92\xa9", 0), 4u);  // U+1F4A9
-  EXPECT_EQ(d::utf8_sequence_length("\xc3(", 0), 0u);
-  EXPECT_EQ(d::utf8_sequence_length("\xe2\x82", 0), 0u);           // truncated
-  EXPECT_EQ(d::utf8_sequence_length("\xc0\xaf", 0), 0u);           // overlong
 }

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/signature.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lookalike::ctlog;

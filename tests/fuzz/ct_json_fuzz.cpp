@@ -5,6 +5,10 @@
 #include <string_view>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
+#include "ctlog/json.hpp"
+#include "ctlog/merkle.hpp"
+#include "ctlog/signature.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lookalike::ctlog;

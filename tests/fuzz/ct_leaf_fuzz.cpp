@@ -4,6 +4,7 @@
 #include <span>
 
 #include "ctlog/ctlog.hpp"
+#include "ctlog/entries.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lookalike::ctlog;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ctlog/merkle.hpp"
 #include "pipeline/ct_store.hpp"
 #include "report/evidence.hpp"
 #include "report/export.hpp"

@@ -11,41 +11,13 @@
 #include <boost/beast/ssl.hpp>
 #include <algorithm>
 #include <charconv>
-#include <ctime>
 #include <memory>
 #include <mutex>
 #include <optional>
 
-#include "ctlog/ctlog.hpp"
+#include "net/http.hpp"
 
-namespace lookalike::ctlog {
-
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  if (value.empty() || value.size() > 64) return std::nullopt;
-  if (value.front() >= '0' && value.front() <= '9') {
-    unsigned secs = 0;
-    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-    if (ec != std::errc() || ptr != value.data() + value.size()) return std::nullopt;
-    return std::chrono::seconds(secs);
-  }
-  // HTTP-date; the program runs in the C locale, so %a and %b are the English names HTTP uses.
-  const std::string text(value);
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), format, &tm);
-    if (end == nullptr || *end != '\0') continue;
-    const std::time_t at = timegm(&tm);
-    if (at == static_cast<std::time_t>(-1)) return std::nullopt;
-    // In whole seconds: a far-future year must not overflow the clock's nanoseconds. Capped at a
-    // year (callers cap far lower) so that no caller's conversion overflows either.
-    const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    constexpr std::int64_t kYear = 365LL * 24 * 3600;
-    return std::chrono::seconds(std::clamp<std::int64_t>(static_cast<std::int64_t>(at) - now_s, 0, kYear));
-  }
-  return std::nullopt;
-}
+namespace lookalike::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -252,7 +224,7 @@ class BeastClient final : public HttpClient {
                                               const std::vector<std::pair<std::string, std::string>>& headers) {
     http::request<http::string_body> req{verb, u.target, 11};
     req.set(http::field::host, u.port == (u.tls ? "443" : "80") ? u.host : u.host + ":" + u.port);
-    req.set(http::field::user_agent, "lookalike-ctlog/0.1");
+    req.set(http::field::user_agent, std::string(user_agent()));
     req.set(http::field::accept_encoding, "gzip");
     for (const auto& [name, value] : headers) {
       // A CR or LF in a configured header would split the request (header injection).
@@ -333,6 +305,8 @@ std::expected<HttpResponse, Error> HttpClient::post(const std::string& url, std:
   return std::unexpected(Error{url + ": this HTTP client does not support POST"});
 }
 
+std::string_view user_agent() noexcept { return "lookalike/" LOOKALIKE_VERSION; }
+
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost" || host == "::1") return true;
   boost::system::error_code ec;
@@ -344,4 +318,4 @@ std::unique_ptr<HttpClient> make_http_client(const HttpOptions& options) {
   return std::make_unique<BeastClient>(options);
 }
 
-}  // namespace lookalike::ctlog
+}  // namespace lookalike::net

@@ -3,11 +3,11 @@
 
 #include <chrono>
 
-#include "ctlog/ctlog.hpp"
+#include "net/http.hpp"
 
 namespace {
 
-using lookalike::ctlog::parse_retry_after;
+using lookalike::net::parse_retry_after;
 using std::chrono::seconds;
 
 // 1994-11-06 08:49:37 UTC, RFC 9110's own example date.
