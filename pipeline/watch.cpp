@@ -315,6 +315,19 @@ struct Engine {
     return true;
   }
 
+  // The matcher of the configured brands (CT names and feed files); nullopt (logged) when a brand
+  // cannot be indexed.
+  std::optional<generator::Matcher> brand_matcher() {
+    std::vector<generator::BrandSpec> specs;
+    for (const auto& b : brands) specs.push_back(generator::BrandSpec{b.domain, b.keywords, b.owned});
+    auto matcher = generator::Matcher::build(specs);
+    if (!matcher) {
+      log_error("cannot build the brand matcher", {{"brand", specs[matcher.error().index].domain}, {"error", matcher.error().message}});
+      return std::nullopt;
+    }
+    return std::move(*matcher);
+  }
+
   // ---- feeds ------------------------------------------------------------------------------
   std::string state_dir;  // ingest's per-source state and feed ledgers, beside the store
 
@@ -322,11 +335,8 @@ struct Engine {
   // pass. Each new file is ingested once (ledger), its matches stored with their events.
   void poll_feeds() {
     if (config.feeds.empty()) return;
-    std::vector<generator::BrandSpec> specs;
-    for (const auto& b : brands) specs.push_back(generator::BrandSpec{b.domain, b.keywords, b.owned});
-    auto matcher = generator::Matcher::build(specs);
+    auto matcher = brand_matcher();
     if (!matcher) {
-      log_error("cannot build the brand matcher", {{"brand", specs[matcher.error().index].domain}, {"error", matcher.error().message}});
       failed = true;
       return;
     }
@@ -385,11 +395,8 @@ struct Engine {
 
   // ---- CT followers ------------------------------------------------------------------------
   void follow(const std::vector<ctlog::LogInfo>& logs) {
-    std::vector<generator::BrandSpec> specs;
-    for (const auto& b : brands) specs.push_back(generator::BrandSpec{b.domain, b.keywords, b.owned});
-    auto matcher = generator::Matcher::build(specs);
+    auto matcher = brand_matcher();
     if (!matcher) {
-      log_error("cannot build the brand matcher", {{"brand", specs[matcher.error().index].domain}, {"error", matcher.error().message}});
       failed = true;
       return;
     }
