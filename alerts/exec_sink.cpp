@@ -13,6 +13,7 @@
 #include "alerts/delivery.hpp"
 #include "alerts/sinks.hpp"
 #include "domain/domain.hpp"
+#include "util/utf8.hpp"
 
 extern char** environ;
 
@@ -29,13 +30,13 @@ class ExecSink final : public Sink {
       if (a.find('\0') != std::string::npos) return std::unexpected(std::string("exec sink: argv contains a NUL byte"));
     }
     if (c.argv[0].find('/') != std::string::npos && ::access(c.argv[0].c_str(), X_OK) != 0) {
-      return std::unexpected("exec sink: argv[0] \"" + domain::printable(c.argv[0]) + "\": " + errno_text(errno));
+      return std::unexpected("exec sink: argv[0] \"" + util::printable(c.argv[0]) + "\": " + errno_text(errno));
     }
     if (c.timeout.count() <= 0) return std::unexpected(std::string("exec sink: timeout must be positive"));
     return std::unique_ptr<Sink>(new ExecSink(c));
   }
 
-  [[nodiscard]] std::string describe() const override { return "exec " + domain::printable(config_.argv[0]); }
+  [[nodiscard]] std::string describe() const override { return "exec " + util::printable(config_.argv[0]); }
 
   [[nodiscard]] std::expected<void, std::string> deliver(const Alert& alert) override {
     if (!wanted(config_.kinds, alert.kind)) return {};
@@ -102,7 +103,7 @@ class ExecSink final : public Sink {
     in_r.reset();
     out_w.reset();
     if (rc != 0) {
-      a.error = "cannot start \"" + domain::printable(config_.argv[0]) + "\": " + errno_text(rc);
+      a.error = "cannot start \"" + util::printable(config_.argv[0]) + "\": " + errno_text(rc);
       return a;
     }
 

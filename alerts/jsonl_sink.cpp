@@ -12,6 +12,7 @@
 #include "alerts/delivery.hpp"
 #include "alerts/sinks.hpp"
 #include "domain/domain.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::alerts {
 namespace {
@@ -24,7 +25,7 @@ class JsonlSink final : public Sink {
       s->fd_ = STDOUT_FILENO;
       return s;
     }
-    const std::string where = "jsonl sink \"" + domain::printable(c.path) + "\"";
+    const std::string where = "jsonl sink \"" + util::printable(c.path) + "\"";
     const bool existed = ::access(c.path.c_str(), F_OK) == 0;
     s->owned_ = Fd(::open(c.path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
     if (s->owned_.fd < 0) return std::unexpected(where + ": cannot open: " + errno_text(errno));
@@ -48,7 +49,7 @@ class JsonlSink final : public Sink {
   }
 
   [[nodiscard]] std::string describe() const override {
-    return "jsonl " + (config_.path == "-" ? std::string("stdout") : domain::printable(config_.path));
+    return "jsonl " + (config_.path == "-" ? std::string("stdout") : util::printable(config_.path));
   }
 
   [[nodiscard]] std::expected<void, std::string> deliver(const Alert& alert) override {

@@ -6,6 +6,7 @@
 #include "alerts/alert.hpp"
 #include "alerts/sinks.hpp"
 #include "domain/domain.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::alerts {
 namespace {
@@ -60,7 +61,7 @@ std::expected<std::unique_ptr<Sink>, std::string> make_sink(const SinkConfig& co
   if (config.max_attempts == 0) return std::unexpected(std::string("sink: max_attempts must be at least 1"));
   const SinkType* t = find_type(config.type);
   if (t == nullptr) {
-    return std::unexpected("sink: unknown type \"" + domain::printable(config.type) + "\" (expected " +
+    return std::unexpected("sink: unknown type \"" + util::printable(config.type) + "\" (expected " +
                            sink_type_names() + ")");
   }
   return t->open(config);

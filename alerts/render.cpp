@@ -8,11 +8,12 @@
 #include "report/text.hpp"
 #include "scoring/scoring.hpp"
 #include "util/encoding.hpp"
+#include "util/json.hpp"
 
 namespace lookalike::alerts {
 namespace {
 
-using domain::append_json_string;
+using util::append_json_string;
 using report::utc_iso;
 
 std::optional<AlertKind> alert_kind_of(const index::Event& e) {

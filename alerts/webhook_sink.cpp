@@ -13,6 +13,7 @@
 #include "domain/domain.hpp"
 #include "net/http.hpp"
 #include "util/encoding.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::alerts {
 namespace {
@@ -20,7 +21,7 @@ namespace {
 // The URL without its query string (it may carry a token) for logs and errors.
 std::string redact_url(std::string_view url) {
   const auto q = url.find_first_of("?#");
-  std::string out = domain::printable(url.substr(0, q));
+  std::string out = util::printable(url.substr(0, q));
   if (q != std::string_view::npos) out += "?[redacted]";
   return out;
 }
@@ -81,11 +82,11 @@ class WebhookSink final : public Sink {
                              "\": plain http is only allowed to loopback; use https");
     }
     if (!c.ca_file.empty() && ::access(c.ca_file.c_str(), R_OK) != 0) {
-      return std::unexpected(where + ": ca_file \"" + domain::printable(c.ca_file) + "\": " + errno_text(errno));
+      return std::unexpected(where + ": ca_file \"" + util::printable(c.ca_file) + "\": " + errno_text(errno));
     }
     for (const auto& [name, value] : c.headers) {
       if (!header_token(name))
-        return std::unexpected(where + ": headers: \"" + domain::printable(name) + "\" is not a header name");
+        return std::unexpected(where + ": headers: \"" + util::printable(name) + "\" is not a header name");
       if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos) {
         return std::unexpected(where + ": headers." + name + ": value contains a line break");
       }
@@ -127,7 +128,7 @@ class WebhookSink final : public Sink {
         return a;
       }
       a.error = "HTTP " + std::to_string(s);
-      if (!r->body.empty()) a.error += ": " + domain::printable(std::string_view(r->body).substr(0, 200));
+      if (!r->body.empty()) a.error += ": " + util::printable(std::string_view(r->body).substr(0, 200));
       if (r->retry_after) a.retry_after = std::chrono::duration_cast<milliseconds>(*r->retry_after);
       // 408/429 and 5xx are the receiver's temporary trouble; other answers will not change.
       a.permanent = !(s == 408 || s == 429 || (s >= 500 && s < 600));

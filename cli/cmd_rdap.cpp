@@ -13,6 +13,7 @@
 #include "domain/domain.hpp"
 #include "index/index.hpp"
 #include "rdap/rdap.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -32,18 +33,18 @@ struct RdapCliOptions {
   std::string output;
 };
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : domain::printable(s); }
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : util::printable(s); }
 
 std::string time_or_dash(const std::optional<rdap::Time>& t) { return t ? utc_iso(*t) : "-"; }
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + domain::printable(x);
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + util::printable(x);
   return s.empty() ? "-" : s;
 }
 
 void print_record(std::ostream& out, const rdap::Record& r, bool from_cache) {
-  out << domain::printable(r.name) << "\n";
+  out << util::printable(r.name) << "\n";
   out << "  registrar     " << or_dash(r.registrar);
   if (r.registrar_iana_id) out << " (IANA ID " << *r.registrar_iana_id << ")";
   out << "\n";
@@ -56,7 +57,7 @@ void print_record(std::ostream& out, const rdap::Record& r, bool from_cache) {
   out << "  nameservers   " << joined(r.nameservers) << "\n";
   out << "  source        " << or_dash(r.server) << " at " << utc_iso(r.fetched) << (from_cache ? " (cached)" : "")
       << "\n";
-  for (const auto& w : r.warnings) out << "  warning       " << domain::printable(w) << "\n";
+  for (const auto& w : r.warnings) out << "  warning       " << util::printable(w) << "\n";
 }
 
 void check_times(const RdapCliOptions& o) {
@@ -75,11 +76,11 @@ void run_update(const RdapCliOptions& o, Context& ctx) {
   const std::string url = o.from.empty() ? std::string(rdap::kBootstrapUrl) : o.from;
   auto u = rdap::update_bootstrap(opts, url, o.output);
   if (!u) {
-    ctx.err << "lookalike: rdap bootstrap update: " << domain::printable(u.error().what) << "\n";
+    ctx.err << "lookalike: rdap bootstrap update: " << util::printable(u.error().what) << "\n";
     ctx.exit_code = 1;
     return;
   }
-  ctx.out << "bootstrap updated: " << u->path << " (publication " << domain::printable(u->publication) << ", "
+  ctx.out << "bootstrap updated: " << u->path << " (publication " << util::printable(u->publication) << ", "
           << u->services << " TLDs)\n";
 }
 
@@ -97,7 +98,7 @@ void run_lookup(const RdapCliOptions& o, Context& ctx) {
   opts.allow_loopback = !o.bootstrap.empty() || !o.server.empty();
   auto client = rdap::Client::make(opts);
   if (!client) {
-    ctx.err << "lookalike: rdap: " << domain::printable(client.error().what) << "\n";
+    ctx.err << "lookalike: rdap: " << util::printable(client.error().what) << "\n";
     ctx.exit_code = 1;
     return;
   }
@@ -122,7 +123,7 @@ void run_lookup(const RdapCliOptions& o, Context& ctx) {
       if (o.json) {
         ctx.out << rdap::error_json(name, r.error()) << "\n";
       } else {
-        ctx.err << "lookalike: rdap: " << domain::printable(name) << ": " << domain::printable(r.error().what) << "\n";
+        ctx.err << "lookalike: rdap: " << util::printable(name) << ": " << util::printable(r.error().what) << "\n";
       }
       continue;
     }

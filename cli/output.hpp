@@ -9,6 +9,7 @@
 
 #include "domain/domain.hpp"
 #include "generator/generator.hpp"
+#include "util/json.hpp"
 
 namespace lookalike::cli {
 
@@ -16,7 +17,7 @@ namespace lookalike::cli {
 std::expected<std::string, std::string> parse_format(std::string_view value, std::initializer_list<std::string_view> allowed);
 
 // JSON string literals: one escaper for every stage (see domain.hpp).
-using domain::append_json_string;
+using util::append_json_string;
 
 // Appends `s` as one CSV field (RFC 4180 quoting when needed; a leading = + - @ is prefixed with
 // a quote so spreadsheets never evaluate attacker-chosen text).

@@ -8,9 +8,6 @@
 #include <string>
 #include <string_view>
 
-#include "util/json.hpp"
-#include "util/utf8.hpp"
-
 namespace lookalike::domain {
 
 // Why an input is not a usable domain name; `position` is a 0-based byte offset into `input`
@@ -67,12 +64,6 @@ struct Name {
 
 // Version of the Public Suffix List in use: file name and date, e.g. for --version.
 [[nodiscard]] std::string public_suffix_list_version();
-
-// Transitional (issue #12 step 8): the helpers moved to util/; cli/ files that another branch is
-// moving to new folders still spell them domain::. Remove once those call sites say util::.
-using util::append_json_string;
-using util::printable;
-using util::utf8_sequence_length;
 
 // True for a-z, 0-9 and '-'.
 [[nodiscard]] constexpr bool is_ldh(char c) noexcept {

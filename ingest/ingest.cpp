@@ -18,6 +18,7 @@
 #include "index/index.hpp"
 #include "ingest/state.hpp"
 #include "util/time.hpp"
+#include "util/json.hpp"
 
 namespace lookalike::ingest {
 namespace {
@@ -165,11 +166,11 @@ class MatchPipeline {
 
 std::string observation_json(const std::string& source, const std::string& date, const MatchedName& m) {
   std::string j = "{\"source\":";
-  domain::append_json_string(j, source);
+  util::append_json_string(j, source);
   j += ",\"date\":\"" + date + "\",\"change\":\"" + std::string(change_name(m.change)) + "\"";
   if (!m.brand.empty()) {
     j += ",\"brand\":";
-    domain::append_json_string(j, m.brand);
+    util::append_json_string(j, m.brand);
     j += ",\"rule\":\"" + m.rule + "\",\"distance\":" + std::to_string(m.distance);
   }
   return j + "}";

@@ -6,6 +6,7 @@
 #include "domain/domain.hpp"
 #include "generator/matcher.hpp"
 #include "ingest/parse.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::ingest {
 namespace {
@@ -84,7 +85,7 @@ bool within(std::string_view name, std::string_view apex) noexcept {
   return name.size() > apex.size() && name.ends_with(apex) && name[name.size() - apex.size() - 1] == '.';
 }
 
-std::string shown(std::string_view name) { return name.empty() ? std::string(".") : domain::printable(name); }
+std::string shown(std::string_view name) { return name.empty() ? std::string(".") : util::printable(name); }
 
 LineError error(std::string reason, bool fatal = false) { return LineError{std::move(reason), fatal}; }
 
@@ -247,7 +248,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
   auto complete = [&](bool absolute_name) -> std::expected<void, LineError> {
     if (!absolute_name) {
       if (!origin_known_) {
-        return std::unexpected(error("relative name \"" + domain::printable(token) + "\" before any $ORIGIN or SOA"));
+        return std::unexpected(error("relative name \"" + util::printable(token) + "\" before any $ORIGIN or SOA"));
       }
       if (!origin_.empty()) {
         out.push_back('.');
@@ -265,15 +266,15 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
     std::size_t label = 0;
     for (char& c : out) {
       if (c == '.') {
-        if (label == 0) return std::unexpected(error("empty label in \"" + domain::printable(token) + "\""));
+        if (label == 0) return std::unexpected(error("empty label in \"" + util::printable(token) + "\""));
         label = 0;
         continue;
       }
       c = lower(c);
       host = host && domain::is_ldh(c);
-      if (++label > 63) return std::unexpected(error("label over 63 octets in \"" + domain::printable(token) + "\""));
+      if (++label > 63) return std::unexpected(error("label over 63 octets in \"" + util::printable(token) + "\""));
     }
-    if (label == 0) return std::unexpected(error("empty label in \"" + domain::printable(token) + "\""));
+    if (label == 0) return std::unexpected(error("empty label in \"" + util::printable(token) + "\""));
     return complete(abs);
   }
   std::size_t label = 0;  // length of the current label
@@ -281,7 +282,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
   for (std::size_t i = 0; i < token.size(); ++i) {
     char c = token[i];
     if (c == '.') {
-      if (label == 0) return std::unexpected(error("empty label in \"" + domain::printable(token) + "\""));
+      if (label == 0) return std::unexpected(error("empty label in \"" + util::printable(token) + "\""));
       if (i + 1 == token.size()) {
         absolute_name = true;
         break;
@@ -299,7 +300,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
         c = static_cast<char>(v);
         i += 3;
       } else if (rest[0] >= '0' && rest[0] <= '9') {
-        return std::unexpected(error("escape \\" + domain::printable(rest.substr(0, 3)) + " needs three digits"));
+        return std::unexpected(error("escape \\" + util::printable(rest.substr(0, 3)) + " needs three digits"));
       } else {
         c = rest[0];
         i += 1;
@@ -309,7 +310,7 @@ std::expected<void, LineError> ZoneParser::absolute(std::string_view token, std:
     c = lower(c);
     host = host && domain::is_ldh(c);
     out.push_back(c);
-    if (++label > 63) return std::unexpected(error("label over 63 octets in \"" + domain::printable(token) + "\""));
+    if (++label > 63) return std::unexpected(error("label over 63 octets in \"" + util::printable(token) + "\""));
   }
   return complete(absolute_name);
 }
@@ -338,7 +339,7 @@ std::expected<void, LineError> ZoneParser::directive(const Tokens& t) {
   }
   if (iequals(t[0], "$INCLUDE"))
     return std::unexpected(error("$INCLUDE is not followed (ingest the included file itself)"));
-  return std::unexpected(error("unsupported directive " + domain::printable(t[0])));
+  return std::unexpected(error("unsupported directive " + util::printable(t[0])));
 }
 
 std::expected<void, LineError> ZoneParser::entry(const Tokens& t, const NameSink& sink) {
@@ -361,8 +362,8 @@ std::expected<void, LineError> ZoneParser::entry(const Tokens& t, const NameSink
   if (i >= have) return std::unexpected(error("no record type"));
   const std::string_view type = t[i];
   const bool ns = iequals(type, "NS");
-  if (!ns && !is_type(type)) return std::unexpected(error("unknown record type \"" + domain::printable(type) + "\""));
-  if (token_count_ <= i + 1) return std::unexpected(error("no data in the " + domain::printable(type) + " record"));
+  if (!ns && !is_type(type)) return std::unexpected(error("unknown record type \"" + util::printable(type) + "\""));
+  if (token_count_ <= i + 1) return std::unexpected(error("no data in the " + util::printable(type) + " record"));
   ++records_;
   if (iequals(type, "SOA")) {
     if (!apex_known_) {

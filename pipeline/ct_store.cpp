@@ -7,10 +7,11 @@
 
 #include "domain/domain.hpp"
 #include "util/encoding.hpp"
+#include "util/json.hpp"
 
 namespace lookalike::pipeline {
 
-using domain::append_json_string;
+using util::append_json_string;
 namespace {
 
 // The store keeps the follower's whole state (compact range included) in CtState::last_sth,

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/domain.hpp"
+#include "util/json.hpp"
 
 namespace lookalike::resolver {
 namespace {
@@ -41,7 +42,7 @@ DnsObservation dns_observation(const NameResult& r) {
 }
 
 std::string to_json(const DnsObservation& o) {
-  using domain::append_json_string;
+  using util::append_json_string;
   std::string j = "{\"name\":";
   append_json_string(j, o.name);
   j += ",\"types\":{";

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "domain/domain.hpp"
+#include "util/json.hpp"
 
 namespace lookalike::resolver {
 namespace {
@@ -12,7 +13,7 @@ void json_list(std::string& out, const std::vector<std::string>& v) {
   out.push_back('[');
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i > 0) out.push_back(',');
-    domain::append_json_string(out, v[i]);
+    util::append_json_string(out, v[i]);
   }
   out.push_back(']');
 }
@@ -35,25 +36,25 @@ void csv_field(std::string& out, std::string_view s) {
 
 void append_result_jsonl(std::string& out, const NameResult& r) {
   out += "{\"name\":";
-  domain::append_json_string(out, r.name);
+  util::append_json_string(out, r.name);
   out += ",\"exists\":";
   out += r.exists() ? "true" : "false";
   out += ",\"wildcard\":";
   out += r.wildcard ? "true" : "false";
   if (r.spf) {
     out += ",\"spf\":";
-    domain::append_json_string(out, *r.spf);
+    util::append_json_string(out, *r.spf);
   }
   if (r.dmarc) {
     out += ",\"dmarc\":";
-    domain::append_json_string(out, *r.dmarc);
+    util::append_json_string(out, *r.dmarc);
   }
   out += ",\"types\":{";
   bool first = true;
   for (const TypeResult& t : r.types) {
     if (!first) out.push_back(',');
     first = false;
-    domain::append_json_string(out, to_string(t.type));
+    util::append_json_string(out, to_string(t.type));
     out += ":{\"outcome\":\"";
     out += to_string(t.outcome);
     out += "\"";
@@ -67,7 +68,7 @@ void append_result_jsonl(std::string& out, const NameResult& r) {
         const MxHost& h = t.mx[i];
         if (i > 0) out.push_back(',');
         out += "{\"preference\":" + std::to_string(h.preference) + ",\"host\":";
-        domain::append_json_string(out, h.host);
+        util::append_json_string(out, h.host);
         out += ",\"addresses\":";
         json_list(out, h.addresses);
         if (h.addresses.empty() && !h.host.empty()) {
@@ -88,14 +89,14 @@ void append_result_jsonl(std::string& out, const NameResult& r) {
     if (t.outcome == Outcome::answer) out += ",\"ttl\":" + std::to_string(t.ttl);
     if (t.soa && t.outcome != Outcome::answer) {
       out += ",\"soa\":{\"mname\":";
-      domain::append_json_string(out, t.soa->mname);
+      util::append_json_string(out, t.soa->mname);
       out += ",\"serial\":" + std::to_string(t.soa->serial) + "}";
     }
     if (t.wildcard) out += ",\"wildcard\":true";
     if (t.inferred) out += ",\"inferred\":true";
     if (!t.error.empty()) {
       out += ",\"error\":";
-      domain::append_json_string(out, t.error);
+      util::append_json_string(out, t.error);
     }
     out += "}";
   }

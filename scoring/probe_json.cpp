@@ -3,12 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/domain.hpp"
+#include "util/json.hpp"
 
 namespace lookalike::scoring {
 namespace {
 
 using Json = nlohmann::json;
-using domain::append_json_string;
+using util::append_json_string;
 
 std::string text_of(const Json& j, const char* key) {
   auto it = j.find(key);

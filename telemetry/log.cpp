@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "domain/domain.hpp"
+#include "util/utf8.hpp"
 
 namespace lookalike::telemetry {
 namespace {
@@ -107,7 +108,7 @@ class TextFormatter final : public spdlog::formatter {
     if (!payload.empty() && payload.front() == prerendered) {
       line.append(payload.substr(1));
     } else {
-      line += domain::printable(payload);
+      line += util::printable(payload);
     }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
@@ -152,7 +153,7 @@ bool ends_with_icase(std::string_view s, std::string_view suffix) {
 
 // Text values: bare when they are plain tokens, quoted (printable, \" escaped) otherwise.
 void append_text_value(std::string& out, const LogValue& v) {
-  const std::string p = domain::printable(v.text);
+  const std::string p = util::printable(v.text);
   const bool plain = !p.empty() && p.find_first_of(" \"=\\") == std::string::npos;
   if (v.bare || plain) {
     out += p;
@@ -187,7 +188,7 @@ std::expected<LogLevel, std::string> parse_log_level(std::string_view name) {
   if (name == "warn" || name == "warning") return LogLevel::warn;
   if (name == "error") return LogLevel::error;
   if (name == "off") return LogLevel::off;
-  return std::unexpected("unknown log level \"" + domain::printable(name) +
+  return std::unexpected("unknown log level \"" + util::printable(name) +
                          "\" (expected trace, debug, info, warn, error or off)");
 }
 
@@ -233,7 +234,7 @@ std::string json_quote(std::string_view s) {
       ++i;
       continue;
     }
-    const std::size_t len = domain::utf8_sequence_length(s, i);
+    const std::size_t len = util::utf8_sequence_length(s, i);
     if (len == 0) {
       out += "\\ufffd";
       ++i;
@@ -271,10 +272,10 @@ void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> f
       }
     }
   } else {
-    payload += domain::printable(msg);
+    payload += util::printable(msg);
     for (const auto& f : fields) {
       payload += ' ';
-      payload += domain::printable(f.key);
+      payload += util::printable(f.key);
       payload += '=';
       if (is_secret_key(f.key)) {
         payload += "[redacted]";
