@@ -311,7 +311,8 @@ TEST(ObservationValues, CarryTheRecordedTimeAndStillReadTheOlderForm) {
   ASSERT_TRUE(d) << d.error();
   EXPECT_EQ(d->recorded, 1234);
   EXPECT_EQ(d->payload, std::string("\0pay", 4));
-  auto old = codec::decode_observation_value(std::string("\x01payload"));
+  const std::string old_bytes("\x01payload");  // the decoded payload is a view into these bytes
+  auto old = codec::decode_observation_value(old_bytes);
   ASSERT_TRUE(old) << old.error();
   EXPECT_EQ(old->recorded, 0);
   EXPECT_EQ(old->payload, "payload");
