@@ -16,22 +16,6 @@ std::expected<std::string, std::string> parse_format(std::string_view value, std
   return std::unexpected("unknown format \"" + std::string(value) + "\" (use " + list + ")");
 }
 
-void append_csv_field(std::string& out, std::string_view s) {
-  const bool formula = !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@');
-  const bool quote = formula || s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out += s;
-    return;
-  }
-  out += '"';
-  if (formula) out += '\'';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 namespace {
 
 // Three significant digits: enough to compare two names, short enough to read.

@@ -9,6 +9,7 @@
 
 #include "domain/domain.hpp"
 #include "generator/generator.hpp"
+#include "util/csv.hpp"
 #include "util/json.hpp"
 
 namespace lookalike::cli {
@@ -19,9 +20,8 @@ std::expected<std::string, std::string> parse_format(std::string_view value, std
 // JSON string literals: one escaper for every stage (see domain.hpp).
 using util::append_json_string;
 
-// Appends `s` as one CSV field (RFC 4180 quoting when needed; a leading = + - @ is prefixed with
-// a quote so spreadsheets never evaluate attacker-chosen text).
-void append_csv_field(std::string& out, std::string_view s);
+// CSV field output: one quoting rule for every CSV writer.
+using util::append_csv_field;
 
 // Writes generator candidates as `list` (ASCII name per line), `jsonl` or `csv` (with a header);
 // ranked candidates (likelihood > 0) also carry their likelihood and path.

@@ -141,22 +141,6 @@ std::string join(const std::vector<std::string>& items, std::string_view sep, st
 
 // Milliseconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (proleptic Gregorian, UTC; Howard
 // Hinnant's civil_from_days, valid for every int64 value).
-void append_csv_field(std::string& out, std::string_view s) {
-  const bool formula = !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@');
-  const bool quote = formula || s.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out += s;
-    return;
-  }
-  out += '"';
-  if (formula) out += '\'';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 std::string utc_iso(std::int64_t ms) {
   std::int64_t secs = ms / 1000;
   if (ms % 1000 < 0) --secs;

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/csv.hpp"
+
 namespace lookalike::report {
 
 // Text that cannot drive a terminal or confuse a reader: C0/C1 controls, DEL and bidi controls
@@ -20,10 +22,8 @@ namespace lookalike::report {
 // The first `limit` items joined with `sep`.
 [[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view sep = ",",
                                std::size_t limit = SIZE_MAX);
-// Appends `s` as one CSV field (RFC 4180 quoting when needed; a leading = + - @ is prefixed with
-// a quote so spreadsheets never evaluate attacker-chosen text).
-// TODO(#12 step 8): one copy in util/ with cli/output.cpp's, once util/ has landed.
-void append_csv_field(std::string& out, std::string_view s);
+// CSV field output: one quoting rule for every CSV writer.
+using util::append_csv_field;
 // Milliseconds since the Unix epoch as "2026-11-28T11:50:00Z" (UTC, valid for every int64 value).
 [[nodiscard]] std::string utc_iso(std::int64_t ms);
 // Appends a JSON string literal of `s`: ill-formed UTF-8 becomes U+FFFD (so every line is valid
