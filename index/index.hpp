@@ -272,6 +272,9 @@ class Batch {
   // Sets the opaque position record of an external feed (zone file, domain list: `source` is its
   // name, the bytes belong to the ingest stage), atomically with the rest of the batch.
   [[nodiscard]] std::expected<void, Error> put_feed_state(std::string_view source, std::string_view value);
+  // Sets the fingerprint of the inputs a brand's generated candidates were made from (opaque to
+  // the index; `watch` regenerates when it changes), apart from the feed positions.
+  [[nodiscard]] std::expected<void, Error> put_generation_state(std::string_view brand, std::string_view fingerprint);
   // Appends a feed entry; its sequence number is assigned at commit.
   [[nodiscard]] std::expected<void, Error> append_event(EventKind kind, std::string_view name,
                                                         std::string_view detail);
@@ -338,7 +341,9 @@ class Store {
 
   // --- external feed positions (see Batch::put_feed_state)
   [[nodiscard]] std::expected<std::optional<std::string>, Error> get_feed_state(std::string_view source) const;
-  // Every feed's record, in source order.
+  // The fingerprint last set by Batch::put_generation_state for `brand`, nullopt when none.
+  [[nodiscard]] std::expected<std::optional<std::string>, Error> get_generation_state(std::string_view brand) const;
+  // Every feed's record, in source order (generation states are not feeds and are not listed).
   [[nodiscard]] std::expected<std::vector<std::pair<std::string, std::string>>, Error> list_feed_states() const;
 
   // --- verdicts

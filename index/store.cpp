@@ -38,6 +38,7 @@ constexpr std::array<const char*, kCfCount> kCfNames = {"default",      "brands"
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kAckPrefix = "ack/";
 constexpr std::string_view kFeedPrefix = "feed/";  // + source: the ingest stage's opaque position record
+constexpr std::string_view kGenerationPrefix = "gen/";  // + brand: watch's fingerprint of generated candidates
 // The highest observation key sequence handed out (u64), written with every batch that uses one.
 constexpr std::string_view kObservationSeqKey = "observation_seq";
 // When the store migrated to schema 3 (u64 ms): the recorded time of observations written
@@ -385,6 +386,13 @@ std::expected<void, Error> Batch::put_feed_state(std::string_view source, std::s
   if (source.empty() || source.size() > 256) return fail(ErrorCode::invalid_argument, "feed state: source empty or over 256 bytes");
   if (value.size() > (1u << 16)) return fail(ErrorCode::invalid_argument, "feed state over 64 KiB");
   impl_->ops.push_back({meta, Impl::Op::put, std::string(kFeedPrefix) + std::string(source), std::string(value)});
+  return {};
+}
+
+std::expected<void, Error> Batch::put_generation_state(std::string_view brand, std::string_view fingerprint) {
+  if (auto v = codec::validate_key_name(brand); !v) return fail(ErrorCode::invalid_argument, v.error());
+  if (fingerprint.size() > 256) return fail(ErrorCode::invalid_argument, "generation state over 256 bytes");
+  impl_->ops.push_back({meta, Impl::Op::put, std::string(kGenerationPrefix) + std::string(brand), std::string(fingerprint)});
   return {};
 }
 
@@ -1017,6 +1025,11 @@ std::expected<std::optional<std::string>, Error> Store::get_feed_state(std::stri
                                  [](std::string_view v) { return std::expected<std::string, std::string>(v); });
 }
 
+std::expected<std::optional<std::string>, Error> Store::get_generation_state(std::string_view brand) const {
+  return impl_->get<std::string>(meta, std::string(kGenerationPrefix) + std::string(brand),
+                                 [](std::string_view v) { return std::expected<std::string, std::string>(v); });
+}
+
 std::expected<std::vector<std::pair<std::string, std::string>>, Error> Store::list_feed_states() const {
   std::vector<std::pair<std::string, std::string>> out;
   auto it = impl_->iterator(meta);
@@ -1138,8 +1151,8 @@ std::expected<CheckReport, Error> Store::check() const {
   scan(meta, [&](std::string_view k, std::string_view v) {
     if (k == kSchemaKey || k == kObservationSeqKey || k == kLegacyRecordedKey || k.starts_with(kAckPrefix)) {
       if (auto d = codec::decode_u64(v); !d) problem("meta " + std::string(k) + ": " + d.error());
-    } else if (k.starts_with(kFeedPrefix)) {
-      // opaque to the index: the ingest stage owns and checks these bytes
+    } else if (k.starts_with(kFeedPrefix) || k.starts_with(kGenerationPrefix)) {
+      // opaque to the index: the ingest stage and watch own and check these bytes
     } else {
       problem("meta: unknown key " + hexkey(k));
     }

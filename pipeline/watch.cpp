@@ -45,7 +45,7 @@ using std::chrono::milliseconds;
 constexpr std::string_view kConsumer = "watch";
 // What a brand's generated candidates depend on, as a stable 64-bit FNV-1a hex digest: the
 // brand, its TLD set and keywords, the budget, and the generator's model and word lists. Stored
-// per brand (feed-state key "generated:<brand>"); a change re-generates the candidates.
+// per brand (the index's generation state); a change re-generates the candidates.
 std::string generation_fingerprint(const index::Brand& b, std::size_t budget) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   const auto mix = [&h](std::string_view s) {
@@ -288,9 +288,8 @@ struct Engine {
         u.fuzzers = it.fuzzers;
         updates.push_back(std::move(u));
       }
-      const std::string key = "generated:" + b.domain;
       const std::string fp = generation_fingerprint(b, budget);
-      auto old = store.get_feed_state(key);
+      auto old = store.get_generation_state(b.domain);
       if (!old) {
         log_error("cannot read the brand's generation state", {{"brand", b.domain}, {"error", old.error().message}});
         return false;
@@ -304,7 +303,7 @@ struct Engine {
         }
       }
       index::Batch batch;
-      if (auto r = batch.put_feed_state(key, fp); !r || !store.commit(std::move(batch))) {
+      if (auto r = batch.put_generation_state(b.domain, fp); !r || !store.commit(std::move(batch))) {
         log_error("cannot store the brand's generation state", {{"brand", b.domain}});
         return false;
       }

@@ -145,6 +145,28 @@ TEST(Store, ListsCandidatesOfABrandByDescendingScoreThenUnscored) {
   expect_check_ok(s);
 }
 
+TEST(Store, KeepsGenerationStatesApartFromFeedPositions) {
+  test::TempDir dir;
+  Store s = open_ok(dir.sub("db"));
+  Batch b;
+  ASSERT_TRUE(b.put_feed_state("zone:com", "1 position"));
+  ASSERT_TRUE(b.put_generation_state("example.com", "fingerprint"));
+  EXPECT_FALSE(b.put_generation_state("Not A Brand", "x"));
+  ASSERT_TRUE(s.commit(std::move(b)));
+  auto g = s.get_generation_state("example.com");
+  ASSERT_TRUE(g && *g);
+  EXPECT_EQ(**g, "fingerprint");
+  auto none = s.get_generation_state("other.com");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  // A feed listing (ingest --stats) sees only feeds, never a brand's generation state.
+  auto feeds = s.list_feed_states();
+  ASSERT_TRUE(feeds);
+  ASSERT_EQ(feeds->size(), 1u);
+  EXPECT_EQ((*feeds)[0].first, "zone:com");
+  expect_check_ok(s);
+}
+
 TEST(Store, CommitsCandidatesAndACtPositionAtomically) {
   test::TempDir dir;
   Store s = open_ok(dir.sub("db"));
