@@ -18,10 +18,11 @@ set(lookalike_layers
   "rdap:domain util net index"
   "ingest:domain util generator index"
   "telemetry:domain util"
-  "report:domain util index scoring resolver rdap"
-  "alerts:domain util net index scoring report telemetry"
-  "pipeline:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts"
-  "cli:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts pipeline"
+  "posture:domain util net resolver index scoring"
+  "report:domain util index scoring resolver rdap posture"
+  "alerts:domain util net index scoring report telemetry posture"
+  "pipeline:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts posture"
+  "cli:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts pipeline posture"
 )
 
 if(NOT LOOKALIKE_ROOT)

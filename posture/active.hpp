@@ -1,0 +1,42 @@
+#pragma once
+// The checks that connect to a domain's mail servers (POSTURE.md: starttls, tls-versions,
+// tls-ciphers, certificate, require-tls) and the DNSSEC/DANE check. Every address passes the
+// address guard before a connect; SMTP never goes past RCPT (never DATA); every read is bounded.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "posture/dns.hpp"
+#include "posture/posture.hpp"
+
+namespace lookalike::posture {
+
+// One MX host as the DNS checks found it (in preference order; the first is the primary).
+struct MailHost {
+  std::string name;                    // "mx1.example.com"
+  std::uint16_t preference = 0;
+  std::vector<std::string> addresses;  // resolved A/AAAA, textual
+};
+
+struct ActiveOptions {
+  std::uint16_t smtp_port = 25;
+  std::string ca_file;               // extra trust anchors (tests); the system store otherwise
+  bool allow_private = false;        // tests only: connect to loopback/private addresses
+  bool probe_require_tls = false;    // the opt-in plaintext MAIL/RCPT probe (policy point 5)
+  int timeout_ms = 10'000;           // per connection step
+  std::string ehlo_name = "lookalike.invalid";
+};
+
+// starttls, tls-versions, tls-ciphers, certificate and require-tls findings for every host (and
+// address where results differ by address).
+[[nodiscard]] std::vector<Finding> check_mail_hosts(std::string_view domain, std::span<const MailHost> hosts,
+                                                    const ActiveOptions& options);
+
+// The dane finding(s): validated lookups of the domain, its MX set and hosts; `_25._tcp.<mx>` TLSA
+// matched against the chain each host presents (OpenSSL's DANE support).
+[[nodiscard]] std::vector<Finding> check_dane(std::string_view domain, std::span<const MailHost> hosts, Dns& dns,
+                                              const ActiveOptions& options);
+
+}  // namespace lookalike::posture
