@@ -14,7 +14,7 @@ set(lookalike_layers
   "resolver:domain util"
   "ctlog:domain util net"
   "index:domain util"
-  "scoring:domain util resolver"
+  "scoring:domain util net resolver"
   "rdap:domain util net index"
   "ingest:domain util generator index"
   "telemetry:domain util"

@@ -17,6 +17,8 @@
 
 #include "net/http.hpp"
 
+#include "net/address.hpp"
+
 namespace lookalike::net {
 namespace {
 
@@ -124,6 +126,19 @@ std::shared_ptr<ssl::context> tls_context(const std::string& ca_file) {
   return ctx;
 }
 
+Address to_address(const asio::ip::address& ip) {
+  Address a;
+  if (ip.is_v4()) {
+    const auto b = ip.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), a.bytes.begin());
+  } else {
+    a.v6 = true;
+    const auto b = ip.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), a.bytes.begin());
+  }
+  return a;
+}
+
 class BeastClient final : public HttpClient {
  public:
   explicit BeastClient(const HttpOptions& o) : opts_(o) {}
@@ -186,6 +201,19 @@ class BeastClient final : public HttpClient {
       if (ec) return std::unexpected(Error{"resolve " + host + ": " + ec.message()});
       for (const auto& e : res) eps.push_back(e.endpoint());
     }
+    // The guard is applied to what is connected, not to the name: a public-looking name may
+    // resolve to a private or metadata address.
+    std::string refused;
+    std::erase_if(eps, [&](const tcp::endpoint& e) {
+      const Address a = to_address(e.address());
+      const AddressClass c = classify(a);
+      const bool ok = opts_.reach == Reach::any ? may_connect(a, true)
+                                               : may_connect(a, false) ||
+                                                     (opts_.reach == Reach::global_or_loopback && c == AddressClass::loopback);
+      if (!ok) refused += (refused.empty() ? "" : ", ") + to_string(a) + " (" + std::string(address_class_name(c)) + ")";
+      return !ok;
+    });
+    if (eps.empty()) return std::unexpected(Error{"refusing " + host + ": " + refused});
     tls_ = u.tls;
     if (tls_) {
       if (!ssl_ctx_) ssl_ctx_ = tls_context(opts_.ca_file);

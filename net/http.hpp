@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <memory>
 #include <optional>
@@ -46,8 +47,17 @@ class HttpClient {
       const std::vector<std::pair<std::string, std::string>>& headers);
 };
 
+// Which addresses a client connects to, checked on every address a host name resolves to (and on
+// literal ones). Cloud metadata, unspecified and multicast addresses are refused under all three.
+enum class Reach : std::uint8_t {
+  any,                 // CT logs, webhooks: whatever the user configured, loopback and private too
+  global_only,         // servers named by third-party data (RDAP bootstrap): public addresses only
+  global_or_loopback,  // the same plus 127.0.0.0/8 and ::1 (tests, a user's own bootstrap file)
+};
+
 struct HttpOptions {
   std::chrono::milliseconds timeout{30000};
+  Reach reach = Reach::any;
   std::string ca_file;  // extra trust anchor (tests); SSL_CERT_FILE is honoured as well
   std::size_t body_limit = 256u << 20;
 };

@@ -1,11 +1,9 @@
 // RDAP lookups: bootstrap -> registry base URL -> GET <base>domain/<name> over verified HTTPS
 // (net's client), with a per-server rate limit shared by all threads, retries on 429/5xx that
 // honour Retry-After, and the index as a cache.
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +12,7 @@
 
 #include "domain/domain.hpp"
 #include "index/index.hpp"
+#include "net/address.hpp"
 #include "net/http.hpp"
 #include "rdap/rdap.hpp"
 
@@ -70,38 +69,15 @@ std::optional<Origin> origin_of(std::string_view url) {
 
 enum class HostClass { public_host, loopback, forbidden };
 
-// Literal addresses we never query (private, link-local incl. cloud metadata, CGNAT, multicast...).
+// Literal addresses we never query (private, link-local incl. cloud metadata, CGNAT, multicast...);
+// the addresses a name resolves to are checked by the HTTP client at connect time (Reach).
 HostClass classify(const std::string& host) {
   if (host == "localhost" || host.ends_with(".localhost")) return HostClass::loopback;
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-    const std::uint32_t a = ntohl(v4.s_addr);
-    auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
-    if (in(0x7f000000, 8)) return HostClass::loopback;
-    if (in(0x00000000, 8) || in(0x0a000000, 8) || in(0x64400000, 10) || in(0xa9fe0000, 16) || in(0xac100000, 12) ||
-        in(0xc0a80000, 16) || in(0xc0000000, 24) || in(0xc6120000, 15) || a >= 0xe0000000u) {
-      return HostClass::forbidden;
-    }
-    return HostClass::public_host;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-    const unsigned char* b = v6.s6_addr;
-    static constexpr unsigned char kLoop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(b, kLoop, 16) == 0) return HostClass::loopback;
-    if (std::memcmp(b, kMapped, 12) == 0) {
-      char text[INET_ADDRSTRLEN];
-      if (inet_ntop(AF_INET, b + 12, text, sizeof text) == nullptr) return HostClass::forbidden;
-      return classify(text);
-    }
-    if ((b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff ||
-        std::all_of(b, b + 16, [](unsigned char c) { return c == 0; })) {
-      return HostClass::forbidden;
-    }
-    return HostClass::public_host;
-  }
-  return HostClass::public_host;  // a name: resolved by the transport
+  const auto a = net::parse_address(host);
+  if (!a) return HostClass::public_host;
+  const auto c = net::classify(*a);
+  if (c == net::AddressClass::loopback) return HostClass::loopback;
+  return c == net::AddressClass::global ? HostClass::public_host : HostClass::forbidden;
 }
 
 std::expected<void, Error> check_server(const std::string& base, const Options& o) {
@@ -145,6 +121,9 @@ struct Client::Impl {
       h.timeout = opts.timeout;
       h.ca_file = opts.ca_file;
       h.body_limit = 4u << 20;  // RDAP domain objects are a few KiB
+      // Registry host names come from IANA's file or a user's: whatever they resolve to must be
+      // public (or loopback when allowed), never private or a cloud metadata service.
+      h.reach = opts.allow_loopback ? net::Reach::global_or_loopback : net::Reach::global_only;
       c = net::make_http_client(h);
     }
     auto r = c->get(url);

@@ -263,7 +263,7 @@ struct Prober::Impl {
 
   // The address guard, applied to every address before a connect (targets, MX hosts, redirects).
   bool allowed(const Address& a) const {
-    return may_probe(a, opt.allow_private) || (opt.allow_loopback && classify(a) == AddressClass::loopback);
+    return may_connect(a, opt.allow_private) || (opt.allow_loopback && classify(a) == AddressClass::loopback);
   }
 
   Budget budget() const { return Budget{Clock::now() + opt.session_timeout, opt.step_timeout}; }

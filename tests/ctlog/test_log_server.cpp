@@ -196,7 +196,9 @@ TlsIdentity TestCa::server_identity(const std::string& ip) {
                              reinterpret_cast<const unsigned char*>(ip.c_str()), -1, -1, 0);
   X509_set_issuer_name(x, X509_get_subject_name(static_cast<X509*>(cert_)));
   X509_set_pubkey(x, key);
-  const std::string san = "IP:" + ip;
+  // A host name (not an address) gets a dNSName SAN instead.
+  const bool is_name = ip.find_first_not_of("0123456789.:abcdefABCDEF") != std::string::npos;
+  const std::string san = (is_name ? "DNS:" : "IP:") + ip;
   X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
   X509_add_ext(x, e, -1);
   X509_EXTENSION_free(e);

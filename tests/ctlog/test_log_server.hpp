@@ -37,7 +37,8 @@ class TestCa {
   [[nodiscard]] Hash key_hash() const;  // SHA-256 of the CA's SubjectPublicKeyInfo
   // The CA certificate as PEM (a trust anchor for https clients).
   [[nodiscard]] std::string pem() const;
-  // A server certificate for IP address `ip` (iPAddress SAN) signed by this CA, with its key.
+  // A server certificate for IP address `ip` (iPAddress SAN; a host name gets a dNSName SAN)
+  // signed by this CA, with its key.
   [[nodiscard]] TlsIdentity server_identity(const std::string& ip);
 
  private:

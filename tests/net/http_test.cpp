@@ -112,5 +112,34 @@ TEST(Client, PlainHttpIsRefusedOffLoopback) {
   EXPECT_FALSE(c->get("ftp://127.0.0.1/").has_value());
 }
 
+TEST(Client, GlobalOnlyRefusesAListeningLoopbackServerWithoutConnecting) {
+  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  HttpOptions o;
+  o.reach = Reach::global_only;
+  auto c = make_http_client(o);
+  auto r = c->get(server.url("/x"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().what.find("refusing 127.0.0.1: 127.0.0.1 (loopback)"), std::string::npos) << r.error().what;
+  o.reach = Reach::global_or_loopback;
+  auto allowed = make_http_client(o)->get(server.url("/x"));
+  ASSERT_TRUE(allowed.has_value()) << allowed.error().what;
+  EXPECT_EQ(allowed->body, "ok");
+}
+
+TEST(Client, NeverConnectsToACloudMetadataServiceWhateverTheReach) {
+  for (Reach reach : {Reach::any, Reach::global_or_loopback, Reach::global_only}) {
+    HttpOptions o;
+    o.reach = reach;
+    o.timeout = std::chrono::milliseconds(60000);  // a connect attempt would hang, not fail fast
+    auto c = make_http_client(o);
+    for (const char* url : {"https://169.254.169.254/latest/meta-data/", "https://100.100.100.200/latest/meta-data/",
+                            "https://169.254.170.2/v2/credentials/x", "https://[fd00:ec2::254]/latest/"}) {
+      auto r = c->get(url);
+      ASSERT_FALSE(r.has_value()) << url;
+      EXPECT_NE(r.error().what.find("(cloud-metadata)"), std::string::npos) << r.error().what;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lookalike::net

@@ -75,5 +75,37 @@ TEST(ClientHttps, RefusesAServerWhoseCertificateDoesNotVerify) {
   EXPECT_EQ(w.server.requests("/"), 0u);  // nothing was sent to an unverified peer
 }
 
+// A registry named by a host name is checked on the addresses the name resolves to: this
+// machine's own name resolves to a loopback or private address, never a public one, so without
+// allow_loopback the lookup is refused before anything is sent, although the certificate verifies.
+TEST(ClientHttps, RefusesARegistryNameThatResolvesToANonPublicAddress) {
+  char name[256] = {};
+  ASSERT_EQ(::gethostname(name, sizeof name - 1), 0);
+  const std::string host = name;
+  ctlog::testing::TestCa ca;
+  const auto id = ca.server_identity(host);
+  testing::RdapTestServer server{[](const std::string&) { return testing::reply(200, testing::fixture("verisign_google_com.json")); },
+                                 id.cert_pem, id.key_pem};
+  const std::string url = "https://" + host + server.url().substr(server.url().rfind(':'));
+  HttpsWorld w;
+  std::ofstream(w.bootstrap) << testing::bootstrap_json({"com"}, url);
+  std::ofstream(w.ca_file) << ca.pem();
+  Options o = w.options();
+  o.ca_file = w.ca_file;
+  o.allow_loopback = false;
+  auto c = Client::make(o);
+  ASSERT_TRUE(c.has_value()) << c.error().what;
+  auto r = c->lookup("google.com");
+  ASSERT_FALSE(r.has_value()) << "looked up through " << url;
+  EXPECT_NE(r.error().what.find("refusing " + host + ": "), std::string::npos) << r.error().what;
+  EXPECT_EQ(server.requests("/"), 0u);
+  // Allowed on loopback, the same registry answers (the refusal above was the guard, not TLS).
+  o.allow_loopback = true;
+  auto ok = Client::make(o)->lookup("google.com");
+  if (r.error().what.find("(loopback)") != std::string::npos) {
+    ASSERT_TRUE(ok.has_value()) << ok.error().what;
+  }
+}
+
 }  // namespace
 }  // namespace lookalike::rdap

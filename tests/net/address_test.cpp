@@ -1,9 +1,9 @@
-// The SSRF guard: which addresses a probe may connect to.
+// The SSRF guard: which addresses a probe, an RDAP lookup or any other connection may reach.
 #include <gtest/gtest.h>
 
-#include "scoring/probe.hpp"
+#include "net/address.hpp"
 
-namespace lookalike::scoring {
+namespace lookalike::net {
 namespace {
 
 AddressClass class_of(const char* text) {
@@ -15,7 +15,7 @@ AddressClass class_of(const char* text) {
 bool probed_by_default(const char* text) {
   auto a = parse_address(text);
   EXPECT_TRUE(a) << text;
-  return a && may_probe(*a, false);
+  return a && may_connect(*a, false);
 }
 
 TEST(AddressGuard, RefusesEverySpecialAddressFromTheIssueByDefault) {
@@ -51,12 +51,28 @@ TEST(AddressGuard, ClassifiesEachRangeByName) {
 }
 
 TEST(AddressGuard, AllowPrivateOpensLoopbackButNeverUnspecifiedMulticastOrMetadata) {
-  EXPECT_TRUE(may_probe(*parse_address("127.0.0.1"), true));
-  EXPECT_TRUE(may_probe(*parse_address("10.1.2.3"), true));
-  EXPECT_FALSE(may_probe(*parse_address("0.0.0.0"), true));
-  EXPECT_FALSE(may_probe(*parse_address("ff02::1"), true));
-  EXPECT_FALSE(may_probe(*parse_address("169.254.169.254"), true));
-  EXPECT_FALSE(may_probe(*parse_address("fd00:ec2::254"), true));
+  EXPECT_TRUE(may_connect(*parse_address("127.0.0.1"), true));
+  EXPECT_TRUE(may_connect(*parse_address("10.1.2.3"), true));
+  EXPECT_FALSE(may_connect(*parse_address("0.0.0.0"), true));
+  EXPECT_FALSE(may_connect(*parse_address("ff02::1"), true));
+  EXPECT_FALSE(may_connect(*parse_address("169.254.169.254"), true));
+  EXPECT_FALSE(may_connect(*parse_address("fd00:ec2::254"), true));
+}
+
+TEST(AddressGuard, EveryCloudMetadataServiceIsRefusedWhateverTheFlag) {
+  // AWS/GCP/Azure IMDS, ECS task credentials, EKS pod identity, Alibaba Cloud, Azure WireServer,
+  // Oracle Cloud Classic, AWS IMDS over IPv6, and the same behind IPv4-mapped/NAT64/6to4 forms.
+  for (const char* a : {"169.254.169.254", "169.254.170.2", "169.254.170.23", "100.100.100.200", "168.63.129.16",
+                        "192.0.0.192", "fd00:ec2::254", "fd00:ec2::23", "::ffff:100.100.100.200",
+                        "64:ff9b::a9fe:aa02", "2002:6464:64c8::1"}) {
+    EXPECT_EQ(class_of(a), AddressClass::metadata) << a;
+    EXPECT_FALSE(may_connect(*parse_address(a), true)) << a;
+    EXPECT_FALSE(may_connect(*parse_address(a), false)) << a;
+  }
+  // Their neighbours keep their own class.
+  EXPECT_EQ(class_of("100.100.100.201"), AddressClass::cgnat);
+  EXPECT_EQ(class_of("169.254.170.3"), AddressClass::link_local);
+  EXPECT_TRUE(may_connect(*parse_address("100.100.100.201"), true));
 }
 
 TEST(AddressParse, RoundTripsAndRejectsJunk) {
@@ -68,4 +84,4 @@ TEST(AddressParse, RoundTripsAndRejectsJunk) {
 }
 
 }  // namespace
-}  // namespace lookalike::scoring
+}  // namespace lookalike::net

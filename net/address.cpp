@@ -1,12 +1,26 @@
-// Address parsing and the SSRF guard: which addresses a probe may connect to.
+// Address parsing and the SSRF guard: which addresses a probe, an RDAP lookup or any other
+// outgoing connection may reach.
+#include "net/address.hpp"
+
 #include <arpa/inet.h>
 
-#include <cstring>
+#include <algorithm>
 
-#include "scoring/probe.hpp"
-
-namespace lookalike::scoring {
+namespace lookalike::net {
 namespace {
+
+// Cloud instance metadata and credential services: AWS/GCP/Azure/OpenStack/Oracle IMDS, AWS ECS
+// task credentials, EKS pod identity, Alibaba Cloud, Azure's WireServer, Oracle Cloud Classic.
+// They hand out credentials to whoever asks from inside the instance, so nothing connects to them.
+constexpr std::array<std::array<std::uint8_t, 4>, 6> kMetadata4{{
+    {169, 254, 169, 254}, {169, 254, 170, 2}, {169, 254, 170, 23}, {100, 100, 100, 200},
+    {168, 63, 129, 16}, {192, 0, 0, 192},
+}};
+// fd00:ec2::254 (AWS IMDS over IPv6) and fd00:ec2::23 (EKS pod identity over IPv6).
+constexpr std::array<std::array<std::uint8_t, 16>, 2> kMetadata6{{
+    {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54},
+    {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x23},
+}};
 
 bool in4(const std::uint8_t* a, std::uint8_t b0, std::uint8_t b1, std::uint8_t b2, std::uint8_t b3, int prefix) {
   const std::uint32_t addr = (std::uint32_t{a[0]} << 24) | (std::uint32_t{a[1]} << 16) | (std::uint32_t{a[2]} << 8) | a[3];
@@ -16,7 +30,9 @@ bool in4(const std::uint8_t* a, std::uint8_t b0, std::uint8_t b1, std::uint8_t b
 }
 
 AddressClass classify4(const std::uint8_t* a) noexcept {
-  if (a[0] == 169 && a[1] == 254 && a[2] == 169 && a[3] == 254) return AddressClass::metadata;
+  for (const auto& m : kMetadata4) {
+    if (std::equal(m.begin(), m.end(), a)) return AddressClass::metadata;
+  }
   if (in4(a, 0, 0, 0, 0, 8)) return AddressClass::unspecified;
   if (in4(a, 127, 0, 0, 0, 8)) return AddressClass::loopback;
   if (in4(a, 10, 0, 0, 0, 8) || in4(a, 172, 16, 0, 0, 12) || in4(a, 192, 168, 0, 0, 16)) {
@@ -70,8 +86,9 @@ std::string to_string(const Address& a) {
 AddressClass classify(const Address& address) noexcept {
   if (!address.v6) return classify4(address.bytes.data());
   const auto& b = address.bytes;
-  static constexpr std::uint8_t kMetadata6[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
-  if (std::memcmp(b.data(), kMetadata6, 16) == 0) return AddressClass::metadata;
+  for (const auto& m : kMetadata6) {
+    if (m == b) return AddressClass::metadata;
+  }
   bool zero_head = true;  // first 10 bytes zero
   for (int i = 0; i < 10; ++i) zero_head = zero_head && b[static_cast<std::size_t>(i)] == 0;
   if (zero_head && b[10] == 0xff && b[11] == 0xff) return classify4(&b[12]);  // ::ffff:a.b.c.d
@@ -112,14 +129,14 @@ std::string_view address_class_name(AddressClass c) noexcept {
   return "unknown";
 }
 
-bool may_probe(const Address& address, bool allow_private) noexcept {
+bool may_connect(const Address& address, bool allow_private) noexcept {
   if (allow_private) {
     // Even tests never need these: nothing listens on the first two, and the metadata
-    // service hands out cloud credentials, so no flag opens it.
+    // services hand out cloud credentials, so no flag opens them.
     const auto c = classify(address);
     return c != AddressClass::unspecified && c != AddressClass::multicast && c != AddressClass::metadata;
   }
   return classify(address) == AddressClass::global;
 }
 
-}  // namespace lookalike::scoring
+}  // namespace lookalike::net
