@@ -33,6 +33,9 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   app.require_subcommand(1);
   app.set_version_flag("--version", "lookalike 0.1.0");
   app.add_option("--db", ctx.db_path, "RocksDB store folder (default $XDG_DATA_HOME/lookalike)");
+  // Global options are accepted anywhere (`lookalike scan example.com --db PATH`): an option a
+  // subcommand does not know falls through to its parent. Inherited by every subcommand added below.
+  app.fallthrough();
 
   // COMMANDS: every command family that is linked in, in the order `--help` lists them.
   using Adder = void (*)(CLI::App&, Context&);

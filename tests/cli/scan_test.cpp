@@ -155,6 +155,33 @@ TEST_F(ScanWorld, ScansExactlyTheBudgetAskingOneQuestionPerNxdomainName) {
   EXPECT_NE(r.err.find("Scanned 2 brands: 80 candidates"), std::string::npos) << r.err;
 }
 
+TEST_F(ScanWorld, GlobalOptionsWorkAfterTheCommandAndItsArguments) {
+  TempDir db;
+  const std::string d = db.path.string();
+  const auto r = run_process({LOOKALIKE_BINARY, "scan", "--resolvers", world_->resolver(), "--no-probe", "--budget", "10",
+                              "--format", "jsonl", "examplebank.com", "--db", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(parse_rows(r.out).empty()) << r.out;
+  // The same store, named after the command by other commands (nested ones too).
+  const auto report = run_process({LOOKALIKE_BINARY, "report", "--all", "--format", "jsonl", "--db=" + d});
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(parse_rows(report.out).size(), 10u);  // --all: every candidate of the budget
+  const auto brands = run_process({LOOKALIKE_BINARY, "brand", "list", "--db", d});
+  EXPECT_EQ(brands.exit_code, 0) << brands.err;
+  EXPECT_NE(brands.out.find("examplebank.com"), std::string::npos) << brands.out;
+  const auto stats = run_process({LOOKALIKE_BINARY, "db", "stats", "--db", d});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_NE(stats.out.find("store " + d), std::string::npos) << stats.out;
+  // `generate` runs in the front program, which must not mistake --db's value for a domain.
+  const auto gen = run_process({LOOKALIKE_BINARY, "generate", "--fuzzers", "omission", "paypal.com", "--db", d});
+  EXPECT_EQ(gen.exit_code, 0) << gen.err;
+  EXPECT_EQ(gen.out, "aypal.com\npypal.com\npapal.com\npayal.com\npaypl.com\npaypa.com\n");
+  // An option no command knows is still an error.
+  const auto bad = run_process({LOOKALIKE_BINARY, "brand", "list", "--no-such-option", "--db", d});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--no-such-option"), std::string::npos) << bad.err;
+}
+
 TEST(Scan, AnOutageStopsTheScanWithExitCode3AndStoresNothing) {
   TempDir db;
   // Nothing listens on 127.0.0.1:9: the only resolver is unreachable.
