@@ -21,6 +21,7 @@
 #include "generator/matcher.hpp"
 #include "index/index.hpp"
 #include "pipeline/ct_store.hpp"
+#include "pipeline/log_list.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -28,73 +29,19 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void ct_on_signal(int) { g_stop.store(true); }
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw UsageError{"cannot read log list " + path};
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 // The log list from a file or an http(s) URL; with no --logs, the published list, falling back to
-// the bundled dated snapshot when offline.
+// the snapshot compiled into the program when offline.
 ctlog::LogList load_log_list(Context& ctx, const std::string& source) {
-  std::string text;
-  std::string from = source;
-  if (source.empty() || source.starts_with("https://") || source.starts_with("http://")) {
-    const std::string url = source.empty() ? std::string(ctlog::default_log_list_url) : source;
-    net::HttpOptions o;
-    o.timeout = std::chrono::milliseconds(15000);
-    auto r = net::make_http_client(o)->get(url);
-    if (r && r->status == 200) {
-      text = std::move(r->body);
-      from = url;
-    } else if (source.empty()) {
-      from = ctlog::bundled_log_list_path();
-      ctx.err << "lookalike ct: cannot fetch " << url << " (" << (r ? "HTTP " + std::to_string(r->status) : r.error().what)
-              << "); using the bundled snapshot " << from << "\n";
-      text = read_text_file(from);
-    } else {
-      throw UsageError{"cannot fetch log list " + url + ": " + (r ? "HTTP " + std::to_string(r->status) : r.error().what)};
-    }
-  } else {
-    text = read_text_file(source);
-  }
-  auto list = ctlog::parse_log_list(text);
-  if (!list) throw UsageError{from + ": " + list.error().what};
-  return std::move(*list);
+  auto loaded = pipeline::load_log_list({source, /*fetch_published=*/true, {}});
+  if (!loaded) throw UsageError{loaded.error()};
+  if (!loaded->warning.empty()) ctx.err << "lookalike ct: " << loaded->warning << "\n";
+  return std::move(loaded->list);
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// Logs selected by --log (short name, description, log ID or URL; case-insensitive) or by state.
 std::vector<ctlog::LogInfo> select_logs(const ctlog::LogList& list, const std::vector<std::string>& names, bool all_states) {
-  std::vector<ctlog::LogInfo> out;
-  for (const auto& l : list.logs) {
-    if (names.empty()) {
-      if (all_states || l.followed_by_default()) out.push_back(l);
-      continue;
-    }
-    for (const auto& n : names) {
-      const std::string q = lower(n);
-      if (q == lower(l.short_name()) || q == lower(l.description) || n == l.log_id_b64 || q == lower(l.url)) {
-        out.push_back(l);
-        break;
-      }
-    }
-  }
-  for (const auto& n : names) {
-    bool found = false;
-    for (const auto& l : out) {
-      const std::string q = lower(n);
-      found = found || q == lower(l.short_name()) || q == lower(l.description) || n == l.log_id_b64 || q == lower(l.url);
-    }
-    if (!found) throw UsageError{"no log named \"" + n + "\" in the log list (see lookalike ct logs)"};
-  }
-  return out;
+  auto logs = pipeline::select_logs(list, names, all_states);
+  if (!logs) throw UsageError{logs.error() + " (see lookalike ct logs)"};
+  return std::move(*logs);
 }
 
 std::string utc_now() {
@@ -271,7 +218,7 @@ void add_ct_command(CLI::App& app, Context& ctx) {
 
   auto fa = std::make_shared<FollowArgs>();
   CLI::App* follow = ct->add_subcommand("follow", "Follow logs (RFC 6962 and static-ct-api), verify them, store matches");
-  follow->add_option("--logs", fa->logs, "Log list v3: FILE or URL (default: the published list, else the bundled snapshot)");
+  follow->add_option("--logs", fa->logs, "Log list v3: FILE, URL or `bundled` (default: the published list, else the bundled snapshot)");
   follow->add_option("--log", fa->names, "Follow only this log (short name, description, log ID or URL); repeatable");
   follow->add_option("--from", fa->from, "Where a log never followed starts: start (default), end, or an entry index");
   follow->add_flag("--once", fa->once, "Catch up to the current signed head of each log, then exit");
@@ -286,7 +233,7 @@ void add_ct_command(CLI::App& app, Context& ctx) {
   auto logs_source = std::make_shared<std::string>();
   auto logs_all = std::make_shared<bool>(false);
   CLI::App* logs = ct->add_subcommand("logs", "List logs with their state, position, head, lag and last error");
-  logs->add_option("--logs", *logs_source, "Log list v3: FILE or URL (default: the published list, else the bundled snapshot)");
+  logs->add_option("--logs", *logs_source, "Log list v3: FILE, URL or `bundled` (default: the published list, else the bundled snapshot)");
   logs->add_flag("--all-states", *logs_all, "Also list pending, retired and rejected logs");
   logs->callback([&ctx, logs_source, logs_all] { run_logs(ctx, *logs_source, *logs_all); });
 }

@@ -68,8 +68,9 @@ struct LogList {
 
 // Parses a log list v3 JSON document (logs and tiled_logs of every operator).
 [[nodiscard]] std::expected<LogList, Error> parse_log_list(std::string_view json);
-// The dated snapshot bundled in data/loglist/.
-[[nodiscard]] std::string bundled_log_list_path();
+// The dated snapshot of data/loglist/log_list.json, compiled into the program (found wherever
+// the program is installed).
+[[nodiscard]] std::string_view bundled_log_list() noexcept;
 // The published list browsers use.
 inline constexpr std::string_view default_log_list_url =
     "https://www.gstatic.com/ct/log_list/v3/log_list.json";

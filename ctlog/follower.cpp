@@ -15,8 +15,6 @@
 
 namespace lookalike::ctlog {
 
-std::string bundled_log_list_path() { return LOOKALIKE_LOGLIST_SNAPSHOT; }
-
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -21,6 +21,7 @@
 #include "generator/likelihood.hpp"
 #include "generator/matcher.hpp"
 #include "pipeline/ct_store.hpp"
+#include "pipeline/log_list.hpp"
 #include "pipeline/scan.hpp"
 #include "pipeline/schedule.hpp"
 #include "resolver/resolver.hpp"
@@ -99,59 +100,6 @@ class Signal {
   std::condition_variable cv_;
   std::uint64_t generation_ = 0;
 };
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// The log list named by the config: a file, the bundled snapshot, or an https URL only when the
-// config says so (watch never fetches anything over the network on its own).
-std::expected<ctlog::LogList, std::string> load_log_list(const WatchConfig::Ct& ct) {
-  std::string text;
-  const std::string from = ct.log_list.empty() ? ctlog::bundled_log_list_path() : ct.log_list;
-  if (from.starts_with("https://")) {
-    net::HttpOptions o;
-    o.timeout = milliseconds(15000);
-    o.ca_file = ct.ca_file;
-    auto r = net::make_http_client(o)->get(from);
-    if (!r) return std::unexpected("cannot fetch log list " + from + ": " + r.error().what);
-    if (r->status != 200) return std::unexpected("cannot fetch log list " + from + ": HTTP " + std::to_string(r->status));
-    text = std::move(r->body);
-  } else {
-    std::ifstream f(from, std::ios::binary);
-    if (!f) return std::unexpected("cannot read log list " + from);
-    std::ostringstream s;
-    s << f.rdbuf();
-    text = s.str();
-  }
-  auto list = ctlog::parse_log_list(text);
-  if (!list) return std::unexpected(from + ": " + list.error().what);
-  return std::move(*list);
-}
-
-std::expected<std::vector<ctlog::LogInfo>, std::string> select_logs(const ctlog::LogList& list, const WatchConfig::Ct& ct) {
-  std::vector<ctlog::LogInfo> out;
-  if (ct.all) {
-    for (const auto& l : list.logs) {
-      if (l.followed_by_default()) out.push_back(l);
-    }
-    return out;
-  }
-  for (const auto& n : ct.logs) {
-    const std::string q = lower(n);
-    bool found = false;
-    for (const auto& l : list.logs) {
-      if (q == lower(l.short_name()) || q == lower(l.description) || n == l.log_id_b64 || q == lower(l.url)) {
-        out.push_back(l);
-        found = true;
-        break;
-      }
-    }
-    if (!found) return std::unexpected("ct.logs: no log named \"" + n + "\" in the log list");
-  }
-  return out;
-}
 
 // A short stable identifier of the store (alert ids are "<store-id>-<seq>").
 std::string store_id_of(const std::string& path) {
@@ -742,17 +690,21 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
 
   std::vector<ctlog::LogInfo> logs;
   if (config.ct.enabled) {
-    auto list = load_log_list(config.ct);
+    // The config's file or https URL, else the bundled snapshot: watch never fetches on its own.
+    auto list = load_log_list({config.ct.log_list, /*fetch_published=*/false, config.ct.ca_file});
     if (!list) {
       log_error("cannot load the CT log list", {{"error", list.error()}});
       return 2;
     }
-    auto sel = select_logs(*list, config.ct);
-    if (!sel) {
-      log_error("bad CT log selection", {{"error", sel.error()}});
-      return 2;
+    // ct.all: every log followed by default; else exactly the logs named in ct.logs (maybe none).
+    if (config.ct.all || !config.ct.logs.empty()) {
+      auto sel = select_logs(list->list, config.ct.all ? std::vector<std::string>{} : config.ct.logs, false);
+      if (!sel) {
+        log_error("bad CT log selection", {{"error", "ct.logs: " + sel.error()}});
+        return 2;
+      }
+      logs = std::move(*sel);
     }
-    logs = std::move(*sel);
   }
   log_info("watch started", {{"store", db_path}, {"brands", e.brands.size()}, {"logs", logs.size()},
                               {"sinks", e.sinks.size()}, {"once", once}});

@@ -310,8 +310,10 @@ TEST(LogList, TiledLogsKeepTheirMonitoringPrefix) {
   EXPECT_EQ(l.short_name(), "Sycamore2026h1");
 }
 
-TEST(LogList, TheBundledSnapshotParsesAndHasBothKinds) {
-  auto list = parse_log_list(testing::read_file(bundled_log_list_path()));
+TEST(LogList, TheBundledSnapshotIsCompiledInParsesAndHasBothKinds) {
+  // The compiled-in bytes are the source tree's file, byte for byte.
+  EXPECT_EQ(bundled_log_list(), testing::read_file(LOOKALIKE_SOURCE_DIR "/data/loglist/log_list.json"));
+  auto list = parse_log_list(bundled_log_list());
   ASSERT_TRUE(list.has_value()) << list.error().what;
   EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return l.api == "static-ct"; }));
   EXPECT_TRUE(std::any_of(list->logs.begin(), list->logs.end(), [](const LogInfo& l) { return l.api == "rfc6962"; }));
