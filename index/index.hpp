@@ -349,6 +349,9 @@ class Store {
   // --- verdicts
   [[nodiscard]] std::expected<void, Error> put_verdict(std::string_view name, const Verdict& verdict);
   [[nodiscard]] std::expected<std::optional<Verdict>, Error> get_verdict(std::string_view name) const;
+  // Visits every verdict in name order; the visitor returns false to stop.
+  [[nodiscard]] std::expected<void, Error> visit_verdicts(
+      const std::function<bool(std::string_view name, const Verdict&)>& visit) const;
 
   // --- change feed
   // Appends one event now; returns its sequence number.

@@ -1050,6 +1050,17 @@ std::expected<std::optional<Verdict>, Error> Store::get_verdict(std::string_view
   return impl_->get<Verdict>(verdicts, name, [](std::string_view v) { return codec::decode_verdict(v); });
 }
 
+std::expected<void, Error> Store::visit_verdicts(const std::function<bool(std::string_view, const Verdict&)>& visit) const {
+  auto it = impl_->iterator(verdicts);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto v = codec::decode_verdict(it->value().ToStringView());
+    if (!v) return fail(ErrorCode::corrupted, "store " + impl_->path + " is corrupted: verdict " + it->key().ToString() + ": " + v.error());
+    if (!visit(it->key().ToStringView(), *v)) return {};
+  }
+  if (!it->status().ok()) return std::unexpected(from_status(it->status(), impl_->path, "reading verdicts"));
+  return {};
+}
+
 // --- change feed
 
 std::expected<std::uint64_t, Error> Store::append_event(EventKind kind, std::string_view name, std::string_view detail) {

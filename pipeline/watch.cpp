@@ -24,6 +24,7 @@
 #include "pipeline/log_list.hpp"
 #include "pipeline/scan.hpp"
 #include "pipeline/schedule.hpp"
+#include "pipeline/watch_metrics.hpp"
 #include "resolver/resolver.hpp"
 #include "scoring/scoring.hpp"
 #include "telemetry/log.hpp"
@@ -535,6 +536,7 @@ struct Engine {
           metrics.add("lookalike_probe_sessions_total", "outcome=\"" + std::string(what) + "\"", static_cast<double>(n),
                       "Probe sessions by outcome");
         }
+        if (auto g = update_store_gauges(metrics, store); !g) log_warn("cannot count the store", {{"error", g.error().message}});
       }
       if (paused) {
         if (once) {
@@ -677,17 +679,6 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
     }
   }
 
-  std::unique_ptr<MetricsServer> server;
-  if (config.metrics.enabled) {
-    auto s = MetricsServer::start(e.metrics, config.metrics.address, config.metrics.port);
-    if (!s) {
-      log_error("cannot serve metrics", {{"address", config.metrics.address}, {"port", config.metrics.port}, {"error", s.error()}});
-      return 1;
-    }
-    server = std::move(*s);
-    log_info("metrics", {{"url", "http://" + config.metrics.address + ":" + std::to_string(server->port()) + "/metrics"}});
-  }
-
   std::vector<ctlog::LogInfo> logs;
   if (config.ct.enabled) {
     // The config's file or https URL, else the bundled snapshot: watch never fetches on its own.
@@ -706,6 +697,25 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
       logs = std::move(*sel);
     }
   }
+  // Every series at 0 before the endpoint answers its first scrape.
+  {
+    WatchMetricLabels labels;
+    for (const auto& l : logs) labels.logs.push_back(l.short_name());
+    for (const auto& sink : e.sinks) labels.sinks.push_back(sink->describe());
+    declare_watch_metrics(e.metrics, labels);
+    if (auto g = update_store_gauges(e.metrics, store); !g) log_warn("cannot count the store", {{"error", g.error().message}});
+  }
+  std::unique_ptr<MetricsServer> server;
+  if (config.metrics.enabled) {
+    auto s = MetricsServer::start(e.metrics, config.metrics.address, config.metrics.port);
+    if (!s) {
+      log_error("cannot serve metrics", {{"address", config.metrics.address}, {"port", config.metrics.port}, {"error", s.error()}});
+      return 1;
+    }
+    server = std::move(*s);
+    log_info("metrics", {{"url", "http://" + config.metrics.address + ":" + std::to_string(server->port()) + "/metrics"}});
+  }
+
   log_info("watch started", {{"store", db_path}, {"brands", e.brands.size()}, {"logs", logs.size()},
                               {"sinks", e.sinks.size()}, {"once", once}});
 

@@ -279,6 +279,22 @@ TEST(Store, StoresVerdictsAndFeedsThemToConsumers) {
   EXPECT_EQ(other->size(), 2u);
 }
 
+TEST(Store, VisitsEveryVerdictInNameOrderAndStopsWhenAsked) {
+  test::TempDir dir;
+  Store s = open_ok(dir.sub("db"));
+  ASSERT_TRUE(s.put_verdict("b.com", Verdict{Decision::owned, "", 0}));
+  ASSERT_TRUE(s.put_verdict("a.com", Verdict{Decision::malicious, "phishing", 0}));
+  std::vector<std::pair<std::string, Decision>> visited;
+  ASSERT_TRUE(s.visit_verdicts([&](std::string_view name, const Verdict& verdict) {
+    visited.emplace_back(name, verdict.decision);
+    return true;
+  }));
+  EXPECT_EQ(visited, (std::vector<std::pair<std::string, Decision>>{{"a.com", Decision::malicious}, {"b.com", Decision::owned}}));
+  int calls = 0;
+  ASSERT_TRUE(s.visit_verdicts([&](std::string_view, const Verdict&) { return ++calls < 1; }));
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(Store, ContinuesTheEventSequenceAfterReopening) {
   test::TempDir dir;
   std::uint64_t last = 0;

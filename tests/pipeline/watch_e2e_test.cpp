@@ -343,6 +343,55 @@ int run_cli(const std::vector<std::string>& args, const fs::path& log, std::stri
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Before anything happened, /metrics already has every series (at 0), the build information and
+// the store gauges, and Debian's promtool accepts the exposition.
+TEST(WatchEndToEnd, MetricsHaveEverySeriesFromStartUpAndPassPromtool) {
+  TempDir tmp;
+  TestCa ca;
+  TestLog log;
+  log.add_certificate(ca, "unrelated.org", {"unrelated.org"}, false);
+  TestLogServer server(log);
+  const fs::path list = tmp.path / "loglist.json";
+  const fs::path config = tmp.path / "watch.toml";
+  const fs::path out = tmp.path / "watch.log";
+  const fs::path alerts = tmp.path / "alerts.jsonl";
+  std::ofstream(list) << lookalike::ctlog::testing::log_list_json(log, server.url(), false);
+  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 0\n"
+                        << "[ct]\nlog_list = \"" << list.string() << "\"\nstart = \"end\"\npoll = \"200ms\"\n"
+                        << "[dns]\nservers = [\"127.0.0.1:9\"]\ntimeout = \"200ms\"\n"
+                        << "[probe]\nenabled = false\n"
+                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << alerts.string() << "\"\n"
+                        << "[metrics]\naddress = \"127.0.0.1\"\nport = 0\n"
+                        << "[log]\nformat = \"json\"\n";
+  Watch w(config.string(), out);
+  ASSERT_TRUE(eventually([&] { return metrics_port(out) != 0; })) << file_text(out);
+  const std::string response = scrape(metrics_port(out));
+  const auto body_at = response.find("\r\n\r\n");
+  ASSERT_NE(body_at, std::string::npos) << response;
+  const std::string metrics = response.substr(body_at + 4);
+  for (const std::string& line :
+       {std::string("lookalike_dns_outages_total 0"), std::string("lookalike_names_refreshed_total 0"),
+        std::string("lookalike_dns_queries_total 0"), std::string("lookalike_generated_candidates_total 0"),
+        std::string("lookalike_alerts_total{kind=\"mx-appeared\"} 0"), std::string("lookalike_alerts_total{kind=\"new-lookalike\"} 0"),
+        std::string("lookalike_feed_files_total{outcome=\"failed\"} 0"),
+        std::string("lookalike_probe_sessions_total{outcome=\"refused_address\"} 0"),
+        std::string("lookalike_ct_lag_entries{log=\"Loopback\"} "), std::string("lookalike_ct_entries_processed_total{log=\"Loopback\"} "),
+        std::string("lookalike_build_info{version=\"0.1.0\",compiler=\""), std::string("lookalike_store_brands 1"),
+        std::string("lookalike_store_candidates{state=\"unchecked\"} 0"), std::string("lookalike_store_candidates{state=\"live\"} 0"),
+        std::string("lookalike_store_verdicts{decision=\"malicious\"} 0"), std::string("lookalike_store_verdicts{decision=\"owned\"} 0")}) {
+    EXPECT_NE(metrics.find("\n" + line), std::string::npos) << line << " missing from\n" << metrics;
+  }
+  EXPECT_NE(metrics.find("lookalike_alert_delivery_failures_total{sink=\""), std::string::npos) << metrics;
+  // promtool reads the exposition on stdin; lint problems (a counter without _total, a missing
+  // HELP, bad label syntax) make it fail and print them.
+  const fs::path scraped = tmp.path / "metrics.txt";
+  std::ofstream(scraped) << metrics;
+  const std::string cmd = "promtool check metrics < " + scraped.string() + " > " + (tmp.path / "promtool.txt").string() + " 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << file_text(tmp.path / "promtool.txt") << "\n" << metrics;
+  EXPECT_EQ(w.terminate(), 0) << file_text(out);
+}
+
 TEST(WatchCommand, AnInvalidConfigIsOneLineNamingKeyAndPositionWithExitCodeTwo) {
   TempDir tmp;
   const fs::path config = tmp.path / "watch.toml";
