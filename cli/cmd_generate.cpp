@@ -9,6 +9,7 @@
 #include "cli/output.hpp"
 #include "domain/domain.hpp"
 #include "generator/generator.hpp"
+#include "util/line_reader.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -92,27 +93,35 @@ int run_generate(const GenerateArgs& a, Context& ctx) {
   const bool from_stdin = inputs.empty();
   CandidateWriter out(ctx.out, *format);
   int bad = 0;
-  std::string line;
   std::size_t line_no = 0;
+  util::LineReader reader(ctx.in);
   auto next = [&](std::string& d) -> bool {
     if (!from_stdin) {
       if (line_no >= inputs.size()) return false;
       d = inputs[line_no++];
       return true;
     }
-    while (std::getline(ctx.in, line)) {
-      ++line_no;
-      if (line.find_first_not_of(" \t\r") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+    std::string_view line;
+    for (;;) {
+      const auto got = reader.next(line);
+      if (got == util::LineReader::Result::end) return false;
+      line_no = reader.line_number();
+      if (got == util::LineReader::Result::too_long) {
+        ctx.err << "lookalike generate: line " << line_no << " of stdin: longer than " << reader.max_bytes() << " bytes\n";
+        ++bad;
+        continue;
+      }
+      const std::size_t first = line.find_first_not_of(" \t\r");
+      if (first == std::string_view::npos || line[first] == '#') continue;
       d = line;
       return true;
     }
-    return false;
   };
   std::string input;
   while (next(input)) {
     auto brand = domain::parse(input);
     if (!brand) {
-      ctx.err << "lookalike generate: " << (from_stdin ? "line " + std::to_string(line_no) + ": " : "")
+      ctx.err << "lookalike generate: " << (from_stdin ? "line " + std::to_string(line_no) + " of stdin: " : "")
               << brand.error().message() << "\n";
       ++bad;
       continue;

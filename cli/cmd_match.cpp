@@ -11,6 +11,7 @@
 #include "cli/context.hpp"
 #include "domain/domain.hpp"
 #include "generator/matcher.hpp"
+#include "util/line_reader.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -29,13 +30,20 @@ std::vector<std::string> split_list(std::string_view s) {
 
 // Brands file: one brand per line, `domain [keywords=a,b] [owned=x.com,y.org]`, '#' comments.
 std::vector<generator::BrandSpec> read_brands(const std::string& path, std::vector<std::size_t>& line_of) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError{"cannot read brands file " + path};
   std::vector<generator::BrandSpec> specs;
-  std::string line;
-  std::size_t no = 0;
-  while (std::getline(in, line)) {
-    ++no;
+  util::LineReader reader(in);
+  std::string_view text;
+  for (;;) {
+    const auto got = reader.next(text);
+    if (got == util::LineReader::Result::end) break;
+    const std::size_t no = reader.line_number();
+    if (got == util::LineReader::Result::too_long) {
+      throw UsageError{path + ":" + std::to_string(no) + ": line longer than " + std::to_string(reader.max_bytes()) +
+                       " bytes (is this a brands file?)"};
+    }
+    std::string line(text);
     if (const std::size_t hash = line.find('#'); hash != std::string::npos) line.erase(hash);
     std::istringstream fields(line);
     std::string field;
@@ -96,35 +104,24 @@ void run_match(Context& ctx, const std::string& brands_path, const std::string& 
   const bool jsonl = format == "jsonl";
   std::string canonical;
   std::vector<generator::Match> matches;
-  std::size_t no = 0;
   std::size_t bad = 0;
-  // Lines are cut from 64 KiB blocks read straight from the stream buffer: getline on a
-  // stdio-synchronised std::cin costs a call per character.
-  std::string buf;
-  std::size_t pos = 0;
-  std::streambuf* sb = ctx.in.rdbuf();
-  std::vector<char> block(1 << 16);
-  std::string_view line;  // valid until the next call
-  auto next_line = [&]() -> bool {
-    while (true) {
-      if (const std::size_t nl = buf.find('\n', pos); nl != std::string::npos) {
-        line = std::string_view(buf).substr(pos, nl - pos);
-        pos = nl + 1;
-        return true;
-      }
-      buf.erase(0, pos);  // keep only the unfinished line
-      pos = 0;
-      const std::streamsize got = sb == nullptr ? 0 : sb->sgetn(block.data(), static_cast<std::streamsize>(block.size()));
-      if (got <= 0) {
-        if (buf.empty()) return false;
-        buf.push_back('\n');  // a last line without a newline
-        continue;
-      }
-      buf.append(block.data(), static_cast<std::size_t>(got));
-    }
+  // Bad lines are reported one by one up to this many, then only counted: a binary file fed by
+  // mistake gives a few lines of explanation, not one per line.
+  constexpr std::size_t kShownBadLines = 10;
+  const auto report_bad = [&](std::size_t no, std::string_view why) {
+    if (++bad <= kShownBadLines) ctx.err << "lookalike match: line " << no << " of stdin: " << why << "\n";
   };
-  while (next_line()) {
-    ++no;
+  util::LineReader reader(ctx.in);
+  std::string_view line;  // valid until the next call
+  std::size_t no = 0;
+  for (;;) {
+    const auto got = reader.next(line);
+    if (got == util::LineReader::Result::end) break;
+    no = reader.line_number();
+    if (got == util::LineReader::Result::too_long) {
+      report_bad(no, "longer than " + std::to_string(reader.max_bytes()) + " bytes");
+      continue;
+    }
     std::string_view s = line;
     while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -138,8 +135,7 @@ void run_match(Context& ctx, const std::string& brands_path, const std::string& 
     } else {
       auto name = domain::parse(s);
       if (!name) {
-        ++bad;
-        ctx.err << "lookalike match: line " << no << ": " << name.error().message() << "\n";
+        report_bad(no, name.error().message());
         continue;
       }
       canonical = std::move(name->ascii);
@@ -158,7 +154,10 @@ void run_match(Context& ctx, const std::string& brands_path, const std::string& 
       }
     }
   }
-  if (bad > 0) ctx.err << "lookalike match: " << no << " lines, " << bad << " not domain names (skipped)\n";
+  if (bad > 0) {
+    ctx.err << "lookalike match: " << no << " lines, " << bad << " not domain names (skipped"
+            << (bad > kShownBadLines ? "; the first " + std::to_string(kShownBadLines) + " shown" : std::string()) << ")\n";
+  }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "domain/domain.hpp"
 #include "resolver/resolver.hpp"
 #include "resolver/result_output.hpp"
+#include "util/line_reader.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -118,13 +119,21 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   }
 
   res::Resolver resolver(config);  // std::invalid_argument: a config error, reported by cli.cpp
-  std::string line;
   std::string why;
+  util::LineReader reader(*in);
+  const std::string input_name = in == &ctx.in ? std::string("stdin") : o.names_file;
   res::NameSource next = [&]() -> std::optional<std::string> {
-    while (std::getline(*in, line)) {
+    std::string_view line;
+    for (;;) {
+      const auto got = reader.next(line);
+      if (got == util::LineReader::Result::end) return std::nullopt;
+      if (got == util::LineReader::Result::too_long) {
+        ctx.err << "lookalike resolve: line " << reader.line_number() << " of " << input_name << ": longer than "
+                << reader.max_bytes() << " bytes (skipped)\n";
+        continue;
+      }
       if (auto n = normalise(line, why)) return n;
     }
-    return std::nullopt;
   };
   std::string buf;
   if (o.format == "csv") buf = "name,type,outcome,records,cname,wildcard,error\n";
