@@ -246,11 +246,13 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
         }
       });
   summary.dns_queries += stats.queries;
-  if (stats.outage) {
+  if (stats.outage || stats.stopped) {
     // Names in flight were never answered: storing the batch would record them as unknown or,
-    // worse, drop them; the caller stops (scan) or pauses (watch) and tries again later.
+    // worse, drop them; the caller stops (scan) or pauses (watch) and tries again later. A stop
+    // (SIGTERM) abandons the batch the same way: it is redone after a restart.
     if (progress) progress->finish();
     summary.outage = stats.outage;
+    summary.stopped = stats.stopped;
     return {};
   }
 

@@ -54,6 +54,8 @@ struct ScanSummary {
   // Set when no live resolver was left (resolver::Stats::outage): the refresh that saw it stored
   // nothing (names in flight were never answered, so none may read as unregistered).
   std::optional<std::string> outage;
+  // Set when the resolver's stop flag abandoned the refresh (SIGTERM): nothing was stored.
+  bool stopped = false;
 };
 
 class Progress;

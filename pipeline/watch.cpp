@@ -409,6 +409,8 @@ struct Engine {
     dns.concurrency = config.dns.concurrency;
     // One question per name first (RFC 8020): an NXDOMAIN look-alike costs one query, not six.
     dns.existence_first = true;
+    // SIGTERM abandons a round stuck on an unanswering resolver instead of waiting out its timeouts.
+    dns.stop = &stop;
     std::optional<resolver::Resolver> res;
     try {
       res.emplace(dns);
@@ -502,6 +504,7 @@ struct Engine {
         ro.alert_events = true;
         try {
           const auto outcomes = refresh_names(store, *res, prober ? &*prober : nullptr, brand, items, ro, page, summary, nullptr);
+          if (summary.stopped) break;  // abandoned on SIGTERM: nothing stored, redone after a restart
           if (summary.outage) {
             // No resolver answers: nothing was stored, the names stay due. Pause the scheduler
             // (a stop still wakes it at once) and try again later.

@@ -134,6 +134,7 @@ class Engine {
         sink_(sink),
         health_(upstreams.size()),
         pace_timer_(io_),
+        stop_timer_(io_),
         rng_(std::random_device{}()) {
     window_ = config.concurrency > 0 ? config.concurrency : kInitialWindow;
     live_upstreams_ = upstreams.size();
@@ -164,6 +165,7 @@ class Engine {
   Stats run() {
     transport_.start(io_, upstreams_, config_);
     asio::post(io_, [this] { pump(); });
+    if (config_.stop != nullptr) watch_stop();
     io_.run();
     const TransportCounters dropped = transport_.counters();
     stats_.forged_replies = dropped.forged_replies;
@@ -329,6 +331,22 @@ class Engine {
     stats_.outage = std::move(msg);
     aborted_ = true;
     io_.stop();
+  }
+
+  // Polls Config::stop (set from a signal handler, which cannot post to the loop) and abandons
+  // the run when it is set; the timer dies with the loop when the run ends first.
+  void watch_stop() {
+    stop_timer_.expires_after(std::chrono::milliseconds(100));
+    stop_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (config_.stop->load()) {
+        stats_.stopped = true;
+        aborted_ = true;
+        io_.stop();
+        return;
+      }
+      watch_stop();
+    });
   }
 
   // ---- replies ------------------------------------------------------------------------------
@@ -709,6 +727,7 @@ class Engine {
   asio::io_context io_;
   std::vector<UpstreamHealth> health_;
   asio::steady_timer pace_timer_;
+  asio::steady_timer stop_timer_;  // polls Config::stop
   std::mt19937_64 rng_;
   std::vector<std::uint16_t> probe_types_;
   std::optional<std::uint16_t> gate_;  // type index asked first (Config::existence_first)
@@ -729,7 +748,7 @@ class Engine {
   std::size_t rotation_ = 0;
   std::size_t live_upstreams_ = 0;
   Clock::duration dead_silence_{};
-  bool aborted_ = false;  // every upstream is dead (Stats::outage)
+  bool aborted_ = false;  // every upstream is dead (Stats::outage) or Config::stop was set
   std::size_t in_flight_ = 0;
   std::size_t delayed_ = 0;
   std::size_t active_names_ = 0;

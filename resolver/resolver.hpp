@@ -2,6 +2,7 @@
 // per name and type, wildcard detection. Results are plain data; no c-ares or Asio types here.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -119,6 +120,9 @@ struct Config {
   // timeouts and errors still get every type. Wildcard probes then go only to parents with an
   // existing (or undecided) name under them: a wildcard would have made the name exist.
   bool existence_first = false;
+  // Polled a few times a second while resolving (a signal handler may set it): once true the run
+  // is abandoned like an outage (Stats::stopped), without waiting for the attempts in flight.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 inline constexpr std::size_t kRecordTypes = 6;  // RecordType values
@@ -155,6 +159,8 @@ struct Stats {
   // names still in progress were not delivered to the sink and no further input was read, so
   // `names` is less than the input. Callers check this (not the outcomes) to stop or pause.
   std::optional<std::string> outage;
+  // Set when Config::stop ended the run: as with an outage, names in progress were not delivered.
+  bool stopped = false;
 };
 
 // Pulls the next name to resolve; std::nullopt ends the input. Called on the resolving thread.

@@ -525,6 +525,49 @@ TEST(WatchCommand, AnOutagePausesTheSchedulerStoresNoOutcomeAndSigtermStillStops
   EXPECT_EQ(stored, 5u);
 }
 
+// A resolver that takes the queries and never answers, with long timeouts: the refresh round is
+// stuck in DNS when SIGTERM arrives. watch abandons the uncommitted round (it is redone after a
+// restart) and exits 0 long before the round's timeouts would have run out; nothing half-done
+// is stored.
+TEST(WatchCommand, SigtermDuringARefreshStuckOnASilentResolverStopsPromptly) {
+  TempDir tmp;
+  // Bound and never read: queries are accepted by the kernel and go unanswered.
+  const int silent = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string server = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  const fs::path config = tmp.path / "watch.toml";
+  const fs::path log = tmp.path / "out";
+  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 200\n"
+                        << "[ct]\nenabled = false\n"
+                        << "[dns]\nservers = [\"" << server << "\"]\ntimeout = \"20s\"\nattempts = 3\n"
+                        << "[probe]\nenabled = false\n"
+                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << (tmp.path / "alerts.jsonl").string() << "\"\n";
+  {
+    Watch w(config.string(), log);
+    ASSERT_TRUE(eventually([&] { return file_text(log).find("generated candidates") != std::string::npos; })) << file_text(log);
+    std::this_thread::sleep_for(500ms);  // the refresh round has sent its first queries
+    EXPECT_EQ(file_text(log).find("DNS outage"), std::string::npos) << "not stuck: " << file_text(log);
+    // Bounded far below what the stuck round would take (3 attempts of 20 s per name).
+    EXPECT_EQ(w.terminate(30s), 0) << file_text(log);
+  }
+  close(silent);
+  auto store = lookalike::index::Store::open((tmp.path / "db").string());
+  ASSERT_TRUE(store) << store.error().message;
+  std::size_t stored = 0;
+  ASSERT_TRUE(store->visit_candidates([&](const lookalike::index::Candidate& c) {
+    ++stored;
+    EXPECT_FALSE(c.state.has_value()) << c.name << " got a state from an abandoned round";
+    return true;
+  }));
+  EXPECT_EQ(stored, 200u);
+}
+
 // [[feeds]]: a new file in a feed directory is ingested once, its matching look-alike stored,
 // checked and alerted on like a CT hit; a second run does not take the same file again.
 TEST(WatchCommand, IngestsNewFeedFilesOnceAndAlertsOnTheirRegisteredMatches) {

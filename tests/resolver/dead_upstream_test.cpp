@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include "resolver/resolver.hpp"
 #include "tests/resolver/udp_test_servers.hpp"
 #include "tests/support/process.hpp"
@@ -102,6 +105,36 @@ TEST_P(DeadUpstreamTest, ResolverThatAnswersNothingIsAnOutage) {
   EXPECT_THAT(*stats.outage, HasSubstr("127.0.0.1:" + std::to_string(silent.port()) + " no reply to"));
   EXPECT_EQ(stats.dead_upstreams.size(), 1u);
   EXPECT_THAT(source.next, Lt(2000u));
+}
+
+TEST_P(DeadUpstreamTest, TheStopFlagAbandonsARunStuckOnASilentResolver) {
+  testing::HostileServer silent;  // never answers names outside its list
+  Config c;
+  c.upstreams = {Upstream{"127.0.0.1", silent.port()}};
+  c.types = {RecordType::a};
+  c.detect_wildcards = false;
+  c.backend = GetParam();
+  c.timeout = std::chrono::milliseconds(600000);  // without the flag, this run would last hours
+  std::atomic<bool> stop{false};
+  c.stop = &stop;
+  Resolver r(c);
+  CountingSource source{names("silent", 50)};
+  std::atomic<bool> started{false};
+  std::size_t delivered = 0;
+  std::thread stopper([&] {
+    while (!started.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    stop.store(true);  // as a signal handler would
+  });
+  const Stats stats = r.resolve(
+      [&]() {
+        started.store(true);
+        return source();
+      },
+      [&](NameResult&&) { ++delivered; });
+  stopper.join();
+  EXPECT_TRUE(stats.stopped);
+  EXPECT_FALSE(stats.outage.has_value());
+  EXPECT_EQ(delivered, 0u);  // nothing half-done is handed out
 }
 
 TEST_P(DeadUpstreamTest, ServerThatAnswersIsNeverDeclaredDead) {
