@@ -492,6 +492,17 @@ TEST(WatchCommand, StoresGeneratedCandidatesAlertsOnARegisteredOneAndRegenerates
   EXPECT_EQ(read_alerts(alerts).size(), 1u) << file_text(alerts);
 }
 
+// DIR/watch.toml: store DIR/db, one brand with `budget` generated names, no CT, no probes, one
+// DNS server with the given extra [dns] keys, alerts to DIR/alerts.jsonl.
+void write_dns_only_config(const fs::path& dir, int budget, const std::string& server, const std::string& dns_keys) {
+  std::ofstream(dir / "watch.toml") << "db = \"" << (dir / "db").string() << "\"\n"
+                                    << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = " << budget << "\n"
+                                    << "[ct]\nenabled = false\n"
+                                    << "[dns]\nservers = [\"" << server << "\"]\n" << dns_keys
+                                    << "[probe]\nenabled = false\n"
+                                    << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << (dir / "alerts.jsonl").string() << "\"\n";
+}
+
 // No resolver answers: the scheduler stores nothing (no generated name becomes "unregistered"),
 // logs the outage and pauses; a SIGTERM during the pause still stops it cleanly.
 TEST(WatchCommand, AnOutagePausesTheSchedulerStoresNoOutcomeAndSigtermStillStopsIt) {
@@ -499,12 +510,7 @@ TEST(WatchCommand, AnOutagePausesTheSchedulerStoresNoOutcomeAndSigtermStillStops
   const fs::path config = tmp.path / "watch.toml";
   const fs::path log = tmp.path / "out";
   const std::string dead = "127.0.0.1:" + std::to_string(lookalike::test_support::free_loopback_port());
-  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
-                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 5\n"
-                        << "[ct]\nenabled = false\n"
-                        << "[dns]\nservers = [\"" << dead << "\"]\ntimeout = \"200ms\"\n"
-                        << "[probe]\nenabled = false\n"
-                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << (tmp.path / "alerts.jsonl").string() << "\"\n";
+  write_dns_only_config(tmp.path, 5, dead, "timeout = \"200ms\"\n");
   {
     Watch w(config.string(), log);
     ASSERT_TRUE(eventually([&] { return file_text(log).find("DNS outage, scheduler paused") != std::string::npos; }))
@@ -542,12 +548,7 @@ TEST(WatchCommand, SigtermDuringARefreshStuckOnASilentResolverStopsPromptly) {
   const std::string server = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
   const fs::path config = tmp.path / "watch.toml";
   const fs::path log = tmp.path / "out";
-  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
-                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 200\n"
-                        << "[ct]\nenabled = false\n"
-                        << "[dns]\nservers = [\"" << server << "\"]\ntimeout = \"20s\"\nattempts = 3\n"
-                        << "[probe]\nenabled = false\n"
-                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << (tmp.path / "alerts.jsonl").string() << "\"\n";
+  write_dns_only_config(tmp.path, 200, server, "timeout = \"20s\"\nattempts = 3\n");
   {
     Watch w(config.string(), log);
     ASSERT_TRUE(eventually([&] { return file_text(log).find("generated candidates") != std::string::npos; })) << file_text(log);

@@ -90,13 +90,19 @@ TEST_P(DeadUpstreamTest, DeadUpstreamAmongLiveOnesIsDroppedAndEveryNameAnswered)
   EXPECT_EQ(stats.dead_upstreams[0], c.upstreams[0]);
 }
 
-TEST_P(DeadUpstreamTest, ResolverThatAnswersNothingIsAnOutage) {
-  testing::HostileServer silent;  // never answers names outside its list
+// One upstream on the test server, A only, no wildcard probes.
+Config one_upstream(std::uint16_t port, Backend backend) {
   Config c;
-  c.upstreams = {Upstream{"127.0.0.1", silent.port()}};
+  c.upstreams = {Upstream{"127.0.0.1", port}};
   c.types = {RecordType::a};
   c.detect_wildcards = false;
-  c.backend = GetParam();
+  c.backend = backend;
+  return c;
+}
+
+TEST_P(DeadUpstreamTest, ResolverThatAnswersNothingIsAnOutage) {
+  testing::HostileServer silent;  // never answers names outside its list
+  Config c = one_upstream(silent.port(), GetParam());
   c.timeout = std::chrono::milliseconds(200);
   Resolver r(c);
   CountingSource source{names("silent", 2000)};
@@ -109,11 +115,7 @@ TEST_P(DeadUpstreamTest, ResolverThatAnswersNothingIsAnOutage) {
 
 TEST_P(DeadUpstreamTest, TheStopFlagAbandonsARunStuckOnASilentResolver) {
   testing::HostileServer silent;  // never answers names outside its list
-  Config c;
-  c.upstreams = {Upstream{"127.0.0.1", silent.port()}};
-  c.types = {RecordType::a};
-  c.detect_wildcards = false;
-  c.backend = GetParam();
+  Config c = one_upstream(silent.port(), GetParam());
   c.timeout = std::chrono::milliseconds(600000);  // without the flag, this run would last hours
   std::atomic<bool> stop{false};
   c.stop = &stop;
