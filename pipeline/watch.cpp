@@ -4,11 +4,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <queue>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 
