@@ -27,18 +27,14 @@ struct ReportArgs {
 int run(const ReportArgs& a, Context& ctx) {
   auto format = report::parse_report_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
-  std::optional<scoring::Level> min_level;
+  report::RowQuery query{{}, a.min_score, std::nullopt, {}, a.all};
   if (!a.level.empty()) {
     auto l = scoring::parse_level(a.level);
     if (!l) throw UsageError{"--level: " + l.error()};
-    min_level = *l;
+    query.min_level = *l;
   }
   // --verdict LIST keeps rows whose verdict is listed ("none": not reviewed yet). Without it,
   // benign and owned names are hidden unless --all: an analyst already cleared them.
-  report::RowQuery query;
-  query.min_score = a.min_score;
-  query.min_level = min_level;
-  query.all = a.all;
   for (const auto& v : split_list(a.verdicts)) {
     if (v == "none") {
       query.verdicts.emplace_back();

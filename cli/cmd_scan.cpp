@@ -9,7 +9,6 @@
 #include "cli/context.hpp"
 #include "pipeline/scan.hpp"
 #include "report/report.hpp"
-#include "domain/domain.hpp"
 
 namespace lookalike::cli {
 namespace {
