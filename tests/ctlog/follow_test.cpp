@@ -9,8 +9,10 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "ctlog/ctlog.hpp"
@@ -90,6 +92,24 @@ std::set<std::pair<std::uint64_t, std::string>> hit_set(const std::vector<Hit>& 
   for (const Hit& h : hits) s.emplace(h.index, h.name.ascii);
   return s;
 }
+
+// A log of `n` entries (fill()) with the first `published` signed, served on loopback, a store,
+// --once options and the alerts raised.
+struct Scenario {
+  Scenario(std::size_t n, std::size_t published) {
+    fill(log, ca, n);
+    log.publish(published);
+    server = std::make_unique<TestLogServer>(log);
+    o.on_alert = [this](const Alert& a) { alerts.push_back(a); };
+  }
+  FollowResult follow(bool tiled) { return follow_log(log_info(log, *server, tiled), store, paypal_matcher(), o); }
+  TestLog log;
+  TestCa ca;
+  std::unique_ptr<TestLogServer> server;
+  MemoryStore store;
+  std::vector<Alert> alerts;
+  FollowOptions o = once();
+};
 
 class Follow : public ::testing::TestWithParam<bool> {};
 
@@ -211,23 +231,16 @@ TEST_P(Follow, SurvivesRateLimitsServerErrorsShortBatchesBrokenBodiesAndGzip) {
 
 TEST_P(Follow, AFlippedLeafByteIsARootMismatchThatStoresNothingFromTheUnverifiedRange) {
   const bool tiled = GetParam();
-  TestLog log;
-  TestCa ca;
-  fill(log, ca, 300);
-  log.publish(100);
-  TestLogServer server(log);
-  MemoryStore store;
-  std::vector<Alert> alerts;
-  FollowOptions o = once();
-  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
-  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  Scenario sc(300, 100);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
+  auto r = sc.follow(tiled);
   ASSERT_FALSE(r.error);
   ASSERT_EQ(hit_set(store.hits).size(), 20u);  // paypal entries 0..90
   log.publish(300);
   Faults f;
   f.tamper_leaf = 200;  // the signed tree is over the true entry
   log.set_faults(f);
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  r = sc.follow(tiled);
   ASSERT_TRUE(r.error.has_value());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].log, "Loopback");
@@ -247,7 +260,7 @@ TEST_P(Follow, AFlippedLeafByteIsARootMismatchThatStoresNothingFromTheUnverified
   EXPECT_EQ(saved->next_index, 100u);
   // Once the log serves the right bytes again, following resumes and verifies.
   log.set_faults(Faults{});
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  r = sc.follow(tiled);
   ASSERT_FALSE(r.error) << r.error->what;
   EXPECT_TRUE(r.verified);
   EXPECT_EQ(hit_set(store.hits).size(), 60u);
@@ -256,19 +269,13 @@ TEST_P(Follow, AFlippedLeafByteIsARootMismatchThatStoresNothingFromTheUnverified
 
 TEST_P(Follow, PrefixesAreVerifiedBeforeTheHeadAndOnlyTheBadOneIsWithheld) {
   const bool tiled = GetParam();
-  TestLog log;
-  TestCa ca;
-  fill(log, ca, 700);
-  TestLogServer server(log);
+  Scenario sc(700, 700);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
   Faults f;
   f.tamper_leaf = 600;
   log.set_faults(f);
-  MemoryStore store;
-  std::vector<Alert> alerts;
-  FollowOptions o = once();
-  o.verify_every = 256;  // prefixes [0,256), [256,512) are proven against the head of 700 on their own
-  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
-  const auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  sc.o.verify_every = 256;  // prefixes [0,256), [256,512) are proven against the head of 700 on their own
+  const auto r = sc.follow(tiled);
   ASSERT_TRUE(r.error.has_value());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_NE(alerts[0].detail.find("entries [512, 700)"), std::string::npos) << alerts[0].detail;
@@ -280,27 +287,21 @@ TEST_P(Follow, PrefixesAreVerifiedBeforeTheHeadAndOnlyTheBadOneIsWithheld) {
   // A proof that fails for a good prefix would show here: every prefix of a clean log verifies.
   log.set_faults(Faults{});
   MemoryStore clean;
-  const auto c = follow_log(log_info(log, server, tiled), clean, paypal_matcher(), o);
+  const auto c = follow_log(log_info(log, *sc.server, tiled), clean, paypal_matcher(), sc.o);
   ASSERT_FALSE(c.error) << c.error->what;
   EXPECT_TRUE(c.verified);
   EXPECT_EQ(clean.hits.size(), 140u);
 }
 
-TEST(Follow, ATiledStartFromHashTilesIsCheckedAgainstTheSignedRootBeforeItIsTrusted) {
-  TestLog log;
-  TestCa ca;
-  fill(log, ca, 600);
-  TestLogServer server(log);
+TEST(FollowTiled, AStartFromHashTilesIsCheckedAgainstTheSignedRootBeforeItIsTrusted) {
+  Scenario sc(600, 600);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
   Faults f;
   f.tamper_hash_tiles = true;
   log.set_faults(f);
-  MemoryStore store;
-  std::vector<Alert> alerts;
-  FollowOptions o = once();
-  o.from = StartFrom::index;
-  o.from_index = 300;
-  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
-  const auto r = follow_log(log_info(log, server, true), store, paypal_matcher(), o);
+  sc.o.from = StartFrom::index;
+  sc.o.from_index = 300;
+  const auto r = sc.follow(true);
   ASSERT_TRUE(r.error.has_value());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].kind, "root mismatch");
@@ -312,49 +313,35 @@ TEST(Follow, ATiledStartFromHashTilesIsCheckedAgainstTheSignedRootBeforeItIsTrus
 
 TEST_P(Follow, AnOlderHeadFromALaggingFrontendIsToleratedWithoutAnAlert) {
   const bool tiled = GetParam();
-  TestLog log;
-  TestCa ca;
-  fill(log, ca, 300);
-  log.publish(200);
-  TestLogServer server(log);
-  MemoryStore store;
-  std::vector<Alert> alerts;
-  FollowOptions o = once();
-  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
-  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  Scenario sc(300, 200);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
+  auto r = sc.follow(tiled);
   ASSERT_FALSE(r.error) << r.error->what;
   log.publish(150);  // a frontend that has not caught up yet
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  r = sc.follow(tiled);
   ASSERT_FALSE(r.error) << r.error->what;
   EXPECT_TRUE(alerts.empty()) << alerts[0].kind << ": " << alerts[0].detail;
   EXPECT_EQ(r.state.verified_size, 200u);
   EXPECT_EQ(r.state.next_index, 200u);
   EXPECT_EQ(r.state.head_size, 200u);
   log.publish(300);
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  r = sc.follow(tiled);
   ASSERT_FALSE(r.error) << r.error->what;
   EXPECT_TRUE(r.verified);
   EXPECT_EQ(hit_set(store.hits).size(), 60u);
   EXPECT_EQ(store.hits.size(), 60u);
 }
 
-TEST(Follow, AnOlderHeadThatContradictsTheVerifiedOneIsAnAlert) {
-  TestLog log;
-  TestCa ca;
-  fill(log, ca, 300);
-  log.publish(200);
-  TestLogServer server(log);
-  MemoryStore store;
-  std::vector<Alert> alerts;
-  FollowOptions o = once();
-  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
-  auto r = follow_log(log_info(log, server, false), store, paypal_matcher(), o);
+TEST(FollowRfc6962, AnOlderHeadThatContradictsTheVerifiedOneIsAnAlert) {
+  Scenario sc(300, 200);
+  auto [log, alerts] = std::tie(sc.log, sc.alerts);
+  auto r = sc.follow(false);
   ASSERT_FALSE(r.error) << r.error->what;
   log.publish(150);
   Faults f;
   f.inconsistent_head = true;  // a validly signed head of 150 over another tree
   log.set_faults(f);
-  r = follow_log(log_info(log, server, false), store, paypal_matcher(), o);
+  r = sc.follow(false);
   ASSERT_TRUE(r.error.has_value());
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].kind, "inconsistent head");
@@ -559,7 +546,7 @@ TEST_P(Follow, ContinuousModeOutlivesAnOutageLongerThanTheRetryBudgetAndResumes)
   EXPECT_EQ(statuses, want);
 }
 
-TEST(Follow, TwoIssuersAreEachFetchedOnceWhileEntryRequestsAreInFlight) {
+TEST(FollowTiled, TwoIssuersAreEachFetchedOnceWhileEntryRequestsAreInFlight) {
   TestLog log;
   TestCa ca1;
   TestCa ca2;
