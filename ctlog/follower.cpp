@@ -69,7 +69,7 @@ class Follower {
         auto wait = opts_.poll;
         if (failures > 0) {
           const auto cap = std::max(opts_.poll, opts_.max_backoff);
-          auto d = opts_.poll;
+          auto d = std::max(opts_.poll, std::chrono::milliseconds(100));  // never a busy retry loop
           for (unsigned i = 1; i < failures && d < cap; ++i) d *= 2;
           d = std::min(d, cap);
           wait = std::chrono::milliseconds(std::uniform_int_distribution<long>(d.count() / 2, d.count())(jitter));
