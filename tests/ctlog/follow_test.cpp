@@ -552,7 +552,8 @@ TEST(FollowTiled, TwoIssuersAreEachFetchedOnceWhileEntryRequestsAreInFlight) {
   TestCa ca2;
   for (std::size_t i = 0; i < 1500; ++i) {
     const std::string base = i % 10 == 0 ? "paypal-pay" + std::to_string(i) : "shop" + std::to_string(i);
-    log.add_certificate(i % 2 == 0 ? ca1 : ca2, base + ".example", {base + ".example"}, false);
+    // The second issuer first appears in tile 1, fetched on slot 1 while slot 0 fetches tile 4.
+    log.add_certificate(i < 256 ? ca1 : ca2, base + ".example", {base + ".example"}, false);
   }
   TestLogServer server(log);
   MemoryStore store;
