@@ -1,6 +1,7 @@
 // `lookalike ct follow|logs`: follow Certificate Transparency logs, match every certificate name
 // against the store's brands, and keep matches and per-log positions in the index (one atomic
-// commit per batch, so kill -9 and a restart continue with no gap and no duplicate).
+// commit per verified prefix, so kill -9 and a restart continue with no gap and no duplicate, and
+// nothing from a range the signed head does not cover is stored or printed).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
@@ -61,6 +62,7 @@ struct FollowArgs {
   unsigned parallel = 4;
   std::uint64_t batch = 1024;
   unsigned poll_seconds = 10;
+  std::uint64_t verify_every = 65536;
   bool quiet = false;
 };
 
@@ -70,6 +72,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
   opts.parallel = a.parallel;
   opts.batch = a.batch;
   opts.poll = std::chrono::seconds(a.poll_seconds);
+  opts.verify_every = a.verify_every;
   if (a.from == "start") {
     opts.from = ctlog::StartFrom::start;
   } else if (a.from == "end") {
@@ -188,7 +191,7 @@ void run_logs(Context& ctx, const std::string& source, bool all_states) {
   std::optional<pipeline::IndexStateStore> holder;
   if (store) states = &holder.emplace(*store);
   ctx.out << "# log list " << list.version << " (" << list.timestamp << ")\n";
-  ctx.out << "name\tapi\tstate\tposition\tverified\thead\tlag\tlast_error\n";
+  ctx.out << "name\tapi\tstate\tposition\tverified\thead\tlag\tlast_error\tflags\n";
   for (const auto& l : list.logs) {
     if (!all_states && !l.followed_by_default()) continue;
     std::optional<ctlog::FollowState> st;
@@ -202,8 +205,11 @@ void run_logs(Context& ctx, const std::string& source, bool all_states) {
       const std::uint64_t lag = st->head_size > st->next_index ? st->head_size - st->next_index : 0;
       ctx.out << st->next_index << '\t' << st->verified_size << '\t' << st->head_size << '\t' << lag << '\t'
               << (st->last_error.empty() ? "-" : st->last_error);
+      // The last head as judged when it was fetched (see ctlog::head_health).
+      const ctlog::HeadHealth h = ctlog::head_health(*st, l.mmd);
+      ctx.out << '\t' << (h.future ? "head-in-future" : h.stale ? "head-stale" : "-");
     } else {
-      ctx.out << "-\t-\t-\t-\t" << (err.empty() ? "never followed" : err);
+      ctx.out << "-\t-\t-\t-\t" << (err.empty() ? "never followed" : err) << "\t-";
     }
     ctx.out << '\n';
   }
@@ -226,6 +232,10 @@ void add_ct_command(CLI::App& app, Context& ctx) {
   follow->add_option("--batch", fa->batch, "First get-entries size; the log's cap is learnt (default 1024)")
       ->check(CLI::Range(1, 100000));
   follow->add_option("--poll", fa->poll_seconds, "Seconds between signed-head polls when caught up (default 10)");
+  follow->add_option("--verify-every", fa->verify_every,
+                     "Entries fetched before they are verified against the signed head and their matches stored "
+                     "(default 65536)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   follow->add_flag("--quiet", fa->quiet, "Do not report malformed entries one by one");
   follow->callback([&ctx, fa] { run_follow(ctx, *fa); });
 

@@ -80,7 +80,9 @@ inline constexpr std::string_view default_log_list_url =
 // ---------------------------------------------------------------------------------------------
 
 // What is kept per log between runs. `next_index` leaves have been folded into `subtrees` and
-// their matches committed; `verified_*` is the last signed head whose root our fold reproduced.
+// their matches committed; `verified_*` is the largest prefix of the log that a signed head was
+// shown to cover (our fold equals its root, or a proof leads from our fold to it). The follower
+// commits only verified prefixes, so next_index == verified_size in every state it writes.
 struct FollowState {
   std::uint64_t next_index = 0;
   std::vector<Hash> subtrees;  // compact range of [0, next_index)
@@ -89,10 +91,20 @@ struct FollowState {
   std::vector<Hash> verified_subtrees;  // compact range of [0, verified_size): where to roll back to
   std::uint64_t head_size = 0;  // last signed head seen
   std::uint64_t head_timestamp = 0;
+  std::uint64_t head_checked = 0;  // when that head was fetched (ms since the epoch; 0 = unknown)
   std::uint64_t entries_seen = 0;
   std::uint64_t malformed = 0;
   std::string last_error;
 };
+
+// What is wrong with a log's last signed head, judged when it was fetched: dated in the future
+// (beyond a minute of clock skew), or older than the log's maximum merge delay (a log must sign a
+// fresh head at least that often).
+struct HeadHealth {
+  bool future = false;
+  bool stale = false;
+};
+[[nodiscard]] HeadHealth head_health(const FollowState& st, std::uint32_t mmd_seconds);
 
 // Binary encoding of FollowState for a key-value store (versioned; decode checks everything).
 [[nodiscard]] std::string encode_state(const FollowState& s);
@@ -147,6 +159,10 @@ struct Alert {
 
 enum class StartFrom : std::uint8_t { start, end, index };
 
+// What a follower is doing: caught up or fetching, waiting to retry after a failure, or ended.
+enum class FollowerStatus : std::uint8_t { following, retrying, stopped };
+[[nodiscard]] std::string_view follower_status_name(FollowerStatus s);
+
 struct FollowOptions {
   StartFrom from = StartFrom::start;  // only for logs without saved state
   std::uint64_t from_index = 0;
@@ -155,11 +171,17 @@ struct FollowOptions {
   std::uint64_t batch = 1024;         // first get-entries request size (the log's cap is learnt)
   std::chrono::milliseconds poll{10000};
   std::chrono::milliseconds max_backoff{60000};
-  unsigned max_retries = 8;           // per request, before the log is put aside with an error
+  unsigned max_retries = 8;           // per request, before the round fails (`once`: the run)
+  // Entries fetched and folded before the prefix is verified against the signed head and its
+  // matches committed with the position; a stop or kill loses at most this much work.
+  std::uint64_t verify_every = 65536;
   net::HttpOptions http;
   std::function<std::unique_ptr<net::HttpClient>()> client_factory;  // default: net::make_http_client(http)
   std::function<void(const Alert&)> on_alert;
   std::function<void(std::string_view log, const FollowState&)> on_progress;
+  // The follower's state changed (continuous mode keeps retrying, with a capped, jittered delay
+  // from `poll` up to `max_backoff`, after any failure; only a stop or a setup error ends it).
+  std::function<void(std::string_view log, FollowerStatus)> on_status;
   // A malformed entry (recorded and skipped; its leaf is still folded into the tree).
   std::function<void(std::string_view log, std::uint64_t index, const Error&)> on_malformed;
   const std::atomic<bool>* stop = nullptr;  // set to request a clean stop

@@ -130,6 +130,12 @@ class LogSource {
   [[nodiscard]] virtual std::expected<void, Error> check_extends(std::uint64_t size, const Hash& root,
                                                                  const SignedTreeHead& head,
                                                                  const std::string& evidence) = 0;
+  // Whether the leaves folded into `prefix` are the first prefix.size() leaves of the tree `head`
+  // signs (prefix.size() <= head.tree_size): false is a mismatch (the follower raises the alert),
+  // an error means the proof could not be fetched. What lets matches be committed before the
+  // whole head is downloaded: only a verified prefix is ever committed.
+  [[nodiscard]] virtual std::expected<bool, Error> check_prefix(const CompactTree& prefix,
+                                                                const SignedTreeHead& head) = 0;
   // Last index (inclusive) of the request that starts at `start` in a tree of `size`.
   [[nodiscard]] virtual std::uint64_t request_end(std::uint64_t start, std::uint64_t size) const = 0;
   // Fetches, hashes and parses the leaves [start, end] of a tree of `size` with `client`.

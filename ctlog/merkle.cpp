@@ -70,6 +70,17 @@ void CompactTree::append(const Hash& leaf) {
   ++size_;
 }
 
+void CompactTree::append_subtree(const Hash& root, unsigned height) {
+  // As append(), one level up: the trailing 1 bits above `height` are completed by this subtree.
+  Hash h = root;
+  for (std::uint64_t s = size_ >> height; (s & 1) != 0; s >>= 1) {
+    h = node_hash(stack_.back(), h);
+    stack_.pop_back();
+  }
+  stack_.push_back(h);
+  size_ += std::uint64_t{1} << height;
+}
+
 Hash CompactTree::root() const {
   if (stack_.empty()) return empty_root();
   Hash r = stack_.back();

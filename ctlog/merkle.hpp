@@ -34,6 +34,9 @@ class CompactTree {
                                                                     std::vector<Hash> subtrees);
   // Appends one leaf hash.
   void append(const Hash& leaf);
+  // Appends the root of a perfect subtree of 2^height leaves; size() must be a multiple of
+  // 2^height (how a range is completed from hash tiles without its leaves).
+  void append_subtree(const Hash& root, unsigned height);
   // Root of the tree of `size()` leaves.
   [[nodiscard]] Hash root() const;
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }

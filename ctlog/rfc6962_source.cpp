@@ -61,6 +61,14 @@ class Rfc6962Source final : public LogSource {
     return {};
   }
 
+  std::expected<bool, Error> check_prefix(const CompactTree& prefix, const SignedTreeHead& head) override {
+    if (prefix.size() == head.tree_size) return prefix.root() == head.root;
+    if (prefix.size() == 0) return true;
+    auto proof = consistency(prefix.size(), head.tree_size);
+    if (!proof) return std::unexpected(proof.error());
+    return verify_consistency(prefix.size(), head.tree_size, prefix.root(), head.root, *proof);
+  }
+
   std::uint64_t request_end(std::uint64_t start, std::uint64_t size) const override {
     return std::min(size, start + batch_) - 1;
   }

@@ -7,7 +7,7 @@
 namespace lookalike::ctlog {
 namespace {
 
-constexpr std::uint8_t kVersion = 2;
+constexpr std::uint8_t kVersion = 3;  // 3 added head_checked; 2 is still read
 
 void put(std::string& o, std::uint64_t v) {
   for (int i = 7; i >= 0; --i) o += static_cast<char>((v >> (8 * i)) & 0xff);
@@ -52,6 +52,7 @@ std::string encode_state(const FollowState& st) {
   for (const Hash& h : st.verified_subtrees) o.append(reinterpret_cast<const char*>(h.data()), 32);
   put(o, st.head_size);
   put(o, st.head_timestamp);
+  put(o, st.head_checked);
   put(o, st.entries_seen);
   put(o, st.malformed);
   put(o, st.last_error.size());
@@ -60,9 +61,8 @@ std::string encode_state(const FollowState& st) {
 }
 
 std::expected<FollowState, Error> decode_state(std::string_view bytes) {
-  if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != kVersion) {
-    return std::unexpected(Error{"ct state: unknown version"});
-  }
+  const std::uint8_t version = bytes.empty() ? 0 : static_cast<std::uint8_t>(bytes[0]);
+  if (version != kVersion && version != 2) return std::unexpected(Error{"ct state: unknown version"});
   In in{bytes.substr(1)};
   FollowState st;
   st.next_index = in.u64();
@@ -76,6 +76,7 @@ std::expected<FollowState, Error> decode_state(std::string_view bytes) {
   for (std::uint64_t i = 0; i < vn; ++i) st.verified_subtrees.push_back(in.hash());
   st.head_size = in.u64();
   st.head_timestamp = in.u64();
+  if (version >= 3) st.head_checked = in.u64();
   st.entries_seen = in.u64();
   st.malformed = in.u64();
   const std::uint64_t len = in.u64();
@@ -89,6 +90,25 @@ std::expected<FollowState, Error> decode_state(std::string_view bytes) {
   }
   if (st.verified_size > st.next_index) return std::unexpected(Error{"ct state: verified beyond next index"});
   return st;
+}
+
+HeadHealth head_health(const FollowState& st, std::uint32_t mmd_seconds) {
+  HeadHealth h;
+  if (st.head_checked == 0 || st.head_timestamp == 0) return h;
+  constexpr std::uint64_t kSkewMs = 60'000;
+  h.future = st.head_timestamp > st.head_checked + kSkewMs;
+  h.stale = mmd_seconds > 0 && st.head_checked > st.head_timestamp &&
+            st.head_checked - st.head_timestamp > std::uint64_t{mmd_seconds} * 1000;
+  return h;
+}
+
+std::string_view follower_status_name(FollowerStatus s) {
+  switch (s) {
+    case FollowerStatus::following: return "following";
+    case FollowerStatus::retrying: return "retrying";
+    case FollowerStatus::stopped: return "stopped";
+  }
+  return "unknown";
 }
 
 }  // namespace lookalike::ctlog

@@ -1,7 +1,9 @@
 // static-ct-api (C2SP tiled) logs: the signed checkpoint, data tiles of 256 entries, hash tiles
 // for a start without earlier leaves, and the issuer certificates the entries name.
 #include <algorithm>
+#include <bit>
 #include <cstring>
+#include <map>
 
 #include "ctlog/log_source.hpp"
 #include "util/encoding.hpp"
@@ -37,21 +39,22 @@ class StaticCtSource final : public LogSource {
     return SignedTreeHead{cp->tree_size, cp->timestamp, cp->root, cp->signature};
   }
 
-  // The compact range of [0, n) from hash tiles of a tree of `head.tree_size`.
-  std::expected<CompactTree, Error> start_at(std::uint64_t n, const SignedTreeHead& head) override {
-    const std::uint64_t size = head.tree_size;
-    std::vector<Hash> parts;
-    std::uint64_t offset = 0;
-    for (int h = 63; h >= 0; --h) {
-      if (((n >> h) & 1) == 0) continue;
-      const std::uint64_t index = offset >> h;
-      const int level = h / 8;
-      const int r = h % 8;
-      const std::uint64_t first = index << r;  // first node at tree level 8*level
-      const std::uint64_t count = std::uint64_t{1} << r;
-      const std::uint64_t tile = first / 256;
-      const std::uint64_t nodes_at_level = size >> (8 * level);
-      const std::uint64_t width = std::min<std::uint64_t>(256, nodes_at_level - tile * 256);
+  // Hash tiles fetched during one proof: a tile serves several subtrees of a range.
+  using TileCache = std::map<std::pair<int, std::uint64_t>, std::vector<Hash>>;
+
+  // The root of the perfect subtree of 2^height leaves starting at leaf index << height, in a
+  // tree of `size`, from the hash tile that holds its nodes (unauthenticated until a signed root
+  // is recomputed from it).
+  std::expected<Hash, Error> subtree_root(unsigned height, std::uint64_t index, std::uint64_t size, TileCache& cache) {
+    const int level = static_cast<int>(height / 8);
+    const unsigned r = height % 8;
+    const std::uint64_t first = index << r;  // first node at tree level 8*level
+    const std::uint64_t count = std::uint64_t{1} << r;
+    const std::uint64_t tile = first / 256;
+    const std::uint64_t nodes_at_level = size >> (8 * level);
+    const std::uint64_t width = std::min<std::uint64_t>(256, nodes_at_level - tile * 256);
+    auto it = cache.find({level, tile});
+    if (it == cache.end()) {
       auto hashes = ctx_.fetcher.get(ctx_.control, ctx_.log.url + tile_path(level, tile, static_cast<unsigned>(width)),
                                      [&](std::string_view b) -> std::expected<std::vector<Hash>, Error> {
                                        if (b.size() != width * 32) return std::unexpected(Error{"hash tile has wrong size"});
@@ -60,12 +63,52 @@ class StaticCtSource final : public LogSource {
                                        return v;
                                      });
       if (!hashes) return std::unexpected(hashes.error());
-      const auto begin = static_cast<std::size_t>(first - tile * 256);
-      if (begin + count > hashes->size()) return std::unexpected(Error{"hash tile too short"});
-      parts.push_back(root_of(std::span<const Hash>(hashes->data() + begin, static_cast<std::size_t>(count))));
-      offset += std::uint64_t{1} << h;
+      it = cache.emplace(std::pair{level, tile}, std::move(*hashes)).first;
     }
-    return CompactTree::from_parts(n, std::move(parts));
+    const auto begin = static_cast<std::size_t>(first - tile * 256);
+    if (begin + count > it->second.size()) return std::unexpected(Error{"hash tile too short"});
+    return root_of(std::span<const Hash>(it->second.data() + begin, static_cast<std::size_t>(count)));
+  }
+
+  // The compact range of [0, n) from hash tiles of a tree of `head.tree_size`, checked against
+  // the signed root (with the rest of the tree from hash tiles) before it is trusted.
+  std::expected<CompactTree, Error> start_at(std::uint64_t n, const SignedTreeHead& head) override {
+    TileCache cache;
+    CompactTree t;
+    for (int h = 63; h >= 0; --h) {
+      if (((n >> h) & 1) == 0) continue;
+      auto root = subtree_root(static_cast<unsigned>(h), t.size() >> h, head.tree_size, cache);
+      if (!root) return std::unexpected(root.error());
+      t.append_subtree(*root, static_cast<unsigned>(h));
+    }
+    auto ok = complete_to(t, head, cache);
+    if (!ok) return std::unexpected(ok.error());
+    if (!*ok) {
+      ctx_.alert("root mismatch", "hash tiles for a start at " + std::to_string(n) +
+                                      " do not lead to the signed root; head " + sth_json(head));
+      return std::unexpected(Error{"hash tiles do not match the signed head of size " + std::to_string(head.tree_size)});
+    }
+    return t;
+  }
+
+  // Whether `prefix` completed with the perfect subtrees of [prefix.size(), head.tree_size) from
+  // hash tiles gives the signed root (a collision-resistant commitment to every leaf below it).
+  std::expected<bool, Error> complete_to(CompactTree prefix, const SignedTreeHead& head, TileCache& cache) {
+    const std::uint64_t size = head.tree_size;
+    while (prefix.size() < size) {
+      const std::uint64_t p = prefix.size();
+      unsigned h = p == 0 ? 63 : static_cast<unsigned>(std::countr_zero(p));
+      while (h > 0 && (h >= 64 || (std::uint64_t{1} << h) > size - p)) --h;
+      auto root = subtree_root(h, p >> h, size, cache);
+      if (!root) return std::unexpected(root.error());
+      prefix.append_subtree(*root, h);
+    }
+    return prefix.root() == head.root;
+  }
+
+  std::expected<bool, Error> check_prefix(const CompactTree& prefix, const SignedTreeHead& head) override {
+    TileCache cache;
+    return complete_to(prefix, head, cache);
   }
 
   // Checkpoints come with no consistency proof: the fold of every leaf is the proof.

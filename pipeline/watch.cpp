@@ -357,13 +357,31 @@ struct Engine {
     opts.poll = config.ct.poll;
     opts.http.ca_file = config.ct.ca_file;
     opts.stop = &stop;
-    for (const auto& l : logs) states.names_[l.log_id_b64] = l.short_name();
+    std::map<std::string, std::uint32_t, std::less<>> mmd;  // short name -> the log's MMD (s)
+    for (const auto& l : logs) {
+      states.names_[l.log_id_b64] = l.short_name();
+      mmd[l.short_name()] = l.mmd;
+    }
     opts.on_progress = [&](std::string_view log, const ctlog::FollowState& st) {
       const std::string labels = "log=\"" + escape_label_value(log) + "\"";
       metrics.set("lookalike_ct_next_index", labels, static_cast<double>(st.next_index), "Next CT entry to fetch");
       metrics.set("lookalike_ct_lag_entries", labels,
                   static_cast<double>(st.head_size > st.next_index ? st.head_size - st.next_index : 0),
                   "Entries between the position and the latest signed head");
+      const auto it = mmd.find(log);
+      const ctlog::HeadHealth h = ctlog::head_health(st, it != mmd.end() ? it->second : 0);
+      for (const auto& [problem, on] : {std::pair{"future", h.future}, std::pair{"stale", h.stale}}) {
+        metrics.set("lookalike_ct_head_problem", labels + ",problem=\"" + problem + "\"", on ? 1 : 0,
+                    "1 when the log's last signed head is dated in the future or older than its MMD");
+      }
+    };
+    // One series per state, 1 for the current one: following, retrying (after a failure) or stopped.
+    opts.on_status = [&](std::string_view log, ctlog::FollowerStatus now) {
+      for (const auto s : {ctlog::FollowerStatus::following, ctlog::FollowerStatus::retrying, ctlog::FollowerStatus::stopped}) {
+        metrics.set("lookalike_ct_follower_state",
+                    "log=\"" + escape_label_value(log) + "\",state=\"" + std::string(ctlog::follower_status_name(s)) + "\"",
+                    s == now ? 1 : 0, "CT log follower state (1 for the current one)");
+      }
     };
     opts.on_alert = [](const ctlog::Alert& al) {
       log_error("CT log misbehaved", {{"log", al.log}, {"kind", al.kind}, {"detail", al.detail}});
@@ -384,6 +402,11 @@ struct Engine {
       });
     }
     for (auto& t : threads) t.join();
+    // Followers retry for ever; if all of them ended anyway, fail so that systemd restarts us.
+    if (!once && !logs.empty() && !stop.load()) {
+      log_error("every CT log follower stopped", {{"logs", logs.size()}});
+      failed = true;
+    }
   }
 
   // ---- scheduler ---------------------------------------------------------------------------

@@ -334,6 +334,8 @@ TEST(State, EncodingRoundTripsAndRejectsDamage) {
   s.next_index = t.size();
   s.subtrees = t.subtrees();
   s.head_size = 20;
+  s.head_timestamp = 1700000000000;
+  s.head_checked = 1700000060000;
   s.last_error = "x";
   const std::string enc = encode_state(s);
   auto d = decode_state(enc);
@@ -341,8 +343,36 @@ TEST(State, EncodingRoundTripsAndRejectsDamage) {
   EXPECT_EQ(d->next_index, 11u);
   EXPECT_EQ(d->subtrees, s.subtrees);
   EXPECT_EQ(d->verified_subtrees, s.verified_subtrees);
+  EXPECT_EQ(d->head_checked, 1700000060000u);
   EXPECT_EQ(d->last_error, "x");
   for (std::size_t n = 0; n < enc.size(); ++n) EXPECT_FALSE(decode_state(enc.substr(0, n)).has_value());
+  // Version 2 (stores written before head_checked) still loads: the same bytes without it.
+  std::string v2 = enc;
+  const std::size_t at = 1 + 8 + 8 + 32 * s.subtrees.size() + 8 + 32 + 8 + 32 * s.verified_subtrees.size() + 8 + 8;
+  v2.erase(at, 8);
+  v2[0] = 2;
+  auto old = decode_state(v2);
+  ASSERT_TRUE(old.has_value()) << old.error().what;
+  EXPECT_EQ(old->head_timestamp, 1700000000000u);
+  EXPECT_EQ(old->head_checked, 0u);
+  EXPECT_EQ(old->last_error, "x");
+}
+
+TEST(State, HeadsDatedInTheFutureOrOlderThanTheMmdWhenFetchedAreFlagged) {
+  FollowState s;
+  s.head_checked = 1'800'000'000'000;
+  s.head_timestamp = s.head_checked - 3'600'000;  // an hour old, MMD a day: fine
+  EXPECT_FALSE(head_health(s, 86400).future);
+  EXPECT_FALSE(head_health(s, 86400).stale);
+  s.head_timestamp = s.head_checked - 86'401'000;
+  EXPECT_TRUE(head_health(s, 86400).stale);
+  EXPECT_FALSE(head_health(s, 0).stale);  // no MMD known
+  s.head_timestamp = s.head_checked + 30'000;  // within clock skew
+  EXPECT_FALSE(head_health(s, 86400).future);
+  s.head_timestamp = s.head_checked + 600'000;
+  EXPECT_TRUE(head_health(s, 86400).future);
+  s.head_checked = 0;  // never fetched by this version
+  EXPECT_FALSE(head_health(s, 86400).future);
 }
 
 }  // namespace

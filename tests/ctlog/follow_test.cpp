@@ -4,9 +4,15 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <tuple>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "ctlog/ctlog.hpp"
@@ -87,6 +93,24 @@ std::set<std::pair<std::uint64_t, std::string>> hit_set(const std::vector<Hit>& 
   return s;
 }
 
+// A log of `n` entries (fill()) with the first `published` signed, served on loopback, a store,
+// --once options and the alerts raised.
+struct Scenario {
+  Scenario(std::size_t n, std::size_t published) {
+    fill(log, ca, n);
+    log.publish(published);
+    server = std::make_unique<TestLogServer>(log);
+    o.on_alert = [this](const Alert& a) { alerts.push_back(a); };
+  }
+  FollowResult follow(bool tiled) { return follow_log(log_info(log, *server, tiled), store, paypal_matcher(), o); }
+  TestLog log;
+  TestCa ca;
+  std::unique_ptr<TestLogServer> server;
+  MemoryStore store;
+  std::vector<Alert> alerts;
+  FollowOptions o = once();
+};
+
 class Follow : public ::testing::TestWithParam<bool> {};
 
 TEST_P(Follow, CatchesUpVerifiesTheRootAndReportsEveryMatchOnce) {
@@ -126,16 +150,20 @@ TEST_P(Follow, ResumesWhereItStoppedWithNoGapAndNoDuplicate) {
   log.publish(130);
   TestLogServer server(log);
   MemoryStore store;
-  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  FollowOptions o = once();
+  o.verify_every = 32;  // several verified commits per catch-up
+  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
   ASSERT_FALSE(r.error) << r.error->what;
   EXPECT_EQ(r.state.verified_size, 130u);
-  // A crash mid-way through the next catch-up: commits stop after two batches.
+  // A crash mid-way through the next catch-up: commits stop after one verified prefix.
   log.publish(300);
-  store.fail_after = store.commits + 2;
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  store.fail_after = store.commits + 1;
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
   EXPECT_TRUE(r.error.has_value());
+  EXPECT_GT(r.state.next_index, 130u);
+  EXPECT_LT(r.state.next_index, 300u);
   store.fail_after.reset();
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), once());
+  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
   ASSERT_FALSE(r.error) << r.error->what;
   EXPECT_TRUE(r.verified);
   EXPECT_EQ(r.state.verified_root, log.root(300));
@@ -201,37 +229,123 @@ TEST_P(Follow, SurvivesRateLimitsServerErrorsShortBatchesBrokenBodiesAndGzip) {
   }
 }
 
-TEST_P(Follow, AFlippedLeafByteIsARootMismatchThatDoesNotAdvanceTheVerifiedPosition) {
+TEST_P(Follow, AFlippedLeafByteIsARootMismatchThatStoresNothingFromTheUnverifiedRange) {
   const bool tiled = GetParam();
-  TestLog log;
-  TestCa ca;
-  fill(log, ca, 300);
-  log.publish(100);
-  TestLogServer server(log);
-  MemoryStore store;
-  std::vector<Alert> alerts;
-  FollowOptions o = once();
-  o.on_alert = [&](const Alert& a) { alerts.push_back(a); };
-  auto r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  Scenario sc(300, 100);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
+  auto r = sc.follow(tiled);
   ASSERT_FALSE(r.error);
+  ASSERT_EQ(hit_set(store.hits).size(), 20u);  // paypal entries 0..90
   log.publish(300);
   Faults f;
-  f.tamper_leaf = 200;
+  f.tamper_leaf = 200;  // the signed tree is over the true entry
   log.set_faults(f);
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  r = sc.follow(tiled);
   ASSERT_TRUE(r.error.has_value());
   ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].log, "Loopback");
   EXPECT_EQ(alerts[0].kind, "root mismatch");
-  EXPECT_NE(alerts[0].detail.find("\"tree_size\":300"), std::string::npos);  // the signed head is kept
+  EXPECT_NE(alerts[0].detail.find("\"tree_size\":300"), std::string::npos) << alerts[0].detail;  // the signed head
+  EXPECT_NE(alerts[0].detail.find("entries [100, 300)"), std::string::npos) << alerts[0].detail;  // the range
+  EXPECT_NE(alerts[0].detail.find("38 matches in the range withheld"), std::string::npos) << alerts[0].detail;
+  // Not one match of the unverified range was handed to the store (no candidate, observation or event).
+  EXPECT_EQ(hit_set(store.hits).size(), 20u);
+  for (const Hit& h : store.hits) EXPECT_LT(h.index, 100u) << h.name.ascii;
+  EXPECT_EQ(r.hits, 0u);
   EXPECT_EQ(r.state.verified_size, 100u);
   EXPECT_EQ(r.state.next_index, 100u);  // rolled back: the unverified leaves will be fetched again
   EXPECT_NE(r.state.last_error.find("root mismatch"), std::string::npos);
+  const auto saved = decode_state(store.states.begin()->second);
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_EQ(saved->next_index, 100u);
   // Once the log serves the right bytes again, following resumes and verifies.
   log.set_faults(Faults{});
-  r = follow_log(log_info(log, server, tiled), store, paypal_matcher(), o);
+  r = sc.follow(tiled);
   ASSERT_FALSE(r.error) << r.error->what;
   EXPECT_TRUE(r.verified);
   EXPECT_EQ(hit_set(store.hits).size(), 60u);
+  EXPECT_EQ(store.hits.size(), 60u);
+}
+
+TEST_P(Follow, PrefixesAreVerifiedBeforeTheHeadAndOnlyTheBadOneIsWithheld) {
+  const bool tiled = GetParam();
+  Scenario sc(700, 700);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
+  Faults f;
+  f.tamper_leaf = 600;
+  log.set_faults(f);
+  sc.o.verify_every = 256;  // prefixes [0,256), [256,512) are proven against the head of 700 on their own
+  const auto r = sc.follow(tiled);
+  ASSERT_TRUE(r.error.has_value());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].detail.find("entries [512, 700)"), std::string::npos) << alerts[0].detail;
+  EXPECT_EQ(r.state.verified_size, 512u);
+  EXPECT_EQ(r.state.next_index, 512u);
+  EXPECT_EQ(hit_set(store.hits).size(), 104u);  // paypal entries 0..510, two names each
+  for (const Hit& h : store.hits) EXPECT_LT(h.index, 512u);
+  EXPECT_GE(store.commits, 2u);
+  // A proof that fails for a good prefix would show here: every prefix of a clean log verifies.
+  log.set_faults(Faults{});
+  MemoryStore clean;
+  const auto c = follow_log(log_info(log, *sc.server, tiled), clean, paypal_matcher(), sc.o);
+  ASSERT_FALSE(c.error) << c.error->what;
+  EXPECT_TRUE(c.verified);
+  EXPECT_EQ(clean.hits.size(), 140u);
+}
+
+TEST(FollowTiled, AStartFromHashTilesIsCheckedAgainstTheSignedRootBeforeItIsTrusted) {
+  Scenario sc(600, 600);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
+  Faults f;
+  f.tamper_hash_tiles = true;
+  log.set_faults(f);
+  sc.o.from = StartFrom::index;
+  sc.o.from_index = 300;
+  const auto r = sc.follow(true);
+  ASSERT_TRUE(r.error.has_value());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, "root mismatch");
+  EXPECT_NE(alerts[0].detail.find("hash tiles"), std::string::npos) << alerts[0].detail;
+  EXPECT_EQ(r.state.verified_size, 0u);
+  EXPECT_TRUE(store.states.empty());  // nothing recorded as verified (and --from still applies)
+  EXPECT_EQ(log.requests("/tile/data"), 0u);
+}
+
+TEST_P(Follow, AnOlderHeadFromALaggingFrontendIsToleratedWithoutAnAlert) {
+  const bool tiled = GetParam();
+  Scenario sc(300, 200);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
+  auto r = sc.follow(tiled);
+  ASSERT_FALSE(r.error) << r.error->what;
+  log.publish(150);  // a frontend that has not caught up yet
+  r = sc.follow(tiled);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(alerts.empty()) << alerts[0].kind << ": " << alerts[0].detail;
+  EXPECT_EQ(r.state.verified_size, 200u);
+  EXPECT_EQ(r.state.next_index, 200u);
+  EXPECT_EQ(r.state.head_size, 200u);
+  log.publish(300);
+  r = sc.follow(tiled);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(hit_set(store.hits).size(), 60u);
+  EXPECT_EQ(store.hits.size(), 60u);
+}
+
+TEST(FollowRfc6962, AnOlderHeadThatContradictsTheVerifiedOneIsAnAlert) {
+  Scenario sc(300, 200);
+  auto [log, alerts] = std::tie(sc.log, sc.alerts);
+  auto r = sc.follow(false);
+  ASSERT_FALSE(r.error) << r.error->what;
+  log.publish(150);
+  Faults f;
+  f.inconsistent_head = true;  // a validly signed head of 150 over another tree
+  log.set_faults(f);
+  r = sc.follow(false);
+  ASSERT_TRUE(r.error.has_value());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, "inconsistent head");
+  EXPECT_EQ(r.state.verified_size, 200u);
 }
 
 TEST_P(Follow, ABadSignatureIsReportedAndNothingIsFetched) {
@@ -318,6 +432,139 @@ TEST_P(Follow, AMalformedCertificateIsRecordedAndSkippedButStillFoldedAndVerifie
   EXPECT_EQ(r.state.malformed, 1u);
   EXPECT_EQ(bad, std::vector<std::uint64_t>{20});
   EXPECT_EQ(hit_set(store.hits).size(), 8u);  // entries 0, 10, 30, 40 (x2 names); 20 is the junk
+}
+
+// The store of a follower running on another thread, read by the test while it runs.
+class SharedStore : public MemoryStore {
+ public:
+  std::expected<std::optional<FollowState>, Error> load(std::string_view log_id) override {
+    std::lock_guard lock(mu);
+    return MemoryStore::load(log_id);
+  }
+  std::expected<void, Error> commit(std::string_view log_id, const FollowState& s, std::span<const Hit> h) override {
+    std::lock_guard lock(mu);
+    return MemoryStore::commit(log_id, s, h);
+  }
+  std::uint64_t verified() {
+    std::lock_guard lock(mu);
+    if (states.empty()) return 0;
+    auto s = decode_state(states.begin()->second);
+    return s ? s->verified_size : 0;
+  }
+  std::mutex mu;
+};
+
+// Waits for `done` with a generous bound (no timing assertion: a slow machine only waits longer).
+bool eventually(const std::function<bool()>& done) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// An HttpClient that runs `before` ahead of every GET and counts transport failures.
+class WatchedClient : public net::HttpClient {
+ public:
+  WatchedClient(std::function<void(const std::string&)> before, std::atomic<int>& failures)
+      : inner_(net::make_http_client()), before_(std::move(before)), failures_(failures) {}
+  std::expected<net::HttpResponse, net::Error> get(const std::string& url) override {
+    before_(url);
+    auto r = inner_->get(url);
+    if (!r) ++failures_;
+    return r;
+  }
+
+ private:
+  std::unique_ptr<net::HttpClient> inner_;
+  std::function<void(const std::string&)> before_;
+  std::atomic<int>& failures_;
+};
+
+TEST_P(Follow, ContinuousModeOutlivesAnOutageLongerThanTheRetryBudgetAndResumes) {
+  const bool tiled = GetParam();
+  TestLog log;
+  TestCa ca;
+  fill(log, ca, 300);
+  log.publish(100);
+  std::mutex server_mu;
+  auto server = std::make_unique<TestLogServer>(log);
+  const unsigned short port = server->port();
+  const LogInfo info = log_info(log, *server, tiled);
+  // The server goes down at the first entries request of the second catch-up (mid-way, where
+  // the old follower gave up for good once a request's retries were spent).
+  std::atomic<bool> armed{false};
+  std::atomic<bool> down{false};
+  std::atomic<int> failures{0};
+  auto before = [&](const std::string& url) {
+    const bool entries = url.find("get-entries") != std::string::npos || url.find("/tile/data/") != std::string::npos;
+    if (entries && armed.exchange(false)) {
+      std::lock_guard lock(server_mu);
+      server.reset();
+      down = true;
+    }
+  };
+  SharedStore store;
+  std::atomic<bool> stop{false};
+  FollowOptions o = once();
+  o.once = false;
+  o.parallel = 1;
+  o.poll = std::chrono::milliseconds(20);
+  o.max_backoff = std::chrono::milliseconds(100);
+  o.max_retries = 1;
+  o.stop = &stop;
+  o.client_factory = [&] { return std::make_unique<WatchedClient>(before, failures); };
+  std::mutex status_mu;
+  std::vector<FollowerStatus> statuses;
+  o.on_status = [&](std::string_view, FollowerStatus s) {
+    std::lock_guard lock(status_mu);
+    statuses.push_back(s);
+  };
+  FollowResult r;
+  std::thread follower([&] { r = follow_log(info, store, paypal_matcher(), o); });
+  EXPECT_TRUE(eventually([&] { return store.verified() == 100; }));
+  armed = true;
+  log.publish(300);
+  // Down for several times the old retry budget (max_retries + 1 attempts per request).
+  EXPECT_TRUE(eventually([&] { return down.load() && failures.load() >= 6 * static_cast<int>(o.max_retries + 1); }));
+  EXPECT_EQ(store.verified(), 100u);
+  {
+    std::lock_guard lock(server_mu);
+    server = std::make_unique<TestLogServer>(log, port);
+  }
+  EXPECT_TRUE(eventually([&] { return store.verified() == 300; }));
+  stop = true;
+  follower.join();
+  EXPECT_FALSE(r.error.has_value()) << r.error->what;
+  EXPECT_EQ(r.state.verified_root, log.root(300));
+  EXPECT_EQ(hit_set(store.hits).size(), 60u);
+  EXPECT_EQ(store.hits.size(), 60u);
+  std::lock_guard lock(status_mu);
+  const std::vector<FollowerStatus> want = {FollowerStatus::following, FollowerStatus::retrying,
+                                            FollowerStatus::following, FollowerStatus::stopped};
+  EXPECT_EQ(statuses, want);
+}
+
+TEST(FollowTiled, TwoIssuersAreEachFetchedOnceWhileEntryRequestsAreInFlight) {
+  TestLog log;
+  TestCa ca1;
+  TestCa ca2;
+  for (std::size_t i = 0; i < 1500; ++i) {
+    const std::string base = i % 10 == 0 ? "paypal-pay" + std::to_string(i) : "shop" + std::to_string(i);
+    // The second issuer first appears in tile 1, fetched on slot 1 while slot 0 fetches tile 4.
+    log.add_certificate(i < 256 ? ca1 : ca2, base + ".example", {base + ".example"}, false);
+  }
+  TestLogServer server(log);
+  MemoryStore store;
+  FollowOptions o = once();
+  o.parallel = 4;  // every entry client busy while the follower fetches issuers
+  const auto r = follow_log(log_info(log, server, true), store, paypal_matcher(), o);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(r.state.last_error, "");
+  EXPECT_EQ(log.requests("/issuer/"), 2u);
+  EXPECT_EQ(store.hits.size(), 150u);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothApis, Follow, ::testing::Values(false, true),

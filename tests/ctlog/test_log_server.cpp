@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <list>
 #include <stdexcept>
@@ -409,8 +410,15 @@ Bytes TestLog::sign(const Bytes& message) {
   return ds;
 }
 
+std::uint64_t TestLog::head_timestamp() {
+  // Heads are dated now (strictly increasing), like a live log's, unless a fault ages them.
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  timestamp_ = std::max<std::uint64_t>(timestamp_ + 1, static_cast<std::uint64_t>(now.count()));
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(timestamp_) - faults_.head_age_ms);
+}
+
 std::string TestLog::sth_json(std::uint64_t n, const Hash& root) {
-  SignedTreeHead sth{n, ++timestamp_, root, {}};
+  SignedTreeHead sth{n, head_timestamp(), root, {}};
   sth.signature = sign(sth_signature_input(sth));
   if (faults_.bad_signature) sth.signature.back() ^= 0x01;
   return "{\"tree_size\":" + std::to_string(n) + ",\"timestamp\":" + std::to_string(sth.timestamp) +
@@ -419,7 +427,7 @@ std::string TestLog::sth_json(std::uint64_t n, const Hash& root) {
 }
 
 std::string TestLog::checkpoint(std::uint64_t n, const Hash& root) {
-  SignedTreeHead sth{n, ++timestamp_, root, {}};
+  SignedTreeHead sth{n, head_timestamp(), root, {}};
   Bytes ds = sign(sth_signature_input(sth));
   if (faults_.bad_signature) ds.back() ^= 0x01;
   Bytes sig;
@@ -526,7 +534,9 @@ TestLog::Response TestLog::handle(const std::string& target) {
   } else if (path == "/ct/v1/get-sth-consistency") {
     const auto first = query_u64(target, "first");
     const auto second = query_u64(target, "second");
-    if (!first || !second || *first > *second || *second > size) {
+    // Proofs reach the whole tree, not just the published head: a lagging frontend serves an
+    // older head while the backend proves consistency to the newer one.
+    if (!first || !second || *first > *second || *second > entries_.size()) {
       r.status = 400;
       r.body = "bad sizes";
       return r;
@@ -562,7 +572,8 @@ TestLog::Response TestLog::handle(const std::string& target) {
         body.append(reinterpret_cast<const char*>(b.data()), b.size());
       } else {
         const std::uint64_t span = std::uint64_t{1} << shift;
-        const Hash h = range_root(j * span, span);
+        Hash h = range_root(j * span, span);
+        if (faults_.tamper_hash_tiles) h[0] ^= 0x01;
         body.append(reinterpret_cast<const char*>(h.data()), 32);
       }
     }

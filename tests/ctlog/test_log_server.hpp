@@ -59,6 +59,8 @@ struct Faults {
   std::optional<std::uint64_t> tamper_leaf;  // flip one byte of this entry as served
   bool bad_signature = false;
   bool inconsistent_head = false;  // a validly signed head whose root is of another tree
+  bool tamper_hash_tiles = false;  // flip one byte of every hash served in hash tiles
+  std::int64_t head_age_ms = 0;    // date signed heads this long before now (negative: in the future)
 };
 
 // The tree and its signing key.
@@ -102,6 +104,7 @@ class TestLog {
     Hash hash;
   };
   void add_entry(Bytes timestamped_entry, Bytes extra_data, Bytes tile_tail);
+  std::uint64_t head_timestamp();
   std::string sth_json(std::uint64_t n, const Hash& root);
   std::string checkpoint(std::uint64_t n, const Hash& root);
   Bytes sign(const Bytes& message);

@@ -344,6 +344,29 @@ TEST(CompactTree, MatchesTheReferenceRootAtEverySizeAndResumesFromParts) {
   EXPECT_FALSE(CompactTree::from_parts(3, {}).has_value());
 }
 
+TEST(CompactTree, APrefixCompletedWithPerfectSubtreeRootsHasTheRootOfTheWholeTree) {
+  std::vector<Hash> leaves;
+  for (std::uint8_t i = 0; i < 45; ++i) {
+    const std::uint8_t b[1] = {i};
+    leaves.push_back(leaf_hash(b));
+  }
+  for (std::size_t n = 1; n <= leaves.size(); ++n) {
+    const Hash want = root_of(std::span<const Hash>(leaves.data(), n));
+    for (std::size_t p = 0; p <= n; ++p) {
+      CompactTree t;
+      for (std::size_t i = 0; i < p; ++i) t.append(leaves[i]);
+      // The rest as the largest aligned perfect subtrees, as hash tiles serve them.
+      while (t.size() < n) {
+        unsigned h = 0;
+        while (t.size() % (std::size_t{2} << h) == 0 && t.size() + (std::size_t{2} << h) <= n) ++h;
+        t.append_subtree(root_of(std::span<const Hash>(leaves.data() + t.size(), std::size_t{1} << h)), h);
+      }
+      ASSERT_EQ(t.size(), n);
+      ASSERT_EQ(t.root(), want) << p << " of " << n;
+    }
+  }
+}
+
 TEST(CompactTree, ConsistencyProofsBetweenAllSmallSizesVerifyAndYieldCompactRanges) {
   // Generate RFC 6962 §2.1.2 proofs directly from the definition and check both directions.
   std::vector<Hash> leaves;

@@ -90,12 +90,19 @@ class Watch {
     return -1;
   }
   [[nodiscard]] bool running() {
+    if (pid_ <= 0) return false;
     int status = 0;
-    return pid_ > 0 && waitpid(pid_, &status, WNOHANG) == 0;
+    if (waitpid(pid_, &status, WNOHANG) == 0) return true;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pid_ = -1;
+    return false;
   }
+  // The exit code once running() has seen the process end, else -1.
+  [[nodiscard]] int exit_code() const { return exit_code_; }
 
  private:
   pid_t pid_ = -1;
+  int exit_code_ = -1;
 };
 
 struct AlertLine {
@@ -278,6 +285,9 @@ TEST(WatchEndToEnd, AlertsArriveOnceThroughKillNineAndRestartAndOwnedNamesStaySi
     EXPECT_NE(metrics.find("lookalike_names_refreshed_total"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("lookalike_ct_entries_processed_total{log=\"Loopback\"} 2"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("lookalike_dns_queries_total"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("lookalike_ct_follower_state{log=\"Loopback\",state=\"following\"} 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("lookalike_ct_follower_state{log=\"Loopback\",state=\"stopped\"} 0"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("lookalike_ct_head_problem{log=\"Loopback\",problem=\"stale\"} 0"), std::string::npos) << metrics;
     EXPECT_EQ(w.terminate(), 0) << file_text(out);
   }
 
@@ -567,6 +577,34 @@ TEST(WatchCommand, SigtermDuringARefreshStuckOnASilentResolverStopsPromptly) {
     return true;
   }));
   EXPECT_EQ(stored, 200u);
+}
+
+// Followers retry for ever; one that ends anyway (here: a log ID that is not its key's hash, a
+// setup error) leaves no CT at all, so `watch` exits non-zero for systemd to restart it.
+TEST(WatchCommand, ExitsNonZeroWhenEveryCtFollowerHasStopped) {
+  TempDir tmp;
+  TestCa ca;
+  TestLog log;
+  log.add_certificate(ca, "unrelated.org", {"unrelated.org"}, false);
+  TestLogServer server(log);
+  const fs::path list = tmp.path / "loglist.json";
+  const fs::path config = tmp.path / "watch.toml";
+  const fs::path out = tmp.path / "out";
+  std::string json = lookalike::ctlog::testing::log_list_json(log, server.url(), false);
+  const std::string id = log.log_id_b64();
+  json.replace(json.find(id), id.size(), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  std::ofstream(list) << json;
+  const std::string dead = "127.0.0.1:" + std::to_string(lookalike::test_support::free_loopback_port());
+  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 0\n"
+                        << "[ct]\nlog_list = \"" << list.string() << "\"\nstart = \"start\"\n"
+                        << "[dns]\nservers = [\"" << dead << "\"]\ntimeout = \"200ms\"\n"
+                        << "[probe]\nenabled = false\n"
+                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << (tmp.path / "alerts.jsonl").string() << "\"\n";
+  Watch w(config.string(), out);
+  ASSERT_TRUE(eventually([&] { return !w.running(); })) << file_text(out);
+  EXPECT_EQ(w.exit_code(), 1) << file_text(out);
+  EXPECT_NE(file_text(out).find("every CT log follower stopped"), std::string::npos) << file_text(out);
 }
 
 // [[feeds]]: a new file in a feed directory is ingested once, its matching look-alike stored,

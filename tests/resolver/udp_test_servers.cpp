@@ -202,7 +202,10 @@ void RacingServer::loop() {
     if (!question_end) continue;
     const std::size_t q_end = *question_end;
     ++queries_;
-    ports_.insert(ntohs(from.sin_port));
+    {
+      std::lock_guard lock(ports_mu_);
+      ports_.insert(ntohs(from.sin_port));
+    }
     auto answer = [&](unsigned char last_octet) {
       std::vector<unsigned char> r(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(q_end));
       r[2] = 0x84;  // QR, AA

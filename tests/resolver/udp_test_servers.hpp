@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -77,11 +78,16 @@ class RacingServer {
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::uint64_t queries() const { return queries_.load(); }
   // Distinct client source ports seen so far (call after the client is done).
-  [[nodiscard]] std::size_t source_ports() const { return ports_.size(); }
+  [[nodiscard]] std::size_t source_ports() const {
+    std::lock_guard lock(ports_mu_);
+    return ports_.size();
+  }
 
  private:
   void loop();
-  std::set<std::uint16_t> ports_;  // written by the server thread only
+  // Written by the server thread, which may still be answering late retries when a test reads it.
+  mutable std::mutex ports_mu_;
+  std::set<std::uint16_t> ports_;
   int fd_ = -1;
   int attacker_fd_ = -1;
   std::uint16_t port_ = 0;
