@@ -17,8 +17,9 @@ constexpr std::array<std::string_view, kEditKindCount> kKindNames{
     "keyboard-insertion", "vowel-swap",   "substitution",  "insertion",
     "bitsquat",           "hyphen",       "hyphen-strip",  "subdomain-join",
     "glyph-ascii",        "glyph-leet",   "accent",        "accent-rare",
-    "accent-marks",       "accent-pair",  "confusable",    "script",
-    "affix-digit",        "affix-letter", "affix-keyword", "affix-country"};
+    "accent-marks",       "accent-pair",  "accent-all",    "confusable",
+    "confusable-mixed",   "script",       "affix-digit",   "affix-letter",
+    "affix-keyword",      "affix-country", "affix-two"};
 
 std::vector<std::string_view> split_tabs(std::string_view line) {
   std::vector<std::string_view> out;
@@ -33,10 +34,11 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
 }
 
 // Every factor of the file and the model field it sets.
-std::array<std::pair<std::string_view, double*>, 8> factor_fields(Model& m) {
+std::array<std::pair<std::string_view, double*>, 9> factor_fields(Model& m) {
   return {{{"affix-prefix", &m.affix_prefix},
            {"affix-hyphen", &m.affix_hyphen},
            {"every-occurrence", &m.every_occurrence},
+           {"glyph-compose", &m.glyph_compose},
            {"unchanged", &m.unchanged},
            {"layout-qwerty", &m.layout[static_cast<std::size_t>(Keyboard::qwerty)]},
            {"layout-qwertz", &m.layout[static_cast<std::size_t>(Keyboard::qwertz)]},
@@ -78,10 +80,13 @@ std::expected<Model, std::string> parse_model(std::string_view tsv) {
     if (f.size() < 4 || f[3].empty()) return std::unexpected(where + "want section, key, value and source");
     double v = 0;
     const auto [ptr, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), v);
-    if (ec != std::errc{} || ptr != f[2].data() + f[2].size() || v < 0 || v > 1) {
-      return std::unexpected(where + "value \"" + std::string(f[2]) + "\" is not a number in [0, 1]");
-    }
     const std::string_view section = f[0], key = f[1];
+    // Priors are at most 1; a factor may also raise a likelihood (glyph-compose), within reason.
+    const double most = section == "factor" ? 1000 : 1;
+    if (ec != std::errc{} || ptr != f[2].data() + f[2].size() || v < 0 || v > most) {
+      return std::unexpected(where + "value \"" + std::string(f[2]) + "\" is not a number in [0, " +
+                             (section == "factor" ? "1000" : "1") + "]");
+    }
     if (section == "edit") {
       const auto it = std::find(kKindNames.begin(), kKindNames.end(), key);
       if (it == kKindNames.end()) return std::unexpected(where + "unknown edit kind \"" + std::string(key) + "\"");
