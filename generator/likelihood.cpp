@@ -80,13 +80,10 @@ std::expected<Model, std::string> parse_model(std::string_view tsv) {
     if (f.size() < 4 || f[3].empty()) return std::unexpected(where + "want section, key, value and source");
     double v = 0;
     const auto [ptr, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), v);
-    const std::string_view section = f[0], key = f[1];
-    // Priors are at most 1; a factor may also raise a likelihood (glyph-compose), within reason.
-    const double most = section == "factor" ? 1000 : 1;
-    if (ec != std::errc{} || ptr != f[2].data() + f[2].size() || v < 0 || v > most) {
-      return std::unexpected(where + "value \"" + std::string(f[2]) + "\" is not a number in [0, " +
-                             (section == "factor" ? "1000" : "1") + "]");
+    if (ec != std::errc{} || ptr != f[2].data() + f[2].size() || v < 0 || v > 1) {
+      return std::unexpected(where + "value \"" + std::string(f[2]) + "\" is not a number in [0, 1]");
     }
+    const std::string_view section = f[0], key = f[1];
     if (section == "edit") {
       const auto it = std::find(kKindNames.begin(), kKindNames.end(), key);
       if (it == kKindNames.end()) return std::unexpected(where + "unknown edit kind \"" + std::string(key) + "\"");

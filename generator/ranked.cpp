@@ -547,11 +547,18 @@ class Ranker {
           break;
         }
       }
+      // Given a first look-alike glyph, a second one with probability glyph-compose, spread over
+      // the label's glyph variants in proportion to their priors: p(a) p(b) glyph-compose / sum.
+      double sum = 0;
       for (std::size_t i = 0; i < e.size(); ++i) {
-        if (is_glyph(e[i].kind)) glyphs_.push_back(static_cast<std::uint32_t>(i));
+        if (!is_glyph(e[i].kind)) continue;
+        glyphs_.push_back(static_cast<std::uint32_t>(i));
+        sum += e[i].p;
       }
-      if (glyphs_.size() >= 2 && m.glyph_compose > 0)
-        glyph_pairs_.push(Pair{glyph_pair_p(0, 1), 0, 1});
+      glyph_factor_ = sum > 0 ? m.glyph_compose / sum : 0;
+      // Only where that makes a pair more likely than two independent choices.
+      if (glyphs_.size() >= 2 && glyph_factor_ > 1) glyph_pairs_.push(Pair{glyph_pair_p(0, 1), 0, 1});
+      glyph_compose_step_ = "glyph-compose p=" + number(glyph_factor_);
     }
     build_tlds();
   }
@@ -599,7 +606,7 @@ class Ranker {
   // Likelihood of the glyph pair (i, j) of glyphs_ (i < j): both priors times the glyph-compose factor.
   double glyph_pair_p(std::uint32_t i, std::uint32_t j) const {
     const auto& e = edits_.edits();
-    return e[glyphs_[i]].p * e[glyphs_[j]].p * m_.glyph_compose;
+    return e[glyphs_[i]].p * e[glyphs_[j]].p * glyph_factor_;
   }
   // Pops the best pair of `heap` (indices into a list of `size` sorted entries) and pushes its
   // successors, so every pair is pushed after one at least as likely was popped.
@@ -646,7 +653,8 @@ class Ranker {
   std::string scratch_;
   U32 work_;
   const std::string unchanged_step_ = "unchanged p=" + number(m_.unchanged);
-  const std::string glyph_compose_step_ = "glyph-compose p=" + number(m_.glyph_compose);
+  double glyph_factor_ = 0;          // glyph-compose over the sum of the label's glyph priors
+  std::string glyph_compose_step_;
 };
 
 void Ranker::build_tlds() {

@@ -233,7 +233,9 @@ Score score(const Facts& f, const Weights& w) {
     sim_text += " (edit distance " + std::to_string(f.edit_distance) + ")";
   }
   add(s, total, "similarity." + std::string(kKindKeys[k]), w.similarity[k], std::move(sim_text));
-  if (f.likelihood) {
+  // A name that redirects to the brand is most likely the brand's own defensive registration: how
+  // likely an attacker would be to pick it says nothing about who holds it, so no points for it.
+  if (f.likelihood && !f.redirects_to_brand) {
     const int pts = likelihood_points(*f.likelihood, w);
     if (pts > 0) add(s, total, "likelihood", pts, likelihood_text(*f.likelihood, pts, w, f.likelihood_path));
   }
