@@ -336,8 +336,14 @@ void Run::typo_edits(const U32& d, FuzzerSet which, const std::function<void(U32
 // a window of width < len unless it spans the whole label, so we enumerate runs instead of
 // windows: the same set, without dnstwist's many duplicates.
 void Run::homoglyph() {
-  // Keys are the labels' UTF-32 bytes; round-1 labels are also kept in a list for round 2.
-  auto bytes = [](U32View x) { return std::string_view(reinterpret_cast<const char*>(x.data()), x.size() * sizeof(char32_t)); };
+  // Keys are the labels in UTF-8 (a quarter of their UTF-32 bytes to hash and compare, and most
+  // of round 2's keys are repeats); round-1 labels are also kept in a list for round 2.
+  std::string key;
+  auto bytes = [&key](U32View x) {
+    key.clear();
+    detail::append_utf8(x, key);
+    return std::string_view(key);
+  };
   detail::FlatIndex all(8192);
   std::vector<U32> round1;
   U32 r;  // reused for every result: no allocation per string
@@ -363,6 +369,12 @@ void Run::homoglyph() {
           if (pos[a] == 0 && pos[b] == len - 1) continue;  // would need a window as wide as the label
           for (U32View glyph : g->to) {
             if (glyph.empty()) break;
+            if (glyph.size() == 1) {  // the common case: overwrite the run's positions in a copy
+              r.assign(s);
+              for (std::size_t k = a; k <= b; ++k) r[pos[k]] = glyph[0];
+              out(U32View(r));
+              continue;
+            }
             r.clear();
             std::size_t next = a;
             for (std::size_t i = 0; i < len; ++i) {

@@ -17,8 +17,9 @@ constexpr std::array<std::string_view, kEditKindCount> kKindNames{
     "keyboard-insertion", "vowel-swap",   "substitution",  "insertion",
     "bitsquat",           "hyphen",       "hyphen-strip",  "subdomain-join",
     "glyph-ascii",        "glyph-leet",   "accent",        "accent-rare",
-    "accent-marks",       "accent-pair",  "confusable",    "script",
-    "affix-digit",        "affix-letter", "affix-keyword", "affix-country"};
+    "accent-marks",       "accent-pair",  "accent-all",    "confusable",
+    "confusable-mixed",   "script",       "affix-digit",   "affix-letter",
+    "affix-keyword",      "affix-country", "affix-two"};
 
 std::vector<std::string_view> split_tabs(std::string_view line) {
   std::vector<std::string_view> out;
@@ -33,10 +34,11 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
 }
 
 // Every factor of the file and the model field it sets.
-std::array<std::pair<std::string_view, double*>, 8> factor_fields(Model& m) {
+std::array<std::pair<std::string_view, double*>, 9> factor_fields(Model& m) {
   return {{{"affix-prefix", &m.affix_prefix},
            {"affix-hyphen", &m.affix_hyphen},
            {"every-occurrence", &m.every_occurrence},
+           {"glyph-compose", &m.glyph_compose},
            {"unchanged", &m.unchanged},
            {"layout-qwerty", &m.layout[static_cast<std::size_t>(Keyboard::qwerty)]},
            {"layout-qwertz", &m.layout[static_cast<std::size_t>(Keyboard::qwertz)]},

@@ -35,14 +35,17 @@ enum class EditKind : std::uint8_t {
   accent_rare,
   accent_marks,
   accent_pair,
+  accent_all,
   confusable,
+  confusable_mixed,
   script,
   affix_digit,
   affix_letter,
   affix_keyword,
   affix_country,
+  affix_two,
 };
-inline constexpr std::size_t kEditKindCount = 24;
+inline constexpr std::size_t kEditKindCount = 27;
 
 // The data file's name of a kind ("keyboard-substitution"), also the first word of a path step.
 [[nodiscard]] std::string_view edit_kind_name(EditKind k) noexcept;
@@ -52,6 +55,7 @@ struct Model {
   double affix_prefix = 1;                           // factor: affix before the label
   double affix_hyphen = 1;                           // factor: affix joined with a hyphen
   double every_occurrence = 1;                       // factor: a glyph for every occurrence of a letter
+  double glyph_compose = 1;                          // factor: two look-alike glyph edits composed
   double unchanged = 1;                              // prior of the brand's own label (under another TLD)
   std::array<double, 4> layout{1, 1, 1, 1};          // factor of a keyboard slip per layout (Keyboard order)
   double tld_own = 1;                                // prior of the brand's own suffix

@@ -928,6 +928,18 @@ struct Matcher::Impl {
   FlatMap<std::vector<std::uint32_t>> dehyphened;   // label without '-' -> label ids (pairs)
   FlatMap<std::vector<std::uint32_t>> owners;       // owned domain -> brand ids
   std::size_t max_folded = 0;                       // longest homoglyph key
+  // Bit filter over (length, first byte, last byte) of every homoglyph key: most labels of a CT
+  // feed fold to a key no brand has, and this answers them without hashing the key.
+  std::array<std::uint64_t, 1024> folded_filter{};
+  static std::size_t folded_bit(std::string_view key) noexcept {
+    const auto first = static_cast<unsigned char>(key.front()), last = static_cast<unsigned char>(key.back());
+    return ((key.size() & 63) << 10 ^ std::size_t{first} << 4 ^ last) & 0xFFFF;
+  }
+  [[nodiscard]] bool may_fold_to_brand(std::string_view key) const noexcept {
+    if (key.empty()) return false;
+    const std::size_t b = folded_bit(key);
+    return (folded_filter[b >> 6] >> (b & 63) & 1) != 0;
+  }
   std::vector<std::vector<std::uint32_t>> pattern_brands;  // combosquat pattern id -> brand ids
   DeleteIndex deletions;
   std::uint64_t variant_lengths = 0;  // bit i: some brand deletion variant has i code points
@@ -1031,6 +1043,10 @@ std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> s
       fold_keys(idn ? skeleton_bare(unicode_label) : l.ascii, [&](std::string_view key) {
         auto& v = folded[std::string(key)];
         impl->max_folded = std::max(impl->max_folded, key.size());
+        if (!key.empty()) {
+          const std::size_t bit = Impl::folded_bit(key);
+          impl->folded_filter[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+        }
         if (std::find(v.begin(), v.end(), lid) == v.end()) v.push_back(lid);
       });
       if (l.k > 0) {
@@ -1149,6 +1165,7 @@ void Matcher::Impl::check_form(const Form& f, bool subdomain, Scratch& sc) const
   if (!bare.empty() && (bare.size() + 1) / 2 <= max_folded) {
     sc.seen.clear();
     fold_keys(bare, [&](std::string_view key) {
+      if (!may_fold_to_brand(key)) return;
       const auto* lids = folded.find(key);
       if (lids == nullptr) return;
       for (const std::uint32_t lid : *lids) {

@@ -67,19 +67,38 @@ Fuzzer fuzzer_of(EditKind k) noexcept {
     case EditKind::accent_rare:
     case EditKind::accent_marks:
     case EditKind::accent_pair:
+    case EditKind::accent_all:
       return Fuzzer::homoglyph;
     case EditKind::confusable:
+    case EditKind::confusable_mixed:
       return Fuzzer::confusable;
     case EditKind::script:
       return Fuzzer::cyrillic;
     case EditKind::affix_digit:
     case EditKind::affix_letter:
+    case EditKind::affix_two:
       return Fuzzer::addition;
     case EditKind::affix_keyword:
     case EditKind::affix_country:
       return Fuzzer::combosquat;
   }
   return Fuzzer::addition;
+}
+
+// Look-alike glyph edits of one or a few letters, which compose as one choice (glyph-compose).
+bool is_glyph(EditKind k) noexcept {
+  switch (k) {
+    case EditKind::glyph_ascii:
+    case EditKind::glyph_leet:
+    case EditKind::accent:
+    case EditKind::accent_rare:
+    case EditKind::accent_marks:
+    case EditKind::confusable:
+    case EditKind::confusable_mixed:
+      return true;
+    default:
+      return false;
+  }
 }
 
 std::string utf8(U32View s) {
@@ -344,8 +363,10 @@ void EditList::glyphs() {
       if (static_cast<char32_t>(e.ascii) != c) continue;
       const bool same_script =
           e.script == detail::kScriptLatin || e.script == detail::kScriptCommon || e.script == detail::kScriptInherited;
-      if (same_script || opt_.mixed_script)
-        place(EditKind::confusable, prior(EditKind::confusable), from, U32View(&e.cp, 1));
+      // Another script's glyph in a Latin label is ranked at its own, lower prior unless the
+      // caller asked for mixed scripts (then it is as likely as a same-script confusable).
+      const EditKind k = same_script || opt_.mixed_script ? EditKind::confusable : EditKind::confusable_mixed;
+      place(k, prior(k), from, U32View(&e.cp, 1));
     }
     for (const auto& g : detail::kGlyphs) {
       if (static_cast<char32_t>(g.from) != c) continue;
@@ -374,6 +395,28 @@ void EditList::glyphs() {
         }
       }
     }
+  }
+  // One accent on every vowel that takes it (ăpplĕ): the attacker picks a mark, not letters.
+  const double all = prior(EditKind::accent_all);
+  std::vector<char32_t> marks;
+  for (const auto& a : detail::kAccents) {
+    if (a.tier == 1 && std::find(marks.begin(), marks.end(), a.mark) == marks.end()) marks.push_back(a.mark);
+  }
+  for (std::size_t m = 0; all > 0 && m < marks.size(); ++m) {
+    r = label_;
+    std::size_t first = n, last = 0, changed = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (vowels.find(label_[i]) == U32View::npos) continue;
+      const auto it = std::find_if(std::begin(detail::kAccents), std::end(detail::kAccents), [&](const auto& a) {
+        return a.tier == 1 && a.mark == marks[m] && static_cast<char32_t>(a.ascii) == label_[i];
+      });
+      if (it == std::end(detail::kAccents)) continue;
+      r[i] = it->cp;
+      first = std::min(first, i);
+      last = i;
+      ++changed;
+    }
+    if (changed >= 2) add(EditKind::accent_all, all, first, last + 1, U32View(r).substr(first, last + 1 - first), Form::change);
   }
   // The whole label in Cyrillic look-alikes (dnstwist's table), when every letter has one.
   U32 cyr = label_;
@@ -427,6 +470,15 @@ void EditList::affixes(const domain::Name& brand) {
     affix(EditKind::affix_letter, prior(EditKind::affix_letter), std::string_view(&l, 1));
   for (const std::string& w : opt_.keywords) affix(EditKind::affix_keyword, prior(EditKind::affix_keyword), w);
   for (const std::string& cc : country_codes()) affix(EditKind::affix_country, prior(EditKind::affix_country), cc);
+  // Any two letters or digits as one token (a country code keeps its larger prior).
+  char two[2];
+  for (const char32_t x : kLdh) {
+    for (const char32_t y : kLdh) {
+      two[0] = static_cast<char>(x);
+      two[1] = static_cast<char>(y);
+      affix(EditKind::affix_two, prior(EditKind::affix_two), std::string_view(two, 2));
+    }
+  }
   // The subdomain (or "www") joined to the label: a missing dot (wwwpaypal) or a dash for it.
   std::string sub = brand.subdomain.empty() ? "www" : brand.subdomain;
   std::replace(sub.begin(), sub.end(), '.', '-');
@@ -495,6 +547,18 @@ class Ranker {
           break;
         }
       }
+      // Given a first look-alike glyph, a second one with probability glyph-compose, spread over
+      // the label's glyph variants in proportion to their priors: p(a) p(b) glyph-compose / sum.
+      double sum = 0;
+      for (std::size_t i = 0; i < e.size(); ++i) {
+        if (!is_glyph(e[i].kind)) continue;
+        glyphs_.push_back(static_cast<std::uint32_t>(i));
+        sum += e[i].p;
+      }
+      glyph_factor_ = sum > 0 ? m.glyph_compose / sum : 0;
+      // Only where that makes a pair more likely than two independent choices.
+      if (glyphs_.size() >= 2 && glyph_factor_ > 1) glyph_pairs_.push(Pair{glyph_pair_p(0, 1), 0, 1});
+      glyph_compose_step_ = "glyph-compose p=" + number(glyph_factor_);
     }
     build_tlds();
   }
@@ -522,6 +586,7 @@ class Ranker {
   struct Label {
     double p;
     std::int32_t e1, e2;   // edits in label order (-1: none)
+    bool glyph_compose;    // e1 and e2 are look-alike glyphs composed as one choice
     std::uint32_t offset;  // ASCII form at text_[offset], Unicode form right after it
     std::uint16_t ascii_len, unicode_len;
     bool idn;
@@ -537,7 +602,22 @@ class Ranker {
 
   void build_tlds();
   bool next_label();
-  bool keep(const U32& label, double p, std::int32_t e1, std::int32_t e2);
+  bool keep(const U32& label, double p, std::int32_t e1, std::int32_t e2, bool glyph_compose = false);
+  // Likelihood of the glyph pair (i, j) of glyphs_ (i < j): both priors times the glyph-compose factor.
+  double glyph_pair_p(std::uint32_t i, std::uint32_t j) const {
+    const auto& e = edits_.edits();
+    return e[glyphs_[i]].p * e[glyphs_[j]].p * glyph_factor_;
+  }
+  // Pops the best pair of `heap` (indices into a list of `size` sorted entries) and pushes its
+  // successors, so every pair is pushed after one at least as likely was popped.
+  template <class Prob>
+  static Pair pop_pair(std::priority_queue<Pair>& heap, std::size_t size, const Prob& prob) {
+    const Pair top = heap.top();
+    heap.pop();
+    if (top.j + 1 < size) heap.push(Pair{prob(top.i, top.j + 1), top.i, top.j + 1});
+    if (top.j == top.i + 1 && top.i + 2 < size) heap.push(Pair{prob(top.i + 1, top.i + 2), top.i + 1, top.i + 2});
+    return top;
+  }
   // The brand label with one edit, or two disjoint ones (a before b), in a reused buffer.
   const U32& apply(const Edit& a) {
     work_.assign(label_, 0, a.start);
@@ -564,6 +644,8 @@ class Ranker {
   bool unchanged_done_ = false;
   std::size_t d1_ = 0;                                                             // next single edit
   std::priority_queue<Pair> pairs_;                                                // frontier of edit pairs
+  std::vector<std::uint32_t> glyphs_;                                              // glyph edits, as indices of edits
+  std::priority_queue<Pair> glyph_pairs_;                                          // frontier of glyph pairs (of glyphs_)
   std::vector<std::pair<double, std::pair<std::int32_t, std::int32_t>>> pending_;  // second order of a same-point pair
   detail::FlatIndex seen_{1024};                                                   // labels kept (A-label)
   std::vector<Label> labels_;
@@ -571,6 +653,8 @@ class Ranker {
   std::string scratch_;
   U32 work_;
   const std::string unchanged_step_ = "unchanged p=" + number(m_.unchanged);
+  double glyph_factor_ = 0;          // glyph-compose over the sum of the label's glyph priors
+  std::string glyph_compose_step_;
 };
 
 void Ranker::build_tlds() {
@@ -594,11 +678,11 @@ void Ranker::build_tlds() {
                    [](const Tld& a, const Tld& b) { return a.p > b.p || (a.p == b.p && a.own && !b.own); });
 }
 
-bool Ranker::keep(const U32& label, double p, std::int32_t e1, std::int32_t e2) {
+bool Ranker::keep(const U32& label, double p, std::int32_t e1, std::int32_t e2, bool glyph_compose) {
   scratch_.clear();
   if (!detail::append_label(label, ascii_brand_, scratch_)) return false;
   if (!seen_.insert(scratch_, 0).second) return false;
-  Label l{p, e1,    e2,  static_cast<std::uint32_t>(text_.size()), static_cast<std::uint16_t>(scratch_.size()),
+  Label l{p,     e1, e2, glyph_compose, static_cast<std::uint32_t>(text_.size()), static_cast<std::uint16_t>(scratch_.size()),
           0, false, true};
   text_ += scratch_;
   const std::size_t before = text_.size();
@@ -620,11 +704,12 @@ bool Ranker::next_label() {
     const double p1 = d1_ < e.size() ? e[d1_].p : -1;
     const double pp = pending_.empty() ? -1 : pending_.back().first;
     const double p2 = pairs_.empty() ? -1 : pairs_.top().p;
-    const double best = std::max({pu, p1, pp, p2});
+    const double pg = glyph_pairs_.empty() ? -1 : glyph_pairs_.top().p;
+    const double best = std::max({pu, p1, pp, p2, pg});
     if (best <= 0) return false;
     if (pu == best) {
       unchanged_done_ = true;
-      labels_.push_back(Label{pu, -1, -1, static_cast<std::uint32_t>(text_.size()),
+      labels_.push_back(Label{pu, -1, -1, false, static_cast<std::uint32_t>(text_.size()),
                               static_cast<std::uint16_t>(brand_.label.size()), 0, !ascii_brand_, true});
       text_ += brand_.label;
       const std::size_t before = text_.size();
@@ -641,6 +726,18 @@ bool Ranker::next_label() {
       const auto [a, b] = pending_.back().second;
       pending_.pop_back();
       if (keep(apply(e[static_cast<std::size_t>(a)], e[static_cast<std::size_t>(b)]), pp, a, b)) return true;
+      continue;
+    }
+    if (pg == best) {
+      const Pair top = pop_pair(glyph_pairs_, glyphs_.size(), [this](std::uint32_t i, std::uint32_t j) {
+        return glyph_pair_p(i, j);
+      });
+      auto a = static_cast<std::int32_t>(glyphs_[top.i]), b = static_cast<std::int32_t>(glyphs_[top.j]);
+      if (e[static_cast<std::size_t>(b)].start < e[static_cast<std::size_t>(a)].start) std::swap(a, b);
+      const Edit& x = e[static_cast<std::size_t>(a)];
+      const Edit& y = e[static_cast<std::size_t>(b)];
+      if (x.end > y.start) continue;  // overlapping spans
+      if (keep(apply(x, y), top.p, a, b, true)) return true;
       continue;
     }
     const Pair top = pairs_.top();
@@ -713,6 +810,7 @@ std::size_t Ranker::run(std::size_t budget, const Sink& sink) {
       c.fuzzers |= bit(fuzzer_of(e[static_cast<std::size_t>(k)].kind));
       step(edits_.step(static_cast<std::size_t>(k)));
     }
+    if (lab.glyph_compose) step(glyph_compose_step_);
     step(t.step);
     c.path.resize(steps);
     ++delivered;

@@ -82,6 +82,7 @@ struct Accent {
   char ascii;
   char32_t cp;
   int tier;
+  char32_t mark;  // the first combining mark of its decomposition (U+0301 for á): "the same accent"
 };
 inline constexpr Accent kAccents[] = {
 #include "accents_table.inc"

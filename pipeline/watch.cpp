@@ -205,7 +205,11 @@ struct Engine {
   std::string store_id;
   std::vector<index::Brand> brands;
   std::map<std::string, std::size_t, std::less<>> budgets;  // configured brands' budgets
-  // Generated candidates' likelihood and edit path (recomputed at start, not stored).
+  // Generated candidates' likelihood and edit path, recomputed at start rather than stored: they
+  // are a function of what the generation fingerprint covers (brand, TLD set, budget, model), and
+  // enumerate() regenerates every brand's list at start anyway to compare that fingerprint (a few
+  // ms per brand), so this map is always exact for the running model; a stored copy would go stale
+  // when the model changes and would need a new field in the index's candidate encoding.
   std::unordered_map<std::string, std::pair<double, std::string>> likely;
   std::atomic<bool> failed{false};
 

@@ -233,7 +233,9 @@ Score score(const Facts& f, const Weights& w) {
     sim_text += " (edit distance " + std::to_string(f.edit_distance) + ")";
   }
   add(s, total, "similarity." + std::string(kKindKeys[k]), w.similarity[k], std::move(sim_text));
-  if (f.likelihood) {
+  // A name that redirects to the brand is most likely the brand's own defensive registration: how
+  // likely an attacker would be to pick it says nothing about who holds it, so no points for it.
+  if (f.likelihood && !f.redirects_to_brand) {
     const int pts = likelihood_points(*f.likelihood, w);
     if (pts > 0) add(s, total, "likelihood", pts, likelihood_text(*f.likelihood, pts, w, f.likelihood_path));
   }
@@ -245,7 +247,8 @@ Score score(const Facts& f, const Weights& w) {
   if (f.web_live) add(s, total, "web_live", w.web_live, "live web site");
   if (f.tls_covers_name) add(s, total, "tls_covers_name", w.tls_covers_name, "serves a TLS certificate for the name");
   if (f.ct_seen) add(s, total, "ct_seen", w.ct_seen, "certificate seen in CT");
-  if (f.web_live && f.page_similarity > w.page_floor && w.page_max_points > 0) {
+  // After a redirect to the brand the page compared is the brand's own: its likeness is no clue.
+  if (f.web_live && !f.redirects_to_brand && f.page_similarity > w.page_floor && w.page_max_points > 0) {
     const double sim = std::min(f.page_similarity, 1.0);
     const int pts = static_cast<int>(std::lround(w.page_max_points * (sim - w.page_floor) / (1.0 - w.page_floor)));
     add(s, total, "page_similarity", pts,

@@ -4,7 +4,7 @@
 // with one `{ascii, code point, ICU script code}` row each, sorted, for generator/tables.hpp.
 // Second output: the accented Latin letters, i.e. precomposed lower-case letters whose canonical
 // decomposition (NFD) is one ASCII letter followed only by combining marks (á à ä å ą ā ă é ė í ö),
-// valid in a label on their own, one `{ascii, code point, tier}` row each: tier 1 are the letters of
+// valid in a label on their own, one `{ascii, code point, tier, first mark}` row each: tier 1 are the letters of
 // Latin-1 Supplement and Latin Extended-A (the national alphabets of Europe, typed on their
 // keyboards), tier 2 the other letters with one mark (ạ ẹ ị ỵ), tier 3 two or more marks (ấ ǖ ṍ).
 #include <idn2.h>
@@ -101,11 +101,11 @@ bool write_accents(const char* path) {
       bool marks = true;
       for (int32_t i = 1; i < n; ++i) marks = marks && u_charType(out[i]) == U_NON_SPACING_MARK;
       if (!marks || !idna2008_valid_alone(cp)) continue;
-      std::fprintf(f, "{'%c', 0x%04X, %d},  // %s\n", static_cast<char>(out[0]), static_cast<unsigned>(cp),
+      std::fprintf(f, "{'%c', 0x%04X, %d, 0x%04X},  // %s\n", static_cast<char>(out[0]), static_cast<unsigned>(cp),
                    n > 2         ? 3
                    : cp < 0x0180 ? 1
                                  : 2,
-                   utf8(cp).c_str());
+                   static_cast<unsigned>(out[1]), utf8(cp).c_str());
     }
   }
   return std::fclose(f) == 0;

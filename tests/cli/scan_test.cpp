@@ -98,7 +98,7 @@ const std::vector<Expected> kRanking = {
     {"examplepay.xyz", 40, "medium", {"WEB", "PARKED"}},                   // parked "for sale" page
     {"examplebank.xyz", 37, "low", {"WEB", "PARKED"}},
     {"exmplebank.com", 26, "low", {"PARKED"}},                             // delegated to a parking service
-    {"examplepay.com", 19, "info", {"WEB"}},                               // redirects to the brand: defensive
+    {"examplepay.com", 0, "info", {"WEB"}},                                // redirects to the brand: defensive
 };
 
 void expect_ranking(const std::vector<Row>& rows) {

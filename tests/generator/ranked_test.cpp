@@ -213,3 +213,73 @@ TEST(Ranked, AUnicodeBrandLosesOrChangesItsAccents) {
   EXPECT_EQ(list[r.at("mûnchen.de")].path.front(), "accent ü>û @1 p=0.001");
   for (const auto& c : list) EXPECT_TRUE(d::parse(c.ascii)) << c.unicode;
 }
+
+// ---- classes added after the misses by class (two glyphs, mixed scripts, one accent, two-character affixes)
+
+// The path step of `name` in `list` that starts with `kind`, or "".
+std::string step_of(const std::vector<g::Candidate>& list, const std::map<std::string, std::size_t>& r,
+                    const std::string& name, std::string_view kind) {
+  if (!r.contains(name)) return "";
+  for (const std::string& s : list[r.at(name)].path) {
+    if (s.starts_with(kind)) return s;
+  }
+  return "";
+}
+
+TEST(Ranked, TwoLookAlikeGlyphsComposeAsOneChoice) {
+  const auto list = ranked("amazon.com", ranked_options({"com"}), 20000);
+  const auto r = ranks(list);
+  // m>rn and o>0: 0.01 x 0.01 x 0.5 / (sum of amazon's glyph priors, ~0.1) = ~5e-4, above one
+  // glyph and an omission (0.01 x 0.025 = 2.5e-4), which independent priors (1e-4) would put first.
+  ASSERT_TRUE(r.contains("arnaz0n.com") && r.contains("arnazn.com"));
+  EXPECT_LT(r.at("arnaz0n.com"), r.at("arnazn.com"));
+  const std::string factor = step_of(list, r, "arnaz0n.com", "glyph-compose p=");
+  ASSERT_FALSE(factor.empty());
+  const double f = std::strtod(factor.c_str() + std::string_view("glyph-compose p=").size(), nullptr);
+  EXPECT_GT(f, 2.5);
+  EXPECT_LT(f, 10.0);
+  EXPECT_NEAR(list[r.at("arnaz0n.com")].likelihood / (1e-4 * f), 1.0, 0.01);
+  // A glyph and a typo are two choices: no factor.
+  EXPECT_EQ(step_of(list, r, "arnazn.com", "glyph-compose"), "");
+}
+
+TEST(Ranked, MixedScriptGlyphsRankBelowSameScriptOnesUnlessAsked) {
+  // Cyrillic а (U+0430) for both a's of instagram against Latin alpha (U+0251).
+  const std::string cyrillic = "inst\u0430gr\u0430m.com", latin = "inst\u0251gr\u0251m.com";
+  auto o = ranked_options({"com"});
+  const auto list = ranked("instagram.com", o, 20000);
+  const auto r = ranks(list);
+  ASSERT_TRUE(r.contains(cyrillic) && r.contains(latin));
+  EXPECT_LT(r.at(latin), r.at(cyrillic));
+  EXPECT_NE(step_of(list, r, cyrillic, "confusable-mixed"), "");
+  o.mixed_script = true;  // asked for: as likely as a same-script confusable
+  const auto mixed = ranked("instagram.com", o, 20000);
+  const auto m = ranks(mixed);
+  ASSERT_TRUE(m.contains(cyrillic) && m.contains(latin));
+  EXPECT_EQ(mixed[m.at(cyrillic)].likelihood, mixed[m.at(latin)].likelihood);
+}
+
+TEST(Ranked, OneAccentOnEveryVowelIsOneEdit) {
+  const auto list = ranked("amazon.com", ranked_options({"com"}), 20000);
+  const auto r = ranks(list);
+  ASSERT_TRUE(r.contains("àmàzòn.com"));
+  EXPECT_EQ(list[r.at("àmàzòn.com")].path.size(), 2u);  // accent-all, tld
+  EXPECT_NE(step_of(list, r, "àmàzòn.com", "accent-all amazo>àmàzò"), "");
+  EXPECT_NEAR(list[r.at("àmàzòn.com")].likelihood, 1e-3, 1e-12);  // as likely as one accented letter
+  // The same mark on two of the three vowels is an accent pair (0.0003), below it.
+  ASSERT_TRUE(r.contains("àmazòn.com"));
+  EXPECT_LT(r.at("àmàzòn.com"), r.at("àmazòn.com"));
+}
+
+TEST(Ranked, TwoCharacterAffixesAreOneTokenBelowALetterAndACountryCode) {
+  const auto list = ranked("paypal.com", ranked_options({"com"}), 20000);
+  const auto r = ranks(list);
+  ASSERT_TRUE(r.contains("paypalxq.com") && r.contains("paypalx.com") && r.contains("paypalfr.com"));
+  EXPECT_LT(r.at("paypalx.com"), r.at("paypalxq.com"));
+  EXPECT_LT(r.at("paypalfr.com"), r.at("paypalxq.com"));
+  EXPECT_EQ(list[r.at("paypalxq.com")].path.size(), 2u);  // one token, not two letters
+  EXPECT_NE(step_of(list, r, "paypalxq.com", "affix-two suffix xq"), "");
+  // A country code keeps its own, larger prior.
+  EXPECT_NE(step_of(list, r, "paypalfr.com", "affix-country suffix fr"), "");
+  EXPECT_TRUE(r.contains("24paypal.com"));  // digits before the label
+}

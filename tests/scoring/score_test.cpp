@@ -211,6 +211,27 @@ TEST(Likelihood, AbsentOrNegligibleLikelihoodLeavesTheScoreAndReasonsUnchanged) 
   }
 }
 
+TEST(Likelihood, ADefensiveRedirectToTheBrandGainsNothingFromLikelihood) {
+  // The sandbox's examplepay.com: the brand's label under .com (likelihood 0.1), registered, a web
+  // site that redirects to the brand's own (so the page compared is the brand's: 100% alike).
+  Facts f;
+  f.kind = SimilarityKind::tld_swap;
+  f.registered = f.web_live = f.tls_covers_name = f.redirects_to_brand = true;
+  f.page_similarity = 1.0;
+  const Score without = score(f);
+  EXPECT_EQ(without.value, 0);  // 18 + 10 + 10 + 4 - 45: neither the brand's own page nor the model lifts it
+  EXPECT_EQ(reason_points(without, "page_similarity"), 0);
+  f.likelihood = 0.1;
+  f.likelihood_path = "unchanged p=0.1, tld com p=1";
+  const Score with = score(f);
+  EXPECT_EQ(with.value, without.value);
+  EXPECT_EQ(reason_points(with, "likelihood"), 0);
+  EXPECT_EQ(with.reasons.size(), without.reasons.size());
+  // The same name without the redirect does get the points.
+  f.redirects_to_brand = false;
+  EXPECT_EQ(reason_points(score(f), "likelihood"), 6);
+}
+
 TEST(Likelihood, LikelyUnregisteredNameStaysBelowTheSameNameRegistered) {
   for (int k = 0; k < 7; ++k) {
     Facts unregistered;
