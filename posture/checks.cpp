@@ -168,7 +168,9 @@ MxResult check_mx(std::string_view domain, Dns& dns) {
   std::vector<std::string> problems;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
-    MailHost host{r.host, r.preference, {}};
+    MailHost host;
+    host.name = r.host;
+    host.preference = r.preference;
     const Answer& a = answers[2 * i];
     const Answer& aaaa = answers[2 * i + 1];
     if (scoring::parse_address(r.host)) {
