@@ -272,8 +272,9 @@ Finding check_spf(std::string_view domain, Dns& dns) {
       for (const auto& t : *terms) {
         if (spf_queries_dns(t)) ++lookups;
         if (!t.modifier && t.name == "all") {
+          const bool has_all_before = has_all;
           has_all = true;
-          if (top_level) all_qualifier = t.qualifier;
+          if (top_level && !has_all_before) all_qualifier = t.qualifier;  // the first "all" matches; later terms never run
         }
         if (!t.modifier && t.name == "ptr") uses_ptr = true;
         if (t.modifier && t.name == "redirect") redirect = &t;

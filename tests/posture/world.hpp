@@ -60,6 +60,7 @@ struct PostureWorld {
   TempDir dir;
   std::filesystem::path ca_file;
   std::vector<std::string> zones;
+  std::map<std::string, std::string> zone_text;
 
   PostureWorld() {
     const std::string soa = "@ SOA ns1 host 1 3600 600 86400 60\n@ NS ns1\nns1 A 127.0.0.1\n";
@@ -107,12 +108,9 @@ struct PostureWorld {
                      "_mta-sts TXT " + txt("v=STSv1; id=4") + "\nmta-sts A 127.0.0.1\n";
     z["two.test"] = soa + "@ TXT " + txt("v=spf1 -all") + "\n@ TXT " + txt("v=spf1 ~all") + "\n"
                     "_dmarc TXT " + txt("v=DMARC1; p=reject") + "\n_dmarc TXT " + txt("v=DMARC1; p=none") + "\n";
-    std::vector<Zone> zone_list;
-    for (auto& [name, records] : z) {
-      zones.push_back(name);
-      zone_list.push_back({name, records});
-    }
-    nsd = std::make_unique<NsdServer>(std::move(zone_list));
+    zone_text = z;
+    for (auto& [name, records] : z) zones.push_back(name);
+    nsd = std::make_unique<NsdServer>(zone_list());
     CertSpec spec;
     spec.cn = "mta-sts.good.test";
     for (const auto& name : zones) spec.sans.push_back("mta-sts." + name);
@@ -129,6 +127,17 @@ struct PostureWorld {
             {"mta-sts.many.test", http("200 OK", "text/plain", std::string(70 * 1024, '#'))},
             {"mta-sts.void.test", http("200 OK", "text/plain", "version: STSv1\nmode: enforce\nmx: mx.elsewhere.test\nmax_age: 86400\n")},
         });
+  }
+
+  // Replaces one zone's records (same nsd port) and reloads.
+  void replace(const std::string& zone, const std::string& records) {
+    zone_text[zone] = records;
+    nsd->reload(zone_list());
+  }
+  [[nodiscard]] std::vector<Zone> zone_list() const {
+    std::vector<Zone> out;
+    for (const auto& [name, records] : zone_text) out.push_back({name, records});
+    return out;
   }
 
   [[nodiscard]] posture::UnboundOptions dns_options() const {
