@@ -57,6 +57,11 @@ TEST(PostureCli, GradesDomainsStoresHistoryAndShowsTheDiff) {
     }
   EXPECT_TRUE(spf);
 
+  // The README shows this table for a badly configured domain.
+  auto bad_table = run_process(posture_args(world, db, {"bad.test"}));
+  std::cout << bad_table.out;
+  EXPECT_EQ(bad_table.exit_code, 2);
+
   auto lax = run_process(posture_args(world, db, {"lax.test"}));
   EXPECT_EQ(lax.exit_code, 1) << lax.err;
 
