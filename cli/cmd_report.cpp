@@ -9,6 +9,7 @@
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
+#include "posture/history.hpp"
 #include "report/report.hpp"
 #include "domain/domain.hpp"
 #include "scoring/scoring.hpp"
@@ -112,6 +113,11 @@ int run(const ReportArgs& a, Context& ctx) {
 
   report::RenderOptions ro;
   ro.generated_at = index::now_ms();
+  for (const std::string& brand : brands) {
+    auto run = posture::latest_run(*store, brand);
+    if (!run) throw std::runtime_error(run.error());
+    if (*run) ro.posture.push_back(std::move(**run));
+  }
   if (a.output.empty()) {
     ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
     report::render_report(ctx.out, rows, *format, ro);

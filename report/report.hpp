@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "posture/posture.hpp"
+
 namespace lookalike::report {
 
 // One ranked look-alike. Text fields may hold attacker-chosen text (page titles, banners in
@@ -47,6 +49,9 @@ struct RenderOptions {
   std::size_t max_reasons = 3;  // reasons shown per row in the table (all in other formats)
   std::string title = "lookalike threat report";
   std::int64_t generated_at = 0;  // ms since epoch, shown in HTML
+  // The latest stored posture run of each brand (lookalike posture): a section after the ranked
+  // list in the table and the HTML page; JSON lines and CSV keep their one-row-per-line schema.
+  std::vector<posture::DomainReport> posture;
 };
 
 // Writes `rows` (already ranked) in `format`. The table and CSV have a header line; JSON lines
