@@ -90,7 +90,8 @@ void run_posture(Context& ctx, const PostureArgs& a) {
         const auto changes = posture::diff(*previous ? &**previous : nullptr, report);
         diffs.push_back(posture::describe(domain, *previous ? &**previous : nullptr, changes));
       }
-      if (auto stored = posture::store_run(*store, report); !stored) throw UsageError{"posture: " + stored.error()};
+      // Stored as the newest run; regressions and improvements go to the change feed (watch's sinks).
+      if (auto stored = posture::record_and_alert(*store, report); !stored) throw UsageError{"posture: " + stored.error()};
     } else if (a.diff) {
       throw UsageError{"posture --diff needs a store (--db) to compare with"};
     }

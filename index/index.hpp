@@ -181,13 +181,16 @@ enum class EventKind : std::uint8_t {
   mx_appeared = 6,    // an MX record appeared
   web_live = 7,       // a web server started answering
   certificate = 8,    // a certificate naming a known candidate was logged
+  posture_regressed = 9,  // a brand's own email posture got worse (name = brand, detail = the changes)
+  posture_improved = 10,  // ... got better
 };
 // Every event kind in value order.
-inline constexpr std::array<EventKind, 8> kEventKinds{
+inline constexpr std::array<EventKind, 10> kEventKinds{
     EventKind::new_candidate, EventKind::level_changed, EventKind::verdict,  EventKind::custom,
-    EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live, EventKind::certificate};
+    EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live, EventKind::certificate,
+    EventKind::posture_regressed, EventKind::posture_improved};
 // "new-candidate", "level-changed", "verdict", "custom", "registered", "mx-appeared", "web-live",
-// "certificate".
+// "certificate", "posture-regressed", "posture-improved".
 [[nodiscard]] std::string_view event_kind_name(EventKind k) noexcept;
 
 struct Event {

@@ -402,7 +402,7 @@ std::expected<void, Error> Batch::append_event(EventKind kind, std::string_view 
   if (name.size() > codec::kMaxNameBytes || detail.size() > (1u << 16)) {
     return fail(ErrorCode::invalid_argument, "event name over 253 bytes or detail over 64 KiB");
   }
-  if (kind < EventKind::new_candidate || kind > EventKind::certificate) return fail(ErrorCode::invalid_argument, "event kind out of range");
+  if (kind < EventKind::new_candidate || kind > EventKind::posture_improved) return fail(ErrorCode::invalid_argument, "event kind out of range");
   impl_->events.push_back(Event{0, now_ms(), kind, std::string(name), std::string(detail)});
   impl_->event_is_auto.push_back(false);
   return {};

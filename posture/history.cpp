@@ -69,6 +69,30 @@ bool improved(const Change& c) noexcept {
   return a < b;
 }
 
+std::expected<std::vector<Change>, std::string> record_and_alert(index::Store& store, const DomainReport& report) {
+  auto previous = latest_run(store, report.domain);
+  if (!previous) return std::unexpected(previous.error());
+  const DomainReport* before = *previous ? &**previous : nullptr;
+  auto changes = diff(before, report);
+  if (auto r = store_run(store, report); !r) return std::unexpected(r.error());
+  std::string worse_detail, better_detail;
+  for (const auto& c : changes) {
+    const std::string line = c.id + (c.subject.empty() ? "" : " [" + c.subject + "]") + ": " +
+                             (c.before ? std::string(to_string(*c.before)) : "new") + " -> " +
+                             (c.after ? std::string(to_string(*c.after)) : "gone") + ": " + c.explanation;
+    std::string& d = regressed(c) ? worse_detail : improved(c) ? better_detail : worse_detail;
+    if (!regressed(c) && !improved(c)) continue;
+    if (d.size() + line.size() < 60'000) d += (d.empty() ? "" : "; ") + line;
+  }
+  for (const auto& [kind, detail] : {std::pair{index::EventKind::posture_regressed, worse_detail},
+                                     std::pair{index::EventKind::posture_improved, better_detail}}) {
+    if (detail.empty()) continue;
+    auto seq = store.append_event(kind, report.domain, detail);
+    if (!seq) return std::unexpected(seq.error().message);
+  }
+  return changes;
+}
+
 std::string describe(std::string_view domain, const DomainReport* before, const std::vector<Change>& changes) {
   std::string out = "posture diff " + std::string(domain);
   if (!before) return out + ": no previous run to compare with\n";

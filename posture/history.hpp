@@ -35,6 +35,12 @@ struct Change {
 [[nodiscard]] bool regressed(const Change& change) noexcept;
 // True when the change makes it better.
 [[nodiscard]] bool improved(const Change& change) noexcept;
+// Stores `report` as the newest run of its domain and appends one posture-regressed and/or one
+// posture-improved change-feed event (name = the domain, detail = the changed findings) against
+// the previous run; the first run raises nothing. Returns the changes.
+[[nodiscard]] std::expected<std::vector<Change>, std::string> record_and_alert(index::Store& store,
+                                                                               const DomainReport& report);
+
 // Human lines: "posture diff example.com (since 2026-...)\n  spf: pass -> fail: ...\n" or "no change".
 [[nodiscard]] std::string describe(std::string_view domain, const DomainReport* before, const std::vector<Change>& changes);
 

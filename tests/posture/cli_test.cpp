@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alerts/render.hpp"
 #include "index/index.hpp"
 #include "tests/posture/world.hpp"
 #include "tests/support/process.hpp"
@@ -76,6 +77,25 @@ TEST(PostureCli, GradesDomainsStoresHistoryAndShowsTheDiff) {
   const auto second = run_process(posture_args(world, db, {"--diff", "good.test"}));
   EXPECT_EQ(second.exit_code, 2);
   EXPECT_NE(second.out.find("spf: pass -> fail (regressed)"), std::string::npos) << second.out;
+  {
+    // The regression is a change-feed event, rendered as a posture-regressed alert.
+    lookalike::index::Options o;
+    o.read_only = true;
+    auto store = lookalike::index::Store::open(db, o);
+    ASSERT_TRUE(store);
+    auto events = store->read_events("posture-test", 100);
+    ASSERT_TRUE(events);
+    std::vector<lookalike::index::Event> regressions;
+    for (const auto& e : *events)
+      if (e.kind == lookalike::index::EventKind::posture_regressed) regressions.push_back(e);
+    ASSERT_EQ(regressions.size(), 1u);
+    EXPECT_EQ(regressions[0].name, "good.test");
+    EXPECT_NE(regressions[0].detail.find("spf: pass -> fail: +all authorises every sender"), std::string::npos)
+        << regressions[0].detail;
+    auto alert = lookalike::alerts::render_alert(*store, regressions[0], "test");
+    ASSERT_TRUE(alert && *alert);
+    EXPECT_NE((*alert)->json.find("\"kind\":\"posture-regressed\""), std::string::npos) << (*alert)->json;
+  }
 
   auto html = run_process(posture_args(world, db, {"--format", "html", "bad.test"}));
   EXPECT_NE(html.out.find("<table>"), std::string::npos);
