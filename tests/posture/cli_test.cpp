@@ -136,6 +136,11 @@ TEST(PostureCli, LookalikesOfTheBrandWithLiveMailAtHighLevelAreAWarning) {
       EXPECT_NE(f["evidence"].dump().find("g00d.test score 85 critical mx"), std::string::npos) << f.dump();
     }
   EXPECT_TRUE(seen);
+  // `report` shows the brand's latest posture run after its ranked list.
+  auto rep = run_process({LOOKALIKE_BINARY, "--db", db, "report"});
+  EXPECT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.out.find("posture good.test: warn"), std::string::npos) << rep.out;
+  EXPECT_NE(rep.out.find("  lookalikes  warn  1 registered look-alike(s) at high/critical"), std::string::npos) << rep.out;
 }
 
 TEST(PostureCli, ErrorsWhenTheResolverIsUnusable) {
