@@ -67,6 +67,21 @@ std::vector<std::string> records_with(const Answer& answer, std::string_view pre
   return out;
 }
 
+// Asks `owner` TXT and keeps the records starting with `prefix` (kept as evidence); nullopt, with
+// `f` graded error, when the lookup failed. With no such record the lookup's outcome is evidence.
+std::optional<std::vector<std::string>> policy_records(Dns& dns, Finding& f, const std::string& owner,
+                                                       std::string_view prefix, std::string_view what) {
+  const Answer a = ask(dns, owner, rrtype::txt);
+  if (failed(a)) {
+    f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
+    grade(f, Status::error, "the " + std::string(what) + " lookup failed (" + rcode_text(a) + ")");
+    return std::nullopt;
+  }
+  auto records = records_with(a, prefix, f, owner);
+  if (records.empty()) f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
+  return records;
+}
+
 std::string org_domain(std::string_view domain) {
   auto name = domain::parse(domain);
   return name ? name->registrable() : std::string(domain);
@@ -451,15 +466,10 @@ DmarcResult check_dmarc(std::string_view domain, Dns& dns) {
 Finding check_tls_rpt(std::string_view domain, Dns& dns, bool sts_or_dane_used) {
   Finding f = make("tls-rpt", 7, "RFC 8460 §3");
   const std::string owner = "_smtp._tls." + std::string(domain);
-  const Answer a = ask(dns, owner, rrtype::txt);
-  if (failed(a)) {
-    f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
-    grade(f, Status::error, "the TLS-RPT lookup failed (" + rcode_text(a) + ")");
-    return f;
-  }
-  auto records = records_with(a, "v=tlsrptv1", f, owner);
+  auto found = policy_records(dns, f, owner, "v=tlsrptv1", "TLS-RPT");
+  if (!found) return f;
+  auto& records = *found;
   if (records.empty()) {
-    f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
     grade(f, sts_or_dane_used ? Status::warn : Status::info,
           sts_or_dane_used ? "no TLS-RPT record although MTA-STS or DANE is used" : "no TLS-RPT record");
     return f;
@@ -579,15 +589,10 @@ Finding check_dkim(std::string_view domain, Dns& dns, std::span<const std::strin
 Finding check_bimi(std::string_view domain, Dns& dns, bool dmarc_enforcing) {
   Finding f = make("bimi", 14, "BIMI draft (draft-brand-indicators-for-message-identification)");
   const std::string owner = "default._bimi." + std::string(domain);
-  const Answer a = ask(dns, owner, rrtype::txt);
-  if (failed(a)) {
-    f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
-    grade(f, Status::error, "the BIMI lookup failed (" + rcode_text(a) + ")");
-    return f;
-  }
-  auto records = records_with(a, "v=bimi1", f, owner);
+  auto found = policy_records(dns, f, owner, "v=bimi1", "BIMI");
+  if (!found) return f;
+  auto& records = *found;
   if (records.empty()) {
-    f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
     grade(f, Status::info, "no BIMI record");
     return f;
   }
@@ -620,15 +625,10 @@ Finding check_mta_sts(std::string_view domain, Dns& dns, std::span<const MailHos
                       std::span<const Finding> active) {
   Finding f = make("mta-sts", 12, "RFC 8461");
   const std::string owner = "_mta-sts." + std::string(domain);
-  const Answer a = ask(dns, owner, rrtype::txt);
-  if (failed(a)) {
-    f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
-    grade(f, Status::error, "the MTA-STS lookup failed (" + rcode_text(a) + ")");
-    return f;
-  }
-  auto records = records_with(a, "v=stsv1", f, owner);
+  auto found = policy_records(dns, f, owner, "v=stsv1", "MTA-STS");
+  if (!found) return f;
+  auto& records = *found;
   if (records.empty()) {
-    f.evidence.push_back({"dns", owner + " TXT: " + rcode_text(a)});
     grade(f, Status::info, "no MTA-STS record");
     return f;
   }

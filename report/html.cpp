@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "util/html.hpp"
 #include "report/text.hpp"
 #include "report/writers.hpp"
 
@@ -14,18 +15,7 @@ namespace lookalike::report {
 namespace {
 
 // Appends `s` made safe (safe_text) and HTML-escaped, fit for element content and quoted attributes.
-void append_html(std::string& out, std::string_view s) {
-  for (char c : safe_text(s)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-}
+void append_html(std::string& out, std::string_view s) { util::append_html_escaped(out, safe_text(s)); }
 
 // CSS class suffix for a level: only the known names, so row text never becomes a class.
 std::string_view level_class(std::string_view level) {
