@@ -26,6 +26,8 @@ enum class AlertKind : std::uint8_t {
   web_live,       // "web-live": a web server answers
   certificate,    // "certificate": a new certificate names it (CT)
   level_changed,  // "level-changed": the score crossed a level
+  posture_regressed,  // "posture-regressed": a brand's own email posture got worse (lookalike posture)
+  posture_improved,   // "posture-improved": ... got better
 };
 [[nodiscard]] std::string_view alert_kind_name(AlertKind kind) noexcept;
 [[nodiscard]] std::expected<AlertKind, std::string> parse_alert_kind(std::string_view name);

@@ -7,6 +7,7 @@
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
+#include "posture/history.hpp"
 #include "report/report.hpp"
 #include "domain/domain.hpp"
 #include "scoring/scoring.hpp"
@@ -56,6 +57,18 @@ int run(const ReportArgs& a, Context& ctx) {
 
   report::RenderOptions ro;
   ro.generated_at = index::now_ms();
+  // The posture section: each selected brand's latest stored run (every brand without --brand).
+  std::vector<std::string> brands = query.brands;
+  if (brands.empty()) {
+    auto all = store->list_brands();
+    if (!all) throw std::runtime_error(all.error().message);
+    for (const auto& b : *all) brands.push_back(b.domain);
+  }
+  for (const std::string& brand : brands) {
+    auto run = posture::latest_run(*store, brand);
+    if (!run) throw std::runtime_error(run.error());
+    if (*run) ro.posture.push_back(std::move(**run));
+  }
   if (a.output.empty()) {
     ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
     report::render_report(ctx.out, *rows, *format, ro);

@@ -181,13 +181,16 @@ enum class EventKind : std::uint8_t {
   mx_appeared = 6,    // an MX record appeared
   web_live = 7,       // a web server started answering
   certificate = 8,    // a certificate naming a known candidate was logged
+  posture_regressed = 9,  // a brand's own email posture got worse (name = brand, detail = the changes)
+  posture_improved = 10,  // ... got better
 };
 // Every event kind in value order.
-inline constexpr std::array<EventKind, 8> kEventKinds{
+inline constexpr std::array<EventKind, 10> kEventKinds{
     EventKind::new_candidate, EventKind::level_changed, EventKind::verdict,  EventKind::custom,
-    EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live, EventKind::certificate};
+    EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live, EventKind::certificate,
+    EventKind::posture_regressed, EventKind::posture_improved};
 // "new-candidate", "level-changed", "verdict", "custom", "registered", "mx-appeared", "web-live",
-// "certificate".
+// "certificate", "posture-regressed", "posture-improved".
 [[nodiscard]] std::string_view event_kind_name(EventKind k) noexcept;
 
 struct Event {
@@ -343,6 +346,13 @@ class Store {
   [[nodiscard]] std::expected<std::optional<std::string>, Error> get_feed_state(std::string_view source) const;
   // The fingerprint last set by Batch::put_generation_state for `brand`, nullopt when none.
   [[nodiscard]] std::expected<std::optional<std::string>, Error> get_generation_state(std::string_view brand) const;
+
+  // --- posture history (payloads are opaque here; posture/history.cpp owns their format)
+  // Stores one posture run of `domain` at `time` (ms); a run at the same time replaces it.
+  [[nodiscard]] std::expected<void, Error> put_posture_run(std::string_view domain, Time time, std::string_view payload);
+  // Visits the stored runs of `domain`, newest first; the visitor returns false to stop.
+  [[nodiscard]] std::expected<void, Error> posture_runs(
+      std::string_view domain, const std::function<bool(Time, std::string_view)>& visit) const;
   // Every feed's record, in source order (generation states are not feeds and are not listed).
   [[nodiscard]] std::expected<std::vector<std::pair<std::string, std::string>>, Error> list_feed_states() const;
 

@@ -21,6 +21,10 @@
 #include "pipeline/ct_store.hpp"
 #include "pipeline/log_list.hpp"
 #include "pipeline/scan.hpp"
+#include "posture/history.hpp"
+#include "posture/policy_fetch.hpp"
+#include "posture/run.hpp"
+#include "posture/unbound_dns.hpp"
 #include "pipeline/schedule.hpp"
 #include "pipeline/watch_metrics.hpp"
 #include "resolver/resolver.hpp"
@@ -414,6 +418,80 @@ struct Engine {
   }
 
   // ---- scheduler ---------------------------------------------------------------------------
+  // ---- posture ------------------------------------------------------------------------------
+  // Re-checks each brand's own email posture when its latest stored run is older than the
+  // interval ([posture]); each run is stored and its regressions/improvements become alerts.
+  void check_posture() {
+    if (!config.posture.enabled) return;
+    posture::UnboundOptions o;
+    auto servers = config.dns.servers;
+    if (servers.empty()) {
+      auto sys = resolver::system_upstreams();
+      if (!sys) {
+        log_error("posture: no DNS servers configured and none usable in /etc/resolv.conf", {{"error", sys.error()}});
+        failed = true;
+        return;
+      }
+      servers = std::move(*sys);
+    }
+    for (const auto& u : servers)
+      o.forwarders.push_back((u.address.find(':') != std::string::npos ? "[" + u.address + "]" : u.address) + ":" +
+                             std::to_string(u.port));
+    o.trust_anchor_file = config.posture.trust_anchor;
+    auto dns = posture::UnboundDns::create(o);
+    if (!dns) {
+      log_error("posture: cannot set up DNS", {{"error", dns.error()}});
+      failed = true;
+      return;
+    }
+    posture::FetchOptions fo;
+    fo.allow_private = config.probe.allow_private;
+    fo.ca_file = config.probe.ca_file;
+    fo.port = config.probe.https_port;
+    auto fetcher = posture::make_policy_fetcher(**dns, fo);
+    posture::RunOptions ro;
+    ro.dkim_selectors = config.posture.dkim_selectors;
+    const auto interval = static_cast<index::Time>(config.posture.interval.count());
+    std::uint64_t seen = wake.generation();
+    while (!stop.load()) {
+      index::Time next = index::now_ms() + interval;
+      for (const index::Brand& b : brands) {
+        if (stop.load()) break;
+        auto last = posture::latest_run(store, b.domain);
+        if (!last) {
+          log_error("posture: cannot read history", {{"brand", b.domain}, {"error", last.error()}});
+          failed = true;
+          return;
+        }
+        const index::Time now = index::now_ms();
+        if (*last && now - (*last)->checked_at_ms < interval) {
+          next = std::min(next, (*last)->checked_at_ms + interval);
+          continue;
+        }
+        std::optional<posture::LookalikeSummary> summary;
+        if (auto s = posture::summarize_lookalikes(store, b.domain); s) summary = *s;
+        const auto report = posture::check_domain(b.domain, **dns, *fetcher, ro, summary, now);
+        auto changes = posture::record_and_alert(store, report);
+        if (!changes) {
+          log_error("posture: cannot store the run", {{"brand", b.domain}, {"error", changes.error()}});
+          failed = true;
+          return;
+        }
+        std::size_t worse = 0, better = 0;
+        for (const auto& c : *changes) {
+          worse += posture::regressed(c);
+          better += posture::improved(c);
+        }
+        log_info("posture checked", {{"brand", b.domain}, {"regressed", worse}, {"improved", better}});
+        metrics.add("lookalike_posture_runs_total", "", 1, "Brand posture runs");
+        if (worse + better > 0) wake.notify();  // alerts for the dispatcher
+      }
+      if (once) return;
+      const index::Time wait = std::clamp<index::Time>(next - index::now_ms(), 50, 60'000);
+      seen = wake.wait(seen, milliseconds(wait), stop);
+    }
+  }
+
   void schedule() {
     resolver::Config dns;
     dns.upstreams = config.dns.servers;
@@ -756,10 +834,13 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
       e.follow(logs);
       if (!e.failed) e.poll_feeds();
       if (!e.failed) e.schedule();
+      if (!e.failed) e.check_posture();
     } else {
       std::thread follower([&] { e.follow(logs); });
       std::thread feeds([&] { e.poll_feeds(); });
       std::thread scheduler([&] { e.schedule(); });
+      std::thread posture_checker([&] { e.check_posture(); });
+      posture_checker.join();
       follower.join();
       feeds.join();
       scheduler.join();

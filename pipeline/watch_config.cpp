@@ -241,6 +241,15 @@ std::expected<void, Failure> read_probe(const toml::table& t, WatchConfig::Probe
   return s.no_unknown_keys();
 }
 
+std::expected<void, Failure> read_posture(const toml::table& t, WatchConfig::Posture& p) {
+  Section s(t, "posture");
+  TRY(s.boolean("enabled", p.enabled));
+  TRY(s.duration("interval", p.interval));
+  TRY(s.strings("dkim_selectors", p.dkim_selectors));
+  TRY(s.string("trust_anchor", p.trust_anchor));
+  return s.no_unknown_keys();
+}
+
 std::expected<void, Failure> read_schedule(const toml::table& t, ScheduleConfig& c) {
   Section s(t, "schedule");
   TRY(s.duration("new", c.fresh));
@@ -418,6 +427,7 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
       {"dns", [&](const toml::table& t) { return read_dns(t, c.dns); }},
       {"probe", [&](const toml::table& t) { return read_probe(t, c.probe); }},
       {"schedule", [&](const toml::table& t) { return read_schedule(t, c.schedule); }},
+      {"posture", [&](const toml::table& t) { return read_posture(t, c.posture); }},
       {"metrics", [&](const toml::table& t) { return read_metrics(t, c.metrics); }},
       {"log", [&](const toml::table& t) { return read_log(t, c.log); }},
   };

@@ -77,6 +77,18 @@ struct WatchConfig {
   } probe;
 
   ScheduleConfig schedule;
+
+  // [posture]: re-check each brand's own email posture (DNS-only checks of `lookalike posture`)
+  // every `interval`, storing each run and raising posture-regressed / posture-improved alerts.
+  // Opt-in; asks the [dns] servers (or the system's), fetches MTA-STS policies with [probe]'s
+  // allow_private, ca_file and https_port.
+  struct Posture {
+    bool enabled = false;
+    std::chrono::milliseconds interval{std::chrono::hours(24)};
+    std::vector<std::string> dkim_selectors;
+    std::string trust_anchor;  // DNSSEC trust anchor file; empty: the system's root key
+  } posture;
+
   std::vector<alerts::SinkConfig> sinks;  // none: one jsonl sink on stdout
 
   // Feed directories watch polls: every new file (zone file or domain list, as `lookalike ingest

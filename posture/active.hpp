@@ -18,6 +18,9 @@ struct MailHost {
   std::string name;                    // "mx1.example.com"
   std::uint16_t preference = 0;
   std::vector<std::string> addresses;  // resolved A/AAAA, textual
+  // The host's `_25._tcp` TLSA rdata (wire form) when the lookup was DNSSEC-secure (attach_tlsa
+  // fills it): a certificate a DANE-EE record matches is not failed for trust, name or dates.
+  std::vector<std::string> tlsa;
 };
 
 struct ActiveOptions {
@@ -33,6 +36,10 @@ struct ActiveOptions {
 // address where results differ by address).
 [[nodiscard]] std::vector<Finding> check_mail_hosts(std::string_view domain, std::span<const MailHost> hosts,
                                                     const ActiveOptions& options);
+
+// Fills each host's `tlsa` from secure `_25._tcp.<host>` answers (one batch through `dns`);
+// insecure, bogus or failed answers leave it empty.
+void attach_tlsa(std::span<MailHost> hosts, Dns& dns);
 
 // The dane finding(s): validated lookups of the domain, its MX set and hosts; `_25._tcp.<mx>` TLSA
 // matched against the chain each host presents (OpenSSL's DANE support).

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "util/html.hpp"
 #include "report/text.hpp"
 #include "report/writers.hpp"
 
@@ -14,18 +15,7 @@ namespace lookalike::report {
 namespace {
 
 // Appends `s` made safe (safe_text) and HTML-escaped, fit for element content and quoted attributes.
-void append_html(std::string& out, std::string_view s) {
-  for (char c : safe_text(s)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-}
+void append_html(std::string& out, std::string_view s) { util::append_html_escaped(out, safe_text(s)); }
 
 // CSS class suffix for a level: only the known names, so row text never becomes a class.
 std::string_view level_class(std::string_view level) {
@@ -416,7 +406,31 @@ void write_html(std::ostream& out, std::span<const ReportRow> rows, const Render
   if (!rows.empty()) h += " hidden";
   h += ">";
   h += rows.empty() ? "no look-alikes at or above the threshold" : "no rows match the filters";
-  h += "</p>\n<script>";
+  h += "</p>\n";
+  // Each brand's own email posture (latest stored run of `lookalike posture`).
+  for (const auto& run : options.posture) {
+    posture::Status worst = posture::Status::pass;
+    for (const auto& f : run.findings) worst = posture::worse(worst, f.status);
+    h += "<section class=\"posture\"><h2>Email posture of ";
+    append_html(h, run.domain);
+    h += ": ";
+    append_html(h, posture::to_string(worst));
+    h += "</h2>\n<table class=\"posture\"><thead><tr><th>#</th><th>check</th><th>subject</th><th>status</th>"
+         "<th>explanation</th></tr></thead><tbody>\n";
+    for (const auto& f : run.findings) {
+      h += "<tr><td>" + std::to_string(f.policy_point) + "</td><td>";
+      append_html(h, f.id);
+      h += "</td><td>";
+      append_html(h, f.subject);
+      h += "</td><td>";
+      append_html(h, posture::to_string(f.status));
+      h += "</td><td>";
+      append_html(h, f.explanation);
+      h += "</td></tr>\n";
+    }
+    h += "</tbody></table></section>\n";
+  }
+  h += "<script>";
   h += kScript;
   h += "</script>\n</body>\n</html>\n";
   write(out, h);

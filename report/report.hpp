@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "posture/posture.hpp"
 #include "report/candidate.hpp"
 #include "scoring/score.hpp"
 
@@ -55,6 +56,9 @@ struct RenderOptions {
   std::size_t max_reasons = 3;  // reasons shown per row in the table (all in other formats)
   std::string title = "lookalike threat report";
   std::int64_t generated_at = 0;  // ms since epoch, shown in HTML
+  // The latest stored posture run of each brand (lookalike posture): a section after the ranked
+  // list in the table and the HTML page; JSON lines and CSV keep their one-row-per-line schema.
+  std::vector<posture::DomainReport> posture;
 };
 
 // Writes `rows` (already ranked) in `format`. The table and CSV have a header line; JSON lines

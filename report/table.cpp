@@ -3,6 +3,7 @@
 #include <array>
 #include <string>
 
+#include "util/time.hpp"
 #include "report/text.hpp"
 #include "report/writers.hpp"
 
@@ -81,9 +82,23 @@ void write_table(std::ostream& out, std::span<const ReportRow> rows, const Rende
   emit(header, options.color ? "\x1b[1m" : "");
   if (table.empty()) {
     write(out, "no look-alikes at or above the threshold\n");
-    return;
+  } else {
+    for (std::size_t i = 0; i < table.size(); ++i) emit(table[i], options.color ? level_color(rows[i].level_text()) : "");
   }
-  for (std::size_t i = 0; i < table.size(); ++i) emit(table[i], options.color ? level_color(rows[i].level_text()) : "");
+  // Each brand's own email posture (latest stored run): the overall status and every finding
+  // that does not pass.
+  for (const auto& run : options.posture) {
+    posture::Status worst = posture::Status::pass;
+    for (const auto& f : run.findings) worst = posture::worse(worst, f.status);
+    std::string section = "\nposture " + run.domain + ": " + std::string(posture::to_string(worst)) + " (" +
+                       util::utc_iso(run.checked_at_ms) + ")\n";
+    for (const auto& f : run.findings) {
+      if (f.status == posture::Status::pass || f.status == posture::Status::not_assessable) continue;
+      section += "  " + f.id + (f.subject.empty() ? "" : " [" + f.subject + "]") + "  " +
+              std::string(posture::to_string(f.status)) + "  " + f.explanation + "\n";
+    }
+    write(out, section);
+  }
 }
 
 }  // namespace lookalike::report

@@ -156,6 +156,34 @@ TEST(ReportTable, SaysNothingIsAboveTheThresholdForAnEmptyList) {
             "SCORE  LEVEL  NAME  BRAND  FLAGS  VERDICT  REASONS  CHANGE\nno look-alikes at or above the threshold\n");
 }
 
+TEST(ReportPosture, TableAndHtmlShowEachBrandsLatestPostureRun) {
+  using lookalike::posture::Status;
+  RenderOptions options;
+  lookalike::posture::DomainReport run;
+  run.domain = "example.com";
+  run.checked_at_ms = 1'700'000'000'000;
+  lookalike::posture::Finding spf;
+  spf.id = "spf";
+  spf.status = Status::fail;
+  spf.explanation = "+all authorises <every> sender";
+  lookalike::posture::Finding dkim;
+  dkim.id = "dkim";
+  dkim.status = Status::pass;
+  dkim.explanation = "sel1: RSA 2048 bits";
+  run.findings = {spf, dkim};
+  options.posture.push_back(run);
+  const std::string table = render({}, ReportFormat::table, options);
+  EXPECT_NE(table.find("posture example.com: fail (2023-11-14T22:13:20Z)\n  spf  fail  +all authorises <every> sender\n"),
+            std::string::npos) << table;
+  EXPECT_EQ(table.find("sel1"), std::string::npos);  // passing findings are not listed in the table
+  const std::string html = render({}, ReportFormat::html, options);
+  EXPECT_NE(html.find("Email posture of example.com: fail"), std::string::npos);
+  EXPECT_NE(html.find("+all authorises &lt;every&gt; sender"), std::string::npos);
+  EXPECT_NE(html.find("sel1: RSA 2048 bits"), std::string::npos);
+  // JSON lines keep one object per row: no posture objects.
+  EXPECT_EQ(render({}, ReportFormat::jsonl, options), "");
+}
+
 TEST(ReportCsv, PrintsAHeaderAndOneRecordPerRowWithListsJoinedByBars) {
   const auto rows = three_rows();
   const std::string expected =

@@ -1,0 +1,287 @@
+// check_mail_hosts against real SMTP servers on loopback (tests/support/smtp_server.hpp) with
+// certificates from a test CA made at test time: every finding it owns passes on a well-configured
+// server and does not on a badly configured one.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "posture/active.hpp"
+#include "tests/support/smtp_server.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_ca.hpp"
+
+namespace lookalike::posture {
+namespace {
+
+using test_support::CertSpec;
+using test_support::IssuedCert;
+using test_support::SmtpServer;
+using test_support::SmtpServerOptions;
+using test_support::TempDir;
+using test_support::TestCa;
+
+constexpr const char* kMx = "mx.good.test";
+constexpr const char* kModern = "ECDHE+AESGCM:ECDHE+CHACHA20";
+
+struct World {
+  TestCa ca;
+  TempDir dir{"lookalike-posture"};
+  std::string ca_file = ca.write(dir.path / "ca.pem").string();
+
+  IssuedCert cert(CertSpec spec = {}) const {
+    if (spec.cn.empty()) spec.cn = kMx;
+    if (spec.sans.empty()) spec.sans = {kMx};
+    return ca.issue(spec);
+  }
+  SmtpServerOptions server(const IssuedCert& c) const {
+    SmtpServerOptions o;
+    o.hostname = kMx;
+    o.chain_pem = c.chain_pem;
+    o.key_pem = c.key_pem;
+    o.cipher_list = kModern;
+    return o;
+  }
+  ActiveOptions options(const SmtpServer& s) const {
+    ActiveOptions o;
+    o.smtp_port = s.port();
+    o.ca_file = ca_file;
+    o.allow_private = true;
+    o.timeout_ms = 5000;
+    return o;
+  }
+};
+
+World& world() {
+  static World w;
+  return w;
+}
+
+MailHost host(std::string name = kMx, std::string address = "127.0.0.1", std::uint16_t preference = 10) {
+  return MailHost{std::move(name), preference, {std::move(address)}, {}};
+}
+
+const Finding& find(const std::vector<Finding>& findings, std::string_view id, std::string_view subject = kMx) {
+  const auto it = std::find_if(findings.begin(), findings.end(),
+                               [&](const Finding& f) { return f.id == id && f.subject == subject; });
+  if (it == findings.end()) throw std::runtime_error("no finding " + std::string(id) + " for " + std::string(subject));
+  return *it;
+}
+
+bool evidence_has(const Finding& f, std::string_view needle) {
+  return std::any_of(f.evidence.begin(), f.evidence.end(),
+                     [&](const Evidence& e) { return e.value.find(needle) != std::string::npos; });
+}
+
+std::string dump(const Finding& f) {
+  std::string s = f.id + " " + std::string(to_string(f.status)) + ": " + f.explanation + "\n";
+  for (const auto& e : f.evidence) s += "  " + e.kind + " " + e.value + "\n";
+  return s;
+}
+
+std::vector<Finding> check(const SmtpServer& server, std::vector<MailHost> hosts = {host()}) {
+  return check_mail_hosts("good.test", hosts, world().options(server));
+}
+
+TEST(MailHosts, WellConfiguredServerPassesStarttlsCertificateVersionsAndCiphers) {
+  const auto c = world().cert();
+  SmtpServer server(world().server(c));
+  const auto findings = check(server);
+  const Finding& starttls = find(findings, "starttls");
+  EXPECT_EQ(starttls.status, Status::pass) << dump(starttls);
+  EXPECT_TRUE(evidence_has(starttls, "S: 250-STARTTLS")) << dump(starttls);
+  EXPECT_TRUE(evidence_has(starttls, "TLSv1.3")) << dump(starttls);
+  const Finding& cert = find(findings, "certificate");
+  EXPECT_EQ(cert.status, Status::pass) << dump(cert);
+  EXPECT_TRUE(evidence_has(cert, "sha256=")) << dump(cert);
+  EXPECT_TRUE(evidence_has(cert, "issuer=CN=Lookalike Test CA")) << dump(cert);
+  const Finding& versions = find(findings, "tls-versions");
+  EXPECT_EQ(versions.status, Status::pass) << dump(versions);
+  EXPECT_TRUE(evidence_has(versions, "SSLv3 refused")) << dump(versions);
+  EXPECT_TRUE(evidence_has(versions, "SSLv2 refused")) << dump(versions);
+  const Finding& ciphers = find(findings, "tls-ciphers");
+  EXPECT_EQ(ciphers.status, Status::pass) << dump(ciphers);
+  EXPECT_TRUE(evidence_has(ciphers, "ECDHE-RSA-AES256-GCM-SHA384")) << dump(ciphers);
+  EXPECT_TRUE(evidence_has(ciphers, "server order: yes")) << dump(ciphers);
+  EXPECT_EQ(find(findings, "require-tls").status, Status::not_assessable);
+  for (const auto& command : server.commands()) EXPECT_NE(command.substr(0, 4), "DATA");
+}
+
+TEST(MailHosts, PrimaryWithoutStarttlsFailsAndBackupWithoutStarttlsWarns) {
+  const auto c = world().cert();
+  SmtpServer good(world().server(c));
+  SmtpServerOptions plain = world().server(c);
+  plain.offer_starttls = false;
+  plain.address = "127.0.0.2";
+  plain.port = good.port();
+  SmtpServer bad(plain);
+
+  const auto alone = check(bad, {host("mx2.good.test", "127.0.0.2")});
+  const Finding& primary = find(alone, "starttls", "mx2.good.test");
+  EXPECT_EQ(primary.status, Status::fail) << dump(primary);
+  EXPECT_NE(primary.explanation.find("primary"), std::string::npos);
+  EXPECT_EQ(find(alone, "tls-versions", "mx2.good.test").status, Status::error);
+
+  const auto both = check(good, {host(kMx, "127.0.0.1", 10), host("mx2.good.test", "127.0.0.2", 20)});
+  EXPECT_EQ(find(both, "starttls").status, Status::pass);
+  const Finding& backup = find(both, "starttls", "mx2.good.test");
+  EXPECT_EQ(backup.status, Status::warn) << dump(backup);
+}
+
+TEST(MailHosts, AddressGuardRefusesLoopbackUnlessAllowed) {
+  const auto c = world().cert();
+  SmtpServer server(world().server(c));
+  ActiveOptions o = world().options(server);
+  o.allow_private = false;
+  const std::vector<MailHost> hosts = {host()};
+  const auto findings = check_mail_hosts("good.test", hosts, o);
+  const Finding& starttls = find(findings, "starttls");
+  EXPECT_EQ(starttls.status, Status::error);
+  EXPECT_TRUE(evidence_has(starttls, "address guard")) << dump(starttls);
+  EXPECT_EQ(server.connections(), 0);
+}
+
+template <class F>
+CertSpec spec(F edit) {
+  CertSpec s;
+  edit(s);
+  return s;
+}
+
+struct BadCertificate {
+  const char* name;
+  CertSpec spec;
+  Status expected;
+  const char* says;
+  int security_level = 1;
+};
+
+class Certificates : public testing::TestWithParam<BadCertificate> {};
+
+TEST_P(Certificates, AreGradedByTrustNameDatesKeyAndSignature) {
+  const BadCertificate& p = GetParam();
+  const auto c = world().cert(p.spec);
+  SmtpServerOptions so = world().server(c);
+  so.security_level = p.security_level;
+  SmtpServer server(so);
+  const auto findings = check(server);
+  const Finding& cert = find(findings, "certificate");
+  EXPECT_EQ(cert.status, p.expected) << dump(cert);
+  EXPECT_NE(cert.explanation.find(p.says), std::string::npos) << dump(cert);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    MailHosts, Certificates,
+    testing::Values(
+        BadCertificate{"expired", spec([](CertSpec& s) {
+                                      s.valid_from_s = -90 * 86400;
+                                      s.valid_until_s = -86400;
+                                    }), Status::fail, "expired"},
+        BadCertificate{"wrong_name", CertSpec{.cn = "other.test", .sans = {"other.test"}}, Status::fail, "does not cover"},
+        BadCertificate{"self_signed", spec([](CertSpec& s) { s.self_signed = true; }), Status::fail, "untrusted"},
+        BadCertificate{"expires_soon", spec([](CertSpec& s) { s.valid_until_s = 10 * 86400; }), Status::warn, "within 30 days"},
+        BadCertificate{"rsa_1024", spec([](CertSpec& s) { s.rsa_bits = 1024; }), Status::fail, "RSA key of 1024 bits", 0},
+        BadCertificate{"sha1", spec([](CertSpec& s) { s.sha1 = true; }), Status::fail, "sha1WithRSAEncryption", 0}),
+    [](const testing::TestParamInfo<BadCertificate>& param) { return std::string(param.param.name); });
+
+TEST(MailHosts, DaneEeMatchTakesThePlaceOfAPublicCa) {
+  const auto c = world().cert(spec([](CertSpec& s) { s.self_signed = true; }));
+  SmtpServer server(world().server(c));
+  MailHost h = host();
+  std::string rdata = "\x03\x01\x01";
+  for (std::size_t i = 0; i + 1 < c.spki_sha256.size(); i += 2) {
+    rdata += static_cast<char>(std::stoi(c.spki_sha256.substr(i, 2), nullptr, 16));
+  }
+  h.tlsa = {rdata};
+  const Finding matched = find(check(server, {h}), "certificate");
+  EXPECT_EQ(matched.status, Status::pass) << dump(matched);
+  EXPECT_NE(matched.explanation.find("DANE-EE"), std::string::npos) << dump(matched);
+
+  rdata.back() = static_cast<char>(rdata.back() ^ 1);
+  h.tlsa = {rdata};
+  const Finding unmatched = find(check(server, {h}), "certificate");
+  EXPECT_EQ(unmatched.status, Status::fail) << dump(unmatched);
+}
+
+TEST(MailHosts, RequireTlsPassesOn530AndIsInfoWhenPlaintextMailIsAccepted) {
+  const auto c = world().cert();
+  SmtpServerOptions so = world().server(c);
+  so.require_tls = true;
+  SmtpServer strict(so);
+  ActiveOptions o = world().options(strict);
+  o.probe_require_tls = true;
+  const std::vector<MailHost> hosts = {host()};
+  const Finding pass = find(check_mail_hosts("good.test", hosts, o), "require-tls");
+  EXPECT_EQ(pass.status, Status::pass) << dump(pass);
+  EXPECT_TRUE(evidence_has(pass, "S: 530")) << dump(pass);
+
+  SmtpServer lax(world().server(c));
+  o.smtp_port = lax.port();
+  const Finding info = find(check_mail_hosts("good.test", hosts, o), "require-tls");
+  EXPECT_EQ(info.status, Status::info) << dump(info);
+  const auto commands = lax.commands();
+  EXPECT_NE(std::find(commands.begin(), commands.end(), "RCPT TO:<postmaster@good.test>"), commands.end());
+  EXPECT_NE(std::find(commands.begin(), commands.end(), "RSET"), commands.end());
+  for (const auto& command : commands) EXPECT_NE(command.substr(0, 4), "DATA");
+}
+
+TEST(MailHosts, TlsVersionsWarnWithoutTls13FailWithoutTls12AndNoteOldFallbacks) {
+  const auto c = world().cert();
+  SmtpServerOptions so = world().server(c);
+  so.max_version = 0x0303;
+  SmtpServer no13(so);
+  const Finding warn = find(check(no13), "tls-versions");
+  EXPECT_EQ(warn.status, Status::warn) << dump(warn);
+  EXPECT_NE(warn.explanation.find("TLS 1.3 not accepted"), std::string::npos);
+
+  so = world().server(c);
+  so.min_version = 0x0304;
+  SmtpServer only13(so);
+  const Finding fail = find(check(only13), "tls-versions");
+  EXPECT_EQ(fail.status, Status::fail) << dump(fail);
+
+  so = world().server(c);
+  so.min_version = 0x0301;
+  so.security_level = 0;
+  so.cipher_list = "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE-RSA-AES128-SHA";
+  SmtpServer old(so);
+  const Finding info = find(check(old), "tls-versions");
+  EXPECT_EQ(info.status, Status::info) << dump(info);
+  EXPECT_TRUE(evidence_has(info, "TLSv1.0 accepted")) << dump(info);
+  EXPECT_TRUE(evidence_has(info, "TLSv1.1 accepted")) << dump(info);
+}
+
+TEST(MailHosts, CiphersWarnOnNonForwardSecretAndFailWhenPreferredOrNull) {
+  const auto c = world().cert();
+  SmtpServerOptions so = world().server(c);
+  so.max_version = 0x0303;
+  so.security_level = 0;
+  so.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
+  SmtpServer weakish(so);
+  const Finding warn = find(check(weakish), "tls-ciphers");
+  EXPECT_EQ(warn.status, Status::warn) << dump(warn);
+  EXPECT_NE(warn.explanation.find("AES128-SHA (no forward secrecy)"), std::string::npos) << dump(warn);
+
+  so.cipher_list = "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256";
+  SmtpServer prefers_rsa(so);
+  const Finding preferred = find(check(prefers_rsa), "tls-ciphers");
+  EXPECT_EQ(preferred.status, Status::fail) << dump(preferred);
+  EXPECT_NE(preferred.explanation.find("preferred suite AES128-SHA"), std::string::npos) << dump(preferred);
+
+  so.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA256";
+  SmtpServer null(so);
+  const Finding nul = find(check(null), "tls-ciphers");
+  EXPECT_EQ(nul.status, Status::fail) << dump(nul);
+  EXPECT_NE(nul.explanation.find("NULL-SHA256 (0 bits"), std::string::npos) << dump(nul);
+}
+
+TEST(MailHosts, ServerOrderIsToldApartFromClientOrder) {
+  const auto c = world().cert();
+  SmtpServerOptions so = world().server(c);
+  so.server_preference = false;
+  SmtpServer client_order(so);
+  const Finding f = find(check(client_order), "tls-ciphers");
+  EXPECT_TRUE(evidence_has(f, "server order: no")) << dump(f);
+}
+
+}  // namespace
+}  // namespace lookalike::posture
