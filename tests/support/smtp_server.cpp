@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <mutex>
 #include <stdexcept>
@@ -80,6 +81,23 @@ struct SmtpServer::Impl {
       (void)::recv(fd, sink, sizeof sink, 0);
       write(fd, nullptr, replay);
       return nullptr;
+    }
+    if (opt.raw_reply && n >= 5 && head[0] == 0x16) {
+      // Peek the whole first record (the ClientHello) without consuming it.
+      const std::size_t want = 5 + ((static_cast<std::size_t>(head[3]) << 8) | head[4]);
+      std::string record(want, '\0');
+      long got = 0;
+      for (int tries = 0; tries < 100 && got < static_cast<long>(want); ++tries) {
+        got = ::recv(fd, record.data(), want, MSG_PEEK);
+        if (got <= 0) return nullptr;
+        if (got < static_cast<long>(want)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      record.resize(static_cast<std::size_t>(got));
+      if (const std::string reply = opt.raw_reply(record); !reply.empty()) {
+        (void)::recv(fd, record.data(), record.size(), 0);
+        write(fd, nullptr, reply);
+        return nullptr;
+      }
     }
     SSL* ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
