@@ -150,8 +150,7 @@ std::expected<void, std::string> Session::write_all(std::string_view data) {
   return {};
 }
 
-bool Session::fill(std::string& error) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
+bool Session::fill(Clock::time_point deadline, std::string& error) {
   char buf[4096];
   while (true) {
     const std::size_t room = limits_.max_bytes - std::min(read_total_, limits_.max_bytes);
@@ -202,6 +201,8 @@ bool Session::fill(std::string& error) {
 
 std::expected<scoring::SmtpReply, std::string> Session::reply() {
   if (fd_ < 0) return std::unexpected("not connected");
+  // One deadline for the whole reply: a server trickling a byte at a time cannot stretch it.
+  const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
   while (true) {
     scoring::SmtpReply r;
     std::size_t consumed = 0;
@@ -219,7 +220,7 @@ std::expected<scoring::SmtpReply, std::string> Session::reply() {
       return std::unexpected("malformed SMTP reply");
     }
     std::string error;
-    if (!fill(error)) {
+    if (!fill(deadline, error)) {
       if (!buffer_.empty()) transcript_.push_back("S: " + printable(buffer_.substr(0, 200)));
       return std::unexpected(error);
     }
@@ -290,8 +291,9 @@ std::string Session::exchange_raw(std::string_view bytes, std::size_t max,
   limits_.max_bytes = read_total_ + max;
   std::string error;
   bool eof = false;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
   while (buffer_.size() < max && !enough(buffer_, false)) {
-    if (!fill(error)) {
+    if (!fill(deadline, error)) {
       eof = true;
       break;
     }

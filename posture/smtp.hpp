@@ -3,6 +3,7 @@
 // address guard), read replies bounded in bytes and time, send commands, switch to TLS after a
 // 220 to STARTTLS, or send raw bytes (the legacy ClientHellos). Never sends DATA: `command`
 // refuses it. Every exchange is kept as transcript lines ("S: 250-STARTTLS", "C: EHLO ...").
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -56,8 +57,8 @@ class Session {
  private:
   Session() = default;
   std::expected<void, std::string> write_all(std::string_view data);
-  // Reads some bytes into buffer_; false with `error` on timeout/close/limit.
-  bool fill(std::string& error);
+  // Reads some bytes into buffer_ before `deadline`; false with `error` on timeout/close/limit.
+  bool fill(std::chrono::steady_clock::time_point deadline, std::string& error);
   void close() noexcept;
 
   int fd_ = -1;

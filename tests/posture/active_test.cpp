@@ -3,7 +3,16 @@
 // server and does not on a badly configured one.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
 
 #include "posture/active.hpp"
 #include "tests/support/smtp_server.hpp"
@@ -281,6 +290,100 @@ TEST(MailHosts, ServerOrderIsToldApartFromClientOrder) {
   SmtpServer client_order(so);
   const Finding f = find(check(client_order), "tls-ciphers");
   EXPECT_TRUE(evidence_has(f, "server order: no")) << dump(f);
+}
+
+TEST(MailHosts, SmallDhGroupsWarnAndOpenSslsAutoGroupPasses) {
+  const auto c = world().cert();
+  SmtpServerOptions so = world().server(c);
+  so.max_version = 0x0303;
+  so.security_level = 0;
+  so.cipher_list = "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+  SmtpServer automatic(so);
+  const Finding pass = find(check(automatic), "tls-ciphers");
+  EXPECT_EQ(pass.status, Status::pass) << dump(pass);
+  EXPECT_TRUE(evidence_has(pass, "DHE-RSA-AES128-GCM-SHA256 (128 bits, forward secret, modp_2048 2048)")) << dump(pass);
+
+  so.dh_1024 = true;
+  SmtpServer small(so);
+  const Finding warn = find(check(small), "tls-ciphers");
+  EXPECT_EQ(warn.status, Status::warn) << dump(warn);
+  EXPECT_NE(warn.explanation.find("DH group of 1024 bits"), std::string::npos) << dump(warn);
+}
+
+// A raw TCP server on 127.0.0.1 running `behave(fd, stopping)` per connection: for peers no SMTP
+// server library would imitate (trickling, endless replies).
+class HostileServer {
+ public:
+  explicit HostileServer(std::function<void(int, const std::atomic<bool>&)> behave) : behave_(std::move(behave)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(listener_, 16) != 0) {
+      throw std::runtime_error("HostileServer: cannot listen");
+    }
+    socklen_t len = sizeof sa;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&sa), &len);
+    port_ = ntohs(sa.sin_port);
+    thread_ = std::thread([this] {
+      while (!stopping_) {
+        pollfd p{listener_, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        const int fd = ::accept(listener_, nullptr, nullptr);
+        if (fd < 0) continue;
+        behave_(fd, stopping_);
+        ::close(fd);
+      }
+    });
+  }
+  ~HostileServer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  HostileServer(const HostileServer&) = delete;
+  HostileServer& operator=(const HostileServer&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  std::function<void(int, const std::atomic<bool>&)> behave_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+std::vector<Finding> check_port(std::uint16_t port, int timeout_ms) {
+  ActiveOptions o;
+  o.smtp_port = port;
+  o.allow_private = true;
+  o.timeout_ms = timeout_ms;
+  const std::vector<MailHost> hosts = {host()};
+  return check_mail_hosts("good.test", hosts, o);
+}
+
+TEST(MailHosts, TricklingBannerEndsInATimeoutNotAHang) {
+  HostileServer trickle([](int fd, const std::atomic<bool>& stopping) {
+    ::send(fd, "220", 3, MSG_NOSIGNAL);
+    for (int i = 0; i < 100 && !stopping; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (::send(fd, "x", 1, MSG_NOSIGNAL) != 1) return;
+    }
+  });
+  const Finding f = find(check_port(trickle.port(), 500), "starttls");
+  EXPECT_EQ(f.status, Status::error) << dump(f);
+  EXPECT_TRUE(evidence_has(f, "timed out")) << dump(f);
+}
+
+TEST(MailHosts, EndlessReplyStopsAtTheReadLimit) {
+  HostileServer endless([](int fd, const std::atomic<bool>& stopping) {
+    const std::string line = "220-" + std::string(1000, 'x') + "\r\n";
+    while (!stopping && ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) > 0) {
+    }
+  });
+  const Finding f = find(check_port(endless.port(), 5000), "starttls");
+  EXPECT_EQ(f.status, Status::error) << dump(f);
+  EXPECT_TRUE(evidence_has(f, "read limit")) << dump(f);
 }
 
 }  // namespace
