@@ -136,6 +136,26 @@ TEST(MailHosts, PrimaryWithoutStarttlsFailsAndBackupWithoutStarttlsWarns) {
   EXPECT_EQ(backup.status, Status::warn) << dump(backup);
 }
 
+TEST(MailHosts, EveryAddressOfAHostIsCheckedAndOneWithoutStarttlsFailsIt) {
+  const auto c = world().cert();
+  SmtpServer good(world().server(c));
+  SmtpServerOptions plain = world().server(c);
+  plain.offer_starttls = false;
+  plain.address = "127.0.0.2";
+  plain.port = good.port();
+  SmtpServer bad(plain);
+  const MailHost pool{kMx, 10, {"127.0.0.1", "127.0.0.2"}, {}};
+  const auto findings = check(good, {pool});
+  const Finding& starttls = find(findings, "starttls");
+  EXPECT_EQ(starttls.status, Status::fail) << dump(starttls);
+  EXPECT_NE(starttls.explanation.find("127.0.0.2"), std::string::npos) << dump(starttls);
+  EXPECT_TRUE(evidence_has(starttls, "[127.0.0.1] S: 250-STARTTLS")) << dump(starttls);
+  // The TLS checks ran on the address where STARTTLS worked.
+  EXPECT_EQ(find(findings, "tls-versions").status, Status::pass);
+  EXPECT_EQ(find(findings, "certificate").status, Status::pass);
+  EXPECT_EQ(bad.connections(), 1);
+}
+
 TEST(MailHosts, AddressGuardRefusesLoopbackUnlessAllowed) {
   const auto c = world().cert();
   SmtpServer server(world().server(c));
