@@ -91,6 +91,16 @@ std::vector<Finding> check(const SmtpServer& server, std::vector<MailHost> hosts
   return check_mail_hosts("good.test", hosts, world().options(server));
 }
 
+// The `id` finding for a server that is the well-configured one changed by `edit`.
+template <class Edit>
+Finding graded(std::string_view id, Edit edit) {
+  const auto c = world().cert();
+  SmtpServerOptions so = world().server(c);
+  edit(so);
+  SmtpServer server(so);
+  return find(check(server), id);
+}
+
 TEST(MailHosts, WellConfiguredServerPassesStarttlsCertificateVersionsAndCiphers) {
   const auto c = world().cert();
   SmtpServer server(world().server(c));
@@ -254,78 +264,58 @@ TEST(MailHosts, RequireTlsPassesOn530AndIsInfoWhenPlaintextMailIsAccepted) {
 }
 
 TEST(MailHosts, TlsVersionsWarnWithoutTls13FailWithoutTls12AndNoteOldFallbacks) {
-  const auto c = world().cert();
-  SmtpServerOptions so = world().server(c);
-  so.max_version = 0x0303;
-  SmtpServer no13(so);
-  const Finding warn = find(check(no13), "tls-versions");
+  const Finding warn = graded("tls-versions", [](SmtpServerOptions& so) { so.max_version = 0x0303; });
   EXPECT_EQ(warn.status, Status::warn) << dump(warn);
   EXPECT_NE(warn.explanation.find("TLS 1.3 not accepted"), std::string::npos);
 
-  so = world().server(c);
-  so.min_version = 0x0304;
-  SmtpServer only13(so);
-  const Finding fail = find(check(only13), "tls-versions");
+  const Finding fail = graded("tls-versions", [](SmtpServerOptions& so) { so.min_version = 0x0304; });
   EXPECT_EQ(fail.status, Status::fail) << dump(fail);
 
-  so = world().server(c);
-  so.min_version = 0x0301;
-  so.security_level = 0;
-  so.cipher_list = "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE-RSA-AES128-SHA";
-  SmtpServer old(so);
-  const Finding info = find(check(old), "tls-versions");
+  const Finding info = graded("tls-versions", [](SmtpServerOptions& so) {
+    so.min_version = 0x0301;
+    so.security_level = 0;
+    so.cipher_list = "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE-RSA-AES128-SHA";
+  });
   EXPECT_EQ(info.status, Status::info) << dump(info);
   EXPECT_TRUE(evidence_has(info, "TLSv1.0 accepted")) << dump(info);
   EXPECT_TRUE(evidence_has(info, "TLSv1.1 accepted")) << dump(info);
 }
 
+// tls-ciphers for a TLS 1.2 server (security level 0) accepting `suites`, in its order.
+Finding ciphers(std::string suites, bool dh_1024 = false) {
+  return graded("tls-ciphers", [&](SmtpServerOptions& so) {
+    so.max_version = 0x0303;
+    so.security_level = 0;
+    so.cipher_list = suites;
+    so.dh_1024 = dh_1024;
+  });
+}
+
 TEST(MailHosts, CiphersWarnOnNonForwardSecretAndFailWhenPreferredOrNull) {
-  const auto c = world().cert();
-  SmtpServerOptions so = world().server(c);
-  so.max_version = 0x0303;
-  so.security_level = 0;
-  so.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
-  SmtpServer weakish(so);
-  const Finding warn = find(check(weakish), "tls-ciphers");
+  const Finding warn = ciphers("ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA");
   EXPECT_EQ(warn.status, Status::warn) << dump(warn);
   EXPECT_NE(warn.explanation.find("AES128-SHA (no forward secrecy)"), std::string::npos) << dump(warn);
 
-  so.cipher_list = "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256";
-  SmtpServer prefers_rsa(so);
-  const Finding preferred = find(check(prefers_rsa), "tls-ciphers");
+  const Finding preferred = ciphers("AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256");
   EXPECT_EQ(preferred.status, Status::fail) << dump(preferred);
   EXPECT_NE(preferred.explanation.find("preferred suite AES128-SHA"), std::string::npos) << dump(preferred);
 
-  so.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA256";
-  SmtpServer null(so);
-  const Finding nul = find(check(null), "tls-ciphers");
+  const Finding nul = ciphers("ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA256");
   EXPECT_EQ(nul.status, Status::fail) << dump(nul);
   EXPECT_NE(nul.explanation.find("NULL-SHA256 (0 bits"), std::string::npos) << dump(nul);
 }
 
 TEST(MailHosts, ServerOrderIsToldApartFromClientOrder) {
-  const auto c = world().cert();
-  SmtpServerOptions so = world().server(c);
-  so.server_preference = false;
-  SmtpServer client_order(so);
-  const Finding f = find(check(client_order), "tls-ciphers");
+  const Finding f = graded("tls-ciphers", [](SmtpServerOptions& so) { so.server_preference = false; });
   EXPECT_TRUE(evidence_has(f, "server order: no")) << dump(f);
 }
 
 TEST(MailHosts, SmallDhGroupsWarnAndOpenSslsAutoGroupPasses) {
-  const auto c = world().cert();
-  SmtpServerOptions so = world().server(c);
-  so.max_version = 0x0303;
-  so.security_level = 0;
-  so.cipher_list = "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
-  SmtpServer automatic(so);
-  const Finding pass = find(check(automatic), "tls-ciphers");
+  const Finding pass = ciphers("DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
   EXPECT_EQ(pass.status, Status::pass) << dump(pass);
   EXPECT_TRUE(evidence_has(pass, "DHE-RSA-AES128-GCM-SHA256 (128 bits, forward secret, modp_2048 2048)")) << dump(pass);
 
-  so.dh_1024 = true;
-  SmtpServer small(so);
-  const Finding warn = find(check(small), "tls-ciphers");
+  const Finding warn = ciphers("DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", true);
   EXPECT_EQ(warn.status, Status::warn) << dump(warn);
   EXPECT_NE(warn.explanation.find("DH group of 1024 bits"), std::string::npos) << dump(warn);
 }

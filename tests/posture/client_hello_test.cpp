@@ -114,6 +114,20 @@ struct Served {
   }
 };
 
+// The `id` finding check_mail_hosts gives for a loopback server run with `o`.
+Finding graded(const test_support::SmtpServerOptions& o, std::string_view id) {
+  test_support::SmtpServer server(o);
+  ActiveOptions a;
+  a.allow_private = true;
+  a.timeout_ms = 5000;
+  a.smtp_port = server.port();
+  const std::vector<MailHost> hosts = {MailHost{"mx.legacy.test", 10, {"127.0.0.1"}, {}}};
+  for (Finding& f : check_mail_hosts("legacy.test", hosts, a)) {
+    if (f.id == id) return std::move(f);
+  }
+  throw std::runtime_error("no finding " + std::string(id));
+}
+
 TEST(ClientHello, OpenSsl3AnswersOurSsl3HelloWithAnAlert) {
   Served s;
   test_support::SmtpServer server(s.options());
@@ -137,27 +151,15 @@ TEST(ClientHello, ReplayedSsl3AcceptanceWarnsAndSsl2AcceptanceFails) {
   Served s;
   auto o = s.options();
   o.ssl3_reply = ssl3_server_hello();
-  test_support::SmtpServer ssl3(o);
-  ActiveOptions a;
-  a.allow_private = true;
-  a.timeout_ms = 5000;
-  a.smtp_port = ssl3.port();
-  const std::vector<MailHost> hosts = {MailHost{"mx.legacy.test", 10, {"127.0.0.1"}, {}}};
-  auto findings = check_mail_hosts("legacy.test", hosts, a);
-  auto versions = std::find_if(findings.begin(), findings.end(), [](const Finding& f) { return f.id == "tls-versions"; });
-  ASSERT_NE(versions, findings.end());
-  EXPECT_EQ(versions->status, Status::warn) << versions->explanation;
-  EXPECT_NE(versions->explanation.find("SSLv3 accepted"), std::string::npos) << versions->explanation;
+  const Finding ssl3 = graded(o, "tls-versions");
+  EXPECT_EQ(ssl3.status, Status::warn) << ssl3.explanation;
+  EXPECT_NE(ssl3.explanation.find("SSLv3 accepted"), std::string::npos) << ssl3.explanation;
 
   o = s.options();
   o.ssl2_reply = ssl2_server_hello();
-  test_support::SmtpServer ssl2(o);
-  a.smtp_port = ssl2.port();
-  findings = check_mail_hosts("legacy.test", hosts, a);
-  versions = std::find_if(findings.begin(), findings.end(), [](const Finding& f) { return f.id == "tls-versions"; });
-  ASSERT_NE(versions, findings.end());
-  EXPECT_EQ(versions->status, Status::fail) << versions->explanation;
-  EXPECT_NE(versions->explanation.find("SSLv2 accepted"), std::string::npos) << versions->explanation;
+  const Finding ssl2 = graded(o, "tls-versions");
+  EXPECT_EQ(ssl2.status, Status::fail) << ssl2.explanation;
+  EXPECT_NE(ssl2.explanation.find("SSLv2 accepted"), std::string::npos) << ssl2.explanation;
 }
 
 }  // namespace
@@ -221,19 +223,11 @@ TEST(ClientHello, SuitesOpenSslCannotOfferAreFoundWithOurOwnHello) {
     }
     return {};
   };
-  test_support::SmtpServer server(o);
-  ActiveOptions a;
-  a.allow_private = true;
-  a.timeout_ms = 5000;
-  a.smtp_port = server.port();
-  const std::vector<MailHost> hosts = {MailHost{"mx.legacy.test", 10, {"127.0.0.1"}, {}}};
-  const auto findings = check_mail_hosts("legacy.test", hosts, a);
-  const auto ciphers = std::find_if(findings.begin(), findings.end(), [](const Finding& f) { return f.id == "tls-ciphers"; });
-  ASSERT_NE(ciphers, findings.end());
+  const Finding ciphers = graded(o, "tls-ciphers");
   std::string evidence;
-  for (const auto& e : ciphers->evidence) evidence += e.value + "\n";
-  EXPECT_EQ(ciphers->status, Status::fail) << ciphers->explanation << "\n" << evidence;
-  EXPECT_NE(ciphers->explanation.find("RC4-SHA"), std::string::npos) << ciphers->explanation;
+  for (const auto& e : ciphers.evidence) evidence += e.value + "\n";
+  EXPECT_EQ(ciphers.status, Status::fail) << ciphers.explanation << "\n" << evidence;
+  EXPECT_NE(ciphers.explanation.find("RC4-SHA"), std::string::npos) << ciphers.explanation;
   EXPECT_NE(evidence.find("TLSv1.2 DES-CBC3-SHA (112 bits)"), std::string::npos) << evidence;
   EXPECT_NE(evidence.find("TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384"), std::string::npos) << evidence;
 }
