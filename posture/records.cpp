@@ -1,0 +1,178 @@
+#include "posture/records.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace lookalike::posture {
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+std::expected<std::vector<Tag>, std::string> parse_tags(std::string_view text) {
+  if (text.size() > kMaxRecordText) return std::unexpected("record longer than 64 KiB");
+  std::vector<Tag> tags;
+  while (!text.empty()) {
+    const auto semi = text.find(';');
+    std::string_view spec = trim(text.substr(0, semi));
+    text = semi == std::string_view::npos ? std::string_view{} : text.substr(semi + 1);
+    if (spec.empty()) continue;  // a trailing ';' (or ";;") is allowed
+    const auto eq = spec.find('=');
+    if (eq == std::string_view::npos) return std::unexpected("tag without '=': \"" + std::string(spec.substr(0, 40)) + "\"");
+    std::string_view name = trim(spec.substr(0, eq));
+    if (name.empty() || !std::isalpha(static_cast<unsigned char>(name.front())) ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+      return std::unexpected("invalid tag name \"" + std::string(name.substr(0, 40)) + "\"");
+    std::string key = lower(name);
+    if (find_tag(tags, key)) return std::unexpected("duplicate tag \"" + key + "\"");
+    if (tags.size() >= 64) return std::unexpected("more than 64 tags");
+    tags.push_back({std::move(key), std::string(trim(spec.substr(eq + 1)))});
+  }
+  return tags;
+}
+
+const std::string* find_tag(const std::vector<Tag>& tags, std::string_view name) {
+  for (const auto& t : tags)
+    if (t.name == name) return &t.value;
+  return nullptr;
+}
+
+bool is_spf(std::string_view text) noexcept {
+  return text.size() >= 6 && iequals(text.substr(0, 6), "v=spf1") && (text.size() == 6 || text[6] == ' ');
+}
+
+bool spf_queries_dns(const SpfTerm& term) noexcept {
+  if (term.modifier) return term.name == "redirect";
+  return term.name == "include" || term.name == "a" || term.name == "mx" || term.name == "ptr" || term.name == "exists";
+}
+
+std::expected<std::vector<SpfTerm>, std::string> parse_spf(std::string_view text) {
+  if (text.size() > kMaxRecordText) return std::unexpected("record longer than 64 KiB");
+  if (!is_spf(text)) return std::unexpected("does not start with \"v=spf1\"");
+  text.remove_prefix(6);
+  std::vector<SpfTerm> terms;
+  bool redirect = false, exp = false;
+  while (true) {
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    if (text.empty()) break;
+    const auto end = text.find(' ');
+    std::string_view raw = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end);
+    if (terms.size() >= 256) return std::unexpected("more than 256 terms");
+    SpfTerm term;
+    // A modifier is name=value where name starts with a letter and holds no ':' or '/'.
+    const auto eq = raw.find('=');
+    const auto colon = raw.find_first_of(":/");
+    if (eq != std::string_view::npos && (colon == std::string_view::npos || eq < colon)) {
+      term.modifier = true;
+      term.name = lower(raw.substr(0, eq));
+      term.value = std::string(raw.substr(eq + 1));
+      if (term.name.empty() || !std::isalpha(static_cast<unsigned char>(term.name.front())) ||
+          !std::all_of(term.name.begin(), term.name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+          }))
+        return std::unexpected("invalid modifier \"" + std::string(raw.substr(0, 60)) + "\"");
+      if (term.name == "redirect" || term.name == "exp") {
+        bool& seen = term.name == "redirect" ? redirect : exp;
+        if (seen) return std::unexpected("repeated " + term.name + "= modifier");
+        seen = true;
+        if (term.value.empty()) return std::unexpected(term.name + "= without a domain");
+      }
+      terms.push_back(std::move(term));
+      continue;
+    }
+    if (raw.front() == '+' || raw.front() == '-' || raw.front() == '~' || raw.front() == '?') {
+      term.qualifier = raw.front();
+      raw.remove_prefix(1);
+    }
+    const auto sep = raw.find_first_of(":/");
+    term.name = lower(raw.substr(0, sep));
+    if (sep != std::string_view::npos) term.value = std::string(raw.substr(raw[sep] == ':' ? sep + 1 : sep));
+    const std::string& n = term.name;
+    const bool has_colon = sep != std::string_view::npos && raw[sep] == ':';
+    if (n == "all") {
+      if (sep != std::string_view::npos) return std::unexpected("\"all\" takes no argument");
+    } else if (n == "include" || n == "exists") {
+      if (!has_colon || term.value.empty()) return std::unexpected(n + " without a domain");
+    } else if (n == "ip4" || n == "ip6") {
+      if (!has_colon || term.value.empty()) return std::unexpected(n + " without an address");
+    } else if (n == "a" || n == "mx" || n == "ptr") {
+      if (has_colon && term.value.empty()) return std::unexpected(n + ": with an empty domain");
+    } else {
+      return std::unexpected("unknown mechanism \"" + std::string(raw.substr(0, 60)) + "\"");
+    }
+    terms.push_back(std::move(term));
+  }
+  return terms;
+}
+
+std::expected<StsPolicy, std::string> parse_sts_policy(std::string_view text) {
+  if (text.size() > kMaxRecordText) return std::unexpected("policy longer than 64 KiB");
+  StsPolicy policy;
+  bool have_version = false, have_mode = false;
+  std::size_t lines = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (trim(line).empty()) continue;
+    if (++lines > 1000) return std::unexpected("more than 1000 lines");
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return std::unexpected("line without ':': \"" + std::string(line.substr(0, 60)) + "\"");
+    const std::string key = lower(trim(line.substr(0, colon)));
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (key == "version") {
+      policy.version = std::string(value);
+      have_version = true;
+    } else if (key == "mode") {
+      policy.mode = std::string(value);
+      have_mode = true;
+    } else if (key == "mx") {
+      if (policy.mx.size() >= 100) return std::unexpected("more than 100 mx lines");
+      policy.mx.push_back(lower(value));
+    } else if (key == "max_age") {
+      std::int64_t age = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), age);
+      if (ec != std::errc{} || p != value.data() + value.size() || value.size() > 10 || age < 0 || age > 31557600)
+        return std::unexpected("max_age is not a number of seconds in 0..31557600");
+      policy.max_age = age;
+    }  // other keys are extensions (RFC 8461 §3.2): ignored
+  }
+  if (!have_version || policy.version != "STSv1") return std::unexpected("version is not STSv1");
+  if (!have_mode || (policy.mode != "enforce" && policy.mode != "testing" && policy.mode != "none"))
+    return std::unexpected("mode is not enforce, testing or none");
+  if (!policy.max_age) return std::unexpected("max_age missing");
+  if (policy.mode != "none" && policy.mx.empty()) return std::unexpected("no mx line");
+  return policy;
+}
+
+bool sts_mx_matches(std::string_view pattern, std::string_view host) noexcept {
+  if (pattern.starts_with("*.")) {
+    const auto dot = host.find('.');
+    return dot != std::string_view::npos && dot > 0 && iequals(host.substr(dot + 1), pattern.substr(2));
+  }
+  return iequals(pattern, host);
+}
+
+}  // namespace lookalike::posture

@@ -1,0 +1,58 @@
+#pragma once
+// Bounded parsers for the mail-policy records posture grades: tag-value lists (DMARC, TLS-RPT,
+// DKIM keys, BIMI, the MTA-STS TXT), SPF records and the MTA-STS policy file. The input is
+// untrusted DNS and HTTP text: every parser caps its input and its output and never throws.
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lookalike::posture {
+
+// Longest record text any parser accepts (a TXT RRset can be large; a policy is <= 64 KiB).
+inline constexpr std::size_t kMaxRecordText = 64 * 1024;
+
+struct Tag {
+  std::string name;   // lower-case
+  std::string value;  // whitespace around it trimmed
+};
+
+// A tag-list (RFC 6376 §3.2, used by RFC 7489 §6.4, RFC 8460 §3, RFC 8461 §3.1): "a=b; c=d".
+// Error text on a missing '=', an empty or invalid tag name, a duplicate tag, or > 64 tags.
+[[nodiscard]] std::expected<std::vector<Tag>, std::string> parse_tags(std::string_view text);
+// The value of `name` in `tags`, or nullptr.
+[[nodiscard]] const std::string* find_tag(const std::vector<Tag>& tags, std::string_view name);
+
+// One SPF term (RFC 7208 §4.6.1): a mechanism with its qualifier, or a modifier (name=value).
+struct SpfTerm {
+  bool modifier = false;
+  char qualifier = '+';  // '+', '-', '~', '?' (mechanisms only)
+  std::string name;      // lower-case: "all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists", or a modifier name
+  std::string value;     // domain-spec / address / modifier value, without ':' or '='; may carry "/cidr"
+};
+
+// True for the mechanisms and modifiers that cost a DNS lookup (RFC 7208 §4.6.4).
+[[nodiscard]] bool spf_queries_dns(const SpfTerm& term) noexcept;
+
+// An SPF record "v=spf1 ..." split into terms; error text for the first syntax error (an unknown
+// mechanism, a missing domain, a repeated redirect/exp). At most 256 terms.
+[[nodiscard]] std::expected<std::vector<SpfTerm>, std::string> parse_spf(std::string_view text);
+// True when a TXT string is an SPF record (starts with "v=spf1" followed by a space or its end).
+[[nodiscard]] bool is_spf(std::string_view text) noexcept;
+
+// The MTA-STS policy file (RFC 8461 §3.2): "key: value" lines.
+struct StsPolicy {
+  std::string version;             // "STSv1"
+  std::string mode;                // "enforce", "testing", "none"
+  std::vector<std::string> mx;     // patterns, lower-case ("mail.example.com", "*.example.net")
+  std::optional<std::int64_t> max_age;
+};
+// Error text when a required key (version, mode, max_age; mx unless mode is none) is missing or
+// invalid, or a line is not "key: value".
+[[nodiscard]] std::expected<StsPolicy, std::string> parse_sts_policy(std::string_view text);
+// True when an MX host matches a policy pattern ("*.example.com" covers one leftmost label).
+[[nodiscard]] bool sts_mx_matches(std::string_view pattern, std::string_view host) noexcept;
+
+}  // namespace lookalike::posture
