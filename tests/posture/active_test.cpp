@@ -66,7 +66,7 @@ World& world() {
 }
 
 MailHost host(std::string name = kMx, std::string address = "127.0.0.1", std::uint16_t preference = 10) {
-  return MailHost{std::move(name), preference, {std::move(address)}, {}};
+  return MailHost{std::move(name), preference, {std::move(address)}};
 }
 
 const Finding& find(const std::vector<Finding>& findings, std::string_view id, std::string_view subject = kMx) {
@@ -154,7 +154,7 @@ TEST(MailHosts, EveryAddressOfAHostIsCheckedAndOneWithoutStarttlsFailsIt) {
   plain.address = "127.0.0.2";
   plain.port = good.port();
   SmtpServer bad(plain);
-  const MailHost pool{kMx, 10, {"127.0.0.1", "127.0.0.2"}, {}};
+  const MailHost pool{kMx, 10, {"127.0.0.1", "127.0.0.2"}};
   const auto findings = check(good, {pool});
   const Finding& starttls = find(findings, "starttls");
   EXPECT_EQ(starttls.status, Status::fail) << dump(starttls);
@@ -225,19 +225,20 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(MailHosts, DaneEeMatchTakesThePlaceOfAPublicCa) {
   const auto c = world().cert(spec([](CertSpec& s) { s.self_signed = true; }));
   SmtpServer server(world().server(c));
-  MailHost h = host();
   std::string rdata = "\x03\x01\x01";
   for (std::size_t i = 0; i + 1 < c.spki_sha256.size(); i += 2) {
     rdata += static_cast<char>(std::stoi(c.spki_sha256.substr(i, 2), nullptr, 16));
   }
-  h.tlsa = {rdata};
-  const Finding matched = find(check(server, {h}), "certificate");
+  ActiveOptions o = world().options(server);
+  const std::vector<MailHost> hosts = {host()};
+  o.tlsa[kMx] = {rdata};
+  const Finding matched = find(check_mail_hosts("good.test", hosts, o), "certificate");
   EXPECT_EQ(matched.status, Status::pass) << dump(matched);
   EXPECT_NE(matched.explanation.find("DANE-EE"), std::string::npos) << dump(matched);
 
   rdata.back() = static_cast<char>(rdata.back() ^ 1);
-  h.tlsa = {rdata};
-  const Finding unmatched = find(check(server, {h}), "certificate");
+  o.tlsa[kMx] = {rdata};
+  const Finding unmatched = find(check_mail_hosts("good.test", hosts, o), "certificate");
   EXPECT_EQ(unmatched.status, Status::fail) << dump(unmatched);
 }
 
