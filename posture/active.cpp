@@ -478,12 +478,18 @@ std::vector<Finding> check_mail_hosts(std::string_view domain, std::span<const M
                                       const ActiveOptions& options) {
   std::vector<Finding> out;
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
+  for (std::size_t i = 0; i < hosts.size() && i < options.max_hosts; ++i) {
     const MailHost& host = hosts[i];
     const bool primary = host.preference == hosts.front().preference;
     std::vector<MainSession> sessions;
-    for (const auto& address : host.addresses) sessions.push_back(main_session(domain, host, address, options));
+    for (std::size_t k = 0; k < host.addresses.size() && k < options.max_addresses; ++k) {
+      sessions.push_back(main_session(domain, host, host.addresses[k], options));
+    }
     out.push_back(starttls_finding(host, primary, sessions));
+    for (std::size_t k = options.max_addresses; k < host.addresses.size(); ++k) {
+      out.back().evidence.push_back({"error", "[" + host.addresses[k] + "] not checked: more than " +
+                                                  std::to_string(options.max_addresses) + " addresses"});
+    }
     const auto good = std::find_if(sessions.begin(), sessions.end(), [](const MainSession& m) { return m.tls.ok; });
     if (good == sessions.end()) {
       const std::string why = sessions.empty() ? "no address" : "STARTTLS did not work on any address";

@@ -2,6 +2,7 @@
 // The checks that connect to a domain's mail servers (POSTURE.md: starttls, tls-versions,
 // tls-ciphers, certificate, require-tls) and the DNSSEC/DANE check. Every address passes the
 // address guard before a connect; SMTP never goes past RCPT (never DATA); every read is bounded.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -29,6 +30,9 @@ struct ActiveOptions {
   bool probe_require_tls = false;    // the opt-in plaintext MAIL/RCPT probe (policy point 5)
   int timeout_ms = 10'000;           // per connection step
   std::string ehlo_name = "lookalike.invalid";
+  // Bounds on what a hostile MX set can make us do (look-alikes choose their own DNS).
+  std::size_t max_hosts = 10;         // MX hosts checked, in preference order
+  std::size_t max_addresses = 4;      // addresses per host given a session
   // Per MX host name, its `_25._tcp` TLSA rdata (wire form) from a DNSSEC-secure answer
   // (attach_tlsa fills it): a certificate a DANE-EE record matches is not failed for trust, name
   // or dates.

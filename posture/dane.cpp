@@ -125,7 +125,8 @@ Finding host_finding(const MailHost& host, const Answer& a, const Answer& aaaa, 
   limits.timeout_ms = o.timeout_ms;
   limits.allow_private = o.allow_private;
   std::string last_error = host.addresses.empty() ? "no address" : "";
-  for (const auto& address : host.addresses) {
+  const std::span<const std::string> addresses(host.addresses.data(), std::min(host.addresses.size(), o.max_addresses));
+  for (const auto& address : addresses) {
     auto s = smtp::open_to_starttls(address, o.smtp_port, limits, o.ehlo_name);
     if (!s) {
       last_error = address + ": " + s.error();
@@ -185,6 +186,7 @@ void attach_tlsa(std::span<const MailHost> hosts, Dns& dns, ActiveOptions& optio
 
 std::vector<Finding> check_dane(std::string_view domain, std::span<const MailHost> hosts, Dns& dns,
                                 const ActiveOptions& options) {
+  hosts = hosts.first(std::min(hosts.size(), options.max_hosts));
   std::vector<Question> questions{{std::string(domain), rrtype::mx}};
   for (const auto& h : hosts) {
     questions.push_back({h.name, rrtype::a});

@@ -166,6 +166,21 @@ TEST(MailHosts, EveryAddressOfAHostIsCheckedAndOneWithoutStarttlsFailsIt) {
   EXPECT_EQ(bad.connections(), 1);
 }
 
+TEST(MailHosts, HostsAndAddressesBeyondTheLimitsAreNotContacted) {
+  const auto c = world().cert();
+  SmtpServer server(world().server(c));
+  ActiveOptions o = world().options(server);
+  o.max_addresses = 1;
+  o.max_hosts = 1;
+  const std::vector<MailHost> hosts = {MailHost{kMx, 10, {"127.0.0.1", "127.0.0.3"}}, host("mx9.good.test")};
+  const auto findings = check_mail_hosts("good.test", hosts, o);
+  const Finding& starttls = find(findings, "starttls");
+  EXPECT_EQ(starttls.status, Status::pass) << dump(starttls);
+  EXPECT_TRUE(evidence_has(starttls, "[127.0.0.3] not checked")) << dump(starttls);
+  EXPECT_FALSE(evidence_has(starttls, "[127.0.0.3] S:")) << dump(starttls);
+  EXPECT_TRUE(std::none_of(findings.begin(), findings.end(), [](const Finding& f) { return f.subject == "mx9.good.test"; }));
+}
+
 TEST(MailHosts, AddressGuardRefusesLoopbackUnlessAllowed) {
   const auto c = world().cert();
   SmtpServer server(world().server(c));
