@@ -102,6 +102,7 @@ Session::Session(Session&& o) noexcept
       limits_(o.limits_),
       buffer_(std::move(o.buffer_)),
       read_total_(o.read_total_),
+      desynced_(o.desynced_),
       transcript_(std::move(o.transcript_)) {}
 
 Session& Session::operator=(Session&& o) noexcept {
@@ -112,6 +113,7 @@ Session& Session::operator=(Session&& o) noexcept {
     limits_ = o.limits_;
     buffer_ = std::move(o.buffer_);
     read_total_ = o.read_total_;
+    desynced_ = o.desynced_;
     transcript_ = std::move(o.transcript_);
   }
   return *this;
@@ -249,6 +251,7 @@ tls::Result Session::start_tls(const tls::Request& request) {
     out.error = "server sent data after the 220 to STARTTLS";
     return out;
   }
+  desynced_ = true;  // until the handshake completes
   std::string error;
   tls::SslPtr ssl = tls::make_ssl(request, fd_, error);
   if (!ssl) {
@@ -274,6 +277,7 @@ tls::Result Session::start_tls(const tls::Request& request) {
     }
   }
   out.ok = true;
+  desynced_ = false;
   tls::describe(ssl.get(), request, out);
   transcript_.push_back("T: " + tls::version_name(out.version) + " " + out.cipher);
   ssl_ = std::move(ssl);
@@ -283,6 +287,7 @@ tls::Result Session::start_tls(const tls::Request& request) {
 std::string Session::exchange_raw(std::string_view bytes, std::size_t max,
                                   const std::function<bool(std::string_view, bool)>& enough) {
   transcript_.push_back("C: <" + std::to_string(bytes.size()) + " raw bytes>");
+  desynced_ = true;
   if (auto w = write_all(bytes); !w) {
     transcript_.push_back("C: " + w.error());
     return {};
@@ -308,7 +313,7 @@ std::string Session::exchange_raw(std::string_view bytes, std::size_t max,
 
 void Session::quit() {
   if (fd_ < 0) return;
-  if (limits_.max_bytes > read_total_) (void)command("QUIT");
+  if (!desynced_ && limits_.max_bytes > read_total_) (void)command("QUIT");
   if (ssl_) {
     // close_notify, best effort, without waiting for the peer's.
     SSL_shutdown(ssl_.get());

@@ -48,7 +48,8 @@ class Session {
   // arrived or the step times out. Returns what was read.
   [[nodiscard]] std::string exchange_raw(std::string_view bytes, std::size_t max,
                                          const std::function<bool(std::string_view, bool eof)>& enough);
-  // Sends QUIT and closes (errors ignored: the session is over either way).
+  // Sends QUIT and closes (errors ignored: the session is over either way); after a failed
+  // handshake or exchange_raw it only closes, since the server is no longer reading SMTP.
   void quit();
 
   [[nodiscard]] const std::vector<std::string>& transcript() const noexcept { return transcript_; }
@@ -66,6 +67,7 @@ class Session {
   Limits limits_;
   std::string buffer_;
   std::size_t read_total_ = 0;
+  bool desynced_ = false;  // a failed handshake or raw bytes: no SMTP can follow on this connection
   std::vector<std::string> transcript_;
 };
 

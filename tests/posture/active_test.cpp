@@ -412,5 +412,38 @@ TEST(MailHosts, EndlessReplyStopsAtTheReadLimit) {
   EXPECT_TRUE(evidence_has(f, "read limit")) << dump(f);
 }
 
+TEST(MailHosts, NoPlaintextQuitFollowsAFailedHandshake) {
+  std::atomic<bool> quit_after_alert{false};
+  HostileServer alerting([&](int fd, const std::atomic<bool>& stopping) {
+    auto say = [fd](std::string_view s) { ::send(fd, s.data(), s.size(), MSG_NOSIGNAL); };
+    say("220 mx.good.test ESMTP\r\n");
+    char buf[4096];
+    bool tls = false;
+    while (!stopping) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const long n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      const std::string_view got(buf, static_cast<std::size_t>(n));
+      if (tls) {
+        quit_after_alert = quit_after_alert || got.find("QUIT") != std::string_view::npos;
+      } else if (got.starts_with("EHLO")) {
+        say("250-mx.good.test\r\n250 STARTTLS\r\n");
+      } else if (got.starts_with("STARTTLS")) {
+        say("220 go ahead\r\n");
+        tls = true;
+        // Whatever hello arrives next gets a handshake_failure alert.
+        if (::poll(&p, 1, 2000) > 0 && ::recv(fd, buf, sizeof buf, 0) > 0) say(std::string("\x15\x03\x03\x00\x02\x02\x28", 7));
+      } else if (got.starts_with("QUIT")) {
+        say("221 bye\r\n");
+        return;
+      }
+    }
+  });
+  const Finding f = find(check_port(alerting.port(), 2000), "starttls");
+  EXPECT_EQ(f.status, Status::fail) << dump(f);
+  EXPECT_FALSE(quit_after_alert.load());
+}
+
 }  // namespace
 }  // namespace lookalike::posture
