@@ -343,6 +343,13 @@ class Store {
   [[nodiscard]] std::expected<std::optional<std::string>, Error> get_feed_state(std::string_view source) const;
   // The fingerprint last set by Batch::put_generation_state for `brand`, nullopt when none.
   [[nodiscard]] std::expected<std::optional<std::string>, Error> get_generation_state(std::string_view brand) const;
+
+  // --- posture history (payloads are opaque here; posture/history.cpp owns their format)
+  // Stores one posture run of `domain` at `time` (ms); a run at the same time replaces it.
+  [[nodiscard]] std::expected<void, Error> put_posture_run(std::string_view domain, Time time, std::string_view payload);
+  // Visits the stored runs of `domain`, newest first; the visitor returns false to stop.
+  [[nodiscard]] std::expected<void, Error> posture_runs(
+      std::string_view domain, const std::function<bool(Time, std::string_view)>& visit) const;
   // Every feed's record, in source order (generation states are not feeds and are not listed).
   [[nodiscard]] std::expected<std::vector<std::pair<std::string, std::string>>, Error> list_feed_states() const;
 

@@ -39,6 +39,8 @@ constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kAckPrefix = "ack/";
 constexpr std::string_view kFeedPrefix = "feed/";  // + source: the ingest stage's opaque position record
 constexpr std::string_view kGenerationPrefix = "gen/";  // + brand: watch's fingerprint of generated candidates
+// + domain + '/' + 16 hex digits of (2^64-1 - time): posture runs, newest first in key order.
+constexpr std::string_view kPosturePrefix = "posture/";
 // The highest observation key sequence handed out (u64), written with every batch that uses one.
 constexpr std::string_view kObservationSeqKey = "observation_seq";
 // When the store migrated to schema 3 (u64 ms): the recorded time of observations written
@@ -1030,6 +1032,39 @@ std::expected<std::optional<std::string>, Error> Store::get_generation_state(std
                                  [](std::string_view v) { return std::expected<std::string, std::string>(v); });
 }
 
+namespace {
+std::string posture_key(std::string_view domain, Time time) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::uint64_t inverted = ~static_cast<std::uint64_t>(time);
+  std::string key = std::string(kPosturePrefix) + std::string(domain) + "/";
+  for (int shift = 60; shift >= 0; shift -= 4) key.push_back(digits[(inverted >> shift) & 0xf]);
+  return key;
+}
+}  // namespace
+
+std::expected<void, Error> Store::put_posture_run(std::string_view domain, Time time, std::string_view payload) {
+  if (auto v = codec::validate_key_name(domain); !v) return fail(ErrorCode::invalid_argument, v.error());
+  if (payload.size() > (1u << 20)) return fail(ErrorCode::invalid_argument, "posture run over 1 MiB");
+  auto s = impl_->db->Put(impl_->write_options, impl_->cf[meta], posture_key(domain, time), rocksdb::Slice(payload.data(), payload.size()));
+  if (!s.ok()) return std::unexpected(from_status(s, impl_->path, "writing a posture run"));
+  return {};
+}
+
+std::expected<void, Error> Store::posture_runs(std::string_view domain,
+                                               const std::function<bool(Time, std::string_view)>& visit) const {
+  const std::string prefix = std::string(kPosturePrefix) + std::string(domain) + "/";
+  auto it = impl_->iterator(meta);
+  for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next()) {
+    const std::string_view hex = it->key().ToStringView().substr(prefix.size());
+    if (hex.size() != 16) continue;
+    std::uint64_t inverted = 0;
+    for (char c : hex) inverted = (inverted << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+    if (!visit(static_cast<Time>(~inverted), it->value().ToStringView())) break;
+  }
+  if (!it->status().ok()) return std::unexpected(from_status(it->status(), impl_->path, "reading posture runs"));
+  return {};
+}
+
 std::expected<std::vector<std::pair<std::string, std::string>>, Error> Store::list_feed_states() const {
   std::vector<std::pair<std::string, std::string>> out;
   auto it = impl_->iterator(meta);
@@ -1151,7 +1186,7 @@ std::expected<CheckReport, Error> Store::check() const {
   scan(meta, [&](std::string_view k, std::string_view v) {
     if (k == kSchemaKey || k == kObservationSeqKey || k == kLegacyRecordedKey || k.starts_with(kAckPrefix)) {
       if (auto d = codec::decode_u64(v); !d) problem("meta " + std::string(k) + ": " + d.error());
-    } else if (k.starts_with(kFeedPrefix) || k.starts_with(kGenerationPrefix)) {
+    } else if (k.starts_with(kFeedPrefix) || k.starts_with(kGenerationPrefix) || k.starts_with(kPosturePrefix)) {
       // opaque to the index: the ingest stage and watch own and check these bytes
     } else {
       problem("meta: unknown key " + hexkey(k));

@@ -99,7 +99,7 @@ MainSession main_session(std::string_view domain, const MailHost& host, const st
   request.sni = host.name;
   request.verify = true;
   request.ca_file = o.ca_file;
-  if (const auto it = o.tlsa.find(host.name); it != o.tlsa.end()) request.tlsa = it->second;
+  request.tlsa = host.tlsa;
   m.tls = s.start_tls(request);
   if (!m.tls.ok) return finish("TLS " + m.tls.error);
   auto again = s.command("EHLO " + o.ehlo_name);

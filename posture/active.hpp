@@ -4,8 +4,6 @@
 // address guard before a connect; SMTP never goes past RCPT (never DATA); every read is bounded.
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +19,9 @@ struct MailHost {
   std::string name;                    // "mx1.example.com"
   std::uint16_t preference = 0;
   std::vector<std::string> addresses;  // resolved A/AAAA, textual
+  // The host's `_25._tcp` TLSA rdata (wire form) when the lookup was DNSSEC-secure (attach_tlsa
+  // fills it): a certificate a DANE-EE record matches is not failed for trust, name or dates.
+  std::vector<std::string> tlsa;
 };
 
 struct ActiveOptions {
@@ -33,10 +34,6 @@ struct ActiveOptions {
   // Bounds on what a hostile MX set can make us do (look-alikes choose their own DNS).
   std::size_t max_hosts = 10;         // MX hosts checked, in preference order
   std::size_t max_addresses = 4;      // addresses per host given a session
-  // Per MX host name, its `_25._tcp` TLSA rdata (wire form) from a DNSSEC-secure answer
-  // (attach_tlsa fills it): a certificate a DANE-EE record matches is not failed for trust, name
-  // or dates.
-  std::map<std::string, std::vector<std::string>, std::less<>> tlsa;
 };
 
 // starttls, tls-versions, tls-ciphers, certificate and require-tls findings for every host, in that
@@ -50,9 +47,9 @@ struct ActiveOptions {
 [[nodiscard]] std::vector<Finding> check_mail_hosts(std::string_view domain, std::span<const MailHost> hosts,
                                                     const ActiveOptions& options);
 
-// Fills `options.tlsa` from secure `_25._tcp.<host>` answers (one batch through `dns`);
-// insecure, bogus or failed answers leave a host out.
-void attach_tlsa(std::span<const MailHost> hosts, Dns& dns, ActiveOptions& options);
+// Fills each host's `tlsa` from secure `_25._tcp.<host>` answers (one batch through `dns`);
+// insecure, bogus or failed answers leave it empty.
+void attach_tlsa(std::span<MailHost> hosts, Dns& dns);
 
 // The dane finding(s): validated lookups of the domain, its MX set and hosts; `_25._tcp.<mx>` TLSA
 // matched against the chain each host presents (OpenSSL's DANE support). First a domain-wide

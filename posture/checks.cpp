@@ -168,7 +168,9 @@ MxResult check_mx(std::string_view domain, Dns& dns) {
   std::vector<std::string> problems;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
-    MailHost host{r.host, r.preference, {}};
+    MailHost host;
+    host.name = r.host;
+    host.preference = r.preference;
     const Answer& a = answers[2 * i];
     const Answer& aaaa = answers[2 * i + 1];
     if (scoring::parse_address(r.host)) {
@@ -270,8 +272,9 @@ Finding check_spf(std::string_view domain, Dns& dns) {
       for (const auto& t : *terms) {
         if (spf_queries_dns(t)) ++lookups;
         if (!t.modifier && t.name == "all") {
+          const bool has_all_before = has_all;
           has_all = true;
-          if (top_level) all_qualifier = t.qualifier;
+          if (top_level && !has_all_before) all_qualifier = t.qualifier;  // the first "all" matches; later terms never run
         }
         if (!t.modifier && t.name == "ptr") uses_ptr = true;
         if (t.modifier && t.name == "redirect") redirect = &t;

@@ -10,6 +10,7 @@
 #include "posture/active.hpp"
 #include "posture/dns.hpp"
 #include "posture/posture.hpp"
+#include "posture/records.hpp"
 
 namespace lookalike::posture {
 
@@ -47,14 +48,6 @@ struct DmarcResult {
 // bimi: `default._bimi` TXT; needs an enforcing DMARC policy.
 [[nodiscard]] Finding check_bimi(std::string_view domain, Dns& dns, bool dmarc_enforcing);
 
-// The policy file as the HTTPS server returned it (no redirects followed).
-struct FetchedPolicy {
-  unsigned status = 0;
-  std::string content_type;
-  std::string location;   // a redirect's target, for evidence
-  std::string body;       // at most 64 KiB
-  std::string peer;       // the address it came from
-};
 // Fetches https://mta-sts.<domain>/.well-known/mta-sts.txt; injectable so the check is testable.
 class PolicyFetcher {
  public:

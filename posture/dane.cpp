@@ -170,17 +170,13 @@ Finding host_finding(const MailHost& host, const Answer& a, const Answer& aaaa, 
 
 }  // namespace
 
-void attach_tlsa(std::span<const MailHost> hosts, Dns& dns, ActiveOptions& options) {
+void attach_tlsa(std::span<MailHost> hosts, Dns& dns) {
   std::vector<Question> questions;
   for (const auto& h : hosts) questions.push_back({tlsa_name(h.name), rrtype::tlsa});
   const std::vector<Answer> answers = dns.resolve(questions);
   for (std::size_t i = 0; i < hosts.size() && i < answers.size(); ++i) {
     const Answer& a = answers[i];
-    if (a.rcode == Answer::Rcode::noerror && a.security == Security::secure && !a.rdata.empty()) {
-      options.tlsa[hosts[i].name] = a.rdata;
-    } else {
-      options.tlsa.erase(hosts[i].name);
-    }
+    hosts[i].tlsa = a.rcode == Answer::Rcode::noerror && a.security == Security::secure ? a.rdata : std::vector<std::string>{};
   }
 }
 

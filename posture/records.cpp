@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 namespace lookalike::posture {
 namespace {
@@ -173,6 +174,69 @@ bool sts_mx_matches(std::string_view pattern, std::string_view host) noexcept {
     return dot != std::string_view::npos && dot > 0 && iequals(host.substr(dot + 1), pattern.substr(2));
   }
   return iequals(pattern, host);
+}
+
+std::expected<FetchedPolicy, std::string> parse_http_response(std::string_view raw) {
+  const auto head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string_view::npos || head_end > kMaxHttpHead) return std::unexpected("no complete HTTP header");
+  std::string_view head = raw.substr(0, head_end);
+  std::string_view body = raw.substr(head_end + 4);
+  FetchedPolicy out;
+  const auto line_end = head.find("\r\n");
+  const std::string_view status_line = head.substr(0, line_end);
+  if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12) return std::unexpected("not an HTTP/1.x response");
+  unsigned status = 0;
+  auto [p, ec] = std::from_chars(status_line.data() + 9, status_line.data() + 12, status);
+  if (ec != std::errc{} || p != status_line.data() + 12 || status < 100 || status > 599) return std::unexpected("bad status line");
+  out.status = status;
+  bool chunked = false;
+  std::optional<std::size_t> content_length;
+  head = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
+  while (!head.empty()) {
+    const auto e = head.find("\r\n");
+    const std::string_view line = head.substr(0, e);
+    head = e == std::string_view::npos ? std::string_view{} : head.substr(e + 2);
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) return std::unexpected("malformed header line");
+    const std::string name = lower(trim(line.substr(0, colon)));
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (name == "content-type") out.content_type = std::string(value);
+    else if (name == "location") out.location = std::string(value);
+    else if (name == "transfer-encoding") chunked = lower(value).find("chunked") != std::string::npos;
+    else if (name == "content-length") {
+      std::size_t n = 0;
+      auto [q, ec2] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec2 != std::errc{} || q != value.data() + value.size()) return std::unexpected("bad Content-Length");
+      content_length = n;
+    }
+  }
+  if (content_length && *content_length > kMaxRecordText) return std::unexpected("policy larger than 64 KiB");
+  if (chunked) {
+    std::string decoded;
+    while (true) {
+      const auto e = body.find("\r\n");
+      if (e == std::string_view::npos) return std::unexpected("truncated chunked body");
+      std::size_t size = 0;
+      const std::string_view hex = body.substr(0, body.substr(0, e).find(';'));
+      auto [q, ec2] = std::from_chars(hex.data(), hex.data() + hex.size(), size, 16);
+      if (ec2 != std::errc{} || hex.empty()) return std::unexpected("bad chunk size");
+      body.remove_prefix(e + 2);
+      if (size == 0) break;
+      if (size > kMaxRecordText || decoded.size() + size > kMaxRecordText) return std::unexpected("policy larger than 64 KiB");
+      if (body.size() < size + 2) return std::unexpected("truncated chunked body");
+      decoded.append(body.substr(0, size));
+      body.remove_prefix(size + 2);
+    }
+    out.body = std::move(decoded);
+  } else {
+    if (content_length) {
+      if (body.size() < *content_length) return std::unexpected("truncated body");
+      body = body.substr(0, *content_length);
+    }
+    if (body.size() > kMaxRecordText) return std::unexpected("policy larger than 64 KiB");
+    out.body = std::string(body);
+  }
+  return out;
 }
 
 }  // namespace lookalike::posture

@@ -13,6 +13,8 @@ namespace lookalike::posture {
 
 // Longest record text any parser accepts (a TXT RRset can be large; a policy is <= 64 KiB).
 inline constexpr std::size_t kMaxRecordText = 64 * 1024;
+// Longest HTTP response header the policy fetch reads.
+inline constexpr std::size_t kMaxHttpHead = 16 * 1024;
 
 struct Tag {
   std::string name;   // lower-case
@@ -54,5 +56,17 @@ struct StsPolicy {
 [[nodiscard]] std::expected<StsPolicy, std::string> parse_sts_policy(std::string_view text);
 // True when an MX host matches a policy pattern ("*.example.com" covers one leftmost label).
 [[nodiscard]] bool sts_mx_matches(std::string_view pattern, std::string_view host) noexcept;
+
+// The policy file as the HTTPS server returned it (no redirects followed).
+struct FetchedPolicy {
+  unsigned status = 0;
+  std::string content_type;
+  std::string location;   // a redirect's target, for evidence
+  std::string body;       // at most 64 KiB
+  std::string peer;       // the address it came from
+};
+// Parses one HTTP/1.1 response (status line, headers, body; chunked or not); error text when it
+// is malformed or the body exceeds 64 KiB.
+[[nodiscard]] std::expected<FetchedPolicy, std::string> parse_http_response(std::string_view raw);
 
 }  // namespace lookalike::posture

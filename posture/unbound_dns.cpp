@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unbound.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -138,10 +139,13 @@ std::expected<std::unique_ptr<UnboundDns>, std::string> UnboundDns::create(const
   // Quiet: no stderr chatter from the library.
   (void)ub_ctx_set_option(ctx, "verbosity:", "0");
   (void)ub_ctx_set_option(ctx, "use-syslog:", "no");
+  std::vector<std::string> special;  // special-use TLDs unbound answers locally unless told not to
   if (!options.stubs.empty()) {
     if (auto r = check(ub_ctx_set_option(ctx, "do-not-query-localhost:", "no"), "do-not-query-localhost"); !r)
       return std::unexpected(r.error());
   }
+  // With explicit resolvers, `.test` questions go to them (unbound would answer NXDOMAIN itself).
+  if (!options.forwarders.empty()) special.push_back("test.");
   for (const auto& forwarder : options.forwarders) {
     const std::string address = unbound_address(forwarder);
     if (address.find("127.") == 0 || address.find("::1") == 0)
@@ -149,13 +153,13 @@ std::expected<std::unique_ptr<UnboundDns>, std::string> UnboundDns::create(const
     if (auto r = check(ub_ctx_set_fwd(ctx, address.c_str()), "resolver " + forwarder); !r)
       return std::unexpected(r.error());
   }
-  std::vector<std::string> special;  // special-use TLDs unbound answers locally unless told not to
   for (const auto& stub : options.stubs) {
     std::string zone = without_dot(stub.zone) + ".";
     // `.test` (and other special-use names) are served locally by default; let them through.
     const auto last = zone.rfind('.', zone.size() - 2);
     const std::string tld = last == std::string::npos ? zone : zone.substr(last + 1);
-    if (tld == "test." || tld == "invalid.") special.push_back(tld);
+    if ((tld == "test." || tld == "invalid.") && std::find(special.begin(), special.end(), tld) == special.end())
+      special.push_back(tld);
     const std::string address = unbound_address(stub.address);
     if (auto r = check(ub_ctx_set_stub(ctx, zone.c_str(), address.c_str(), 0), "stub zone " + stub.zone); !r)
       return std::unexpected(r.error());

@@ -167,6 +167,34 @@ TEST(Store, KeepsGenerationStatesApartFromFeedPositions) {
   expect_check_ok(s);
 }
 
+TEST(Store, KeepsPostureRunsPerDomainNewestFirst) {
+  test::TempDir dir;
+  Store s = open_ok(dir.sub("db"));
+  ASSERT_TRUE(s.put_posture_run("example.com", 1000, "first"));
+  ASSERT_TRUE(s.put_posture_run("example.com", 3000, "third"));
+  ASSERT_TRUE(s.put_posture_run("example.com", 2000, "second"));
+  ASSERT_TRUE(s.put_posture_run("example.co", 5000, "other domain"));
+  EXPECT_FALSE(s.put_posture_run("Not A Domain", 1, "x"));
+  std::vector<std::pair<Time, std::string>> seen;
+  ASSERT_TRUE(s.posture_runs("example.com", [&](Time t, std::string_view v) {
+    seen.emplace_back(t, std::string(v));
+    return true;
+  }));
+  EXPECT_EQ(seen, (std::vector<std::pair<Time, std::string>>{{3000, "third"}, {2000, "second"}, {1000, "first"}}));
+  seen.clear();
+  ASSERT_TRUE(s.posture_runs("example.com", [&](Time t, std::string_view v) {
+    seen.emplace_back(t, std::string(v));
+    return false;  // the newest only
+  }));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].second, "third");
+  // Feed listings never show posture runs, and check() accepts them.
+  auto feeds = s.list_feed_states();
+  ASSERT_TRUE(feeds);
+  EXPECT_TRUE(feeds->empty());
+  expect_check_ok(s);
+}
+
 TEST(Store, CommitsCandidatesAndACtPositionAtomically) {
   test::TempDir dir;
   Store s = open_ok(dir.sub("db"));

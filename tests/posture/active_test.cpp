@@ -66,7 +66,7 @@ World& world() {
 }
 
 MailHost host(std::string name = kMx, std::string address = "127.0.0.1", std::uint16_t preference = 10) {
-  return MailHost{std::move(name), preference, {std::move(address)}};
+  return MailHost{std::move(name), preference, {std::move(address)}, {}};
 }
 
 const Finding& find(const std::vector<Finding>& findings, std::string_view id, std::string_view subject = kMx) {
@@ -157,7 +157,7 @@ TEST(MailHosts, EveryAddressOfAHostIsCheckedAndOneWithoutStarttlsFailsIt) {
   plain.address = "127.0.0.2";
   plain.port = good.port();
   SmtpServer bad(plain);
-  const MailHost pool{kMx, 10, {"127.0.0.1", "127.0.0.2"}};
+  const MailHost pool{kMx, 10, {"127.0.0.1", "127.0.0.2"}, {}};
   const auto findings = check(good, {pool});
   const Finding& starttls = find(findings, "starttls");
   EXPECT_EQ(starttls.status, Status::fail) << dump(starttls);
@@ -175,7 +175,7 @@ TEST(MailHosts, HostsAndAddressesBeyondTheLimitsAreNotContacted) {
   ActiveOptions o = world().options(server);
   o.max_addresses = 1;
   o.max_hosts = 1;
-  const std::vector<MailHost> hosts = {MailHost{kMx, 10, {"127.0.0.1", "127.0.0.3"}}, host("mx9.good.test")};
+  const std::vector<MailHost> hosts = {MailHost{kMx, 10, {"127.0.0.1", "127.0.0.3"}, {}}, host("mx9.good.test")};
   const auto findings = check_mail_hosts("good.test", hosts, o);
   const Finding& starttls = find(findings, "starttls");
   EXPECT_EQ(starttls.status, Status::pass) << dump(starttls);
@@ -247,16 +247,15 @@ TEST(MailHosts, DaneEeMatchTakesThePlaceOfAPublicCa) {
   for (std::size_t i = 0; i + 1 < c.spki_sha256.size(); i += 2) {
     rdata += static_cast<char>(std::stoi(c.spki_sha256.substr(i, 2), nullptr, 16));
   }
-  ActiveOptions o = world().options(server);
-  const std::vector<MailHost> hosts = {host()};
-  o.tlsa[kMx] = {rdata};
-  const Finding matched = find(check_mail_hosts("good.test", hosts, o), "certificate");
+  MailHost h = host();
+  h.tlsa = {rdata};
+  const Finding matched = find(check(server, {h}), "certificate");
   EXPECT_EQ(matched.status, Status::pass) << dump(matched);
   EXPECT_NE(matched.explanation.find("DANE-EE"), std::string::npos) << dump(matched);
 
   rdata.back() = static_cast<char>(rdata.back() ^ 1);
-  o.tlsa[kMx] = {rdata};
-  const Finding unmatched = find(check_mail_hosts("good.test", hosts, o), "certificate");
+  h.tlsa = {rdata};
+  const Finding unmatched = find(check(server, {h}), "certificate");
   EXPECT_EQ(unmatched.status, Status::fail) << dump(unmatched);
 }
 

@@ -121,7 +121,7 @@ Finding graded(const test_support::SmtpServerOptions& o, std::string_view id) {
   a.allow_private = true;
   a.timeout_ms = 5000;
   a.smtp_port = server.port();
-  const std::vector<MailHost> hosts = {MailHost{"mx.legacy.test", 10, {"127.0.0.1"}}};
+  const std::vector<MailHost> hosts = {MailHost{"mx.legacy.test", 10, {"127.0.0.1"}, {}}};
   for (Finding& f : check_mail_hosts("legacy.test", hosts, a)) {
     if (f.id == id) return std::move(f);
   }

@@ -65,7 +65,7 @@ struct World {
   }
 
   std::vector<Finding> check(const std::string& domain) {
-    const std::vector<MailHost> hosts = {MailHost{"mx." + domain, 10, {"127.0.0.1"}}};
+    const std::vector<MailHost> hosts = {MailHost{"mx." + domain, 10, {"127.0.0.1"}, {}}};
     return check_dane(domain, hosts, *dns, options);
   }
 };

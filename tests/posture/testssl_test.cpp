@@ -54,7 +54,7 @@ TEST(Testssl, AgreesWithOurVersionAndCipherFindings) {
   o.smtp_port = server.port();
   o.allow_private = true;
   o.timeout_ms = 5000;
-  const std::vector<MailHost> hosts = {MailHost{"mx.cross.test", 10, {"127.0.0.1"}}};
+  const std::vector<MailHost> hosts = {MailHost{"mx.cross.test", 10, {"127.0.0.1"}, {}}};
   std::set<std::string> our_versions;
   Suites our_suites;
   for (const Finding& f : check_mail_hosts("cross.test", hosts, o)) {

@@ -1,0 +1,17 @@
+// Fuzz target: the tag-value list parser (DMARC, TLS-RPT, DKIM keys, BIMI, MTA-STS TXT records).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "posture/records.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (auto tags = lookalike::posture::parse_tags(in)) {
+    // Names are unique and non-empty; every one is found again.
+    if (tags->size() > 64) __builtin_trap();
+    for (const auto& t : *tags)
+      if (t.name.empty() || lookalike::posture::find_tag(*tags, t.name) != &t.value) __builtin_trap();
+  }
+  return 0;
+}
