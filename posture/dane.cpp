@@ -210,7 +210,9 @@ std::vector<Finding> check_dane(std::string_view domain, std::span<const MailHos
   if (mx.rcode == Answer::Rcode::servfail || mx.rcode == Answer::Rcode::timeout || mx.rcode == Answer::Rcode::error ||
       mx.security == Security::indeterminate) {
     top.status = Status::error;
-    top.explanation = "the MX lookup gave no usable DNSSEC state (" + std::string(rcode_name(mx.rcode)) + ")";
+    top.explanation = mx.security == Security::indeterminate && mx.rcode == Answer::Rcode::noerror
+                          ? "the resolver did not validate DNSSEC (no trust anchor): DANE not measured"
+                          : "the MX lookup failed (" + std::string(rcode_name(mx.rcode)) + "): DANE not measured";
     out.push_back(std::move(top));
     return out;
   }
