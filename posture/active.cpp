@@ -124,7 +124,17 @@ tls::Result handshake(const std::string& address, const MailHost& host, const Ac
   return r;
 }
 
-LegacyHelloReply legacy_probe(const std::string& address, const ActiveOptions& o, LegacyProtocol protocol) {
+// Client random for the hand-written hellos (not secret: these handshakes never complete).
+std::string hello_random() {
+  std::string random(32, '\0');
+  const auto now = static_cast<std::uint64_t>(std::time(nullptr));
+  for (std::size_t i = 0; i < random.size(); ++i) random[i] = static_cast<char>((now >> (i % 8)) ^ (i * 73));
+  return random;
+}
+
+// Sends a hand-written hello after STARTTLS and parses the answer with `parse(bytes, eof)`.
+template <class Parse>
+LegacyHelloReply raw_hello(const std::string& address, const ActiveOptions& o, const std::string& hello, Parse parse) {
   auto s = smtp::open_to_starttls(address, o.smtp_port, limits_of(o), o.ehlo_name);
   if (!s) {
     LegacyHelloReply r;
@@ -132,18 +142,18 @@ LegacyHelloReply legacy_probe(const std::string& address, const ActiveOptions& o
     r.detail = "not measured: " + s.error();
     return r;
   }
-  unsigned char random[32];
-  const auto now = static_cast<std::uint64_t>(std::time(nullptr));
-  for (std::size_t i = 0; i < sizeof random; ++i) random[i] = static_cast<unsigned char>((now >> (i % 8)) ^ (i * 73));
-  const std::string hello =
-      legacy_client_hello(protocol, std::string_view(reinterpret_cast<const char*>(random), sizeof random));
   LegacyHelloReply parsed;
   const std::string got = s->exchange_raw(hello, max_legacy_reply_bytes, [&](std::string_view bytes, bool eof) {
-    parsed = parse_legacy_reply(protocol, bytes, eof);
+    parsed = parse(bytes, eof);
     return parsed.verdict != LegacyHelloReply::Verdict::incomplete;
   });
-  if (parsed.verdict == LegacyHelloReply::Verdict::incomplete) parsed = parse_legacy_reply(protocol, got, true);
+  if (parsed.verdict == LegacyHelloReply::Verdict::incomplete) parsed = parse(got, true);
   return parsed;
+}
+
+LegacyHelloReply legacy_probe(const std::string& address, const ActiveOptions& o, LegacyProtocol protocol) {
+  return raw_hello(address, o, legacy_client_hello(protocol, hello_random()),
+                   [&](std::string_view bytes, bool eof) { return parse_legacy_reply(protocol, bytes, eof); });
 }
 
 // ---- starttls -------------------------------------------------------------------------------
@@ -334,7 +344,23 @@ SuiteScan scan_suites(const std::string& address, const MailHost& host, const Ac
       scan.accepted.push_back({version, res.cipher, res.kx == "DHE" ? res.kx_bits : 0, res.group, res.kx_bits});
       if (i + 1 == kMaxSuiteProbes && !left.empty()) scan.truncated = true;
     }
-    if (version == tls::tls1_3 || picked.empty()) continue;
+    if (version == tls::tls1_3) continue;
+    // The suites OpenSSL cannot offer (RC4, DES, 3DES, export...), with our own ClientHello.
+    std::vector<std::uint16_t> legacy;
+    for (const LegacySuite& s : legacy_suites()) legacy.push_back(s.code);
+    for (std::size_t i = 0; i < kMaxSuiteProbes && !legacy.empty(); ++i) {
+      const auto v = static_cast<std::uint16_t>(version);
+      const LegacyHelloReply reply = raw_hello(address, o, tls_client_hello(v, legacy, host.name, hello_random()),
+                                               [&](std::string_view bytes, bool eof) { return parse_tls_reply(v, bytes, eof); });
+      if (reply.verdict != LegacyHelloReply::Verdict::accepted || reply.ciphers.empty()) break;
+      const auto it = std::find(legacy.begin(), legacy.end(), reply.ciphers.front());
+      if (it == legacy.end()) break;  // a suite we did not offer: stop rather than loop
+      const std::uint16_t code = *it;
+      legacy.erase(it);
+      picked.push_back(find_legacy_suite(code)->name);
+      scan.accepted.push_back({version, picked.back(), 0, "", 0});
+    }
+    if (picked.empty()) continue;
     if (first_legacy) {
       first_legacy = false;
       scan.preferred = picked.front();
@@ -452,12 +478,18 @@ std::vector<Finding> check_mail_hosts(std::string_view domain, std::span<const M
                                       const ActiveOptions& options) {
   std::vector<Finding> out;
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
+  for (std::size_t i = 0; i < hosts.size() && i < options.max_hosts; ++i) {
     const MailHost& host = hosts[i];
     const bool primary = host.preference == hosts.front().preference;
     std::vector<MainSession> sessions;
-    for (const auto& address : host.addresses) sessions.push_back(main_session(domain, host, address, options));
+    for (std::size_t k = 0; k < host.addresses.size() && k < options.max_addresses; ++k) {
+      sessions.push_back(main_session(domain, host, host.addresses[k], options));
+    }
     out.push_back(starttls_finding(host, primary, sessions));
+    for (std::size_t k = options.max_addresses; k < host.addresses.size(); ++k) {
+      out.back().evidence.push_back({"error", "[" + host.addresses[k] + "] not checked: more than " +
+                                                  std::to_string(options.max_addresses) + " addresses"});
+    }
     const auto good = std::find_if(sessions.begin(), sessions.end(), [](const MainSession& m) { return m.tls.ok; });
     if (good == sessions.end()) {
       const std::string why = sessions.empty() ? "no address" : "STARTTLS did not work on any address";

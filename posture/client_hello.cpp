@@ -84,9 +84,10 @@ LegacyHelloReply closed_or_incomplete(bool eof, std::string_view data) {
   return verdict(Verdict::refused, data.empty() ? "connection closed" : "connection closed mid-message");
 }
 
-// A TLS-framed answer (SSLv3 or a modern server answering either hello): an alert, or the
-// ServerHello at the start of the first handshake record.
-LegacyHelloReply parse_tls_record(LegacyProtocol offered, std::string_view d, bool eof) {
+// A TLS-framed answer (SSLv3, TLS, or a modern server answering an SSLv2 hello): an alert, or the
+// ServerHello at the start of the first handshake record. `offered`: the version asked for (0
+// for SSLv2, which a TLS-framed answer never accepts).
+LegacyHelloReply parse_tls_record(std::uint16_t offered, std::string_view d, bool eof) {
   if (d.size() < 5) return closed_or_incomplete(eof, d);
   const std::uint8_t type = byte(d, 0);
   const std::uint16_t record_version = be16(d, 1);
@@ -121,7 +122,7 @@ LegacyHelloReply parse_tls_record(LegacyProtocol offered, std::string_view d, bo
   LegacyHelloReply r;
   r.version = version;
   r.ciphers.push_back(be16(body, 39 + sid));
-  const bool match = offered == LegacyProtocol::ssl3 && version == 0x0300;
+  const bool match = offered != 0 && version == offered;
   r.verdict = match ? Verdict::accepted : Verdict::refused;
   r.detail = "ServerHello " + version_name(version);
   return r;
@@ -166,7 +167,133 @@ LegacyHelloReply parse_ssl2(std::string_view d, bool eof) {
   return r;
 }
 
+constexpr LegacySuite kLegacySuites[] = {
+    // code, name, bits, forward secret, anonymous, rc4, 3des, export
+    {0x0003, "EXP-RC4-MD5", 40, false, false, true, false, true},
+    {0x0004, "RC4-MD5", 128, false, false, true, false, false},
+    {0x0005, "RC4-SHA", 128, false, false, true, false, false},
+    {0x0006, "EXP-RC2-CBC-MD5", 40, false, false, false, false, true},
+    {0x0007, "IDEA-CBC-SHA", 128, false, false, false, false, false},
+    {0x0008, "EXP-DES-CBC-SHA", 40, false, false, false, false, true},
+    {0x0009, "DES-CBC-SHA", 56, false, false, false, false, false},
+    {0x000a, "DES-CBC3-SHA", 112, false, false, false, true, false},
+    {0x0011, "EXP-DHE-DSS-DES-CBC-SHA", 40, true, false, false, false, true},
+    {0x0012, "DHE-DSS-DES-CBC-SHA", 56, true, false, false, false, false},
+    {0x0013, "DHE-DSS-DES-CBC3-SHA", 112, true, false, false, true, false},
+    {0x0014, "EXP-DHE-RSA-DES-CBC-SHA", 40, true, false, false, false, true},
+    {0x0015, "DHE-RSA-DES-CBC-SHA", 56, true, false, false, false, false},
+    {0x0016, "DHE-RSA-DES-CBC3-SHA", 112, true, false, false, true, false},
+    {0x0017, "EXP-ADH-RC4-MD5", 40, false, true, true, false, true},
+    {0x0018, "ADH-RC4-MD5", 128, false, true, true, false, false},
+    {0x0019, "EXP-ADH-DES-CBC-SHA", 40, false, true, false, false, true},
+    {0x001a, "ADH-DES-CBC-SHA", 56, false, true, false, false, false},
+    {0x001b, "ADH-DES-CBC3-SHA", 112, false, true, false, true, false},
+    {0x0062, "EXP1024-DES-CBC-SHA", 56, false, false, false, false, true},
+    {0x0064, "EXP1024-RC4-SHA", 56, false, false, true, false, true},
+    {0x0066, "DHE-DSS-RC4-SHA", 128, true, false, true, false, false},
+    {0x0096, "SEED-SHA", 128, false, false, false, false, false},
+    {0x009a, "DHE-RSA-SEED-SHA", 128, true, false, false, false, false},
+    {0xc002, "ECDH-ECDSA-RC4-SHA", 128, false, false, true, false, false},
+    {0xc003, "ECDH-ECDSA-DES-CBC3-SHA", 112, false, false, false, true, false},
+    {0xc007, "ECDHE-ECDSA-RC4-SHA", 128, true, false, true, false, false},
+    {0xc008, "ECDHE-ECDSA-DES-CBC3-SHA", 112, true, false, false, true, false},
+    {0xc00c, "ECDH-RSA-RC4-SHA", 128, false, false, true, false, false},
+    {0xc00d, "ECDH-RSA-DES-CBC3-SHA", 112, false, false, false, true, false},
+    {0xc011, "ECDHE-RSA-RC4-SHA", 128, true, false, true, false, false},
+    {0xc012, "ECDHE-RSA-DES-CBC3-SHA", 112, true, false, false, true, false},
+    {0xc016, "AECDH-RC4-SHA", 128, false, true, true, false, false},
+    {0xc017, "AECDH-DES-CBC3-SHA", 112, false, true, false, true, false},
+};
+
+void put_extension(std::string& out, std::uint16_t type, const std::string& body) {
+  put16(out, type);
+  put16(out, body.size());
+  out += body;
+}
+
+bool host_name(std::string_view s) {
+  if (s.empty() || s.size() > 253 || s.find(':') != std::string_view::npos) return false;
+  bool letter = false;
+  for (const char c : s) {
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+    if (!alpha && !(c >= '0' && c <= '9') && c != '.') return false;
+    letter = letter || alpha;
+  }
+  return letter;  // all digits and dots: an IPv4 literal, which SNI must not carry
+}
+
 }  // namespace
+
+std::span<const LegacySuite> legacy_suites() noexcept { return kLegacySuites; }
+
+const LegacySuite* find_legacy_suite(std::uint16_t code) noexcept {
+  for (const auto& s : kLegacySuites) {
+    if (s.code == code) return &s;
+  }
+  return nullptr;
+}
+
+const LegacySuite* find_legacy_suite(std::string_view openssl_name) noexcept {
+  for (const auto& s : kLegacySuites) {
+    if (openssl_name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+std::string tls_client_hello(std::uint16_t version, std::span<const std::uint16_t> suites, std::string_view sni,
+                             std::string_view random) {
+  std::string hello;
+  put16(hello, version);
+  hello += fill(random, 32);
+  hello += '\0';  // no session id
+  put16(hello, suites.size() * 2);
+  for (const std::uint16_t s : suites) put16(hello, s);
+  hello += '\x01';
+  hello += '\0';
+  std::string extensions;
+  if (host_name(sni)) {
+    std::string entry = "\0";  // host_name
+    put16(entry, sni.size());
+    entry += sni;
+    std::string list;
+    put16(list, entry.size());
+    put_extension(extensions, 0x0000, list + entry);
+  }
+  std::string groups;
+  put16(groups, 8);
+  constexpr std::uint16_t kGroups[] = {0x001d, 0x0017, 0x0018, 0x0019};  // x25519, P-256, P-384, P-521
+  for (const std::uint16_t g : kGroups) put16(groups, g);
+  put_extension(extensions, 0x000a, groups);
+  put_extension(extensions, 0x000b, std::string("\x01\x00", 2));
+  if (version >= 0x0303) {
+    std::string algs;
+    constexpr std::uint16_t kAlgs[] = {0x0401, 0x0501, 0x0601, 0x0201, 0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0402, 0x0202};
+    put16(algs, sizeof kAlgs);
+    for (const std::uint16_t a : kAlgs) put16(algs, a);
+    put_extension(extensions, 0x000d, algs);
+  }
+  put_extension(extensions, 0xff01, std::string("\x00", 1));  // renegotiation_info, empty
+  put16(hello, extensions.size());
+  hello += extensions;
+  std::string handshake = "\x01";
+  put24(handshake, hello.size());
+  handshake += hello;
+  std::string out = "\x16";
+  put16(out, 0x0301);  // record version: what clients send for compatibility
+  put16(out, handshake.size());
+  out += handshake;
+  return out;
+}
+
+LegacyHelloReply parse_tls_reply(std::uint16_t version, std::string_view data, bool eof) {
+  if (data.size() > max_legacy_reply_bytes) data = data.substr(0, max_legacy_reply_bytes);
+  if (data.empty()) return closed_or_incomplete(eof, data);
+  LegacyHelloReply r = parse_tls_record(version, data, eof);
+  if (r.verdict == Verdict::incomplete && data.size() >= max_legacy_reply_bytes) {
+    return verdict(Verdict::malformed, "reply larger than the read limit");
+  }
+  return r;
+}
 
 std::string_view to_string(LegacyProtocol protocol) noexcept {
   return protocol == LegacyProtocol::ssl2 ? "SSLv2" : "SSLv3";
@@ -210,7 +337,7 @@ LegacyHelloReply parse_legacy_reply(LegacyProtocol protocol, std::string_view da
   const std::uint8_t first = byte(data, 0);
   // Record types 20-23 mean TLS framing, whichever hello was sent.
   if (first >= 0x14 && first <= 0x17) {
-    LegacyHelloReply r = parse_tls_record(protocol, data, eof);
+    LegacyHelloReply r = parse_tls_record(protocol == LegacyProtocol::ssl3 ? 0x0300 : 0, data, eof);
     if (r.verdict == Verdict::incomplete && data.size() >= max_legacy_reply_bytes) {
       return verdict(Verdict::malformed, "reply larger than the read limit");
     }

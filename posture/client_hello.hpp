@@ -4,6 +4,7 @@
 // policy's worst TLS finding (RFC 6176, RFC 7568), so tls-versions asks with these bytes.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,33 @@ struct LegacyHelloReply {
 // Most bytes a reply is read up to before the parser has to decide (a whole SSLv2 SERVER-HELLO
 // with a certificate fits).
 inline constexpr std::size_t max_legacy_reply_bytes = 20 * 1024;
+
+// The suites OpenSSL 3 (as Debian builds it) cannot offer at any security level, which a server
+// may still accept: RC4, DES, 3DES, export grade, IDEA, SEED. Asked with tls_client_hello.
+struct LegacySuite {
+  std::uint16_t code = 0;  // IANA code point
+  const char* name = "";   // OpenSSL's name
+  int bits = 0;            // symmetric strength
+  bool forward_secret = false;
+  bool anonymous = false;
+  bool rc4 = false;
+  bool triple_des = false;
+  bool export_grade = false;
+};
+[[nodiscard]] std::span<const LegacySuite> legacy_suites() noexcept;
+// The entry for `code`, nullptr when it is not one of legacy_suites().
+[[nodiscard]] const LegacySuite* find_legacy_suite(std::uint16_t code) noexcept;
+[[nodiscard]] const LegacySuite* find_legacy_suite(std::string_view openssl_name) noexcept;
+
+// A TLS 1.0-1.2 ClientHello (`version` 0x0301..0x0303) offering exactly `suites`, with SNI
+// `sni` (none when empty or an IP literal), the EC groups, point formats, signature algorithms
+// (TLS 1.2) and renegotiation_info a real client sends.
+[[nodiscard]] std::string tls_client_hello(std::uint16_t version, std::span<const std::uint16_t> suites,
+                                           std::string_view sni, std::string_view random);
+
+// Parses a server's answer to tls_client_hello(version, ...): accepted = a ServerHello of that
+// version (ciphers holds the chosen suite); an alert or another version is a refusal.
+[[nodiscard]] LegacyHelloReply parse_tls_reply(std::uint16_t version, std::string_view data, bool eof);
 
 // Parses the first bytes a server sent back to legacy_client_hello(protocol); `eof` says the
 // server closed after them. Never reads past `data`; everything beyond the first message is ignored.

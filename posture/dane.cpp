@@ -125,7 +125,8 @@ Finding host_finding(const MailHost& host, const Answer& a, const Answer& aaaa, 
   limits.timeout_ms = o.timeout_ms;
   limits.allow_private = o.allow_private;
   std::string last_error = host.addresses.empty() ? "no address" : "";
-  for (const auto& address : host.addresses) {
+  const std::span<const std::string> addresses(host.addresses.data(), std::min(host.addresses.size(), o.max_addresses));
+  for (const auto& address : addresses) {
     auto s = smtp::open_to_starttls(address, o.smtp_port, limits, o.ehlo_name);
     if (!s) {
       last_error = address + ": " + s.error();
@@ -181,6 +182,7 @@ void attach_tlsa(std::span<MailHost> hosts, Dns& dns) {
 
 std::vector<Finding> check_dane(std::string_view domain, std::span<const MailHost> hosts, Dns& dns,
                                 const ActiveOptions& options) {
+  hosts = hosts.first(std::min(hosts.size(), options.max_hosts));
   std::vector<Question> questions{{std::string(domain), rrtype::mx}};
   for (const auto& h : hosts) {
     questions.push_back({h.name, rrtype::a});
@@ -208,7 +210,9 @@ std::vector<Finding> check_dane(std::string_view domain, std::span<const MailHos
   if (mx.rcode == Answer::Rcode::servfail || mx.rcode == Answer::Rcode::timeout || mx.rcode == Answer::Rcode::error ||
       mx.security == Security::indeterminate) {
     top.status = Status::error;
-    top.explanation = "the MX lookup gave no usable DNSSEC state (" + std::string(rcode_name(mx.rcode)) + ")";
+    top.explanation = mx.security == Security::indeterminate && mx.rcode == Answer::Rcode::noerror
+                          ? "the resolver did not validate DNSSEC (no trust anchor): DANE not measured"
+                          : "the MX lookup failed (" + std::string(rcode_name(mx.rcode)) + "): DANE not measured";
     out.push_back(std::move(top));
     return out;
   }

@@ -102,6 +102,7 @@ Session::Session(Session&& o) noexcept
       limits_(o.limits_),
       buffer_(std::move(o.buffer_)),
       read_total_(o.read_total_),
+      desynced_(o.desynced_),
       transcript_(std::move(o.transcript_)) {}
 
 Session& Session::operator=(Session&& o) noexcept {
@@ -112,6 +113,7 @@ Session& Session::operator=(Session&& o) noexcept {
     limits_ = o.limits_;
     buffer_ = std::move(o.buffer_);
     read_total_ = o.read_total_;
+    desynced_ = o.desynced_;
     transcript_ = std::move(o.transcript_);
   }
   return *this;
@@ -150,8 +152,7 @@ std::expected<void, std::string> Session::write_all(std::string_view data) {
   return {};
 }
 
-bool Session::fill(std::string& error) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
+bool Session::fill(Clock::time_point deadline, std::string& error) {
   char buf[4096];
   while (true) {
     const std::size_t room = limits_.max_bytes - std::min(read_total_, limits_.max_bytes);
@@ -202,6 +203,8 @@ bool Session::fill(std::string& error) {
 
 std::expected<scoring::SmtpReply, std::string> Session::reply() {
   if (fd_ < 0) return std::unexpected("not connected");
+  // One deadline for the whole reply: a server trickling a byte at a time cannot stretch it.
+  const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
   while (true) {
     scoring::SmtpReply r;
     std::size_t consumed = 0;
@@ -219,7 +222,7 @@ std::expected<scoring::SmtpReply, std::string> Session::reply() {
       return std::unexpected("malformed SMTP reply");
     }
     std::string error;
-    if (!fill(error)) {
+    if (!fill(deadline, error)) {
       if (!buffer_.empty()) transcript_.push_back("S: " + printable(buffer_.substr(0, 200)));
       return std::unexpected(error);
     }
@@ -248,6 +251,7 @@ tls::Result Session::start_tls(const tls::Request& request) {
     out.error = "server sent data after the 220 to STARTTLS";
     return out;
   }
+  desynced_ = true;  // until the handshake completes
   std::string error;
   tls::SslPtr ssl = tls::make_ssl(request, fd_, error);
   if (!ssl) {
@@ -273,6 +277,7 @@ tls::Result Session::start_tls(const tls::Request& request) {
     }
   }
   out.ok = true;
+  desynced_ = false;
   tls::describe(ssl.get(), request, out);
   transcript_.push_back("T: " + tls::version_name(out.version) + " " + out.cipher);
   ssl_ = std::move(ssl);
@@ -282,6 +287,7 @@ tls::Result Session::start_tls(const tls::Request& request) {
 std::string Session::exchange_raw(std::string_view bytes, std::size_t max,
                                   const std::function<bool(std::string_view, bool)>& enough) {
   transcript_.push_back("C: <" + std::to_string(bytes.size()) + " raw bytes>");
+  desynced_ = true;
   if (auto w = write_all(bytes); !w) {
     transcript_.push_back("C: " + w.error());
     return {};
@@ -290,8 +296,9 @@ std::string Session::exchange_raw(std::string_view bytes, std::size_t max,
   limits_.max_bytes = read_total_ + max;
   std::string error;
   bool eof = false;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(limits_.timeout_ms);
   while (buffer_.size() < max && !enough(buffer_, false)) {
-    if (!fill(error)) {
+    if (!fill(deadline, error)) {
       eof = true;
       break;
     }
@@ -306,7 +313,7 @@ std::string Session::exchange_raw(std::string_view bytes, std::size_t max,
 
 void Session::quit() {
   if (fd_ < 0) return;
-  if (limits_.max_bytes > read_total_) (void)command("QUIT");
+  if (!desynced_ && limits_.max_bytes > read_total_) (void)command("QUIT");
   if (ssl_) {
     // close_notify, best effort, without waiting for the peer's.
     SSL_shutdown(ssl_.get());

@@ -3,6 +3,7 @@
 // address guard), read replies bounded in bytes and time, send commands, switch to TLS after a
 // 220 to STARTTLS, or send raw bytes (the legacy ClientHellos). Never sends DATA: `command`
 // refuses it. Every exchange is kept as transcript lines ("S: 250-STARTTLS", "C: EHLO ...").
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -47,7 +48,8 @@ class Session {
   // arrived or the step times out. Returns what was read.
   [[nodiscard]] std::string exchange_raw(std::string_view bytes, std::size_t max,
                                          const std::function<bool(std::string_view, bool eof)>& enough);
-  // Sends QUIT and closes (errors ignored: the session is over either way).
+  // Sends QUIT and closes (errors ignored: the session is over either way); after a failed
+  // handshake or exchange_raw it only closes, since the server is no longer reading SMTP.
   void quit();
 
   [[nodiscard]] const std::vector<std::string>& transcript() const noexcept { return transcript_; }
@@ -56,8 +58,8 @@ class Session {
  private:
   Session() = default;
   std::expected<void, std::string> write_all(std::string_view data);
-  // Reads some bytes into buffer_; false with `error` on timeout/close/limit.
-  bool fill(std::string& error);
+  // Reads some bytes into buffer_ before `deadline`; false with `error` on timeout/close/limit.
+  bool fill(std::chrono::steady_clock::time_point deadline, std::string& error);
   void close() noexcept;
 
   int fd_ = -1;
@@ -65,6 +67,7 @@ class Session {
   Limits limits_;
   std::string buffer_;
   std::size_t read_total_ = 0;
+  bool desynced_ = false;  // a failed handshake or raw bytes: no SMTP can follow on this connection
   std::vector<std::string> transcript_;
 };
 

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <map>
 
+#include "posture/client_hello.hpp"
 #include "scoring/probe.hpp"
 
 namespace lookalike::posture::tls {
@@ -301,8 +302,17 @@ void describe(ssl_st* ssl, const Request& request, Result& out) {
 
 SuiteFacts suite_facts(std::string_view openssl_name) {
   const auto& table = suite_table();
-  const auto it = table.find(openssl_name);
-  return it == table.end() ? SuiteFacts{} : it->second;
+  if (const auto it = table.find(openssl_name); it != table.end()) return it->second;
+  SuiteFacts f;
+  if (const LegacySuite* legacy = find_legacy_suite(openssl_name); legacy != nullptr) {
+    f.known = true;
+    f.bits = legacy->bits;
+    f.forward_secret = legacy->forward_secret;
+    f.anonymous = legacy->anonymous;
+    f.rc4 = legacy->rc4;
+    f.triple_des = legacy->triple_des;
+  }
+  return f;
 }
 
 std::vector<std::string> offerable_suites(int version) {

@@ -3,7 +3,16 @@
 // server and does not on a badly configured one.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
 
 #include "posture/active.hpp"
 #include "tests/support/smtp_server.hpp"
@@ -82,6 +91,16 @@ std::vector<Finding> check(const SmtpServer& server, std::vector<MailHost> hosts
   return check_mail_hosts("good.test", hosts, world().options(server));
 }
 
+// The `id` finding for a server that is the well-configured one changed by `edit`.
+template <class Edit>
+Finding graded(std::string_view id, Edit edit) {
+  const auto c = world().cert();
+  SmtpServerOptions so = world().server(c);
+  edit(so);
+  SmtpServer server(so);
+  return find(check(server), id);
+}
+
 TEST(MailHosts, WellConfiguredServerPassesStarttlsCertificateVersionsAndCiphers) {
   const auto c = world().cert();
   SmtpServer server(world().server(c));
@@ -104,6 +123,9 @@ TEST(MailHosts, WellConfiguredServerPassesStarttlsCertificateVersionsAndCiphers)
   EXPECT_TRUE(evidence_has(ciphers, "server order: yes")) << dump(ciphers);
   EXPECT_EQ(find(findings, "require-tls").status, Status::not_assessable);
   for (const auto& command : server.commands()) EXPECT_NE(command.substr(0, 4), "DATA");
+  // One session per accepted suite and version plus a few: a bound, so a change that multiplies
+  // the connections an MX sees shows up here.
+  EXPECT_LE(server.connections(), 25) << server.connections() << " connections";
 }
 
 TEST(MailHosts, PrimaryWithoutStarttlsFailsAndBackupWithoutStarttlsWarns) {
@@ -125,6 +147,41 @@ TEST(MailHosts, PrimaryWithoutStarttlsFailsAndBackupWithoutStarttlsWarns) {
   EXPECT_EQ(find(both, "starttls").status, Status::pass);
   const Finding& backup = find(both, "starttls", "mx2.good.test");
   EXPECT_EQ(backup.status, Status::warn) << dump(backup);
+}
+
+TEST(MailHosts, EveryAddressOfAHostIsCheckedAndOneWithoutStarttlsFailsIt) {
+  const auto c = world().cert();
+  SmtpServer good(world().server(c));
+  SmtpServerOptions plain = world().server(c);
+  plain.offer_starttls = false;
+  plain.address = "127.0.0.2";
+  plain.port = good.port();
+  SmtpServer bad(plain);
+  const MailHost pool{kMx, 10, {"127.0.0.1", "127.0.0.2"}, {}};
+  const auto findings = check(good, {pool});
+  const Finding& starttls = find(findings, "starttls");
+  EXPECT_EQ(starttls.status, Status::fail) << dump(starttls);
+  EXPECT_NE(starttls.explanation.find("127.0.0.2"), std::string::npos) << dump(starttls);
+  EXPECT_TRUE(evidence_has(starttls, "[127.0.0.1] S: 250-STARTTLS")) << dump(starttls);
+  // The TLS checks ran on the address where STARTTLS worked.
+  EXPECT_EQ(find(findings, "tls-versions").status, Status::pass);
+  EXPECT_EQ(find(findings, "certificate").status, Status::pass);
+  EXPECT_EQ(bad.connections(), 1);
+}
+
+TEST(MailHosts, HostsAndAddressesBeyondTheLimitsAreNotContacted) {
+  const auto c = world().cert();
+  SmtpServer server(world().server(c));
+  ActiveOptions o = world().options(server);
+  o.max_addresses = 1;
+  o.max_hosts = 1;
+  const std::vector<MailHost> hosts = {MailHost{kMx, 10, {"127.0.0.1", "127.0.0.3"}, {}}, host("mx9.good.test")};
+  const auto findings = check_mail_hosts("good.test", hosts, o);
+  const Finding& starttls = find(findings, "starttls");
+  EXPECT_EQ(starttls.status, Status::pass) << dump(starttls);
+  EXPECT_TRUE(evidence_has(starttls, "[127.0.0.3] not checked")) << dump(starttls);
+  EXPECT_FALSE(evidence_has(starttls, "[127.0.0.3] S:")) << dump(starttls);
+  EXPECT_TRUE(std::none_of(findings.begin(), findings.end(), [](const Finding& f) { return f.subject == "mx9.good.test"; }));
 }
 
 TEST(MailHosts, AddressGuardRefusesLoopbackUnlessAllowed) {
@@ -186,11 +243,11 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(MailHosts, DaneEeMatchTakesThePlaceOfAPublicCa) {
   const auto c = world().cert(spec([](CertSpec& s) { s.self_signed = true; }));
   SmtpServer server(world().server(c));
-  MailHost h = host();
   std::string rdata = "\x03\x01\x01";
   for (std::size_t i = 0; i + 1 < c.spki_sha256.size(); i += 2) {
     rdata += static_cast<char>(std::stoi(c.spki_sha256.substr(i, 2), nullptr, 16));
   }
+  MailHost h = host();
   h.tlsa = {rdata};
   const Finding matched = find(check(server, {h}), "certificate");
   EXPECT_EQ(matched.status, Status::pass) << dump(matched);
@@ -225,62 +282,169 @@ TEST(MailHosts, RequireTlsPassesOn530AndIsInfoWhenPlaintextMailIsAccepted) {
 }
 
 TEST(MailHosts, TlsVersionsWarnWithoutTls13FailWithoutTls12AndNoteOldFallbacks) {
-  const auto c = world().cert();
-  SmtpServerOptions so = world().server(c);
-  so.max_version = 0x0303;
-  SmtpServer no13(so);
-  const Finding warn = find(check(no13), "tls-versions");
+  const Finding warn = graded("tls-versions", [](SmtpServerOptions& so) { so.max_version = 0x0303; });
   EXPECT_EQ(warn.status, Status::warn) << dump(warn);
   EXPECT_NE(warn.explanation.find("TLS 1.3 not accepted"), std::string::npos);
 
-  so = world().server(c);
-  so.min_version = 0x0304;
-  SmtpServer only13(so);
-  const Finding fail = find(check(only13), "tls-versions");
+  const Finding fail = graded("tls-versions", [](SmtpServerOptions& so) { so.min_version = 0x0304; });
   EXPECT_EQ(fail.status, Status::fail) << dump(fail);
 
-  so = world().server(c);
-  so.min_version = 0x0301;
-  so.security_level = 0;
-  so.cipher_list = "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE-RSA-AES128-SHA";
-  SmtpServer old(so);
-  const Finding info = find(check(old), "tls-versions");
+  const Finding info = graded("tls-versions", [](SmtpServerOptions& so) {
+    so.min_version = 0x0301;
+    so.security_level = 0;
+    so.cipher_list = "ECDHE+AESGCM:ECDHE+CHACHA20:ECDHE-RSA-AES128-SHA";
+  });
   EXPECT_EQ(info.status, Status::info) << dump(info);
   EXPECT_TRUE(evidence_has(info, "TLSv1.0 accepted")) << dump(info);
   EXPECT_TRUE(evidence_has(info, "TLSv1.1 accepted")) << dump(info);
 }
 
+// tls-ciphers for a TLS 1.2 server (security level 0) accepting `suites`, in its order.
+Finding ciphers(std::string suites, bool dh_1024 = false) {
+  return graded("tls-ciphers", [&](SmtpServerOptions& so) {
+    so.max_version = 0x0303;
+    so.security_level = 0;
+    so.cipher_list = suites;
+    so.dh_1024 = dh_1024;
+  });
+}
+
 TEST(MailHosts, CiphersWarnOnNonForwardSecretAndFailWhenPreferredOrNull) {
-  const auto c = world().cert();
-  SmtpServerOptions so = world().server(c);
-  so.max_version = 0x0303;
-  so.security_level = 0;
-  so.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA";
-  SmtpServer weakish(so);
-  const Finding warn = find(check(weakish), "tls-ciphers");
+  const Finding warn = ciphers("ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA");
   EXPECT_EQ(warn.status, Status::warn) << dump(warn);
   EXPECT_NE(warn.explanation.find("AES128-SHA (no forward secrecy)"), std::string::npos) << dump(warn);
 
-  so.cipher_list = "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256";
-  SmtpServer prefers_rsa(so);
-  const Finding preferred = find(check(prefers_rsa), "tls-ciphers");
+  const Finding preferred = ciphers("AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256");
   EXPECT_EQ(preferred.status, Status::fail) << dump(preferred);
   EXPECT_NE(preferred.explanation.find("preferred suite AES128-SHA"), std::string::npos) << dump(preferred);
 
-  so.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA256";
-  SmtpServer null(so);
-  const Finding nul = find(check(null), "tls-ciphers");
+  const Finding nul = ciphers("ECDHE-RSA-AES128-GCM-SHA256:NULL-SHA256");
   EXPECT_EQ(nul.status, Status::fail) << dump(nul);
   EXPECT_NE(nul.explanation.find("NULL-SHA256 (0 bits"), std::string::npos) << dump(nul);
 }
 
 TEST(MailHosts, ServerOrderIsToldApartFromClientOrder) {
-  const auto c = world().cert();
-  SmtpServerOptions so = world().server(c);
-  so.server_preference = false;
-  SmtpServer client_order(so);
-  const Finding f = find(check(client_order), "tls-ciphers");
+  const Finding f = graded("tls-ciphers", [](SmtpServerOptions& so) { so.server_preference = false; });
   EXPECT_TRUE(evidence_has(f, "server order: no")) << dump(f);
+}
+
+TEST(MailHosts, SmallDhGroupsWarnAndOpenSslsAutoGroupPasses) {
+  const Finding pass = ciphers("DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(pass.status, Status::pass) << dump(pass);
+  EXPECT_TRUE(evidence_has(pass, "DHE-RSA-AES128-GCM-SHA256 (128 bits, forward secret, modp_2048 2048)")) << dump(pass);
+
+  const Finding warn = ciphers("DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256", true);
+  EXPECT_EQ(warn.status, Status::warn) << dump(warn);
+  EXPECT_NE(warn.explanation.find("DH group of 1024 bits"), std::string::npos) << dump(warn);
+}
+
+// A raw TCP server on 127.0.0.1 running `behave(fd, stopping)` per connection: for peers no SMTP
+// server library would imitate (trickling, endless replies).
+class HostileServer {
+ public:
+  explicit HostileServer(std::function<void(int, const std::atomic<bool>&)> behave) : behave_(std::move(behave)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(listener_, 16) != 0) {
+      throw std::runtime_error("HostileServer: cannot listen");
+    }
+    socklen_t len = sizeof sa;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&sa), &len);
+    port_ = ntohs(sa.sin_port);
+    thread_ = std::thread([this] {
+      while (!stopping_) {
+        pollfd p{listener_, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        const int fd = ::accept(listener_, nullptr, nullptr);
+        if (fd < 0) continue;
+        behave_(fd, stopping_);
+        ::close(fd);
+      }
+    });
+  }
+  ~HostileServer() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  HostileServer(const HostileServer&) = delete;
+  HostileServer& operator=(const HostileServer&) = delete;
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  std::function<void(int, const std::atomic<bool>&)> behave_;
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+std::vector<Finding> check_port(std::uint16_t port, int timeout_ms) {
+  ActiveOptions o;
+  o.smtp_port = port;
+  o.allow_private = true;
+  o.timeout_ms = timeout_ms;
+  const std::vector<MailHost> hosts = {host()};
+  return check_mail_hosts("good.test", hosts, o);
+}
+
+TEST(MailHosts, TricklingBannerEndsInATimeoutNotAHang) {
+  HostileServer trickle([](int fd, const std::atomic<bool>& stopping) {
+    ::send(fd, "220", 3, MSG_NOSIGNAL);
+    for (int i = 0; i < 100 && !stopping; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (::send(fd, "x", 1, MSG_NOSIGNAL) != 1) return;
+    }
+  });
+  const Finding f = find(check_port(trickle.port(), 500), "starttls");
+  EXPECT_EQ(f.status, Status::error) << dump(f);
+  EXPECT_TRUE(evidence_has(f, "timed out")) << dump(f);
+}
+
+TEST(MailHosts, EndlessReplyStopsAtTheReadLimit) {
+  HostileServer endless([](int fd, const std::atomic<bool>& stopping) {
+    const std::string line = "220-" + std::string(1000, 'x') + "\r\n";
+    while (!stopping && ::send(fd, line.data(), line.size(), MSG_NOSIGNAL) > 0) {
+    }
+  });
+  const Finding f = find(check_port(endless.port(), 5000), "starttls");
+  EXPECT_EQ(f.status, Status::error) << dump(f);
+  EXPECT_TRUE(evidence_has(f, "read limit")) << dump(f);
+}
+
+TEST(MailHosts, NoPlaintextQuitFollowsAFailedHandshake) {
+  std::atomic<bool> quit_after_alert{false};
+  HostileServer alerting([&](int fd, const std::atomic<bool>& stopping) {
+    auto say = [fd](std::string_view s) { ::send(fd, s.data(), s.size(), MSG_NOSIGNAL); };
+    say("220 mx.good.test ESMTP\r\n");
+    char buf[4096];
+    bool tls = false;
+    while (!stopping) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const long n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      const std::string_view got(buf, static_cast<std::size_t>(n));
+      if (tls) {
+        quit_after_alert = quit_after_alert || got.find("QUIT") != std::string_view::npos;
+      } else if (got.starts_with("EHLO")) {
+        say("250-mx.good.test\r\n250 STARTTLS\r\n");
+      } else if (got.starts_with("STARTTLS")) {
+        say("220 go ahead\r\n");
+        tls = true;
+        // Whatever hello arrives next gets a handshake_failure alert.
+        if (::poll(&p, 1, 2000) > 0 && ::recv(fd, buf, sizeof buf, 0) > 0) say(std::string("\x15\x03\x03\x00\x02\x02\x28", 7));
+      } else if (got.starts_with("QUIT")) {
+        say("221 bye\r\n");
+        return;
+      }
+    }
+  });
+  const Finding f = find(check_port(alerting.port(), 2000), "starttls");
+  EXPECT_EQ(f.status, Status::fail) << dump(f);
+  EXPECT_FALSE(quit_after_alert.load());
 }
 
 }  // namespace

@@ -114,6 +114,20 @@ struct Served {
   }
 };
 
+// The `id` finding check_mail_hosts gives for a loopback server run with `o`.
+Finding graded(const test_support::SmtpServerOptions& o, std::string_view id) {
+  test_support::SmtpServer server(o);
+  ActiveOptions a;
+  a.allow_private = true;
+  a.timeout_ms = 5000;
+  a.smtp_port = server.port();
+  const std::vector<MailHost> hosts = {MailHost{"mx.legacy.test", 10, {"127.0.0.1"}, {}}};
+  for (Finding& f : check_mail_hosts("legacy.test", hosts, a)) {
+    if (f.id == id) return std::move(f);
+  }
+  throw std::runtime_error("no finding " + std::string(id));
+}
+
 TEST(ClientHello, OpenSsl3AnswersOurSsl3HelloWithAnAlert) {
   Served s;
   test_support::SmtpServer server(s.options());
@@ -137,27 +151,85 @@ TEST(ClientHello, ReplayedSsl3AcceptanceWarnsAndSsl2AcceptanceFails) {
   Served s;
   auto o = s.options();
   o.ssl3_reply = ssl3_server_hello();
-  test_support::SmtpServer ssl3(o);
-  ActiveOptions a;
-  a.allow_private = true;
-  a.timeout_ms = 5000;
-  a.smtp_port = ssl3.port();
-  const std::vector<MailHost> hosts = {MailHost{"mx.legacy.test", 10, {"127.0.0.1"}, {}}};
-  auto findings = check_mail_hosts("legacy.test", hosts, a);
-  auto versions = std::find_if(findings.begin(), findings.end(), [](const Finding& f) { return f.id == "tls-versions"; });
-  ASSERT_NE(versions, findings.end());
-  EXPECT_EQ(versions->status, Status::warn) << versions->explanation;
-  EXPECT_NE(versions->explanation.find("SSLv3 accepted"), std::string::npos) << versions->explanation;
+  const Finding ssl3 = graded(o, "tls-versions");
+  EXPECT_EQ(ssl3.status, Status::warn) << ssl3.explanation;
+  EXPECT_NE(ssl3.explanation.find("SSLv3 accepted"), std::string::npos) << ssl3.explanation;
 
   o = s.options();
   o.ssl2_reply = ssl2_server_hello();
-  test_support::SmtpServer ssl2(o);
-  a.smtp_port = ssl2.port();
-  findings = check_mail_hosts("legacy.test", hosts, a);
-  versions = std::find_if(findings.begin(), findings.end(), [](const Finding& f) { return f.id == "tls-versions"; });
-  ASSERT_NE(versions, findings.end());
-  EXPECT_EQ(versions->status, Status::fail) << versions->explanation;
-  EXPECT_NE(versions->explanation.find("SSLv2 accepted"), std::string::npos) << versions->explanation;
+  const Finding ssl2 = graded(o, "tls-versions");
+  EXPECT_EQ(ssl2.status, Status::fail) << ssl2.explanation;
+  EXPECT_NE(ssl2.explanation.find("SSLv2 accepted"), std::string::npos) << ssl2.explanation;
+}
+
+}  // namespace
+}  // namespace lookalike::posture
+
+namespace lookalike::posture {
+namespace {
+
+// The suites in a TLS ClientHello record (empty when it is not one).
+std::vector<std::uint16_t> offered_suites(std::string_view record) {
+  std::vector<std::uint16_t> out;
+  auto at = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(record[i])); };
+  if (record.size() < 5 + 4 + 2 + 32 + 1 || at(0) != 0x16 || at(5) != 0x01) return out;
+  const std::size_t sid = at(43);
+  std::size_t pos = 44 + sid;
+  if (record.size() < pos + 2) return out;
+  const std::size_t len = (at(pos) << 8) | at(pos + 1);
+  for (std::size_t i = pos + 2; i + 1 < pos + 2 + len && i + 1 < record.size(); i += 2) {
+    out.push_back(static_cast<std::uint16_t>((at(i) << 8) | at(i + 1)));
+  }
+  return out;
+}
+
+// A TLS 1.2 server's ServerHello choosing `suite`, then ServerHelloDone.
+std::string tls12_server_hello(std::uint16_t suite) {
+  std::string hello = bytes({0x03, 0x03}) + std::string(32, '\x44') + bytes({0x00, suite >> 8, suite & 0xff, 0x00});
+  std::string handshake = bytes({0x02, 0x00, 0x00, static_cast<int>(hello.size())}) + hello;
+  return bytes({0x16, 0x03, 0x03, 0x00, static_cast<int>(handshake.size())}) + handshake +
+         bytes({0x16, 0x03, 0x03, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00});
+}
+
+TEST(ClientHello, TlsHelloOffersExactlyTheGivenSuitesWithSniForNamesOnly) {
+  const std::vector<std::uint16_t> suites = {0x0005, 0x000a, 0xc012};
+  const std::string h = tls_client_hello(0x0303, suites, "mx.legacy.test", "r");
+  EXPECT_EQ(h.substr(0, 3), bytes({0x16, 0x03, 0x01}));
+  EXPECT_EQ(h.substr(9, 2), bytes({0x03, 0x03}));
+  EXPECT_EQ(offered_suites(h), suites);
+  EXPECT_NE(h.find("mx.legacy.test"), std::string::npos);
+  EXPECT_EQ(tls_client_hello(0x0303, suites, "192.0.2.1", "r").find("192.0.2.1"), std::string::npos);
+}
+
+TEST(ClientHello, TlsReplyIsAcceptedOnlyAtTheOfferedVersion) {
+  const auto ok = parse_tls_reply(0x0303, tls12_server_hello(0x000a), false);
+  EXPECT_EQ(ok.verdict, Verdict::accepted);
+  EXPECT_EQ(ok.ciphers, (std::vector<std::uint32_t>{0x000a}));
+  EXPECT_EQ(parse_tls_reply(0x0302, tls12_server_hello(0x000a), false).verdict, Verdict::refused);
+  EXPECT_EQ(parse_tls_reply(0x0303, bytes({0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28}), false).verdict, Verdict::refused);
+  EXPECT_STREQ(find_legacy_suite(0x000a)->name, "DES-CBC3-SHA");
+  EXPECT_EQ(find_legacy_suite(0x1301), nullptr);
+}
+
+TEST(ClientHello, SuitesOpenSslCannotOfferAreFoundWithOurOwnHello) {
+  Served s;
+  auto o = s.options();
+  o.max_version = 0x0303;
+  // Recorded answers of a server that still takes RC4 and 3DES: it picks RC4 while offered, then 3DES.
+  o.raw_reply = [](std::string_view hello) -> std::string {
+    const auto suites = offered_suites(hello);
+    for (const std::uint16_t pick : std::initializer_list<std::uint16_t>{0x0005, 0x000a}) {
+      if (std::find(suites.begin(), suites.end(), pick) != suites.end()) return tls12_server_hello(pick);
+    }
+    return {};
+  };
+  const Finding ciphers = graded(o, "tls-ciphers");
+  std::string evidence;
+  for (const auto& e : ciphers.evidence) evidence += e.value + "\n";
+  EXPECT_EQ(ciphers.status, Status::fail) << ciphers.explanation << "\n" << evidence;
+  EXPECT_NE(ciphers.explanation.find("RC4-SHA"), std::string::npos) << ciphers.explanation;
+  EXPECT_NE(evidence.find("TLSv1.2 DES-CBC3-SHA (112 bits)"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384"), std::string::npos) << evidence;
 }
 
 }  // namespace

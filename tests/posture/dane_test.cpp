@@ -103,6 +103,16 @@ TEST(Dane, UnsignedDomainIsInfoAndConnectsNowhere) {
   EXPECT_EQ(w.server.connections(), 0);
 }
 
+TEST(Dane, WithoutValidationDaneIsAnErrorThatSaysWhy) {
+  DaneWorld w;
+  w.dns.set("dane.test", rrtype::mx, Security::indeterminate, {"mx"});
+  const auto findings = w.run();
+  ASSERT_EQ(findings.size(), 1U);
+  EXPECT_EQ(findings[0].status, Status::error);
+  EXPECT_NE(findings[0].explanation.find("no trust anchor"), std::string::npos) << dump(findings[0]);
+  EXPECT_EQ(w.server.connections(), 0);
+}
+
 TEST(Dane, BogusMxSetFails) {
   DaneWorld w;
   w.dns.set("dane.test", rrtype::mx, Security::bogus, {"mx"});

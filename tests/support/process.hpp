@@ -25,10 +25,11 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs argv[0] (looked up in PATH when it has no '/') with `input` on stdin; kills it with
-// SIGKILL after `timeout`. Throws std::runtime_error when it cannot be started.
+// Runs argv[0] (looked up in PATH when it has no '/') with `input` on stdin, in `cwd` when given;
+// kills it with SIGKILL after `timeout`. Throws std::runtime_error when it cannot be started.
 inline ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
-                                 std::chrono::milliseconds timeout = std::chrono::seconds(300)) {
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(300),
+                                 const std::string& cwd = {}) {
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -38,6 +39,7 @@ inline ProcessResult run_process(const std::vector<std::string>& argv, const std
   posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -1,8 +1,5 @@
 #include "tests/support/signed_zone.hpp"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-extern char** environ;
+#include "tests/support/process.hpp"
 
 namespace lookalike::test_support {
 namespace {
@@ -22,35 +19,14 @@ std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
-// Runs argv in `dir` (ldns-keygen writes its key files into the working directory), stdout to
-// `out_file`; returns the exit code. No shell.
-int run_in(const std::filesystem::path& dir, const std::vector<std::string>& argv, const std::filesystem::path& out_file) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addchdir_np(&fa, dir.c_str());
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("sign_zone: cannot run " + argv[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string keygen(const std::filesystem::path& dir, const std::string& name, bool ksk) {
   std::vector<std::string> argv = {"ldns-keygen", "-a", "ECDSAP256SHA256"};
   if (ksk) argv.push_back("-k");
   argv.push_back(name);
-  const auto out = dir / (ksk ? "ksk.out" : "zsk.out");
-  if (run_in(dir, argv, out) != 0) throw std::runtime_error("ldns-keygen failed: " + slurp(out));
-  std::string base = slurp(out);
+  // ldns-keygen writes its key files into the working directory and prints their base name.
+  const ProcessResult r = run_process(argv, {}, std::chrono::seconds(60), dir.string());
+  if (r.exit_code != 0) throw std::runtime_error("ldns-keygen failed: " + r.out + r.err);
+  std::string base = r.out;
   base.erase(base.find_last_not_of(" \r\n") + 1);
   return base;  // "K<name>.+013+<tag>"
 }
@@ -80,10 +56,9 @@ SignedZone sign_zone(const Zone& zone, const std::filesystem::path& workdir, con
                                               << (zone.records.ends_with('\n') ? "" : "\n");
   const std::string zsk = keygen(dir, zone.name, false);
   const std::string ksk = keygen(dir, zone.name, true);
-  const auto log = dir / "signzone.out";
-  if (run_in(dir, {"ldns-signzone", "-e", "20380101000000", file, zsk, ksk}, log) != 0) {
-    throw std::runtime_error("ldns-signzone failed: " + slurp(log));
-  }
+  const ProcessResult signed_run =
+      run_process({"ldns-signzone", "-e", "20380101000000", file, zsk, ksk}, {}, std::chrono::seconds(60), dir.string());
+  if (signed_run.exit_code != 0) throw std::runtime_error("ldns-signzone failed: " + signed_run.out + signed_run.err);
   SignedZone out;
   out.zone.name = zone.name;
   out.ds = first_line(slurp(dir / (ksk + ".ds")));

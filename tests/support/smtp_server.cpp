@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/dh.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <mutex>
 #include <stdexcept>
@@ -80,6 +83,23 @@ struct SmtpServer::Impl {
       (void)::recv(fd, sink, sizeof sink, 0);
       write(fd, nullptr, replay);
       return nullptr;
+    }
+    if (opt.raw_reply && n >= 5 && head[0] == 0x16) {
+      // Peek the whole first record (the ClientHello) without consuming it.
+      const std::size_t want = 5 + ((static_cast<std::size_t>(head[3]) << 8) | head[4]);
+      std::string record(want, '\0');
+      long got = 0;
+      for (int tries = 0; tries < 100 && got < static_cast<long>(want); ++tries) {
+        got = ::recv(fd, record.data(), want, MSG_PEEK);
+        if (got <= 0) return nullptr;
+        if (got < static_cast<long>(want)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      record.resize(static_cast<std::size_t>(got));
+      if (const std::string reply = opt.raw_reply(record); !reply.empty()) {
+        (void)::recv(fd, record.data(), record.size(), 0);
+        write(fd, nullptr, reply);
+        return nullptr;
+      }
     }
     SSL* ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
@@ -158,7 +178,18 @@ SmtpServer::SmtpServer(SmtpServerOptions options) : impl_(std::make_unique<Impl>
       throw std::runtime_error("SmtpServer: bad ciphersuites " + m.opt.ciphersuites);
     }
     if (m.opt.server_preference) SSL_CTX_set_options(m.ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-    SSL_CTX_set_dh_auto(m.ctx, 1);
+    if (m.opt.dh_1024) {
+      EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+      EVP_PKEY* dh = nullptr;
+      if (pctx == nullptr || EVP_PKEY_paramgen_init(pctx) != 1 || EVP_PKEY_CTX_set_dh_rfc5114(pctx, 1) != 1 ||
+          EVP_PKEY_paramgen(pctx, &dh) != 1 || SSL_CTX_set0_tmp_dh_pkey(m.ctx, dh) != 1) {
+        EVP_PKEY_CTX_free(pctx);
+        throw std::runtime_error("SmtpServer: cannot set a 1024-bit DH group");
+      }
+      EVP_PKEY_CTX_free(pctx);
+    } else {
+      SSL_CTX_set_dh_auto(m.ctx, 1);
+    }
     BIO* chain = BIO_new_mem_buf(m.opt.chain_pem.data(), static_cast<int>(m.opt.chain_pem.size()));
     X509* leaf = PEM_read_bio_X509(chain, nullptr, nullptr, nullptr);
     if (leaf == nullptr || SSL_CTX_use_certificate(m.ctx, leaf) != 1) {

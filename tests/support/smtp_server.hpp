@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,9 +26,14 @@ struct SmtpServerOptions {
   std::string cipher_list;           // TLS <= 1.2 suites (OpenSSL syntax); empty: OpenSSL's default
   std::string ciphersuites;          // TLS 1.3 suites; empty: OpenSSL's default
   bool server_preference = true;
+  bool dh_1024 = false;              // DHE suites use a 1024-bit group (RFC 5114) instead of OpenSSL's auto choice
   int security_level = 1;            // OpenSSL's; 0 lets TLS 1.0/1.1, small keys and weak suites through
   std::string ssl3_reply;            // bytes answered to an SSLv3 ClientHello (empty: OpenSSL answers)
   std::string ssl2_reply;            // same for an SSLv2 CLIENT-HELLO
+  // Sees the first TLS record a client sends after STARTTLS (its ClientHello); a non-empty
+  // return is sent instead of a handshake and the connection closed (recorded answers to suites
+  // OpenSSL 3 cannot offer); empty lets OpenSSL answer.
+  std::function<std::string(std::string_view client_hello)> raw_reply;
 };
 
 class SmtpServer {
