@@ -19,32 +19,6 @@ using generator::Fuzzer;
 
 constexpr std::size_t kBatchOps = 4000;
 
-index::DnsOutcome summary_outcome(const resolver::NameResult& r) {
-  if (r.types.empty()) return index::DnsOutcome::unknown;
-  if (r.exists()) {
-    for (const auto& t : r.types) {
-      if (t.outcome == resolver::Outcome::answer) return index::DnsOutcome::answer;
-    }
-    return index::DnsOutcome::nodata;
-  }
-  if (r.nxdomain()) return index::DnsOutcome::nxdomain;
-  // Neither exists nor NXDOMAIN: report the first failure honestly.
-  for (const auto& t : r.types) {
-    switch (t.outcome) {
-      case resolver::Outcome::servfail: return index::DnsOutcome::servfail;
-      case resolver::Outcome::refused: return index::DnsOutcome::refused;
-      case resolver::Outcome::timeout: return index::DnsOutcome::timeout;
-      default: break;
-    }
-  }
-  return index::DnsOutcome::unknown;
-}
-
-bool has_answer(const resolver::NameResult& r, resolver::RecordType t) {
-  const auto* x = r.find(t);
-  return x != nullptr && x->outcome == resolver::Outcome::answer && (!x->records.empty() || !x->mx.empty());
-}
-
 std::vector<scoring::Address> addresses(const resolver::NameResult& r) {
   std::vector<scoring::Address> out;
   for (auto t : {resolver::RecordType::a, resolver::RecordType::aaaa}) {
@@ -168,6 +142,32 @@ bool silenced(const index::Store& store, std::string_view name) {
 }
 
 }  // namespace
+
+index::DnsOutcome summary_outcome(const resolver::NameResult& r) {
+  if (r.types.empty()) return index::DnsOutcome::unknown;
+  if (r.exists()) {
+    for (const auto& t : r.types) {
+      if (t.outcome == resolver::Outcome::answer) return index::DnsOutcome::answer;
+    }
+    return index::DnsOutcome::nodata;
+  }
+  if (r.nxdomain()) return index::DnsOutcome::nxdomain;
+  // Neither exists nor NXDOMAIN: report the first failure honestly.
+  for (const auto& t : r.types) {
+    switch (t.outcome) {
+      case resolver::Outcome::servfail: return index::DnsOutcome::servfail;
+      case resolver::Outcome::refused: return index::DnsOutcome::refused;
+      case resolver::Outcome::timeout: return index::DnsOutcome::timeout;
+      default: break;
+    }
+  }
+  return index::DnsOutcome::unknown;
+}
+
+bool has_answer(const resolver::NameResult& r, resolver::RecordType t) {
+  const auto* x = r.find(t);
+  return x != nullptr && x->outcome == resolver::Outcome::answer && (!x->records.empty() || !x->mx.empty());
+}
 
 scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
   using K = scoring::SimilarityKind;

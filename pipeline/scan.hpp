@@ -131,6 +131,12 @@ std::vector<generator::Candidate> brand_candidates(const index::Brand& brand, ge
 // The refresh item of a generated candidate (provenance, similarity kind, likelihood and path).
 RefreshItem refresh_item(const generator::Candidate& c);
 
+// The stored DNS outcome of a resolution: answer/nodata when the name exists, nxdomain, else its
+// first failure (servfail, refused, timeout), unknown when nothing was asked.
+[[nodiscard]] index::DnsOutcome summary_outcome(const resolver::NameResult& r);
+// True when type `t` was answered with records (addresses, hosts, MX).
+[[nodiscard]] bool has_answer(const resolver::NameResult& r, resolver::RecordType t);
+
 // The similarity kind the score uses for a candidate made by `fuzzers` with `edits` edits.
 scoring::SimilarityKind similarity_of(generator::FuzzerSet fuzzers, int edits);
 
