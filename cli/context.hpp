@@ -42,5 +42,6 @@ struct UsageError {
 [[gnu::weak]] void add_review_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_export_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_ingest_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_worker_command(CLI::App& app, Context& ctx);  // worker, kafka-mock, enqueue, kafka-read
 
 }  // namespace lookalike::cli

@@ -223,7 +223,7 @@ class ResolveWorker {
       for (const auto& tp : tps) {
         if (const auto next = tracker_.advance(tp.partition)) (void)consumer_->store_offset(tp, *next);
       }
-      if (auto ok = consumer_->commit(); !ok) log_ << "resolve: " << ok.error().message << std::endl;
+      if (auto ok = consumer_->commit(1); !ok) log_ << "resolve: " << ok.error().message << std::endl;
     }
     for (const auto& tp : tps) tracker_.forget(tp.partition);
   }
@@ -464,7 +464,7 @@ class IndexWorker {
     log_ << "index: " << (lost ? "lost" : "revoked") << " partitions " << partitions_text(tps) << std::endl;
     for (const auto& tp : tps) release(tp.partition, lost);
     if (!lost) {
-      if (auto ok = consumer_->commit(); !ok) log_ << "index: " << ok.error().message << std::endl;
+      if (auto ok = consumer_->commit(1); !ok) log_ << "index: " << ok.error().message << std::endl;
     }
   }
 

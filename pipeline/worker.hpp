@@ -34,7 +34,8 @@ struct WorkerConfig {
   std::string db_path;   // index: the folder holding partition-<N>/ stores
   resolver::Config resolver;  // resolve: upstreams and record types
   // Messages taken but not yet safe (per worker): above it the worker pauses its partitions
-  // (backpressure) until half of them are done. Also what a kill -9 can make the group redo.
+  // (backpressure) until half of them are done. A kill -9 makes the group redo at most this plus
+  // what was safe but not yet auto-committed (auto.commit.interval.ms of work).
   std::size_t window = 256;
 };
 

@@ -254,7 +254,7 @@ std::expected<Consumer, Error> Consumer::open(const Config& config, const std::v
                                  {"partition.assignment.strategy", "cooperative-sticky"},
                                  {"enable.auto.offset.store", "false"},
                                  {"enable.auto.commit", "true"},
-                                 {"auto.commit.interval.ms", "1000"},
+                                 {"auto.commit.interval.ms", "250"},
                                  {"auto.offset.reset", "earliest"},
                                  {"enable.partition.eof", "false"}});
   if (!conf) return std::unexpected(conf.error());
@@ -317,12 +317,12 @@ std::expected<void, Error> Consumer::store_offset(const TopicPartition& tp, std:
   return {};
 }
 
-std::expected<void, Error> Consumer::commit() {
+std::expected<void, Error> Consumer::commit(int attempts) {
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  for (int attempt = 0; attempt < 10; ++attempt) {
+  for (int attempt = 0; attempt < std::max(attempts, 1); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(200ms);
     err = rd_kafka_commit(impl_->rk.get(), nullptr, 0);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) return {};
-    std::this_thread::sleep_for(200ms);
   }
   return std::unexpected(error("commit offsets", err));
 }
@@ -543,7 +543,8 @@ struct MockCluster::Impl {
 
 std::expected<MockCluster, Error> MockCluster::start(int brokers) {
   if (brokers < 1) return std::unexpected(Error{"a mock cluster needs at least one broker"});
-  auto conf = make_conf(Config{}, {});
+  // This handle only hosts the cluster: no notice that it has no bootstrap servers of its own.
+  auto conf = make_conf(Config{}, {{"log_level", "4"}});
   if (!conf) return std::unexpected(conf.error());
   auto rk = make_handle(RD_KAFKA_PRODUCER, std::move(*conf));
   if (!rk) return std::unexpected(rk.error());

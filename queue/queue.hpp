@@ -110,7 +110,9 @@ using RevokeHandler = std::function<void(const std::vector<TopicPartition>& part
 
 // A group member (partition.assignment.strategy=cooperative-sticky, enable.auto.offset.store=false):
 // an offset is committed only after store_offset() for it, i.e. after the caller's output for the
-// message is safe. Auto-commit sends the stored offsets periodically; commit() sends them now.
+// message is safe. Auto-commit sends the stored offsets every 250 ms (auto.commit.interval.ms),
+// and only while the group is stable: a commit with a stale generation during a rebalance would
+// make librdkafka drop the whole assignment as lost. commit() sends them now.
 class Consumer {
  public:
   [[nodiscard]] static std::expected<Consumer, Error> open(const Config& config, const std::vector<std::string>& topics,
@@ -123,8 +125,9 @@ class Consumer {
   [[nodiscard]] std::vector<Message> poll(std::size_t max, std::chrono::milliseconds timeout);
   // Marks everything before `next_offset` of the partition as done (committed by the next commit).
   [[nodiscard]] std::expected<void, Error> store_offset(const TopicPartition& tp, std::int64_t next_offset);
-  // Commits the stored offsets synchronously (retrying a few times on retriable errors).
-  [[nodiscard]] std::expected<void, Error> commit();
+  // Commits the stored offsets synchronously. `attempts` > 1 retries retriable failures (for a
+  // clean exit); inside a revoke handler use 1: retrying there delays the rejoin the group waits for.
+  [[nodiscard]] std::expected<void, Error> commit(int attempts = 10);
   // Backpressure: stop/restart fetching these partitions (they stay assigned).
   void pause(const std::vector<TopicPartition>& partitions);
   void resume(const std::vector<TopicPartition>& partitions);
