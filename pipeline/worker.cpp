@@ -50,22 +50,34 @@ std::string partitions_text(const std::vector<queue::TopicPartition>& tps) {
   return out.empty() ? "-" : out;
 }
 
-// Pause/resume around the in-flight window: pauses at `window`, resumes at half of it.
+// Pause/resume around the in-flight window: pauses at `window`, resumes at half of it. Resumes
+// exactly what it paused (the assignment may read empty mid-rebalance), and makes every newly
+// assigned partition match the current state: librdkafka keeps a partition's pause flag across
+// revoke and re-assignment, so a partition paused, revoked and given back would otherwise stall.
 class Backpressure {
  public:
   explicit Backpressure(std::size_t window) : window_(std::max<std::size_t>(window, 1)) {}
   void update(queue::Consumer& consumer, std::size_t in_flight) {
     if (!paused_ && in_flight >= window_) {
-      consumer.pause(consumer.assignment());
+      const auto tps = consumer.assignment();
+      consumer.pause(tps);
+      held_.insert(tps.begin(), tps.end());
       paused_ = true;
     } else if (paused_ && in_flight <= window_ / 2) {
-      consumer.resume(consumer.assignment());
+      const auto now = consumer.assignment();
+      held_.insert(now.begin(), now.end());
+      consumer.resume({held_.begin(), held_.end()});
+      held_.clear();
       paused_ = false;
     }
   }
-  // Newly assigned partitions start paused while the worker is.
-  void assigned(queue::Consumer& consumer, const std::vector<queue::TopicPartition>& tps) const {
-    if (paused_) consumer.pause(tps);
+  void assigned(queue::Consumer& consumer, const std::vector<queue::TopicPartition>& tps) {
+    if (paused_) {
+      consumer.pause(tps);
+      held_.insert(tps.begin(), tps.end());
+    } else {
+      consumer.resume(tps);
+    }
   }
   [[nodiscard]] bool paused() const { return paused_; }
   [[nodiscard]] std::size_t room(std::size_t in_flight) const { return in_flight >= window_ ? 1 : window_ - in_flight; }
@@ -73,6 +85,7 @@ class Backpressure {
  private:
   std::size_t window_;
   bool paused_ = false;
+  std::set<queue::TopicPartition> held_;
 };
 
 // ---------------------------------------------------------------------------------------------

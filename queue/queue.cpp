@@ -603,6 +603,14 @@ void MockCluster::fail_requests(Request request, int count) {
   rd_kafka_mock_push_request_errors_array(impl_->cluster, api, errors.size(), errors.data());
 }
 
+std::expected<void, Error> MockCluster::set_group_coordinator(const std::string& group, int broker_id) {
+  if (const rd_kafka_resp_err_t err = rd_kafka_mock_coordinator_set(impl_->cluster, "group", group.c_str(), broker_id);
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::unexpected(error("coordinator of " + group, err));
+  }
+  return {};
+}
+
 std::expected<void, Error> MockCluster::set_broker_down(int broker_id) {
   if (const rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_down(impl_->cluster, broker_id); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return std::unexpected(error("broker " + std::to_string(broker_id) + " down", err));

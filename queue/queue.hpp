@@ -202,6 +202,8 @@ class MockCluster {
   [[nodiscard]] std::expected<void, Error> create_topics(const Topics& topics, int partitions);
   // The next `count` requests of this kind (cluster-wide) fail with a retriable error.
   void fail_requests(Request request, int count);
+  // Makes broker `broker_id` (1-based) the coordinator of consumer group `group`.
+  [[nodiscard]] std::expected<void, Error> set_group_coordinator(const std::string& group, int broker_id);
   // Takes a broker (1-based id) down or brings it back (its partitions and coordinator role stay).
   [[nodiscard]] std::expected<void, Error> set_broker_down(int broker_id);
   [[nodiscard]] std::expected<void, Error> set_broker_up(int broker_id);

@@ -1,7 +1,7 @@
 // `lookalike worker` processes on one mock Kafka cluster (hosted by this test process, so the
 // test can inject broker errors), resolving against nsd on loopback: three resolve and three index
-// workers; one of each killed with SIGKILL or stopped with SIGTERM mid-run, or broker requests
-// failing. Afterwards every candidate has exactly one row over the partition stores, every
+// workers; one of each killed with SIGKILL or stopped with SIGTERM mid-run, broker requests
+// failing, or the groups' coordinator going down and coming back. Afterwards every candidate has exactly one row over the partition stores, every
 // registered one exactly one alert id, raw duplicates stay within the in-flight window (none
 // after SIGTERM), and no partition's low watermark moved (nothing was dropped by retention).
 //
@@ -355,6 +355,25 @@ TEST_F(ClusterTest, InjectedProduceAndCommitErrorsLoseNothing) {
   expect_alerts_complete();
   // Idempotent producers: retried produce requests were written once.
   EXPECT_EQ(high_sum(topics_.resolved), kCandidates);
+  expect_low_watermarks_zero();
+}
+
+TEST_F(ClusterTest, CoordinatorDownAndUpLosesNothing) {
+  // Broker 1 coordinates both groups (and leads some partitions); it goes away mid-run for a few
+  // seconds. Producers keep their messages (no delivery timeout), consumers find it again.
+  ASSERT_TRUE(cluster_->set_group_coordinator("lookalike-resolve", 1));
+  ASSERT_TRUE(cluster_->set_group_coordinator("lookalike-index", 1));
+  start_all();
+  enqueue();
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  ASSERT_TRUE(cluster_->set_broker_down(1));
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(cluster_->set_broker_up(1));
+
+  wait_for_completion();
+  stop_all();
+  expect_index_complete();
+  expect_alerts_complete();
   expect_low_watermarks_zero();
 }
 
