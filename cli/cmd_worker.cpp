@@ -37,6 +37,7 @@ void add_queue_options(CLI::App* cmd, QueueOptions& o) {
 }
 
 queue::Config queue_config(const QueueOptions& o) {
+  if (o.brokers.empty()) throw UsageError{"--brokers: no bootstrap servers given (HOST:PORT,...)"};
   queue::Config c;
   c.brokers = o.brokers;
   c.group = o.group;
