@@ -24,6 +24,21 @@ std::expected<T, Error> decode(std::string_view text, std::string_view kind, F&&
 
 std::string text(const json& j, const char* key) { return j.at(key).get<std::string>(); }
 
+// Integers only: a float (1e300) converted to an integer type would be undefined behaviour.
+std::int64_t integer(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (!v.is_number_integer()) throw json::type_error::create(302, std::string(key) + " must be an integer", &j);
+  return v.get<std::int64_t>();
+}
+
+std::uint32_t flags_of(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 0xffffffffULL) {
+    throw json::type_error::create(302, std::string(key) + " must be an unsigned 32-bit integer", &j);
+  }
+  return static_cast<std::uint32_t>(v.get<std::uint64_t>());
+}
+
 std::vector<std::string> strings(const json& j, const char* key) {
   if (!j.contains(key)) return {};
   return j.at(key).get<std::vector<std::string>>();
@@ -69,9 +84,9 @@ std::expected<CandidateRecord, Error> decode_candidate(std::string_view t) {
 std::expected<ResolvedRecord, Error> decode_resolved(std::string_view t) {
   return decode<ResolvedRecord>(t, "resolved", [](const json& j, ResolvedRecord& r) {
     read_candidate(j, r.candidate);
-    r.time = j.at("time").get<std::int64_t>();
+    r.time = integer(j, "time");
     r.dns = text(j, "dns");
-    r.flags = j.at("flags").get<std::uint32_t>();
+    r.flags = flags_of(j, "flags");
   });
 }
 
@@ -80,7 +95,7 @@ std::expected<AlertRecord, Error> decode_alert(std::string_view t) {
     r.id = text(j, "id");
     r.name = text(j, "name");
     r.change = text(j, "change");
-    r.time = j.at("time").get<std::int64_t>();
+    r.time = integer(j, "time");
   });
 }
 

@@ -69,6 +69,9 @@ TEST(WorkRecords, RoundTripAndRejectGarbage) {
   EXPECT_FALSE(decode_candidate(R"({"name":""})"));
   EXPECT_FALSE(decode_resolved(R"({"name":"a.com","time":"x","dns":"answer","flags":1})"));
   EXPECT_FALSE(decode_alert(R"({"id":"x"})"));
+  EXPECT_FALSE(decode_alert(R"({"id":"x","name":"a.com","change":"registered","time":1e300})"));
+  EXPECT_FALSE(decode_resolved(R"({"name":"a.com","time":1,"dns":"answer","flags":-1})"));
+  EXPECT_FALSE(decode_resolved(R"({"name":"a.com","time":1,"dns":"answer","flags":4294967296})"));
 }
 
 TEST(AlertId, DependsOnNameChangeAndCauseOnly) {
