@@ -14,7 +14,10 @@ BIN="${1:-$ROOT/build/rel/lookalike}"
 NAMES="${2:-6000}"
 DELAY="${3:-50}"
 [ -x "$BIN" ] || { echo "no lookalike binary at $BIN" >&2; exit 1; }
-python3 -c 'import dns.message' 2>/dev/null || { echo "missing python3-dnspython" >&2; exit 1; }
+# Debian's interpreter (python3-dnspython), even when another python3 comes first in PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+"$PY" -c 'import dns.message' 2>/dev/null || { echo "missing python3-dnspython" >&2; exit 1; }
 
 WORK="$(mktemp -d /tmp/lookalike-queue-bench-XXXXXX)"
 PIDS=()
@@ -47,7 +50,7 @@ async def main():
     await asyncio.Event().wait()
 asyncio.run(main())
 PY
-python3 "$WORK/slow_dns.py" "$DELAY" > "$WORK/dns.port" &
+"$PY" "$WORK/slow_dns.py" "$DELAY" > "$WORK/dns.port" &
 PIDS+=($!)
 for _ in $(seq 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
 DNS="127.0.0.1:$(cat "$WORK/dns.port")"
