@@ -169,6 +169,20 @@ bool has_answer(const resolver::NameResult& r, resolver::RecordType t) {
   return x != nullptr && x->outcome == resolver::Outcome::answer && (!x->records.empty() || !x->mx.empty());
 }
 
+std::uint32_t dns_flags(const resolver::NameResult& r) {
+  namespace sf = index::state_flag;
+  std::uint32_t flags = 0;
+  if (r.exists()) flags |= sf::registered;
+  if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
+  if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
+  if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
+  if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
+  if (r.spf) flags |= sf::spf;
+  if (r.dmarc) flags |= sf::dmarc;
+  if (r.wildcard) flags |= sf::wildcard;
+  return flags;
+}
+
 scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
   using K = scoring::SimilarityKind;
   using C = generator::FuzzerClass;
@@ -321,15 +335,7 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
       return std::abs(x.points) > std::abs(y.points);
     });
 
-    std::uint32_t flags = 0;
-    if (facts.registered) flags |= sf::registered;
-    if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
-    if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
-    if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
-    if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
-    if (facts.spf) flags |= sf::spf;
-    if (facts.dmarc) flags |= sf::dmarc;
-    if (facts.wildcard) flags |= sf::wildcard;
+    std::uint32_t flags = dns_flags(r);
     if (facts.mx_live) flags |= sf::mx_live;
     if (facts.web_live) flags |= sf::web_live;
     if (facts.parked) flags |= sf::parked;

@@ -136,6 +136,9 @@ RefreshItem refresh_item(const generator::Candidate& c);
 [[nodiscard]] index::DnsOutcome summary_outcome(const resolver::NameResult& r);
 // True when type `t` was answered with records (addresses, hosts, MX).
 [[nodiscard]] bool has_answer(const resolver::NameResult& r, resolver::RecordType t);
+// The index::state_flag bits DNS alone decides (registered, has_a/aaaa/mx/ns, spf, dmarc,
+// wildcard); probes add mx_live, web_live and parked.
+[[nodiscard]] std::uint32_t dns_flags(const resolver::NameResult& r);
 
 // The similarity kind the score uses for a candidate made by `fuzzers` with `edits` edits.
 scoring::SimilarityKind similarity_of(generator::FuzzerSet fuzzers, int edits);

@@ -31,19 +31,6 @@ index::DnsOutcome parse_dns(std::string_view s) {
   return index::DnsOutcome::unknown;
 }
 
-std::uint32_t dns_flags(const resolver::NameResult& r) {
-  std::uint32_t flags = 0;
-  if (r.exists()) flags |= sf::registered;
-  if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
-  if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
-  if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
-  if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
-  if (r.spf) flags |= sf::spf;
-  if (r.dmarc) flags |= sf::dmarc;
-  if (r.wildcard) flags |= sf::wildcard;
-  return flags;
-}
-
 std::string partitions_text(const std::vector<queue::TopicPartition>& tps) {
   std::string out;
   for (const auto& tp : tps) out += (out.empty() ? "" : ",") + std::to_string(tp.partition);
@@ -88,31 +75,68 @@ class Backpressure {
   std::set<queue::TopicPartition> held_;
 };
 
+// What both workers share: the idempotent producer, the group membership on one input topic and
+// the bookkeeping the loops and handlers use.
+class WorkerBase {
+ public:
+  virtual ~WorkerBase() = default;
+  WorkerBase(const WorkerBase&) = delete;
+  WorkerBase& operator=(const WorkerBase&) = delete;
+
+ protected:
+  WorkerBase(const WorkerConfig& config, std::ostream& log, std::string_view role)
+      : config_(config), log_(log), role_(role), pressure_(config.window) {}
+
+  // A delivery report of the producer (token as given to produce()).
+  virtual void delivered(std::uint64_t token, const std::optional<std::string>& err) = 0;
+  // Partitions taken away: finish and commit them unless `lost`.
+  virtual void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) = 0;
+
+  // Opens the producer and joins the group on `topic`; an error message when either fails.
+  std::optional<std::string> connect(const std::string& topic) {
+    auto producer = queue::Producer::open(config_.queue, [this](std::uint64_t token, const std::optional<std::string>& err) {
+      delivered(token, err);
+    });
+    if (!producer) return producer.error().message;
+    producer_.emplace(std::move(*producer));
+    auto consumer = queue::Consumer::open(
+        config_.queue, {topic},
+        [this](const std::vector<queue::TopicPartition>& tps) {
+          ++stats_.rebalances;
+          log_ << role_ << ": assigned partitions " << partitions_text(tps) << std::endl;
+          pressure_.assigned(*consumer_, tps);
+        },
+        [this](const std::vector<queue::TopicPartition>& tps, bool lost) {
+          ++stats_.rebalances;
+          log_ << role_ << ": " << (lost ? "lost" : "revoked") << " partitions " << partitions_text(tps) << std::endl;
+          revoked(tps, lost);
+        });
+    if (!consumer) return consumer.error().message;
+    consumer_.emplace(std::move(*consumer));
+    return std::nullopt;
+  }
+
+  const WorkerConfig& config_;
+  std::ostream& log_;
+  std::string_view role_;
+  Backpressure pressure_;
+  std::optional<queue::Producer> producer_;
+  std::optional<queue::Consumer> consumer_;
+  std::optional<std::string> failure_;
+  WorkerStats stats_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // resolve: candidates -> resolved. A candidate's offset is stored once its resolved record is
 // acknowledged by the broker (acks=all, idempotent producer).
 
-class ResolveWorker {
+class ResolveWorker final : public WorkerBase {
  public:
-  ResolveWorker(const WorkerConfig& config, std::ostream& log) : config_(config), log_(log), pressure_(config.window) {}
+  ResolveWorker(const WorkerConfig& config, std::ostream& log) : WorkerBase(config, log, "resolve") {}
 
   std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
     resolver_.emplace(config_.resolver);
-    auto producer = queue::Producer::open(config_.queue, [this](std::uint64_t token, const std::optional<std::string>& err) {
-      delivered(token, err);
-    });
-    if (!producer) return std::unexpected(producer.error().message);
-    producer_ = &*producer;
-    auto consumer = queue::Consumer::open(
-        config_.queue, {config_.topics.candidates},
-        [this](const std::vector<queue::TopicPartition>& tps) {
-          ++stats_.rebalances;
-          log_ << "resolve: assigned partitions " << partitions_text(tps) << std::endl;
-          pressure_.assigned(*consumer_, tps);
-        },
-        [this](const std::vector<queue::TopicPartition>& tps, bool lost) { revoked(tps, lost); });
-    if (!consumer) return std::unexpected(consumer.error().message);
-    consumer_ = &*consumer;
+    if (auto err = connect(config_.topics.candidates)) return std::unexpected(*err);
 
     while (!stop.load() && !failure_) {
       producer_->poll(0ms);
@@ -133,7 +157,7 @@ class ResolveWorker {
   }
 
  private:
-  void delivered(std::uint64_t token, const std::optional<std::string>& err) {
+  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
     const auto it = tokens_.find(token);
     if (it == tokens_.end()) return;
     if (err) {
@@ -219,9 +243,7 @@ class ResolveWorker {
     return results;
   }
 
-  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) {
-    ++stats_.rebalances;
-    log_ << "resolve: " << (lost ? "lost" : "revoked") << " partitions " << partitions_text(tps) << std::endl;
+  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
     if (!lost) {
       // Hand over cleanly: deliver what was taken from these partitions, store and commit.
       std::set<std::int32_t> mine;
@@ -251,17 +273,10 @@ class ResolveWorker {
     std::int32_t partition = 0;
     std::int64_t offset = 0;
   };
-  const WorkerConfig& config_;
-  std::ostream& log_;
-  Backpressure pressure_;
   std::optional<resolver::Resolver> resolver_;  // built in run() (it throws on a bad config)
-  queue::Producer* producer_ = nullptr;
-  queue::Consumer* consumer_ = nullptr;
   queue::OffsetTracker tracker_;
   std::unordered_map<std::uint64_t, Taken> tokens_;
   std::uint64_t next_token_ = 1;
-  std::optional<std::string> failure_;
-  WorkerStats stats_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -270,26 +285,12 @@ class ResolveWorker {
 // from each store's change feed to the alerts topic and are acknowledged in the store once the
 // broker has them, so a crash re-sends (same ids), never drops.
 
-class IndexWorker {
+class IndexWorker final : public WorkerBase {
  public:
-  IndexWorker(const WorkerConfig& config, std::ostream& log) : config_(config), log_(log), pressure_(config.window) {}
+  IndexWorker(const WorkerConfig& config, std::ostream& log) : WorkerBase(config, log, "index") {}
 
   std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
-    auto producer = queue::Producer::open(config_.queue, [this](std::uint64_t token, const std::optional<std::string>& err) {
-      delivered(token, err);
-    });
-    if (!producer) return std::unexpected(producer.error().message);
-    producer_ = &*producer;
-    auto consumer = queue::Consumer::open(
-        config_.queue, {config_.topics.resolved},
-        [this](const std::vector<queue::TopicPartition>& tps) {
-          ++stats_.rebalances;
-          log_ << "index: assigned partitions " << partitions_text(tps) << std::endl;
-          pressure_.assigned(*consumer_, tps);
-        },
-        [this](const std::vector<queue::TopicPartition>& tps, bool lost) { revoked(tps, lost); });
-    if (!consumer) return std::unexpected(consumer.error().message);
-    consumer_ = &*consumer;
+    if (auto err = connect(config_.topics.resolved)) return std::unexpected(*err);
 
     while (!stop.load() && !failure_) {
       producer_->poll(0ms);
@@ -438,7 +439,7 @@ class IndexWorker {
     }
   }
 
-  void delivered(std::uint64_t token, const std::optional<std::string>& err) {
+  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
     const auto it = tokens_.find(token);
     if (it == tokens_.end()) return;
     if (err) {
@@ -472,27 +473,18 @@ class IndexWorker {
     stores_.erase(p);
   }
 
-  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) {
-    ++stats_.rebalances;
-    log_ << "index: " << (lost ? "lost" : "revoked") << " partitions " << partitions_text(tps) << std::endl;
+  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
     for (const auto& tp : tps) release(tp.partition, lost);
     if (!lost) {
       if (auto ok = consumer_->commit(1); !ok) log_ << "index: " << ok.error().message << std::endl;
     }
   }
 
-  const WorkerConfig& config_;
-  std::ostream& log_;
-  Backpressure pressure_;
-  queue::Producer* producer_ = nullptr;
-  queue::Consumer* consumer_ = nullptr;
   std::map<std::int32_t, index::Store> stores_;
   std::map<std::int32_t, std::uint64_t> sent_;  // last event seq handed to the producer, per store
   queue::OffsetTracker alerts_;                 // event seqs in flight to the alerts topic
   std::unordered_map<std::uint64_t, Pending> tokens_;
   std::uint64_t next_token_ = 1;
-  std::optional<std::string> failure_;
-  WorkerStats stats_;
 };
 
 }  // namespace
