@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <algorithm>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -119,7 +120,10 @@ void run_kafka_mock(int brokers, int partitions, Context& ctx) {
   ctx.err << "kafka-mock: stopped" << std::endl;
 }
 
-void run_enqueue(const QueueOptions& q, const std::string& file, const std::string& brand, Context& ctx) {
+// Lines of names -> `candidates` (to resolve) or `names` (to match); lines of "DOMAIN
+// [keyword,...]" -> the brand table.
+void run_enqueue(const QueueOptions& q, const std::string& file, const std::string& brand, const std::string& to,
+                 Context& ctx) {
   std::ifstream f;
   if (!file.empty()) {
     f.open(file);
@@ -127,6 +131,7 @@ void run_enqueue(const QueueOptions& q, const std::string& file, const std::stri
   }
   std::istream& in = file.empty() ? ctx.in : f;
   const queue::Topics topics;
+  const std::string topic = topic_named(topics, to);
   std::size_t failed = 0;
   auto producer = queue::Producer::open(queue_config(q), [&failed](std::uint64_t, const std::optional<std::string>& err) {
     if (err) ++failed;
@@ -136,21 +141,43 @@ void run_enqueue(const QueueOptions& q, const std::string& file, const std::stri
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line.front() == '#') continue;
-    auto name = domain::parse(line);
+    std::string first = line.substr(0, line.find_first_of(" \t"));
+    auto name = domain::parse(first);
     if (!name) {
       ctx.err << "enqueue: skipping " << name.error().message() << "\n";
       ++bad;
       continue;
     }
-    queue::CandidateRecord r{name->ascii, brand.empty() ? std::vector<std::string>{} : std::vector<std::string>{brand}, {}};
-    if (auto ok = producer->produce(topics.candidates, queue::partition_key(name->ascii), queue::encode(r)); !ok) {
-      throw std::runtime_error(ok.error().message);
+    std::string key = queue::partition_key(name->ascii);
+    std::string value;
+    if (topic == topics.brands) {
+      queue::BrandRecord b{name->ascii, {}, {}};
+      if (const auto sp = line.find_first_of(" \t"); sp != std::string::npos) {
+        std::string words = line.substr(sp + 1);
+        for (std::size_t at = 0; at < words.size();) {
+          const std::size_t comma = std::min(words.find(',', at), words.size());
+          std::string w = words.substr(at, comma - at);
+          std::erase_if(w, [](char c) { return c == ' ' || c == '\t'; });
+          if (!w.empty()) b.keywords.push_back(w);
+          at = comma + 1;
+        }
+      }
+      key = b.domain;
+      value = queue::encode(b);
+    } else if (topic == topics.names) {
+      value = queue::encode(queue::NameRecord{name->ascii, "enqueue"});
+    } else if (topic == topics.candidates) {
+      value = queue::encode(queue::CandidateRecord{
+          name->ascii, brand.empty() ? std::vector<std::string>{} : std::vector<std::string>{brand}, {}});
+    } else {
+      throw UsageError{"--to: expected candidates, names or brands"};
     }
+    if (auto ok = producer->produce(topic, key, value); !ok) throw std::runtime_error(ok.error().message);
     ++n;
   }
   if (auto ok = producer->flush(std::chrono::minutes(2)); !ok) throw std::runtime_error(ok.error().message);
-  ctx.err << "enqueue: " << n - failed << " names on " << topics.candidates << (bad ? ", " + std::to_string(bad) + " skipped" : "")
-          << std::endl;
+  ctx.err << "enqueue: " << n - failed << (topic == topics.brands ? " brands on " : " names on ") << topic
+          << (bad ? ", " + std::to_string(bad) + " skipped" : "") << std::endl;
   if (failed > 0 || bad > 0) ctx.exit_code = 1;
 }
 
@@ -181,9 +208,9 @@ void run_kafka_read(const QueueOptions& q, const std::string& topic, Context& ct
 
 void add_worker_command(CLI::App& app, Context& ctx) {
   auto wo = std::make_shared<WorkerOptions>();
-  CLI::App* worker = app.add_subcommand("worker", "Run one stage as a Kafka consumer-group member (roles: resolve, index)");
+  CLI::App* worker = app.add_subcommand("worker", "Run one stage as a Kafka consumer-group member (roles: resolve, match, index)");
   add_queue_options(worker, wo->queue);
-  worker->add_option("--role", wo->role, "resolve | index (probe, match, ct-follow: not yet)")->required();
+  worker->add_option("--role", wo->role, "resolve | match | index (probe, ct-follow: not yet)")->required();
   worker->add_option("--group", wo->queue.group, "Consumer group (default lookalike-<role>)");
   worker->add_option("--resolvers", wo->resolvers, "resolve: DNS servers IP[:PORT],... to ask");
   worker->add_option("--window", wo->window, "Messages in flight before the worker pauses its partitions")
@@ -202,11 +229,16 @@ void add_worker_command(CLI::App& app, Context& ctx) {
   auto eq = std::make_shared<QueueOptions>();
   auto eq_file = std::make_shared<std::string>();
   auto eq_brand = std::make_shared<std::string>();
-  CLI::App* enqueue = app.add_subcommand("enqueue", "Publish names (one per line) as candidates to resolve");
+  auto eq_to = std::make_shared<std::string>("candidates");
+  CLI::App* enqueue = app.add_subcommand("enqueue", "Publish names (one per line) as work: candidates, names or brands");
   add_queue_options(enqueue, *eq);
   enqueue->add_option("NAMES_FILE", *eq_file, "File with one name per line (default: stdin)");
-  enqueue->add_option("--brand", *eq_brand, "Brand domain the names imitate");
-  enqueue->callback([eq, eq_file, eq_brand, &ctx] { run_enqueue(*eq, *eq_file, *eq_brand, ctx); });
+  enqueue->add_option("--brand", *eq_brand, "candidates: brand domain the names imitate");
+  enqueue->add_option("--to", *eq_to,
+                      "candidates (to resolve), names (to match) or brands (the brand table: DOMAIN [keyword,...] lines)")
+      ->check(CLI::IsMember({"candidates", "names", "brands"}))
+      ->capture_default_str();
+  enqueue->callback([eq, eq_file, eq_brand, eq_to, &ctx] { run_enqueue(*eq, *eq_file, *eq_brand, *eq_to, ctx); });
 
   auto rd = std::make_shared<QueueOptions>();
   auto rd_topic = std::make_shared<std::string>("alerts");

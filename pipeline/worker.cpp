@@ -1,6 +1,7 @@
 // The resolve and index worker loops over queue/ (see worker.hpp for the delivery guarantees).
 #include "pipeline/worker.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <map>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "generator/matcher.hpp"
 #include "pipeline/scan.hpp"
 
 namespace lookalike::pipeline {
@@ -487,6 +489,136 @@ class IndexWorker final : public WorkerBase {
   std::uint64_t next_token_ = 1;
 };
 
+// ---------------------------------------------------------------------------------------------
+// match: names (certificates, zone files, feeds) -> candidates, against the brand table read in
+// full from its compacted topic at start. A name's offset is stored once every candidate it
+// produced is acknowledged (a name matching nothing is done at once).
+
+class MatchWorker final : public WorkerBase {
+ public:
+  MatchWorker(const WorkerConfig& config, std::ostream& log) : WorkerBase(config, log, "match") {}
+
+  std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
+    auto table = queue::read_table(config_.queue, config_.topics.brands);
+    if (!table) return std::unexpected("match: brand table: " + table.error().message);
+    std::vector<generator::BrandSpec> specs;
+    for (const auto& [key, value] : *table) {
+      auto b = queue::decode_brand(value);
+      if (!b) {
+        log_ << "match: skipping brand " << key << ": " << b.error().message << std::endl;
+        continue;
+      }
+      specs.push_back(generator::BrandSpec{b->domain, b->keywords, b->owned});
+    }
+    auto matcher = generator::Matcher::build(specs);
+    if (!matcher) return std::unexpected("match: brand table: " + matcher.error().message);
+    matcher_.emplace(std::move(*matcher));
+    log_ << "match: " << matcher_->brand_count() << " brands from " << config_.topics.brands << std::endl;
+    if (auto err = connect(config_.topics.names)) return std::unexpected(*err);
+
+    while (!stop.load() && !failure_) {
+      producer_->poll(0ms);
+      store_offsets();
+      pressure_.update(*consumer_, tracker_.in_flight());
+      std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
+      if (batch.empty()) {
+        producer_->poll(pressure_.paused() ? 50ms : 0ms);
+        continue;
+      }
+      for (const auto& m : batch) process(m);
+    }
+    while (tracker_.in_flight() > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
+    store_offsets();
+    if (auto ok = consumer_->commit(); !ok) log_ << "match: " << ok.error().message << std::endl;
+    consumer_->close();
+    if (failure_) return std::unexpected(*failure_);
+    return stats_;
+  }
+
+ private:
+  void process(const queue::Message& m) {
+    ++stats_.consumed;
+    tracker_.started(m.partition, m.offset);
+    auto record = queue::decode_name(m.value);
+    std::vector<generator::Match> found;
+    std::string name;
+    if (record) {
+      std::string_view n = record->name;
+      if (n.starts_with("*.")) n.remove_prefix(2);
+      while (n.ends_with('.')) n.remove_suffix(1);
+      name.assign(n);
+      for (auto& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      matcher_->match(name, found);
+    } else {
+      log_ << "match: skipping " << m.topic << "[" << m.partition << "]@" << m.offset << ": " << record.error().message
+           << std::endl;
+      ++stats_.skipped;
+    }
+    if (found.empty()) {
+      tracker_.finished(m.partition, m.offset);
+      return;
+    }
+    // One candidate per name, naming every brand it imitates and how.
+    queue::CandidateRecord out{name, {}, {}};
+    for (const auto& f : found) {
+      out.brands.emplace_back(f.brand);
+      out.fuzzers.push_back("ct:" + std::string(generator::rule_name(f.rule)));
+    }
+    std::sort(out.brands.begin(), out.brands.end());
+    out.brands.erase(std::unique(out.brands.begin(), out.brands.end()), out.brands.end());
+    std::sort(out.fuzzers.begin(), out.fuzzers.end());
+    out.fuzzers.erase(std::unique(out.fuzzers.begin(), out.fuzzers.end()), out.fuzzers.end());
+    const std::uint64_t token = next_token_++;
+    tokens_[token] = {m.partition, m.offset};
+    if (auto ok = producer_->produce(config_.topics.candidates, queue::partition_key(name), queue::encode(out), token); !ok) {
+      tokens_.erase(token);
+      failure_ = "match: " + ok.error().message;
+    }
+  }
+
+  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
+    const auto it = tokens_.find(token);
+    if (it == tokens_.end()) return;
+    if (err) {
+      failure_ = "match: delivery failed: " + *err;
+    } else {
+      tracker_.finished(it->second.first, it->second.second);
+      ++stats_.produced;
+    }
+    tokens_.erase(it);
+  }
+
+  void store_offsets() {
+    for (const auto& tp : consumer_->assignment()) {
+      if (const auto next = tracker_.advance(tp.partition)) {
+        if (auto ok = consumer_->store_offset(tp, *next); !ok) log_ << "match: " << ok.error().message << std::endl;
+      }
+    }
+  }
+
+  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
+    if (!lost) {
+      auto busy = [&] {
+        for (const auto& tp : tps) {
+          if (tracker_.in_flight(tp.partition) > 0) return true;
+        }
+        return false;
+      };
+      while (busy() && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
+      for (const auto& tp : tps) {
+        if (const auto next = tracker_.advance(tp.partition)) (void)consumer_->store_offset(tp, *next);
+      }
+      if (auto ok = consumer_->commit(1); !ok) log_ << "match: " << ok.error().message << std::endl;
+    }
+    for (const auto& tp : tps) tracker_.forget(tp.partition);
+  }
+
+  std::optional<generator::Matcher> matcher_;
+  queue::OffsetTracker tracker_;
+  std::unordered_map<std::uint64_t, std::pair<std::int32_t, std::int64_t>> tokens_;
+  std::uint64_t next_token_ = 1;
+};
+
 }  // namespace
 
 std::string_view worker_role_name(WorkerRole role) noexcept {
@@ -538,12 +670,12 @@ std::expected<WorkerStats, std::string> run_worker(const WorkerConfig& config, c
     case WorkerRole::index:
       if (config.db_path.empty()) return std::unexpected("index: no store folder (--db)");
       return IndexWorker(config, log).run(stop);
+    case WorkerRole::match: return MatchWorker(config, log).run(stop);
     case WorkerRole::probe:
-    case WorkerRole::match:
     case WorkerRole::ct_follow: break;
   }
   return std::unexpected(std::string("role ") + std::string(worker_role_name(config.role)) +
-                         " is not implemented yet (issue #17); available: resolve, index");
+                         " is not implemented yet (issue #17); available: resolve, match, index");
 }
 
 }  // namespace lookalike::pipeline

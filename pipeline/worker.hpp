@@ -21,7 +21,8 @@
 namespace lookalike::pipeline {
 
 // resolve: candidates -> resolved (DNS through `resolver`); index: resolved -> one RocksDB store
-// per partition + alerts. probe, match and ct-follow are not implemented yet (issue #17).
+// per partition + alerts; match: names -> candidates against the brand table (its compacted topic,
+// read in full at start). probe and ct-follow are not implemented yet (issue #17).
 enum class WorkerRole : std::uint8_t { resolve, probe, match, index, ct_follow };
 // "resolve", "probe", "match", "index", "ct-follow".
 [[nodiscard]] std::string_view worker_role_name(WorkerRole role) noexcept;

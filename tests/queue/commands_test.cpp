@@ -124,7 +124,7 @@ TEST(QueueCommands, RefuseBadInput) {
   const auto bad_role = run_process({LOOKALIKE_BINARY, "worker", "--role", "dance", "--brokers", "127.0.0.1:1"}, {}, 60s);
   EXPECT_EQ(bad_role.exit_code, 2);
   EXPECT_NE(bad_role.err.find("--role"), std::string::npos);
-  const auto later = run_process({LOOKALIKE_BINARY, "worker", "--role", "match", "--brokers", "127.0.0.1:1"}, {}, 60s);
+  const auto later = run_process({LOOKALIKE_BINARY, "worker", "--role", "probe", "--brokers", "127.0.0.1:1"}, {}, 60s);
   EXPECT_EQ(later.exit_code, 1);
   EXPECT_NE(later.err.find("not implemented yet"), std::string::npos);
   const auto no_resolvers = run_process({LOOKALIKE_BINARY, "worker", "--role", "resolve", "--brokers", "127.0.0.1:1"}, {}, 60s);
