@@ -4,8 +4,9 @@
 # NXDOMAIN, sent DELAY ms after the query). Prints names/s per worker count and the ratio to one
 # worker. A measurement, not a test: nothing is asserted.
 #
-# usage: bench/queue_scaling.sh [path/to/lookalike] [names] [delay-ms]
-#   default binary: build/rel/lookalike (a Release build), 6000 names, 50 ms.
+# usage: bench/queue_scaling.sh [path/to/lookalike] [names] [delay-ms] [concurrency]
+#   default binary: build/rel/lookalike (a Release build), 6000 names, 50 ms, concurrency 0
+#   (the resolver's adaptive window; N: N queries in flight per worker).
 # Needs: python3 with dnspython (python3-dnspython). Sends nothing beyond 127.0.0.1.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${1:-$ROOT/build/rel/lookalike}"
 NAMES="${2:-6000}"
 DELAY="${3:-50}"
+CONCURRENCY="${4:-0}"
 [ -x "$BIN" ] || { echo "no lookalike binary at $BIN" >&2; exit 1; }
 # Debian's interpreter (python3-dnspython), even when another python3 comes first in PATH.
 PY=/usr/bin/python3
@@ -69,14 +71,14 @@ printf 'session.timeout.ms=6000\nheartbeat.interval.ms=500\nauto.offset.reset=la
 count_resolved() { "$BIN" kafka-read --brokers "$BROKERS" --topic resolved 2>/dev/null | wc -l; }
 
 base=""
-echo "names=$NAMES delay=${DELAY}ms load: $(uptime | sed 's/.*load average: //')"
+echo "names=$NAMES delay=${DELAY}ms concurrency=$CONCURRENCY load: $(uptime | sed 's/.*load average: //')"
 for n in 1 2 4; do
   before=$(count_resolved)
   group="bench-$n-$$"
   wp=()
   for i in $(seq "$n"); do
     "$BIN" worker --role resolve --group "$group" --brokers "$BROKERS" --config "$WORK/kafka.properties" \
-      --resolvers "$DNS" 2> "$WORK/worker-$n-$i.log" &
+      --resolvers "$DNS" --concurrency "$CONCURRENCY" 2> "$WORK/worker-$n-$i.log" &
     wp+=($!)
   done
   # Wait until every worker has partitions, then time the work from enqueue to the last record.

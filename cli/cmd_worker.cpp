@@ -64,6 +64,7 @@ struct WorkerOptions {
   QueueOptions queue;
   std::string role;
   std::string resolvers;
+  unsigned concurrency = 0;
   std::size_t window = 256;
 };
 
@@ -82,6 +83,7 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     if (!ups) throw UsageError{"--resolvers: " + ups.error()};
     config.resolver.upstreams = std::move(*ups);
     config.resolver.existence_first = true;
+    config.resolver.concurrency = o.concurrency;
   }
   g_stop.store(false);
   signal(SIGINT, worker_on_signal);
@@ -215,6 +217,10 @@ void add_worker_command(CLI::App& app, Context& ctx) {
   worker->add_option("--resolvers", wo->resolvers, "resolve: DNS servers IP[:PORT],... to ask");
   worker->add_option("--window", wo->window, "Messages in flight before the worker pauses its partitions")
       ->capture_default_str();
+  worker->add_option("--concurrency", wo->concurrency,
+                     "resolve: DNS queries in flight, 0 = adaptive window (restarts with every batch)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100000u));
   worker->callback([wo, &ctx] { run_worker_command(*wo, ctx); });
 
   auto mock_brokers = std::make_shared<int>(3);
