@@ -128,13 +128,84 @@ class WorkerBase {
   WorkerStats stats_;
 };
 
+// A stateless stage (resolve, match): each input message yields at most one output record; the
+// input's offset is stored once that record is acknowledged (or at once when there is none).
+class ForwardingWorker : public WorkerBase {
+ protected:
+  using WorkerBase::WorkerBase;
+
+  // Produces the output for input `in`; its offset becomes safe when the broker acknowledges it.
+  void forward(const queue::Message& in, const std::string& topic, const std::string& key, const std::string& value) {
+    const std::uint64_t token = next_token_++;
+    tokens_[token] = {in.partition, in.offset};
+    if (auto ok = producer_->produce(topic, key, value, token); !ok) {
+      tokens_.erase(token);
+      failure_ = std::string(role_) + ": " + ok.error().message;
+    }
+  }
+
+  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
+    const auto it = tokens_.find(token);
+    if (it == tokens_.end()) return;
+    if (err) {
+      // Only fatal errors end a delivery (message.timeout.ms=0): stop without storing the offset.
+      failure_ = std::string(role_) + ": delivery failed: " + *err;
+    } else {
+      tracker_.finished(it->second.partition, it->second.offset);
+      ++stats_.produced;
+    }
+    tokens_.erase(it);
+  }
+
+  void store_offsets() {
+    for (const auto& tp : consumer_->assignment()) {
+      if (const auto next = tracker_.advance(tp.partition)) {
+        if (auto ok = consumer_->store_offset(tp, *next); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
+      }
+    }
+  }
+
+  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
+    if (!lost) {
+      // Hand over cleanly: deliver what was taken from these partitions, store and commit.
+      auto busy = [&] {
+        for (const auto& tp : tps) {
+          if (tracker_.in_flight(tp.partition) > 0) return true;
+        }
+        return false;
+      };
+      while (busy() && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
+      for (const auto& tp : tps) {
+        if (const auto next = tracker_.advance(tp.partition)) (void)consumer_->store_offset(tp, *next);
+      }
+      if (auto ok = consumer_->commit(1); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
+    }
+    for (const auto& tp : tps) tracker_.forget(tp.partition);
+  }
+
+  // Leaving: everything taken is delivered and committed before the group hands it on.
+  void finish_all() {
+    while (tracker_.in_flight() > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
+    store_offsets();
+    if (auto ok = consumer_->commit(); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
+  }
+
+  struct Taken {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+  };
+  queue::OffsetTracker tracker_;
+  std::unordered_map<std::uint64_t, Taken> tokens_;
+  std::uint64_t next_token_ = 1;
+};
+
 // ---------------------------------------------------------------------------------------------
 // resolve: candidates -> resolved. A candidate's offset is stored once its resolved record is
 // acknowledged by the broker (acks=all, idempotent producer).
 
-class ResolveWorker final : public WorkerBase {
+class ResolveWorker final : public ForwardingWorker {
  public:
-  ResolveWorker(const WorkerConfig& config, std::ostream& log) : WorkerBase(config, log, "resolve") {}
+  ResolveWorker(const WorkerConfig& config, std::ostream& log) : ForwardingWorker(config, log, "resolve") {}
 
   std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
     resolver_.emplace(config_.resolver);
@@ -151,7 +222,6 @@ class ResolveWorker final : public WorkerBase {
       }
       process(batch, stop);
     }
-    // Leaving: everything taken is delivered and committed before the group hands it on.
     finish_all();
     consumer_->close();
     if (failure_) return std::unexpected(*failure_);
@@ -159,27 +229,6 @@ class ResolveWorker final : public WorkerBase {
   }
 
  private:
-  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
-    const auto it = tokens_.find(token);
-    if (it == tokens_.end()) return;
-    if (err) {
-      // Only fatal errors end a delivery (message.timeout.ms=0): stop without storing the offset.
-      failure_ = "resolve: delivery failed: " + *err;
-    } else {
-      tracker_.finished(it->second.partition, it->second.offset);
-      ++stats_.produced;
-    }
-    tokens_.erase(it);
-  }
-
-  void store_offsets() {
-    for (const auto& tp : consumer_->assignment()) {
-      if (const auto next = tracker_.advance(tp.partition)) {
-        if (auto ok = consumer_->store_offset(tp, *next); !ok) log_ << "resolve: " << ok.error().message << std::endl;
-      }
-    }
-  }
-
   void process(const std::vector<queue::Message>& batch, const std::atomic<bool>& stop) {
     std::vector<std::string> names;
     std::vector<std::pair<const queue::Message*, queue::CandidateRecord>> work;
@@ -212,12 +261,7 @@ class ResolveWorker final : public WorkerBase {
       } else {
         out.dns = dns_name(index::DnsOutcome::unknown);  // stopping mid-outage: recorded as unknown
       }
-      const std::uint64_t token = next_token_++;
-      tokens_[token] = {m.partition, m.offset};
-      if (auto ok = producer_->produce(config_.topics.resolved, m.key, queue::encode(out), token); !ok) {
-        tokens_.erase(token);
-        failure_ = "resolve: " + ok.error().message;
-      }
+      forward(m, config_.topics.resolved, m.key, queue::encode(out));
     }
   }
 
@@ -245,40 +289,7 @@ class ResolveWorker final : public WorkerBase {
     return results;
   }
 
-  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
-    if (!lost) {
-      // Hand over cleanly: deliver what was taken from these partitions, store and commit.
-      std::set<std::int32_t> mine;
-      for (const auto& tp : tps) mine.insert(tp.partition);
-      auto busy = [&] {
-        for (const auto p : mine) {
-          if (tracker_.in_flight(p) > 0) return true;
-        }
-        return false;
-      };
-      while (busy() && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
-      for (const auto& tp : tps) {
-        if (const auto next = tracker_.advance(tp.partition)) (void)consumer_->store_offset(tp, *next);
-      }
-      if (auto ok = consumer_->commit(1); !ok) log_ << "resolve: " << ok.error().message << std::endl;
-    }
-    for (const auto& tp : tps) tracker_.forget(tp.partition);
-  }
-
-  void finish_all() {
-    while (tracker_.in_flight() > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
-    store_offsets();
-    if (auto ok = consumer_->commit(); !ok) log_ << "resolve: " << ok.error().message << std::endl;
-  }
-
-  struct Taken {
-    std::int32_t partition = 0;
-    std::int64_t offset = 0;
-  };
   std::optional<resolver::Resolver> resolver_;  // built in run() (it throws on a bad config)
-  queue::OffsetTracker tracker_;
-  std::unordered_map<std::uint64_t, Taken> tokens_;
-  std::uint64_t next_token_ = 1;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -494,9 +505,9 @@ class IndexWorker final : public WorkerBase {
 // full from its compacted topic at start. A name's offset is stored once every candidate it
 // produced is acknowledged (a name matching nothing is done at once).
 
-class MatchWorker final : public WorkerBase {
+class MatchWorker final : public ForwardingWorker {
  public:
-  MatchWorker(const WorkerConfig& config, std::ostream& log) : WorkerBase(config, log, "match") {}
+  MatchWorker(const WorkerConfig& config, std::ostream& log) : ForwardingWorker(config, log, "match") {}
 
   std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
     auto table = queue::read_table(config_.queue, config_.topics.brands);
@@ -527,9 +538,7 @@ class MatchWorker final : public WorkerBase {
       }
       for (const auto& m : batch) process(m);
     }
-    while (tracker_.in_flight() > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
-    store_offsets();
-    if (auto ok = consumer_->commit(); !ok) log_ << "match: " << ok.error().message << std::endl;
+    finish_all();
     consumer_->close();
     if (failure_) return std::unexpected(*failure_);
     return stats_;
@@ -568,55 +577,10 @@ class MatchWorker final : public WorkerBase {
     out.brands.erase(std::unique(out.brands.begin(), out.brands.end()), out.brands.end());
     std::sort(out.fuzzers.begin(), out.fuzzers.end());
     out.fuzzers.erase(std::unique(out.fuzzers.begin(), out.fuzzers.end()), out.fuzzers.end());
-    const std::uint64_t token = next_token_++;
-    tokens_[token] = {m.partition, m.offset};
-    if (auto ok = producer_->produce(config_.topics.candidates, queue::partition_key(name), queue::encode(out), token); !ok) {
-      tokens_.erase(token);
-      failure_ = "match: " + ok.error().message;
-    }
-  }
-
-  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
-    const auto it = tokens_.find(token);
-    if (it == tokens_.end()) return;
-    if (err) {
-      failure_ = "match: delivery failed: " + *err;
-    } else {
-      tracker_.finished(it->second.first, it->second.second);
-      ++stats_.produced;
-    }
-    tokens_.erase(it);
-  }
-
-  void store_offsets() {
-    for (const auto& tp : consumer_->assignment()) {
-      if (const auto next = tracker_.advance(tp.partition)) {
-        if (auto ok = consumer_->store_offset(tp, *next); !ok) log_ << "match: " << ok.error().message << std::endl;
-      }
-    }
-  }
-
-  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
-    if (!lost) {
-      auto busy = [&] {
-        for (const auto& tp : tps) {
-          if (tracker_.in_flight(tp.partition) > 0) return true;
-        }
-        return false;
-      };
-      while (busy() && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
-      for (const auto& tp : tps) {
-        if (const auto next = tracker_.advance(tp.partition)) (void)consumer_->store_offset(tp, *next);
-      }
-      if (auto ok = consumer_->commit(1); !ok) log_ << "match: " << ok.error().message << std::endl;
-    }
-    for (const auto& tp : tps) tracker_.forget(tp.partition);
+    forward(m, config_.topics.candidates, queue::partition_key(name), queue::encode(out));
   }
 
   std::optional<generator::Matcher> matcher_;
-  queue::OffsetTracker tracker_;
-  std::unordered_map<std::uint64_t, std::pair<std::int32_t, std::int64_t>> tokens_;
-  std::uint64_t next_token_ = 1;
 };
 
 }  // namespace
