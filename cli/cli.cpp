@@ -41,7 +41,8 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   using Adder = void (*)(CLI::App&, Context&);
   for (Adder add : {add_generate_command, add_resolve_command, add_match_command, add_brand_command, add_scan_command,
                     add_report_command, add_ct_command, add_probe_command, add_db_command, add_sandbox_command, add_watch_command,
-                    add_rdap_command, add_review_command, add_export_command, add_ingest_command, add_posture_command}) {
+                    add_rdap_command, add_review_command, add_export_command, add_ingest_command, add_posture_command,
+                    add_worker_command}) {
     if (add != nullptr) add(app, ctx);
   }
 

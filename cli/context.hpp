@@ -43,5 +43,6 @@ struct UsageError {
 [[gnu::weak]] void add_export_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_ingest_command(CLI::App& app, Context& ctx);
 [[gnu::weak]] void add_posture_command(CLI::App& app, Context& ctx);
+[[gnu::weak]] void add_worker_command(CLI::App& app, Context& ctx);  // worker, kafka-mock, enqueue, kafka-read
 
 }  // namespace lookalike::cli

@@ -18,11 +18,12 @@ set(lookalike_layers
   "rdap:domain util net index"
   "ingest:domain util generator index"
   "telemetry:domain util"
+  "queue:domain util"
   "posture:domain util net resolver index scoring"
   "report:domain util index scoring resolver rdap posture"
   "alerts:domain util net index scoring report telemetry posture"
-  "pipeline:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts posture"
-  "cli:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts pipeline posture"
+  "pipeline:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts posture queue"
+  "cli:domain util net generator resolver ctlog index scoring rdap ingest report telemetry alerts pipeline posture queue"
 )
 
 if(NOT LOOKALIKE_ROOT)

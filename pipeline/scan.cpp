@@ -19,32 +19,6 @@ using generator::Fuzzer;
 
 constexpr std::size_t kBatchOps = 4000;
 
-index::DnsOutcome summary_outcome(const resolver::NameResult& r) {
-  if (r.types.empty()) return index::DnsOutcome::unknown;
-  if (r.exists()) {
-    for (const auto& t : r.types) {
-      if (t.outcome == resolver::Outcome::answer) return index::DnsOutcome::answer;
-    }
-    return index::DnsOutcome::nodata;
-  }
-  if (r.nxdomain()) return index::DnsOutcome::nxdomain;
-  // Neither exists nor NXDOMAIN: report the first failure honestly.
-  for (const auto& t : r.types) {
-    switch (t.outcome) {
-      case resolver::Outcome::servfail: return index::DnsOutcome::servfail;
-      case resolver::Outcome::refused: return index::DnsOutcome::refused;
-      case resolver::Outcome::timeout: return index::DnsOutcome::timeout;
-      default: break;
-    }
-  }
-  return index::DnsOutcome::unknown;
-}
-
-bool has_answer(const resolver::NameResult& r, resolver::RecordType t) {
-  const auto* x = r.find(t);
-  return x != nullptr && x->outcome == resolver::Outcome::answer && (!x->records.empty() || !x->mx.empty());
-}
-
 std::vector<scoring::Address> addresses(const resolver::NameResult& r) {
   std::vector<scoring::Address> out;
   for (auto t : {resolver::RecordType::a, resolver::RecordType::aaaa}) {
@@ -168,6 +142,46 @@ bool silenced(const index::Store& store, std::string_view name) {
 }
 
 }  // namespace
+
+index::DnsOutcome summary_outcome(const resolver::NameResult& r) {
+  if (r.types.empty()) return index::DnsOutcome::unknown;
+  if (r.exists()) {
+    for (const auto& t : r.types) {
+      if (t.outcome == resolver::Outcome::answer) return index::DnsOutcome::answer;
+    }
+    return index::DnsOutcome::nodata;
+  }
+  if (r.nxdomain()) return index::DnsOutcome::nxdomain;
+  // Neither exists nor NXDOMAIN: report the first failure honestly.
+  for (const auto& t : r.types) {
+    switch (t.outcome) {
+      case resolver::Outcome::servfail: return index::DnsOutcome::servfail;
+      case resolver::Outcome::refused: return index::DnsOutcome::refused;
+      case resolver::Outcome::timeout: return index::DnsOutcome::timeout;
+      default: break;
+    }
+  }
+  return index::DnsOutcome::unknown;
+}
+
+bool has_answer(const resolver::NameResult& r, resolver::RecordType t) {
+  const auto* x = r.find(t);
+  return x != nullptr && x->outcome == resolver::Outcome::answer && (!x->records.empty() || !x->mx.empty());
+}
+
+std::uint32_t dns_flags(const resolver::NameResult& r) {
+  namespace sf = index::state_flag;
+  std::uint32_t flags = 0;
+  if (r.exists()) flags |= sf::registered;
+  if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
+  if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
+  if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
+  if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
+  if (r.spf) flags |= sf::spf;
+  if (r.dmarc) flags |= sf::dmarc;
+  if (r.wildcard) flags |= sf::wildcard;
+  return flags;
+}
 
 scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
   using K = scoring::SimilarityKind;
@@ -323,15 +337,7 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
       return std::abs(x.points) > std::abs(y.points);
     });
 
-    std::uint32_t flags = 0;
-    if (facts.registered) flags |= sf::registered;
-    if (has_answer(r, resolver::RecordType::a)) flags |= sf::has_a;
-    if (has_answer(r, resolver::RecordType::aaaa)) flags |= sf::has_aaaa;
-    if (has_answer(r, resolver::RecordType::mx)) flags |= sf::has_mx;
-    if (has_answer(r, resolver::RecordType::ns)) flags |= sf::has_ns;
-    if (facts.spf) flags |= sf::spf;
-    if (facts.dmarc) flags |= sf::dmarc;
-    if (facts.wildcard) flags |= sf::wildcard;
+    std::uint32_t flags = dns_flags(r);
     if (facts.mx_live) flags |= sf::mx_live;
     if (facts.web_live) flags |= sf::web_live;
     if (facts.parked) flags |= sf::parked;

@@ -141,6 +141,15 @@ std::vector<generator::Candidate> brand_candidates(const index::Brand& brand, ge
 // The refresh item of a generated candidate (provenance, similarity kind, likelihood and path).
 RefreshItem refresh_item(const generator::Candidate& c);
 
+// The stored DNS outcome of a resolution: answer/nodata when the name exists, nxdomain, else its
+// first failure (servfail, refused, timeout), unknown when nothing was asked.
+[[nodiscard]] index::DnsOutcome summary_outcome(const resolver::NameResult& r);
+// True when type `t` was answered with records (addresses, hosts, MX).
+[[nodiscard]] bool has_answer(const resolver::NameResult& r, resolver::RecordType t);
+// The index::state_flag bits DNS alone decides (registered, has_a/aaaa/mx/ns, spf, dmarc,
+// wildcard); probes add mx_live, web_live and parked.
+[[nodiscard]] std::uint32_t dns_flags(const resolver::NameResult& r);
+
 // The similarity kind the score uses for a candidate made by `fuzzers` with `edits` edits.
 scoring::SimilarityKind similarity_of(generator::FuzzerSet fuzzers, int edits);
 

@@ -1,0 +1,258 @@
+// `lookalike worker` (a stage as a Kafka consumer-group member), `lookalike kafka-mock` (librdkafka's
+// mock cluster for demos and tests), `lookalike enqueue` (names -> candidates topic) and
+// `lookalike kafka-read` (print a topic, alerts de-duplicated by id). Parsing and wiring only:
+// the loops live in pipeline/worker.cpp, Kafka in queue/.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <algorithm>
+#include <fstream>
+#include <istream>
+#include <ostream>
+#include <set>
+#include <string>
+
+#include "cli/context.hpp"
+#include "domain/domain.hpp"
+#include "pipeline/worker.hpp"
+#include "queue/queue.hpp"
+#include "queue/work.hpp"
+#include "resolver/resolver.hpp"
+
+namespace lookalike::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void worker_on_signal(int) { g_stop.store(true); }
+
+struct QueueOptions {
+  std::string brokers;
+  std::string group;
+  std::string config_file;
+};
+
+void add_queue_options(CLI::App* cmd, QueueOptions& o) {
+  cmd->add_option("--brokers", o.brokers, "Kafka bootstrap servers HOST:PORT,...")->required();
+  cmd->add_option("--config", o.config_file, "librdkafka properties file (key=value lines: TLS, SASL, timeouts)");
+}
+
+queue::Config queue_config(const QueueOptions& o) {
+  if (o.brokers.empty()) throw UsageError{"--brokers: no bootstrap servers given (HOST:PORT,...)"};
+  queue::Config c;
+  c.brokers = o.brokers;
+  c.group = o.group;
+  if (!o.config_file.empty()) {
+    auto props = queue::read_properties(o.config_file);
+    if (!props) throw UsageError{"--config: " + props.error().message};
+    c.properties = std::move(*props);
+  }
+  return c;
+}
+
+// The topic a short name ("candidates", "resolved", "alerts", "names", "brands") stands for.
+std::string topic_named(const queue::Topics& t, const std::string& s) {
+  if (s == "candidates") return t.candidates;
+  if (s == "resolved") return t.resolved;
+  if (s == "alerts") return t.alerts;
+  if (s == "names") return t.names;
+  if (s == "brands") return t.brands;
+  return s;
+}
+
+struct WorkerOptions {
+  QueueOptions queue;
+  std::string role;
+  std::string resolvers;
+  unsigned concurrency = 0;
+  std::size_t window = 256;
+};
+
+void run_worker_command(const WorkerOptions& o, Context& ctx) {
+  const auto role = pipeline::parse_worker_role(o.role);
+  if (!role) throw UsageError{"--role: expected resolve, probe, match, index or ct-follow"};
+  pipeline::WorkerConfig config;
+  config.role = *role;
+  config.queue = queue_config(o.queue);
+  if (config.queue.group.empty()) config.queue.group = "lookalike-" + std::string(pipeline::worker_role_name(*role));
+  config.queue.client_id = "lookalike-" + std::string(pipeline::worker_role_name(*role));
+  config.db_path = ctx.db_path;
+  config.window = o.window;
+  if (!o.resolvers.empty()) {
+    auto ups = resolver::parse_upstreams(o.resolvers);
+    if (!ups) throw UsageError{"--resolvers: " + ups.error()};
+    config.resolver.upstreams = std::move(*ups);
+    config.resolver.existence_first = true;
+    config.resolver.concurrency = o.concurrency;
+  }
+  g_stop.store(false);
+  signal(SIGINT, worker_on_signal);
+  signal(SIGTERM, worker_on_signal);
+  ctx.err << "worker " << o.role << ": group " << config.queue.group << ", brokers " << config.queue.brokers << std::endl;
+  auto stats = pipeline::run_worker(config, g_stop, ctx.err);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  if (!stats) {
+    ctx.err << "lookalike: worker " << o.role << ": " << stats.error() << "\n";
+    ctx.exit_code = 1;
+    return;
+  }
+  ctx.err << "worker " << o.role << ": consumed " << stats->consumed << ", produced " << stats->produced << ", skipped "
+          << stats->skipped << ", alerts " << stats->alerts << ", rebalances " << stats->rebalances << std::endl;
+}
+
+void run_kafka_mock(int brokers, int partitions, Context& ctx) {
+  // Block the stop signals before librdkafka starts its threads (they inherit the mask), then
+  // wait for one: the cluster lives in this process until then.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  auto cluster = queue::MockCluster::start(brokers);
+  if (!cluster) throw std::runtime_error(cluster.error().message);
+  const queue::Topics topics;
+  if (auto ok = cluster->create_topics(topics, partitions); !ok) throw std::runtime_error(ok.error().message);
+  ctx.out << cluster->bootstraps() << std::endl;
+  ctx.err << "kafka-mock: " << brokers << " brokers; topics " << topics.candidates << ", " << topics.resolved << ", "
+          << topics.alerts << ", " << topics.names << " (" << partitions << " partitions), " << topics.brands
+          << " (1); SIGTERM or Ctrl-C stops" << std::endl;
+  int sig = 0;
+  sigwait(&set, &sig);
+  ctx.err << "kafka-mock: stopped" << std::endl;
+}
+
+// Lines of names -> `candidates` (to resolve) or `names` (to match); lines of "DOMAIN
+// [keyword,...]" -> the brand table.
+void run_enqueue(const QueueOptions& q, const std::string& file, const std::string& brand, const std::string& to,
+                 Context& ctx) {
+  std::ifstream f;
+  if (!file.empty()) {
+    f.open(file);
+    if (!f) throw UsageError{"cannot read names file '" + file + "'"};
+  }
+  std::istream& in = file.empty() ? ctx.in : f;
+  const queue::Topics topics;
+  const std::string topic = topic_named(topics, to);
+  std::size_t failed = 0;
+  auto producer = queue::Producer::open(queue_config(q), [&failed](std::uint64_t, const std::optional<std::string>& err) {
+    if (err) ++failed;
+  });
+  if (!producer) throw std::runtime_error(producer.error().message);
+  std::size_t n = 0, bad = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line.front() == '#') continue;
+    std::string first = line.substr(0, line.find_first_of(" \t"));
+    auto name = domain::parse(first);
+    if (!name) {
+      ctx.err << "enqueue: skipping " << name.error().message() << "\n";
+      ++bad;
+      continue;
+    }
+    std::string key = queue::partition_key(name->ascii);
+    std::string value;
+    if (topic == topics.brands) {
+      queue::BrandRecord b{name->ascii, {}, {}};
+      if (const auto sp = line.find_first_of(" \t"); sp != std::string::npos) {
+        std::string words = line.substr(sp + 1);
+        for (std::size_t at = 0; at < words.size();) {
+          const std::size_t comma = std::min(words.find(',', at), words.size());
+          std::string w = words.substr(at, comma - at);
+          std::erase_if(w, [](char c) { return c == ' ' || c == '\t'; });
+          if (!w.empty()) b.keywords.push_back(w);
+          at = comma + 1;
+        }
+      }
+      key = b.domain;
+      value = queue::encode(b);
+    } else if (topic == topics.names) {
+      value = queue::encode(queue::NameRecord{name->ascii, "enqueue"});
+    } else if (topic == topics.candidates) {
+      value = queue::encode(queue::CandidateRecord{
+          name->ascii, brand.empty() ? std::vector<std::string>{} : std::vector<std::string>{brand}, {}});
+    } else {
+      throw UsageError{"--to: expected candidates, names or brands"};
+    }
+    if (auto ok = producer->produce(topic, key, value); !ok) throw std::runtime_error(ok.error().message);
+    ++n;
+  }
+  if (auto ok = producer->flush(std::chrono::minutes(2)); !ok) throw std::runtime_error(ok.error().message);
+  ctx.err << "enqueue: " << n - failed << (topic == topics.brands ? " brands on " : " names on ") << topic
+          << (bad ? ", " + std::to_string(bad) + " skipped" : "") << std::endl;
+  if (failed > 0 || bad > 0) ctx.exit_code = 1;
+}
+
+void run_kafka_read(const QueueOptions& q, const std::string& topic, Context& ctx) {
+  const queue::Topics topics;
+  const std::string name = topic_named(topics, topic);
+  auto all = queue::read_all(queue_config(q), name);
+  if (!all) throw std::runtime_error(all.error().message);
+  // Alerts: a de-duplicating sink drops ids already seen (redeliveries carry the same id).
+  std::set<std::string> seen;
+  std::size_t repeats = 0;
+  for (const auto& m : *all) {
+    if (name == topics.alerts) {
+      auto a = queue::decode_alert(m.value);
+      if (a && !seen.insert(a->id).second) {
+        ++repeats;
+        continue;
+      }
+    }
+    ctx.out << m.value << "\n";
+  }
+  ctx.err << "kafka-read: " << all->size() << " messages on " << name;
+  if (name == topics.alerts) ctx.err << ", " << repeats << " repeated alert ids dropped";
+  ctx.err << std::endl;
+}
+
+}  // namespace
+
+void add_worker_command(CLI::App& app, Context& ctx) {
+  auto wo = std::make_shared<WorkerOptions>();
+  CLI::App* worker = app.add_subcommand("worker", "Run one stage as a Kafka consumer-group member (roles: resolve, match, index)");
+  add_queue_options(worker, wo->queue);
+  worker->add_option("--role", wo->role, "resolve | match | index (probe, ct-follow: not yet)")->required();
+  worker->add_option("--group", wo->queue.group, "Consumer group (default lookalike-<role>)");
+  worker->add_option("--resolvers", wo->resolvers, "resolve: DNS servers IP[:PORT],... to ask");
+  worker->add_option("--window", wo->window, "Messages in flight before the worker pauses its partitions")
+      ->capture_default_str();
+  worker->add_option("--concurrency", wo->concurrency,
+                     "resolve: DNS queries in flight, 0 = adaptive window (restarts with every batch)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100000u));
+  worker->callback([wo, &ctx] { run_worker_command(*wo, ctx); });
+
+  auto mock_brokers = std::make_shared<int>(3);
+  auto mock_partitions = std::make_shared<int>(queue::kDefaultPartitions);
+  CLI::App* mock = app.add_subcommand("kafka-mock", "Run librdkafka's mock Kafka cluster on loopback until SIGTERM");
+  mock->add_option("--brokers", *mock_brokers, "Number of brokers")->capture_default_str()->check(CLI::Range(1, 16));
+  mock->add_option("--partitions", *mock_partitions, "Partitions of every domain-keyed topic")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  mock->callback([mock_brokers, mock_partitions, &ctx] { run_kafka_mock(*mock_brokers, *mock_partitions, ctx); });
+
+  auto eq = std::make_shared<QueueOptions>();
+  auto eq_file = std::make_shared<std::string>();
+  auto eq_brand = std::make_shared<std::string>();
+  auto eq_to = std::make_shared<std::string>("candidates");
+  CLI::App* enqueue = app.add_subcommand("enqueue", "Publish names (one per line) as work: candidates, names or brands");
+  add_queue_options(enqueue, *eq);
+  enqueue->add_option("NAMES_FILE", *eq_file, "File with one name per line (default: stdin)");
+  enqueue->add_option("--brand", *eq_brand, "candidates: brand domain the names imitate");
+  enqueue->add_option("--to", *eq_to,
+                      "candidates (to resolve), names (to match) or brands (the brand table: DOMAIN [keyword,...] lines)")
+      ->check(CLI::IsMember({"candidates", "names", "brands"}))
+      ->capture_default_str();
+  enqueue->callback([eq, eq_file, eq_brand, eq_to, &ctx] { run_enqueue(*eq, *eq_file, *eq_brand, *eq_to, ctx); });
+
+  auto rd = std::make_shared<QueueOptions>();
+  auto rd_topic = std::make_shared<std::string>("alerts");
+  CLI::App* read = app.add_subcommand("kafka-read", "Print a topic's messages (alerts: repeated ids dropped)");
+  add_queue_options(read, *rd);
+  read->add_option("--topic", *rd_topic, "candidates | resolved | alerts | names | brands, or a topic name")
+      ->capture_default_str();
+  read->callback([rd, rd_topic, &ctx] { run_kafka_read(*rd, *rd_topic, ctx); });
+}
+
+}  // namespace lookalike::cli

@@ -1,0 +1,645 @@
+// The resolve and index worker loops over queue/ (see worker.hpp for the delivery guarantees).
+#include "pipeline/worker.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <map>
+#include <ostream>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "generator/matcher.hpp"
+#include "pipeline/scan.hpp"
+
+namespace lookalike::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+namespace sf = index::state_flag;
+
+constexpr std::array<std::string_view, 7> kDnsNames{"unknown", "answer", "nodata", "nxdomain",
+                                                    "servfail", "refused", "timeout"};
+// The change-feed consumer name under which a partition store records what reached the alerts topic.
+constexpr std::string_view kAlertsConsumer = "kafka-alerts";
+
+std::string_view dns_name(index::DnsOutcome o) { return kDnsNames[static_cast<std::size_t>(o)]; }
+
+index::DnsOutcome parse_dns(std::string_view s) {
+  for (std::size_t i = 0; i < kDnsNames.size(); ++i) {
+    if (kDnsNames[i] == s) return static_cast<index::DnsOutcome>(i);
+  }
+  return index::DnsOutcome::unknown;
+}
+
+std::string partitions_text(const std::vector<queue::TopicPartition>& tps) {
+  std::string out;
+  for (const auto& tp : tps) out += (out.empty() ? "" : ",") + std::to_string(tp.partition);
+  return out.empty() ? "-" : out;
+}
+
+// Pause/resume around the in-flight window: pauses at `window`, resumes at half of it. Resumes
+// exactly what it paused (the assignment may read empty mid-rebalance), and makes every newly
+// assigned partition match the current state: librdkafka keeps a partition's pause flag across
+// revoke and re-assignment, so a partition paused, revoked and given back would otherwise stall.
+class Backpressure {
+ public:
+  explicit Backpressure(std::size_t window) : window_(std::max<std::size_t>(window, 1)) {}
+  void update(queue::Consumer& consumer, std::size_t in_flight) {
+    if (!paused_ && in_flight >= window_) {
+      const auto tps = consumer.assignment();
+      consumer.pause(tps);
+      held_.insert(tps.begin(), tps.end());
+      paused_ = true;
+    } else if (paused_ && in_flight <= window_ / 2) {
+      const auto now = consumer.assignment();
+      held_.insert(now.begin(), now.end());
+      consumer.resume({held_.begin(), held_.end()});
+      held_.clear();
+      paused_ = false;
+    }
+  }
+  void assigned(queue::Consumer& consumer, const std::vector<queue::TopicPartition>& tps) {
+    if (paused_) {
+      consumer.pause(tps);
+      held_.insert(tps.begin(), tps.end());
+    } else {
+      consumer.resume(tps);
+    }
+  }
+  [[nodiscard]] bool paused() const { return paused_; }
+  [[nodiscard]] std::size_t room(std::size_t in_flight) const { return in_flight >= window_ ? 1 : window_ - in_flight; }
+
+ private:
+  std::size_t window_;
+  bool paused_ = false;
+  std::set<queue::TopicPartition> held_;
+};
+
+// What both workers share: the idempotent producer, the group membership on one input topic and
+// the bookkeeping the loops and handlers use.
+class WorkerBase {
+ public:
+  virtual ~WorkerBase() = default;
+  WorkerBase(const WorkerBase&) = delete;
+  WorkerBase& operator=(const WorkerBase&) = delete;
+
+ protected:
+  WorkerBase(const WorkerConfig& config, std::ostream& log, std::string_view role)
+      : config_(config), log_(log), role_(role), pressure_(config.window) {}
+
+  // A delivery report of the producer (token as given to produce()).
+  virtual void delivered(std::uint64_t token, const std::optional<std::string>& err) = 0;
+  // Partitions taken away: finish and commit them unless `lost`.
+  virtual void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) = 0;
+
+  // Opens the producer and joins the group on `topic`; an error message when either fails.
+  std::optional<std::string> connect(const std::string& topic) {
+    auto producer = queue::Producer::open(config_.queue, [this](std::uint64_t token, const std::optional<std::string>& err) {
+      delivered(token, err);
+    });
+    if (!producer) return producer.error().message;
+    producer_.emplace(std::move(*producer));
+    auto consumer = queue::Consumer::open(
+        config_.queue, {topic},
+        [this](const std::vector<queue::TopicPartition>& tps) {
+          ++stats_.rebalances;
+          log_ << role_ << ": assigned partitions " << partitions_text(tps) << std::endl;
+          pressure_.assigned(*consumer_, tps);
+        },
+        [this](const std::vector<queue::TopicPartition>& tps, bool lost) {
+          ++stats_.rebalances;
+          log_ << role_ << ": " << (lost ? "lost" : "revoked") << " partitions " << partitions_text(tps) << std::endl;
+          revoked(tps, lost);
+        });
+    if (!consumer) return consumer.error().message;
+    consumer_.emplace(std::move(*consumer));
+    return std::nullopt;
+  }
+
+  const WorkerConfig& config_;
+  std::ostream& log_;
+  std::string_view role_;
+  Backpressure pressure_;
+  std::optional<queue::Producer> producer_;
+  std::optional<queue::Consumer> consumer_;
+  std::optional<std::string> failure_;
+  WorkerStats stats_;
+};
+
+// A stateless stage (resolve, match): each input message yields at most one output record; the
+// input's offset is stored once that record is acknowledged (or at once when there is none).
+class ForwardingWorker : public WorkerBase {
+ protected:
+  using WorkerBase::WorkerBase;
+
+  // Produces the output for input `in`; its offset becomes safe when the broker acknowledges it.
+  void forward(const queue::Message& in, const std::string& topic, const std::string& key, const std::string& value) {
+    const std::uint64_t token = next_token_++;
+    tokens_[token] = {in.partition, in.offset};
+    if (auto ok = producer_->produce(topic, key, value, token); !ok) {
+      tokens_.erase(token);
+      failure_ = std::string(role_) + ": " + ok.error().message;
+    }
+  }
+
+  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
+    const auto it = tokens_.find(token);
+    if (it == tokens_.end()) return;
+    if (err) {
+      // Only fatal errors end a delivery (message.timeout.ms=0): stop without storing the offset.
+      failure_ = std::string(role_) + ": delivery failed: " + *err;
+    } else {
+      tracker_.finished(it->second.partition, it->second.offset);
+      ++stats_.produced;
+    }
+    tokens_.erase(it);
+  }
+
+  void store_offsets() {
+    for (const auto& tp : consumer_->assignment()) {
+      if (const auto next = tracker_.advance(tp.partition)) {
+        if (auto ok = consumer_->store_offset(tp, *next); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
+      }
+    }
+  }
+
+  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
+    if (!lost) {
+      // Hand over cleanly: deliver what was taken from these partitions, store and commit.
+      auto busy = [&] {
+        for (const auto& tp : tps) {
+          if (tracker_.in_flight(tp.partition) > 0) return true;
+        }
+        return false;
+      };
+      while (busy() && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
+      for (const auto& tp : tps) {
+        if (const auto next = tracker_.advance(tp.partition)) (void)consumer_->store_offset(tp, *next);
+      }
+      if (auto ok = consumer_->commit(1); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
+    }
+    for (const auto& tp : tps) tracker_.forget(tp.partition);
+  }
+
+  // Leaving: everything taken is delivered and committed before the group hands it on.
+  void finish_all() {
+    while (tracker_.in_flight() > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
+    store_offsets();
+    if (auto ok = consumer_->commit(); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
+  }
+
+  struct Taken {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+  };
+  queue::OffsetTracker tracker_;
+  std::unordered_map<std::uint64_t, Taken> tokens_;
+  std::uint64_t next_token_ = 1;
+};
+
+// ---------------------------------------------------------------------------------------------
+// resolve: candidates -> resolved. A candidate's offset is stored once its resolved record is
+// acknowledged by the broker (acks=all, idempotent producer).
+
+class ResolveWorker final : public ForwardingWorker {
+ public:
+  ResolveWorker(const WorkerConfig& config, std::ostream& log) : ForwardingWorker(config, log, "resolve") {}
+
+  std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
+    resolver_.emplace(config_.resolver);
+    if (auto err = connect(config_.topics.candidates)) return std::unexpected(*err);
+
+    while (!stop.load() && !failure_) {
+      producer_->poll(0ms);
+      store_offsets();
+      pressure_.update(*consumer_, tracker_.in_flight());
+      std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
+      if (batch.empty()) {
+        producer_->poll(pressure_.paused() ? 50ms : 0ms);
+        continue;
+      }
+      process(batch, stop);
+    }
+    finish_all();
+    consumer_->close();
+    if (failure_) return std::unexpected(*failure_);
+    return stats_;
+  }
+
+ private:
+  void process(const std::vector<queue::Message>& batch, const std::atomic<bool>& stop) {
+    std::vector<std::string> names;
+    std::vector<std::pair<const queue::Message*, queue::CandidateRecord>> work;
+    for (const auto& m : batch) {
+      ++stats_.consumed;
+      tracker_.started(m.partition, m.offset);
+      auto record = queue::decode_candidate(m.value);
+      if (!record) {
+        // A record nobody can process must not block its partition: counted and passed over.
+        log_ << "resolve: skipping " << m.topic << "[" << m.partition << "]@" << m.offset << ": "
+             << record.error().message << std::endl;
+        ++stats_.skipped;
+        tracker_.finished(m.partition, m.offset);
+        continue;
+      }
+      names.push_back(record->name);
+      work.emplace_back(&m, std::move(*record));
+    }
+    if (work.empty()) return;
+    resolver::Stats rstats;
+    std::vector<resolver::NameResult> results = resolve_with_retry(names, rstats, stop);
+    for (std::size_t i = 0; i < work.size() && !failure_; ++i) {
+      const queue::Message& m = *work[i].first;
+      queue::ResolvedRecord out;
+      out.candidate = std::move(work[i].second);
+      out.time = index::now_ms();
+      if (i < results.size() && !results[i].types.empty()) {
+        out.dns = dns_name(summary_outcome(results[i]));
+        out.flags = dns_flags(results[i]);
+      } else {
+        out.dns = dns_name(index::DnsOutcome::unknown);  // stopping mid-outage: recorded as unknown
+      }
+      forward(m, config_.topics.resolved, m.key, queue::encode(out));
+    }
+  }
+
+  // The resolver stops at an outage (no upstream answers): wait and ask again for what is left,
+  // so an outage becomes a delay, never a record of "unknown" for names that were not asked.
+  std::vector<resolver::NameResult> resolve_with_retry(const std::vector<std::string>& names, resolver::Stats& rstats,
+                                                       const std::atomic<bool>& stop) {
+    resolver::Resolver& resolver = *resolver_;
+    std::vector<resolver::NameResult> results = resolver.resolve_all(names, &rstats);
+    while (rstats.outage && !stop.load()) {
+      log_ << "resolve: " << *rstats.outage << "; retrying in 1s" << std::endl;
+      std::this_thread::sleep_for(1s);
+      std::vector<std::string> left;
+      std::vector<std::size_t> where;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (results[i].types.empty()) {
+          left.push_back(names[i]);
+          where.push_back(i);
+        }
+      }
+      rstats = {};
+      std::vector<resolver::NameResult> again = resolver.resolve_all(left, &rstats);
+      for (std::size_t k = 0; k < where.size(); ++k) results[where[k]] = std::move(again[k]);
+    }
+    return results;
+  }
+
+  std::optional<resolver::Resolver> resolver_;  // built in run() (it throws on a bad config)
+};
+
+// ---------------------------------------------------------------------------------------------
+// index: resolved -> one RocksDB store per partition. A batch of a partition's records is
+// committed with the alert events it causes; the offsets are stored after that commit. Alerts go
+// from each store's change feed to the alerts topic and are acknowledged in the store once the
+// broker has them, so a crash re-sends (same ids), never drops.
+
+class IndexWorker final : public WorkerBase {
+ public:
+  IndexWorker(const WorkerConfig& config, std::ostream& log) : WorkerBase(config, log, "index") {}
+
+  std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
+    if (auto err = connect(config_.topics.resolved)) return std::unexpected(*err);
+
+    while (!stop.load() && !failure_) {
+      producer_->poll(0ms);
+      ack_alerts();
+      pressure_.update(*consumer_, alerts_.in_flight());
+      std::vector<queue::Message> batch = consumer_->poll(config_.window, 100ms);
+      if (batch.empty()) {
+        producer_->poll(pressure_.paused() ? 50ms : 0ms);
+        continue;
+      }
+      std::map<std::int32_t, std::vector<const queue::Message*>> by_partition;
+      for (const auto& m : batch) by_partition[m.partition].push_back(&m);
+      for (const auto& [p, msgs] : by_partition) {
+        if (failure_) break;
+        index_partition(p, msgs);
+      }
+    }
+    std::vector<std::int32_t> open;
+    for (const auto& [p, s] : stores_) open.push_back(p);
+    for (const auto p : open) release(p, false);
+    if (auto ok = consumer_->commit(); !ok) log_ << "index: " << ok.error().message << std::endl;
+    consumer_->close();
+    if (failure_) return std::unexpected(*failure_);
+    return stats_;
+  }
+
+ private:
+  struct Pending {
+    std::int32_t partition = 0;
+    std::uint64_t seq = 0;
+  };
+
+  // The partition's store, opened on first use. A store still locked by its previous owner (a
+  // cooperative rebalance hands it over only after that owner released it; a killed owner's
+  // lock goes with its process) is retried for up to a minute.
+  index::Store* store_for(std::int32_t p) {
+    if (const auto it = stores_.find(p); it != stores_.end()) return &it->second;
+    index::Options options;
+    options.emit_events = false;  // this worker appends exactly the alert events it publishes
+    const std::string path = partition_store_path(config_.db_path, p);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    for (;;) {
+      auto store = index::Store::open(path, options);
+      if (store) {
+        auto acked = store->acked(kAlertsConsumer);
+        sent_[p] = acked ? *acked : 0;
+        log_ << "index: opened " << path << std::endl;
+        return &stores_.emplace(p, std::move(*store)).first->second;
+      }
+      if (store.error().code != index::ErrorCode::locked || std::chrono::steady_clock::now() > deadline) {
+        failure_ = "index: " + store.error().message;
+        return nullptr;
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+  }
+
+  void index_partition(std::int32_t p, const std::vector<const queue::Message*>& msgs) {
+    index::Store* store = store_for(p);
+    if (store == nullptr) return;
+    index::Batch batch;
+    std::unordered_map<std::string, index::Candidate> seen;  // this batch's view of its names
+    for (const queue::Message* m : msgs) {
+      ++stats_.consumed;
+      auto rec = queue::decode_resolved(m->value);
+      if (!rec) {
+        log_ << "index: skipping " << m->topic << "[" << p << "]@" << m->offset << ": " << rec.error().message << std::endl;
+        ++stats_.skipped;
+        continue;
+      }
+      auto it = seen.find(rec->candidate.name);
+      if (it == seen.end()) {
+        auto stored = store->get_candidate(rec->candidate.name);
+        if (!stored) {
+          failure_ = "index: " + stored.error().message;
+          return;
+        }
+        it = seen.emplace(rec->candidate.name, stored->value_or(index::Candidate{})).first;
+      }
+      index::Candidate& prev = it->second;
+      index::CandidateUpdate u;
+      u.name = rec->candidate.name;
+      u.brands = rec->candidate.brands;
+      u.fuzzers = rec->candidate.fuzzers;
+      u.seen = rec->time;
+      // A resolution no newer than what the store already has (a redelivery after a crash, or a
+      // late duplicate) adds provenance only: state never goes backwards and no alert repeats.
+      const bool stale = prev.last_seen != 0 && rec->time <= prev.last_seen;
+      const index::StateSummary next{rec->time, parse_dns(rec->dns), rec->flags};
+      std::string change;
+      if (stale) {
+        ++stats_.skipped;
+      } else {
+        const bool same = prev.state && prev.state->dns == next.dns && prev.state->flags == next.flags;
+        if (!same) u.state = next;
+        change = state_change(prev.state, next);
+        prev.last_seen = rec->time;
+        if (!same) prev.state = next;
+      }
+      if (auto ok = batch.upsert(u); !ok) {
+        log_ << "index: skipping " << u.name << ": " << ok.error().message << std::endl;
+        continue;
+      }
+      if (!change.empty()) {
+        const queue::AlertRecord alert{queue::alert_id(u.name, change, std::to_string(rec->time)), u.name, change, rec->time};
+        const auto kind = change == "registered" ? index::EventKind::registered : index::EventKind::custom;
+        if (auto ok = batch.append_event(kind, u.name, queue::encode(alert)); !ok) {
+          failure_ = "index: " + ok.error().message;
+          return;
+        }
+      }
+    }
+    if (!batch.empty()) {
+      if (auto ok = store->commit(std::move(batch)); !ok) {
+        failure_ = "index: " + ok.error().message;
+        return;
+      }
+    }
+    // Committed: these records are safe, whoever owns the partition next.
+    if (auto ok = consumer_->store_offset({config_.topics.resolved, p}, msgs.back()->offset + 1); !ok) {
+      log_ << "index: " << ok.error().message << std::endl;
+    }
+    publish_alerts(p, *store);
+  }
+
+  // Sends the partition's change-feed events after the last one sent (not yet acknowledged ones
+  // included after a restart: the same alert ids again).
+  void publish_alerts(std::int32_t p, index::Store& store) {
+    for (;;) {
+      auto events = store.read_events_after(sent_[p], 1000);
+      if (!events) {
+        failure_ = "index: " + events.error().message;
+        return;
+      }
+      if (events->empty()) return;
+      for (const auto& e : *events) {
+        const std::uint64_t token = next_token_++;
+        tokens_[token] = {p, e.seq};
+        alerts_.started(p, static_cast<std::int64_t>(e.seq));
+        if (auto ok = producer_->produce(config_.topics.alerts, queue::partition_key(e.name), e.detail, token); !ok) {
+          failure_ = "index: " + ok.error().message;
+          return;
+        }
+        sent_[p] = e.seq;
+      }
+    }
+  }
+
+  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
+    const auto it = tokens_.find(token);
+    if (it == tokens_.end()) return;
+    if (err) {
+      failure_ = "index: alert delivery failed: " + *err;
+    } else {
+      alerts_.finished(it->second.partition, static_cast<std::int64_t>(it->second.seq));
+      ++stats_.alerts;
+    }
+    tokens_.erase(it);
+  }
+
+  // Records in each store how far its alerts reached the broker (contiguously).
+  void ack_alerts() {
+    for (auto& [p, store] : stores_) {
+      if (const auto next = alerts_.advance(p); next && *next > 0) {
+        if (auto ok = store.ack(kAlertsConsumer, static_cast<std::uint64_t>(*next - 1)); !ok) {
+          log_ << "index: " << ok.error().message << std::endl;
+        }
+      }
+    }
+  }
+
+  // Lets a partition go: waits for its alerts (unless lost), acknowledges them, closes the store.
+  void release(std::int32_t p, bool lost) {
+    if (!lost) {
+      while (alerts_.in_flight(p) > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
+      ack_alerts();
+    }
+    alerts_.forget(p);
+    sent_.erase(p);
+    stores_.erase(p);
+  }
+
+  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
+    for (const auto& tp : tps) release(tp.partition, lost);
+    if (!lost) {
+      if (auto ok = consumer_->commit(1); !ok) log_ << "index: " << ok.error().message << std::endl;
+    }
+  }
+
+  std::map<std::int32_t, index::Store> stores_;
+  std::map<std::int32_t, std::uint64_t> sent_;  // last event seq handed to the producer, per store
+  queue::OffsetTracker alerts_;                 // event seqs in flight to the alerts topic
+  std::unordered_map<std::uint64_t, Pending> tokens_;
+  std::uint64_t next_token_ = 1;
+};
+
+// ---------------------------------------------------------------------------------------------
+// match: names (certificates, zone files, feeds) -> candidates, against the brand table read in
+// full from its compacted topic at start. A name's offset is stored once every candidate it
+// produced is acknowledged (a name matching nothing is done at once).
+
+class MatchWorker final : public ForwardingWorker {
+ public:
+  MatchWorker(const WorkerConfig& config, std::ostream& log) : ForwardingWorker(config, log, "match") {}
+
+  std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
+    auto table = queue::read_table(config_.queue, config_.topics.brands);
+    if (!table) return std::unexpected("match: brand table: " + table.error().message);
+    std::vector<generator::BrandSpec> specs;
+    for (const auto& [key, value] : *table) {
+      auto b = queue::decode_brand(value);
+      if (!b) {
+        log_ << "match: skipping brand " << key << ": " << b.error().message << std::endl;
+        continue;
+      }
+      specs.push_back(generator::BrandSpec{b->domain, b->keywords, b->owned});
+    }
+    auto matcher = generator::Matcher::build(specs);
+    if (!matcher) return std::unexpected("match: brand table: " + matcher.error().message);
+    matcher_.emplace(std::move(*matcher));
+    log_ << "match: " << matcher_->brand_count() << " brands from " << config_.topics.brands << std::endl;
+    if (auto err = connect(config_.topics.names)) return std::unexpected(*err);
+
+    while (!stop.load() && !failure_) {
+      producer_->poll(0ms);
+      store_offsets();
+      pressure_.update(*consumer_, tracker_.in_flight());
+      std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
+      if (batch.empty()) {
+        producer_->poll(pressure_.paused() ? 50ms : 0ms);
+        continue;
+      }
+      for (const auto& m : batch) process(m);
+    }
+    finish_all();
+    consumer_->close();
+    if (failure_) return std::unexpected(*failure_);
+    return stats_;
+  }
+
+ private:
+  void process(const queue::Message& m) {
+    ++stats_.consumed;
+    tracker_.started(m.partition, m.offset);
+    auto record = queue::decode_name(m.value);
+    std::vector<generator::Match> found;
+    std::string name;
+    if (record) {
+      std::string_view n = record->name;
+      if (n.starts_with("*.")) n.remove_prefix(2);
+      while (n.ends_with('.')) n.remove_suffix(1);
+      name.assign(n);
+      for (auto& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      matcher_->match(name, found);
+    } else {
+      log_ << "match: skipping " << m.topic << "[" << m.partition << "]@" << m.offset << ": " << record.error().message
+           << std::endl;
+      ++stats_.skipped;
+    }
+    if (found.empty()) {
+      tracker_.finished(m.partition, m.offset);
+      return;
+    }
+    // One candidate per name, naming every brand it imitates and how.
+    queue::CandidateRecord out{name, {}, {}};
+    for (const auto& f : found) {
+      out.brands.emplace_back(f.brand);
+      out.fuzzers.push_back("ct:" + std::string(generator::rule_name(f.rule)));
+    }
+    std::sort(out.brands.begin(), out.brands.end());
+    out.brands.erase(std::unique(out.brands.begin(), out.brands.end()), out.brands.end());
+    std::sort(out.fuzzers.begin(), out.fuzzers.end());
+    out.fuzzers.erase(std::unique(out.fuzzers.begin(), out.fuzzers.end()), out.fuzzers.end());
+    forward(m, config_.topics.candidates, queue::partition_key(name), queue::encode(out));
+  }
+
+  std::optional<generator::Matcher> matcher_;
+};
+
+}  // namespace
+
+std::string_view worker_role_name(WorkerRole role) noexcept {
+  switch (role) {
+    case WorkerRole::resolve: return "resolve";
+    case WorkerRole::probe: return "probe";
+    case WorkerRole::match: return "match";
+    case WorkerRole::index: return "index";
+    case WorkerRole::ct_follow: return "ct-follow";
+  }
+  return "?";
+}
+
+std::optional<WorkerRole> parse_worker_role(std::string_view s) noexcept {
+  for (const auto r : {WorkerRole::resolve, WorkerRole::probe, WorkerRole::match, WorkerRole::index, WorkerRole::ct_follow}) {
+    if (worker_role_name(r) == s) return r;
+  }
+  return std::nullopt;
+}
+
+std::string state_change(const std::optional<index::StateSummary>& prev, const index::StateSummary& next) {
+  const bool now_registered = (next.flags & sf::registered) != 0;
+  const bool was_registered = prev && (prev->flags & sf::registered) != 0;
+  if (now_registered && !was_registered) return "registered";
+  if (!now_registered && was_registered) {
+    // Only NXDOMAIN says a name is gone; a timeout or SERVFAIL of a registered name is no news.
+    return next.dns == index::DnsOutcome::nxdomain ? "deregistered" : "";
+  }
+  if (!now_registered) return "";
+  std::string out;
+  auto appeared = [&](std::uint32_t bit, std::string_view what) {
+    if ((next.flags & bit) && !(prev->flags & bit)) out += (out.empty() ? "" : ", ") + std::string(what);
+  };
+  appeared(sf::has_mx, "mx appeared");
+  appeared(sf::spf, "spf appeared");
+  return out;
+}
+
+std::string partition_store_path(const std::string& db_path, std::int32_t partition) {
+  return db_path + "/partition-" + std::to_string(partition);
+}
+
+std::expected<WorkerStats, std::string> run_worker(const WorkerConfig& config, const std::atomic<bool>& stop,
+                                                   std::ostream& log) {
+  switch (config.role) {
+    case WorkerRole::resolve:
+      if (config.resolver.upstreams.empty()) return std::unexpected("resolve: no resolvers given (--resolvers)");
+      return ResolveWorker(config, log).run(stop);
+    case WorkerRole::index:
+      if (config.db_path.empty()) return std::unexpected("index: no store folder (--db)");
+      return IndexWorker(config, log).run(stop);
+    case WorkerRole::match: return MatchWorker(config, log).run(stop);
+    case WorkerRole::probe:
+    case WorkerRole::ct_follow: break;
+  }
+  return std::unexpected(std::string("role ") + std::string(worker_role_name(config.role)) +
+                         " is not implemented yet (issue #17); available: resolve, match, index");
+}
+
+}  // namespace lookalike::pipeline

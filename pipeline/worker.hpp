@@ -1,0 +1,65 @@
+// The stages as Kafka consumer-group workers (`lookalike worker`): each role consumes one
+// domain-keyed topic and stores a message's offset only after its output is safe (acknowledged
+// by the broker, or committed to the partition's RocksDB store), so a worker killed at any
+// moment loses nothing and the group redelivers at most its in-flight window.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "index/index.hpp"
+#include "queue/queue.hpp"
+#include "queue/work.hpp"
+#include "resolver/resolver.hpp"
+
+namespace lookalike::pipeline {
+
+// resolve: candidates -> resolved (DNS through `resolver`); index: resolved -> one RocksDB store
+// per partition + alerts; match: names -> candidates against the brand table (its compacted topic,
+// read in full at start). probe and ct-follow are not implemented yet (issue #17).
+enum class WorkerRole : std::uint8_t { resolve, probe, match, index, ct_follow };
+// "resolve", "probe", "match", "index", "ct-follow".
+[[nodiscard]] std::string_view worker_role_name(WorkerRole role) noexcept;
+[[nodiscard]] std::optional<WorkerRole> parse_worker_role(std::string_view s) noexcept;
+
+struct WorkerConfig {
+  WorkerRole role = WorkerRole::resolve;
+  queue::Config queue;   // brokers, group (default "lookalike-<role>"), librdkafka properties
+  queue::Topics topics;
+  std::string db_path;   // index: the folder holding partition-<N>/ stores
+  resolver::Config resolver;  // resolve: upstreams and record types
+  // Messages taken but not yet safe (per worker): above it the worker pauses its partitions
+  // (backpressure) until half of them are done. A kill -9 makes the group redo at most this plus
+  // what was safe but not yet auto-committed (auto.commit.interval.ms of work).
+  std::size_t window = 256;
+};
+
+struct WorkerStats {
+  std::uint64_t consumed = 0;   // messages taken from the input topic
+  std::uint64_t produced = 0;   // output messages acknowledged by the broker
+  std::uint64_t skipped = 0;    // undecodable or stale records (offset stored, nothing written)
+  std::uint64_t alerts = 0;     // index: alerts published (acknowledged)
+  std::uint64_t rebalances = 0;
+};
+
+// Runs one worker until `stop` becomes true, then finishes what it holds (outputs delivered,
+// batches committed, offsets committed) and leaves the group, so a SIGTERM causes no redelivery.
+// Log lines (assignments, errors) go to `log`. An error is returned for what the worker cannot
+// recover from (bad configuration, fatal producer error, an index store that will not open).
+[[nodiscard]] std::expected<WorkerStats, std::string> run_worker(const WorkerConfig& config, const std::atomic<bool>& stop,
+                                                                 std::ostream& log);
+
+// The index state change a resolution makes, "" for none: "registered" (first seen registered,
+// or was not), "deregistered", "mx appeared", "spf appeared". `prev` is the stored state.
+[[nodiscard]] std::string state_change(const std::optional<index::StateSummary>& prev, const index::StateSummary& next);
+
+// The store folder of one partition: <db_path>/partition-<N>.
+[[nodiscard]] std::string partition_store_path(const std::string& db_path, std::int32_t partition);
+
+}  // namespace lookalike::pipeline

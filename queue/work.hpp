@@ -1,0 +1,75 @@
+// The records on the work topics, as JSON objects (one per message value), and the alert id.
+// Decoding is strict: a record that does not parse is an error value, never an exception.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "queue/queue.hpp"
+
+namespace lookalike::queue {
+
+// A name to resolve (topic `candidates`): {"name","brands","fuzzers"}.
+struct CandidateRecord {
+  std::string name;  // lower-case A-label name
+  std::vector<std::string> brands;
+  std::vector<std::string> fuzzers;
+  bool operator==(const CandidateRecord&) const = default;
+};
+
+// What `resolve` learnt (topic `resolved`): the candidate plus when it was resolved, the DNS
+// outcome of its first record type ("answer", "nxdomain", ... as the resolver names them) and
+// the index's state_flag bits. {"name","brands","fuzzers","time","dns","flags"}.
+struct ResolvedRecord {
+  CandidateRecord candidate;
+  std::int64_t time = 0;  // ms since the epoch
+  std::string dns;
+  std::uint32_t flags = 0;
+  bool operator==(const ResolvedRecord&) const = default;
+};
+
+// A state change found by `index` (topic `alerts`): {"id","name","change","time"}. Consumers
+// drop an id they have seen: redeliveries after a crash carry the same id.
+struct AlertRecord {
+  std::string id;
+  std::string name;
+  std::string change;  // "registered", "mx appeared", ...
+  std::int64_t time = 0;
+  bool operator==(const AlertRecord&) const = default;
+};
+
+// A brand in the compacted brand table (topic `brands`, key = domain): {"domain","keywords","owned"}.
+struct BrandRecord {
+  std::string domain;
+  std::vector<std::string> keywords;
+  std::vector<std::string> owned;
+  bool operator==(const BrandRecord&) const = default;
+};
+
+// A name seen in a certificate, zone file or feed (topic `names`): {"name","source"}.
+struct NameRecord {
+  std::string name;
+  std::string source;  // "ct:<log>", "zone:<file>", ...
+  bool operator==(const NameRecord&) const = default;
+};
+
+[[nodiscard]] std::string encode(const CandidateRecord& r);
+[[nodiscard]] std::string encode(const ResolvedRecord& r);
+[[nodiscard]] std::string encode(const AlertRecord& r);
+[[nodiscard]] std::string encode(const BrandRecord& r);
+[[nodiscard]] std::string encode(const NameRecord& r);
+[[nodiscard]] std::expected<CandidateRecord, Error> decode_candidate(std::string_view json);
+[[nodiscard]] std::expected<ResolvedRecord, Error> decode_resolved(std::string_view json);
+[[nodiscard]] std::expected<AlertRecord, Error> decode_alert(std::string_view json);
+[[nodiscard]] std::expected<BrandRecord, Error> decode_brand(std::string_view json);
+[[nodiscard]] std::expected<NameRecord, Error> decode_name(std::string_view json);
+
+// The alert id of a change: 16 hex digits of a 64-bit FNV-1a hash of "name\0change\0cause",
+// where `cause` identifies the observation that caused it (its time), so one change keeps its id
+// across redeliveries and a later, separate change of the same kind gets a new one.
+[[nodiscard]] std::string alert_id(std::string_view name, std::string_view change, std::string_view cause);
+
+}  // namespace lookalike::queue

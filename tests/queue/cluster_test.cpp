@@ -1,0 +1,419 @@
+// `lookalike worker` processes on one mock Kafka cluster (hosted by this test process, so the
+// test can inject broker errors), resolving against nsd on loopback: three resolve and three index
+// workers; one of each killed with SIGKILL or stopped with SIGTERM mid-run, broker requests
+// failing, or the groups' coordinator going down and coming back. Afterwards every candidate has exactly one row over the partition stores, every
+// registered one exactly one alert id, raw duplicates stay within the in-flight window (none
+// after SIGTERM), and no partition's low watermark moved (nothing was dropped by retention).
+//
+// Scaled down from the 100k candidates to kCandidates so the suite stays within a few
+// minutes under ASan on two cores; the mechanics (rebalance, redelivery, store handover) are the same.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "index/index.hpp"
+#include "pipeline/worker.hpp"
+#include "queue/queue.hpp"
+#include "queue/work.hpp"
+#include "tests/support/nsd_server.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace lookalike::queue {
+namespace {
+
+using namespace std::chrono_literals;
+using test_support::NsdServer;
+using test_support::Zone;
+
+constexpr int kPartitions = 6;
+constexpr int kCandidates = 3000;
+constexpr int kWindow = 64;
+// What a SIGKILL can make the group redo per role: the taken-but-unsafe window, one more batch
+// taken before the pause, and what became safe within the last auto-commit interval (100 ms here).
+constexpr std::size_t kDuplicateBound = 3 * kWindow;
+
+std::string candidate_name(int i) { return "cand" + std::to_string(i) + ".test"; }
+bool registered(int i) { return i % 3 == 0; }
+
+struct Worker {
+  std::string role;
+  pid_t pid = -1;
+  std::string log;
+};
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = MockCluster::start(3);
+    ASSERT_TRUE(c) << c.error().message;
+    cluster_ = std::make_unique<MockCluster>(std::move(*c));
+    ASSERT_TRUE(cluster_->create_topics(topics_, kPartitions));
+    config_.brokers = cluster_->bootstraps();
+
+    std::string z = "@ 3600 IN SOA ns.queue.invalid. hostmaster.queue.invalid. 1 3600 600 86400 60\n"
+                    "@ NS ns.queue.invalid.\n";
+    for (int i = 0; i < kCandidates; ++i) {
+      if (registered(i)) z += "cand" + std::to_string(i) + " A 192.0.2.1\n";
+    }
+    nsd_ = std::make_unique<NsdServer>(std::vector<Zone>{Zone{"test", z}});
+    // Fast failure detection for the test; everything else is the workers' defaults.
+    properties_ = (dir_.path / "kafka.properties").string();
+    std::ofstream(properties_) << "session.timeout.ms=6000\nheartbeat.interval.ms=500\n"
+                                  "auto.commit.interval.ms=100\ntopic.metadata.refresh.interval.ms=2000\n";
+  }
+
+  void TearDown() override {
+    for (auto& w : workers_) {
+      if (w.pid > 0) {
+        kill(w.pid, SIGKILL);
+        waitpid(w.pid, nullptr, 0);
+      }
+    }
+    if (HasFailure()) {
+      for (const auto& w : workers_) {
+        std::ifstream in(w.log);
+        std::stringstream s;
+        s << in.rdbuf();
+        std::string text = s.str();
+        if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
+        std::cerr << "---- " << w.log << "\n" << text << "\n";
+      }
+    }
+  }
+
+  Worker& start(const std::string& role) {
+    Worker w;
+    w.role = role;
+    w.log = (dir_.path / (role + "-" + std::to_string(workers_.size()) + ".log")).string();
+    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db", (dir_.path / "index").string(), "worker",
+                                     "--role", role, "--brokers", config_.brokers, "--config", properties_,
+                                     "--window", std::to_string(kWindow)};
+    if (role == "resolve") {
+      argv.push_back("--resolvers");
+      argv.push_back(nsd_->address());
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, w.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, w.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    const int rc = posix_spawn(&w.pid, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    EXPECT_EQ(rc, 0) << "cannot start " << argv[0];
+    workers_.push_back(w);
+    return workers_.back();
+  }
+
+  // Three workers per role, and waits until each has partitions (the deployment is up before
+  // work arrives; joins during the run are covered by the rebalances the tests cause).
+  void start_all() {
+    for (int i = 0; i < 3; ++i) start("resolve");
+    for (int i = 0; i < 3; ++i) start("index");
+    wait_until(
+        [&] {
+          for (const auto& w : workers_) {
+            std::ifstream in(w.log);
+            std::stringstream s;
+            s << in.rdbuf();
+            if (s.str().find("assigned partitions") == std::string::npos) return false;
+          }
+          return true;
+        },
+        120s, "every worker to get partitions");
+    std::this_thread::sleep_for(2s);  // let the last incremental rebalance settle
+  }
+
+  // Exit code of a stopped worker (-1: killed by a signal or still running after `timeout`).
+  static int wait_exit(Worker& w, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const pid_t r = waitpid(w.pid, &status, WNOHANG);
+      if (r == w.pid) {
+        w.pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return -1;
+  }
+
+  void enqueue() {
+    auto producer = Producer::open(config_);
+    ASSERT_TRUE(producer) << producer.error().message;
+    for (int i = 0; i < kCandidates; ++i) {
+      const std::string name = candidate_name(i);
+      ASSERT_TRUE(producer->produce(topics_.candidates, partition_key(name),
+                                    encode(CandidateRecord{name, {"cand.test"}, {"addition"}})));
+    }
+    ASSERT_TRUE(producer->flush(120s));
+  }
+
+  std::int64_t high_sum(const std::string& topic) {
+    std::int64_t sum = 0;
+    for (int p = 0; p < kPartitions; ++p) {
+      auto w = watermarks(config_, {topic, p});
+      if (w) sum += w->high;
+    }
+    return sum;
+  }
+
+  // True once `group` committed the high watermark of every partition of `topic`.
+  bool caught_up(const std::string& group, const std::string& topic) {
+    Config c = config_;
+    c.group = group;
+    auto committed = committed_offsets(c, topic);
+    if (!committed) return false;
+    for (int p = 0; p < kPartitions; ++p) {
+      auto w = watermarks(config_, {topic, p});
+      // An empty partition has nothing to commit.
+      if (!w || (w->high > 0 && (*committed)[static_cast<std::size_t>(p)] < w->high)) return false;
+    }
+    return true;
+  }
+
+  void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
+      std::this_thread::sleep_for(300ms);
+    }
+  }
+
+  void wait_for_completion() {
+    wait_until([&] { return high_sum(topics_.candidates) == kCandidates && caught_up("lookalike-resolve", topics_.candidates); },
+               300s, "the resolve group");
+    wait_until([&] { return caught_up("lookalike-index", topics_.resolved); }, 300s, "the index group");
+  }
+
+  // Stops the remaining workers with SIGTERM; each must exit 0.
+  void stop_all() {
+    for (auto& w : workers_) {
+      if (w.pid > 0) kill(w.pid, SIGTERM);
+    }
+    for (auto& w : workers_) {
+      if (w.pid > 0) {
+        EXPECT_EQ(wait_exit(w, 120s), 0) << w.log;
+      }
+    }
+  }
+
+  // Every candidate has exactly one row over all partition stores, with the right state.
+  void expect_index_complete() {
+    std::map<std::string, int> rows;
+    std::set<std::string> registered_names;
+    for (int p = 0; p < kPartitions; ++p) {
+      const std::string path = pipeline::partition_store_path((dir_.path / "index").string(), p);
+      if (!std::filesystem::exists(path)) continue;
+      index::Options o;
+      o.read_only = true;
+      auto store = index::Store::open(path, o);
+      ASSERT_TRUE(store) << store.error().message;
+      ASSERT_TRUE(store->visit_candidates([&](const index::Candidate& c) {
+        ++rows[c.name];
+        if (c.state && (c.state->flags & index::state_flag::registered)) registered_names.insert(c.name);
+        return true;
+      }));
+    }
+    EXPECT_EQ(rows.size(), static_cast<std::size_t>(kCandidates));
+    std::size_t doubled = 0;
+    for (const auto& [name, n] : rows) doubled += n != 1 ? 1 : 0;
+    EXPECT_EQ(doubled, 0u);
+    std::set<std::string> expected;
+    for (int i = 0; i < kCandidates; ++i) {
+      if (registered(i)) expected.insert(candidate_name(i));
+    }
+    EXPECT_EQ(registered_names, expected);
+  }
+
+  struct AlertCounts {
+    std::size_t raw = 0;
+    std::size_t distinct = 0;
+  };
+  // A de-duplicating sink over the alerts topic: one id per registered name, no id for others.
+  AlertCounts expect_alerts_complete() {
+    auto all = read_all(config_, topics_.alerts);
+    EXPECT_TRUE(all);
+    if (!all) return {};
+    std::map<std::string, std::string> by_id;
+    std::map<std::string, std::set<std::string>> ids_of;
+    for (const auto& m : *all) {
+      auto a = decode_alert(m.value);
+      EXPECT_TRUE(a) << m.value;
+      if (!a) continue;
+      EXPECT_EQ(a->change, "registered");
+      by_id[a->id] = a->name;
+      ids_of[a->name].insert(a->id);
+    }
+    std::size_t expected = 0;
+    for (int i = 0; i < kCandidates; ++i) {
+      if (!registered(i)) continue;
+      ++expected;
+      EXPECT_EQ(ids_of[candidate_name(i)].size(), 1u) << candidate_name(i);
+    }
+    EXPECT_EQ(by_id.size(), expected);
+    return {all->size(), by_id.size()};
+  }
+
+  void expect_low_watermarks_zero() {
+    for (const auto& topic : topics_.domain_keyed()) {
+      for (int p = 0; p < kPartitions; ++p) {
+        auto w = watermarks(config_, {topic, p});
+        ASSERT_TRUE(w) << w.error().message;
+        EXPECT_EQ(w->low, 0) << topic << "[" << p << "]";
+      }
+    }
+  }
+
+  test_support::TempDir dir_{"lookalike-queue"};
+  std::unique_ptr<MockCluster> cluster_;
+  std::unique_ptr<NsdServer> nsd_;
+  Topics topics_;
+  Config config_;
+  std::string properties_;
+  std::vector<Worker> workers_;
+};
+
+TEST_F(ClusterTest, KillNineMidRunLosesNothingAndDuplicatesStayInTheWindow) {
+  start_all();
+  enqueue();
+  // Mid-run: some resolved, not all.
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  const std::int64_t at_kill = high_sum(topics_.resolved);
+  kill(workers_[0].pid, SIGKILL);  // a resolve worker
+  kill(workers_[3].pid, SIGKILL);  // an index worker
+  EXPECT_EQ(wait_exit(workers_[0], 10s), -1);
+  EXPECT_EQ(wait_exit(workers_[3], 10s), -1);
+  EXPECT_LT(at_kill, kCandidates) << "the kill came after the work was done: the test proved nothing";
+
+  wait_for_completion();
+  stop_all();
+  expect_index_complete();
+  const AlertCounts alerts = expect_alerts_complete();
+  const auto resolved = static_cast<std::size_t>(high_sum(topics_.resolved));
+  EXPECT_GE(resolved, static_cast<std::size_t>(kCandidates));
+  EXPECT_LE(resolved - kCandidates, kDuplicateBound) << "resolved records redone after the kill";
+  EXPECT_LE(alerts.raw - alerts.distinct, kDuplicateBound) << "alerts re-sent after the kill";
+  std::cerr << "kill -9: " << resolved - kCandidates << " resolved duplicates, " << alerts.raw - alerts.distinct
+            << " alert duplicates (bound " << kDuplicateBound << ")\n";
+  expect_low_watermarks_zero();
+}
+
+TEST_F(ClusterTest, SigtermMidRunHandsOverWithoutDuplicates) {
+  start_all();
+  enqueue();
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  const std::int64_t at_stop = high_sum(topics_.resolved);
+  kill(workers_[0].pid, SIGTERM);
+  kill(workers_[3].pid, SIGTERM);
+  EXPECT_EQ(wait_exit(workers_[0], 120s), 0);
+  EXPECT_EQ(wait_exit(workers_[3], 120s), 0);
+  EXPECT_LT(at_stop, kCandidates) << "the stop came after the work was done: the test proved nothing";
+
+  wait_for_completion();
+  stop_all();
+  expect_index_complete();
+  const AlertCounts alerts = expect_alerts_complete();
+  EXPECT_EQ(high_sum(topics_.resolved), kCandidates) << "a resolved record was produced twice";
+  EXPECT_EQ(alerts.raw, alerts.distinct) << "an alert was sent twice";
+  expect_low_watermarks_zero();
+}
+
+TEST_F(ClusterTest, InjectedProduceAndCommitErrorsLoseNothing) {
+  start_all();
+  cluster_->fail_requests(Request::produce, 40);
+  cluster_->fail_requests(Request::offset_commit, 20);
+  enqueue();
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  cluster_->fail_requests(Request::produce, 40);
+  cluster_->fail_requests(Request::offset_commit, 20);
+
+  wait_for_completion();
+  stop_all();
+  expect_index_complete();
+  expect_alerts_complete();
+  // Idempotent producers: retried produce requests were written once.
+  EXPECT_EQ(high_sum(topics_.resolved), kCandidates);
+  expect_low_watermarks_zero();
+}
+
+TEST_F(ClusterTest, CoordinatorDownAndUpLosesNothing) {
+  // Broker 1 coordinates both groups (and leads some partitions); it goes away mid-run for a few
+  // seconds. Producers keep their messages (no delivery timeout), consumers find it again.
+  ASSERT_TRUE(cluster_->set_group_coordinator("lookalike-resolve", 1));
+  ASSERT_TRUE(cluster_->set_group_coordinator("lookalike-index", 1));
+  start_all();
+  enqueue();
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  ASSERT_TRUE(cluster_->set_broker_down(1));
+  std::this_thread::sleep_for(4s);
+  ASSERT_TRUE(cluster_->set_broker_up(1));
+
+  wait_for_completion();
+  stop_all();
+  expect_index_complete();
+  expect_alerts_complete();
+  expect_low_watermarks_zero();
+}
+
+TEST_F(ClusterTest, MatchRoleTurnsNamesIntoCandidatesFromTheBrandTable) {
+  // The brand table through `enqueue --to brands` (a later line for the same brand replaces the
+  // earlier one: the table is keyed by domain), names through `enqueue --to names`.
+  auto run = [&](const std::string& to, const std::string& input) {
+    const auto r = test_support::run_process({LOOKALIKE_BINARY, "enqueue", "--brokers", config_.brokers, "--to", to}, input, 120s);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  run("brands", "examplebank.com\nexamplebank.com bank,secure\nexamplepay.net\n");
+  auto table = read_table(config_, topics_.brands);
+  ASSERT_TRUE(table);
+  ASSERT_EQ(table->size(), 2u);
+  EXPECT_EQ(decode_brand(table->at("examplebank.com"))->keywords, (std::vector<std::string>{"bank", "secure"}));
+
+  start("match");
+  start("match");
+  run("names", "examp1ebank.com\nlogin.examplebank-secure.com\nunrelated.org\nexamplepay.com\nwikipedia.org\n");
+  wait_until([&] { return caught_up("lookalike-match", topics_.names); }, 120s, "the match group");
+  stop_all();
+
+  auto all = read_all(config_, topics_.candidates);
+  ASSERT_TRUE(all);
+  std::map<std::string, CandidateRecord> got;
+  for (const auto& m : *all) {
+    auto c = decode_candidate(m.value);
+    ASSERT_TRUE(c) << m.value;
+    EXPECT_EQ(m.key, partition_key(c->name));
+    got[c->name] = *c;
+  }
+  ASSERT_EQ(got.size(), 3u) << "one candidate per matching name, none for the others, none twice";
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(got.at("examp1ebank.com").brands, std::vector<std::string>{"examplebank.com"});
+  EXPECT_EQ(got.at("login.examplebank-secure.com").brands, std::vector<std::string>{"examplebank.com"});
+  EXPECT_EQ(got.at("examplepay.com").brands, std::vector<std::string>{"examplepay.net"});
+  EXPECT_EQ(got.at("examplepay.com").fuzzers, std::vector<std::string>{"ct:tld-swap"});
+}
+
+}  // namespace
+}  // namespace lookalike::queue

@@ -1,0 +1,179 @@
+// queue/ without worker processes: OffsetTracker, partition keys, the work records and alert ids,
+// the properties file, and the producer/consumer/table reads against an in-process mock cluster.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+
+#include "queue/queue.hpp"
+#include "queue/work.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace lookalike::queue {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(OffsetTracker, StoresOnlyBelowTheLowestUnfinishedOffset) {
+  OffsetTracker t;
+  EXPECT_FALSE(t.advance(0));
+  for (std::int64_t o = 10; o < 14; ++o) t.started(0, o);
+  EXPECT_EQ(t.in_flight(), 4u);
+  EXPECT_EQ(t.advance(0), 10);  // nothing finished: everything before 10 was already safe
+  EXPECT_FALSE(t.advance(0));   // unchanged
+  t.finished(0, 12);
+  t.finished(0, 11);
+  EXPECT_FALSE(t.advance(0));  // 10 still pending
+  t.finished(0, 10);
+  EXPECT_EQ(t.advance(0), 13);
+  t.finished(0, 13);
+  EXPECT_EQ(t.advance(0), 14);
+  EXPECT_EQ(t.in_flight(), 0u);
+}
+
+TEST(OffsetTracker, PartitionsAreIndependentAndForgettable) {
+  OffsetTracker t;
+  t.started(1, 5);
+  t.started(2, 7);
+  t.finished(2, 7);
+  t.finished(2, 99);  // never started: ignored
+  EXPECT_EQ(t.in_flight(1), 1u);
+  EXPECT_EQ(t.in_flight(2), 0u);
+  EXPECT_EQ(t.advance(2), 8);
+  t.forget(1);
+  EXPECT_EQ(t.in_flight(), 0u);
+  EXPECT_FALSE(t.advance(1));
+}
+
+TEST(PartitionKey, IsTheRegistrableDomain) {
+  EXPECT_EQ(partition_key("login.paypa1.com"), "paypa1.com");
+  EXPECT_EQ(partition_key("paypa1.co.uk"), "paypa1.co.uk");
+  EXPECT_EQ(partition_key("a.b.paypa1.co.uk."), "paypa1.co.uk");
+  EXPECT_EQ(partition_key("com"), "com");
+}
+
+TEST(WorkRecords, RoundTripAndRejectGarbage) {
+  const CandidateRecord c{"paypa1.com", {"paypal.com"}, {"homoglyph"}};
+  EXPECT_EQ(decode_candidate(encode(c)), c);
+  const ResolvedRecord r{c, 1700000000000, "answer", 3};
+  EXPECT_EQ(decode_resolved(encode(r)), r);
+  const AlertRecord a{"0123456789abcdef", "paypa1.com", "registered", 5};
+  EXPECT_EQ(decode_alert(encode(a)), a);
+  const BrandRecord b{"paypal.com", {"paypal"}, {"paypal.me"}};
+  EXPECT_EQ(decode_brand(encode(b)), b);
+  const NameRecord n{"paypa1.com", "ct:argon"};
+  EXPECT_EQ(decode_name(encode(n)), n);
+  EXPECT_FALSE(decode_candidate("not json"));
+  EXPECT_FALSE(decode_candidate("[1]"));
+  EXPECT_FALSE(decode_candidate(R"({"name":""})"));
+  EXPECT_FALSE(decode_resolved(R"({"name":"a.com","time":"x","dns":"answer","flags":1})"));
+  EXPECT_FALSE(decode_alert(R"({"id":"x"})"));
+  EXPECT_FALSE(decode_alert(R"({"id":"x","name":"a.com","change":"registered","time":1e300})"));
+  EXPECT_FALSE(decode_resolved(R"({"name":"a.com","time":1,"dns":"answer","flags":-1})"));
+  EXPECT_FALSE(decode_resolved(R"({"name":"a.com","time":1,"dns":"answer","flags":4294967296})"));
+}
+
+TEST(AlertId, DependsOnNameChangeAndCauseOnly) {
+  const std::string id = alert_id("paypa1.com", "registered", "17");
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_EQ(id, alert_id("paypa1.com", "registered", "17"));
+  EXPECT_NE(id, alert_id("paypa1.com", "registered", "18"));
+  EXPECT_NE(id, alert_id("paypa1.com", "mx appeared", "17"));
+  EXPECT_NE(alert_id("ab", "c", ""), alert_id("a", "bc", ""));
+}
+
+TEST(Properties, ReadsKeyValueLines) {
+  test_support::TempDir dir;
+  const auto path = (dir.path / "kafka.properties").string();
+  std::ofstream(path) << "# tuning\n session.timeout.ms = 6000 \n\nsecurity.protocol=plaintext\n";
+  auto p = read_properties(path);
+  ASSERT_TRUE(p) << p.error().message;
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ((*p)[0], (std::pair<std::string, std::string>{"session.timeout.ms", "6000"}));
+  std::ofstream(path) << "no equals sign\n";
+  EXPECT_FALSE(read_properties(path));
+  EXPECT_FALSE(read_properties((dir.path / "missing").string()));
+}
+
+TEST(MockCluster, ProducesByKeyReadsTablesAndConsumesWithStoredOffsets) {
+  auto cluster = MockCluster::start(3);
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  const Topics topics;
+  ASSERT_TRUE(cluster->create_topics(topics, 4));
+  Config config;
+  config.brokers = cluster->bootstraps();
+  ASSERT_EQ(partition_count(config, topics.candidates), 4);
+
+  std::size_t acked = 0;
+  auto producer = Producer::open(config, [&](std::uint64_t, const std::optional<std::string>& err) {
+    EXPECT_FALSE(err);
+    ++acked;
+  });
+  ASSERT_TRUE(producer) << producer.error().message;
+  cluster->fail_requests(Request::produce, 3);  // retried without duplicates (idempotent)
+  for (int i = 0; i < 40; ++i) {
+    const std::string name = "n" + std::to_string(i) + ".example.com";  // one registrable domain
+    ASSERT_TRUE(producer->produce(topics.candidates, partition_key(name), name));
+  }
+  ASSERT_TRUE(producer->produce(topics.brands, "a.com", "1"));
+  ASSERT_TRUE(producer->produce(topics.brands, "b.com", "2"));
+  ASSERT_TRUE(producer->produce(topics.brands, "a.com", "3"));
+  ASSERT_TRUE(producer->produce_tombstone(topics.brands, "b.com"));
+  ASSERT_TRUE(producer->flush(30s));
+  EXPECT_EQ(acked, 44u);
+
+  // Same key, same partition: exactly 40 messages on one partition, in order, none doubled.
+  auto all = read_all(config, topics.candidates);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 40u);
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].partition, (*all)[0].partition);
+    EXPECT_EQ((*all)[i].value, "n" + std::to_string(i) + ".example.com");
+  }
+  auto table = read_table(config, topics.brands);
+  ASSERT_TRUE(table);
+  EXPECT_EQ(*table, (std::map<std::string, std::string>{{"a.com", "3"}}));
+
+  // A consumer that stores the offset of the first 10 messages only: the group resumes at 10.
+  config.group = "test-group";
+  std::vector<TopicPartition> assigned;
+  {
+    auto consumer = Consumer::open(config, {topics.candidates},
+                                   [&](const std::vector<TopicPartition>& tps) { assigned.insert(assigned.end(), tps.begin(), tps.end()); });
+    ASSERT_TRUE(consumer) << consumer.error().message;
+    std::vector<Message> got;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (got.size() < 40 && std::chrono::steady_clock::now() < deadline) {
+      auto batch = consumer->poll(100, 200ms);
+      got.insert(got.end(), batch.begin(), batch.end());
+    }
+    ASSERT_EQ(got.size(), 40u);
+    EXPECT_EQ(assigned.size(), 4u);
+    ASSERT_TRUE(consumer->store_offset({topics.candidates, got[9].partition}, got[9].offset + 1));
+    ASSERT_TRUE(consumer->commit());
+    consumer->close();
+  }
+  auto committed = committed_offsets(config, topics.candidates);
+  ASSERT_TRUE(committed) << committed.error().message;
+  std::int64_t sum = 0;
+  for (auto o : *committed) sum += std::max<std::int64_t>(o, 0);
+  EXPECT_EQ(sum, 10);
+  for (int p = 0; p < 4; ++p) {
+    auto w = watermarks(config, {topics.candidates, p});
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->low, 0);
+  }
+}
+
+TEST(MockCluster, RefusesNonsense) {
+  EXPECT_FALSE(MockCluster::start(0));
+  Config config;
+  config.brokers = "127.0.0.1:1";
+  EXPECT_FALSE(Consumer::open(config, {"t"}));  // no group
+  config.properties = {{"no.such.setting", "1"}};
+  EXPECT_FALSE(Producer::open(config));
+}
+
+}  // namespace
+}  // namespace lookalike::queue
