@@ -52,7 +52,7 @@ class HttpsPolicyFetcher final : public PolicyFetcher {
       for (const auto& rd : a.rdata)
         if (auto t = address_text(rd)) {
           auto parsed = scoring::parse_address(*t);
-          if (parsed && scoring::may_probe(*parsed, options_.allow_private))
+          if (parsed && scoring::may_connect(*parsed, options_.allow_private))
             addresses.push_back(*t);
           else
             refused.push_back(*t + " (" + std::string(parsed ? scoring::address_class_name(scoring::classify(*parsed)) : "invalid") + ")");

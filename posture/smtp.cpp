@@ -59,7 +59,7 @@ bool ehlo_has(const scoring::SmtpReply& ehlo, std::string_view keyword) {
 std::expected<Session, std::string> Session::open(std::string_view address, std::uint16_t port, const Limits& limits) {
   const auto parsed = scoring::parse_address(address);
   if (!parsed) return std::unexpected("not an IP address: " + printable(address));
-  if (!scoring::may_probe(*parsed, limits.allow_private)) {
+  if (!scoring::may_connect(*parsed, limits.allow_private)) {
     return std::unexpected("refused by the address guard (" +
                            std::string(scoring::address_class_name(scoring::classify(*parsed))) + " address)");
   }

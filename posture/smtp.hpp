@@ -28,7 +28,7 @@ struct Limits {
 class Session {
  public:
   // Connects to `address` (textual IPv4/IPv6) on `port`; refuses, without connecting, an address
-  // the guard (scoring::may_probe) rejects, and an address that is not an IP literal.
+  // the guard (scoring::may_connect) rejects, and an address that is not an IP literal.
   [[nodiscard]] static std::expected<Session, std::string> open(std::string_view address, std::uint16_t port,
                                                                 const Limits& limits);
   ~Session();
