@@ -26,6 +26,7 @@ enum class AlertKind : std::uint8_t {
   web_live,       // "web-live": a web server answers
   certificate,    // "certificate": a new certificate names it (CT)
   level_changed,  // "level-changed": the score crossed a level
+  deleted,        // "deleted": a zone no longer delegates it (ingest, day over day)
 };
 [[nodiscard]] std::string_view alert_kind_name(AlertKind kind) noexcept;
 [[nodiscard]] std::expected<AlertKind, std::string> parse_alert_kind(std::string_view name);

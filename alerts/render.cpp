@@ -23,6 +23,7 @@ std::optional<AlertKind> alert_kind_of(const index::Event& e) {
     case index::EventKind::mx_appeared: return AlertKind::mx_appeared;
     case index::EventKind::web_live: return AlertKind::web_live;
     case index::EventKind::certificate: return AlertKind::certificate;
+    case index::EventKind::deleted: return AlertKind::deleted;
     case index::EventKind::level_changed:
       // The first score of a name is not a crossing (its new-lookalike/registered alert says it).
       if (e.detail.find("(was none)") != std::string::npos) return std::nullopt;

@@ -48,6 +48,7 @@ std::string_view event_kind_name(EventKind k) noexcept {
     case EventKind::mx_appeared: return "mx-appeared";
     case EventKind::web_live: return "web-live";
     case EventKind::certificate: return "certificate";
+    case EventKind::deleted: return "deleted";
   }
   return "unknown";
 }
@@ -429,7 +430,7 @@ std::expected<Event, DecodeResult> decode_event(std::string_view v) {
   Event e;
   std::uint8_t k = 0;
   if (!r.version() || !r.zigzag(e.time, "time") || !r.u8(k, "kind")) return r.error();
-  if (k < 1 || k > static_cast<std::uint8_t>(EventKind::certificate)) {
+  if (k < 1 || k > static_cast<std::uint8_t>(EventKind::deleted)) {
     r.fail("unknown event kind " + std::to_string(k), "kind");
     return r.error();
   }

@@ -181,13 +181,15 @@ enum class EventKind : std::uint8_t {
   mx_appeared = 6,    // an MX record appeared
   web_live = 7,       // a web server started answering
   certificate = 8,    // a certificate naming a known candidate was logged
+  deleted = 9,        // a zone no longer delegates a look-alike it delegated (appended by ingest)
 };
 // Every event kind in value order.
-inline constexpr std::array<EventKind, 8> kEventKinds{
-    EventKind::new_candidate, EventKind::level_changed, EventKind::verdict,  EventKind::custom,
-    EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live, EventKind::certificate};
+inline constexpr std::array<EventKind, 9> kEventKinds{
+    EventKind::new_candidate, EventKind::level_changed, EventKind::verdict,     EventKind::custom,
+    EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live,    EventKind::certificate,
+    EventKind::deleted};
 // "new-candidate", "level-changed", "verdict", "custom", "registered", "mx-appeared", "web-live",
-// "certificate".
+// "certificate", "deleted".
 [[nodiscard]] std::string_view event_kind_name(EventKind k) noexcept;
 
 struct Event {
@@ -239,7 +241,7 @@ struct CheckReport {
 struct ImportReport {
   std::uint64_t lines = 0;
   std::uint64_t brands = 0, candidates = 0, observations = 0, ct_states = 0, verdicts = 0,
-                events = 0, acks = 0;
+                events = 0, acks = 0, feed_states = 0;
 };
 
 // A candidate as the by-brand index lists it (score descending, then unscored).
