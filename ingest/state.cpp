@@ -1,6 +1,7 @@
 #include "ingest/state.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <new>
 #include <thread>
 
 #include "ingest/ingest.hpp"
@@ -92,13 +94,20 @@ std::string file_prefix(std::string_view source) {
 
 }  // namespace
 
+void* map_pages(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+void unmap_pages(void* p, std::size_t bytes) noexcept { munmap(p, bytes); }
+
 void NameHashes::finish() {
   auto sort_range = [this](std::size_t from, std::size_t to) {
     for (std::size_t b = from; b < to; ++b) {
       auto& v = buckets_[b];
       std::sort(v.begin(), v.end());
       v.erase(std::unique(v.begin(), v.end()), v.end());
-      v.shrink_to_fit();
     }
   };
   std::thread half([&] { sort_range(0, kBuckets / 2); });

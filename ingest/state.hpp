@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <span>
@@ -13,21 +14,43 @@
 
 namespace lookalike::ingest::state {
 
+// mmap of anonymous memory (std::bad_alloc when refused) and its munmap.
+[[nodiscard]] void* map_pages(std::size_t bytes);
+void unmap_pages(void* p, std::size_t bytes) noexcept;
+
+// Memory straight from mmap, returned by munmap: a bucket that grows leaves no freed block behind
+// in malloc's heap (the programs keep blocks under 32 MiB on the heap and trim it rarely, see
+// cli/heap.cpp, so 256 growing arrays would leave up to their own size again as holes).
+template <class T>
+struct PageAllocator {
+  using value_type = T;
+  PageAllocator() = default;
+  template <class U>
+  PageAllocator(const PageAllocator<U>&) noexcept {}  // NOLINT: converting, as allocators are
+  [[nodiscard]] T* allocate(std::size_t n) { return static_cast<T*>(map_pages(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { unmap_pages(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const PageAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
 // The distinct 64-bit hashes of one file's names, in 256 buckets by their top byte: growing never
 // copies more than one bucket (peak memory stays near 8 bytes per name, with no doubling of one
 // huge array), and the buckets, each sorted, read in order are the sorted set.
 class NameHashes {
  public:
   static constexpr std::size_t kBuckets = 256;
+  using Bucket = std::vector<std::uint64_t, PageAllocator<std::uint64_t>>;
   void add(std::uint64_t h) { buckets_[h >> 56].push_back(h); }
   // Sorts and de-duplicates every bucket (on two threads); once, after the last add.
   void finish();
   [[nodiscard]] std::uint64_t size() const noexcept;
   [[nodiscard]] bool contains(std::uint64_t h) const noexcept;
-  [[nodiscard]] const std::vector<std::uint64_t>& bucket(std::size_t i) const noexcept { return buckets_[i]; }
+  [[nodiscard]] const Bucket& bucket(std::size_t i) const noexcept { return buckets_[i]; }
 
  private:
-  std::array<std::vector<std::uint64_t>, kBuckets> buckets_;
+  std::array<Bucket, kBuckets> buckets_;
 };
 
 // The state file of `source` at `generation` inside `dir`.
