@@ -32,8 +32,8 @@ enum class AlertKind : std::uint8_t {
 [[nodiscard]] std::expected<AlertKind, std::string> parse_alert_kind(std::string_view name);
 
 // One alert, ready to deliver. `json` is the whole rendered object (one line, no newline):
-// {"seq":..,"id":"<store-id>-<seq>","time":"ISO-8601","kind":"..","name":"..","brands":[..],
-//  "score":..,"level":"..","evidence":{...}}
+// {"seq":..,"id":"<store-id>-<seq>","time":"RFC 3339","kind":"..", then the candidate members
+//  of report/candidate.hpp ("name","unicode","brands","score","level",...), "detail","evidence":{...}}
 struct Alert {
   std::uint64_t seq = 0;  // the change-feed sequence number: unique and increasing
   AlertKind kind = AlertKind::new_lookalike;

@@ -4,9 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "domain/domain.hpp"
-#include "report/text.hpp"
-#include "scoring/scoring.hpp"
+#include "report/candidate.hpp"
 #include "util/encoding.hpp"
 #include "util/json.hpp"
 
@@ -14,7 +12,6 @@ namespace lookalike::alerts {
 namespace {
 
 using util::append_json_string;
-using report::utc_iso;
 
 std::optional<AlertKind> alert_kind_of(const index::Event& e) {
   switch (e.kind) {
@@ -64,6 +61,12 @@ std::expected<std::optional<Alert>, index::Error> render_alert(const index::Stor
   });
   if (!obs) return std::unexpected(obs.error());
 
+  // The candidate members as every JSON rendering spells them (report/candidate.hpp); a name
+  // the store has no candidate record for still shows its name and verdict.
+  index::Candidate bare;
+  bare.name = event.name;
+  const report::CandidateView view = report::candidate_view(*cand ? **cand : bare, *verdict);
+
   Alert a;
   a.seq = event.seq;
   a.kind = *kind;
@@ -72,88 +75,54 @@ std::expected<std::optional<Alert>, index::Error> render_alert(const index::Stor
   j = "{\"seq\":" + std::to_string(event.seq) + ",\"id\":";
   append_json_string(j, std::string(store_id) + "-" + std::to_string(event.seq));
   j += ",\"time\":";
-  append_json_string(j, utc_iso(event.time));
+  report::append_json_time(j, event.time);
   j += ",\"kind\":";
   append_json_string(j, alert_kind_name(*kind));
-  j += ",\"name\":";
-  append_json_string(j, event.name);
-  if (auto n = domain::parse(event.name); n && n->unicode != n->ascii) {
-    j += ",\"unicode\":";
-    append_json_string(j, n->unicode);
-  }
+  j += ',';
+  report::append_candidate_members(j, view);
   j += ",\"detail\":";
   append_json_string(j, event.detail);
-  j += ",\"brands\":[";
-  if (*cand) {
-    for (std::size_t i = 0; i < (*cand)->brands.size(); ++i) {
-      if (i) j += ',';
-      append_json_string(j, (*cand)->brands[i]);
-    }
-  }
-  j += "]";
-  if (*cand && (*cand)->score) {
-    const auto& s = *(*cand)->score;
-    j += ",\"score\":" + std::to_string(s.value) + ",\"level\":";
-    append_json_string(j, scoring::level_name(static_cast<scoring::Level>(s.level)));
-    j += ",\"reasons\":[";
-    for (std::size_t i = 0; i < s.reasons.size(); ++i) {
-      if (i) j += ',';
-      append_json_string(j, s.reasons[i]);
-    }
-    j += "]";
-  } else {
-    j += ",\"score\":null,\"level\":null,\"reasons\":[]";
-  }
-  j += ",\"verdict\":";
-  if (*verdict) {
-    j += "{\"decision\":";
-    append_json_string(j, index::decision_name((*verdict)->decision));
-    j += ",\"note\":";
-    append_json_string(j, (*verdict)->note);
-    j += ",\"time\":";
-    append_json_string(j, utc_iso((*verdict)->time));
-    j += "}";
-  } else {
-    j += "null";
-  }
+  // What the alert adds: the stored state, the CT sightings, and the latest observation of each
+  // kind as its owner stored it.
   j += ",\"evidence\":{";
+  bool first = true;
+  const auto member = [&](std::string_view key) {
+    j += first ? "\"" : ",\"";
+    first = false;
+    j += key;
+    j += "\":";
+  };
+  if (*cand && (*cand)->state) {
+    const index::StateSummary& st = *(*cand)->state;
+    const auto flag = [&](std::uint32_t bit) { return (st.flags & bit) ? "true" : "false"; };
+    member("state");
+    j += "{\"time\":";
+    report::append_json_time(j, st.time);
+    j += std::string(",\"registered\":") + flag(index::state_flag::registered) + ",\"mx\":" +
+         flag(index::state_flag::has_mx) + ",\"mx_live\":" + flag(index::state_flag::mx_live) +
+         ",\"web_live\":" + flag(index::state_flag::web_live) + ",\"parked\":" + flag(index::state_flag::parked) + "}";
+  }
   if (*cand) {
-    const auto& c = **cand;
-    j += "\"first_seen\":";
-    append_json_string(j, utc_iso(c.first_seen));
-    j += ",\"last_seen\":";
-    append_json_string(j, utc_iso(c.last_seen));
-    if (c.state) {
-      j += ",\"state\":{\"time\":";
-      append_json_string(j, utc_iso(c.state->time));
-      j += ",\"registered\":" + std::string(c.state->flags & index::state_flag::registered ? "true" : "false") +
-           ",\"mx\":" + (c.state->flags & index::state_flag::has_mx ? "true" : "false") +
-           ",\"mx_live\":" + (c.state->flags & index::state_flag::mx_live ? "true" : "false") +
-           ",\"web_live\":" + (c.state->flags & index::state_flag::web_live ? "true" : "false") +
-           ",\"parked\":" + (c.state->flags & index::state_flag::parked ? "true" : "false") + "}";
-    }
-    j += ",\"fuzzers\":[";
-    for (std::size_t i = 0; i < c.fuzzers.size(); ++i) {
-      if (i) j += ',';
-      append_json_string(j, c.fuzzers[i]);
-    }
-    j += "],\"ct\":[";
-    for (std::size_t i = 0; i < c.ct.size(); ++i) {
+    member("ct");
+    j += '[';
+    const auto& ct = (*cand)->ct;
+    for (std::size_t i = 0; i < ct.size(); ++i) {
       if (i) j += ',';
       j += "{\"log_id\":";
-      append_json_string(j, c.ct[i].log_id);
-      j += ",\"index\":" + std::to_string(c.ct[i].index) + ",\"cert_sha256\":";
-      append_json_string(j, util::hex_encode(c.ct[i].cert_sha256));
+      append_json_string(j, ct[i].log_id);
+      j += ",\"index\":" + std::to_string(ct[i].index) + ",\"cert_sha256\":";
+      append_json_string(j, util::hex_encode(ct[i].cert_sha256));
       j += "}";
     }
-    j += "]";
+    j += ']';
   }
   const std::pair<index::ObservationKind, const char*> kinds[] = {
       {index::ObservationKind::dns, "dns"}, {index::ObservationKind::probe, "probe"}, {index::ObservationKind::ct, "certificate"}};
   for (const auto& [k, key] : kinds) {
     if (auto it = latest.find(k); it != latest.end()) {
-      j += std::string(*cand ? "," : "") + "\"" + key + "\":{\"time\":";
-      append_json_string(j, utc_iso(it->second.first));
+      member(key);
+      j += "{\"time\":";
+      report::append_json_time(j, it->second.first);
       j += ",\"data\":";
       append_raw_json(j, it->second.second);
       j += "}";

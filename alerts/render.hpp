@@ -1,5 +1,6 @@
-// An index change-feed event rendered as an alert with its evidence: the latest DNS answers, MX
-// hosts, probe summary, CT certificates, score/level/reasons, brands and verdict.
+// An index change-feed event rendered as an alert: the candidate as every JSON rendering spells it
+// (report/candidate.hpp) plus its evidence: stored state, CT sightings, latest DNS / probe / CT
+// observations.
 #pragma once
 
 #include <expected>
@@ -11,7 +12,8 @@
 
 namespace lookalike::alerts {
 
-// The alert of `event` ({"seq","id":"<store_id>-<seq>","time","kind","name",...}). nullopt for
+// The alert of `event` ({"seq","id":"<store_id>-<seq>","time","kind", candidate members,
+// "detail","evidence"}). nullopt for
 // events that are not alerts (verdicts, custom events, a first score) and for names an analyst
 // marked owned or benign.
 [[nodiscard]] std::expected<std::optional<Alert>, index::Error> render_alert(const index::Store& store,

@@ -4,9 +4,12 @@
 # for each brand, 25 of its look-alikes as registered names (A and MX at 127.0.0.3, where
 # nothing listens, so banner and SMTP checks fail fast for both tools). Names under other TLDs
 # get REFUSED from nsd. Prints wall time, names/s and peak RSS of each tool. Needs root (port 53).
-# Usage: bench/scan_vs_dnstwist.sh [path/to/lookalike]
+# Usage: bench/scan_vs_dnstwist.sh [path/to/lookalike [scan options...]]
+# (e.g. `--budget 0`: every depth-1 name, as scans did before budgets; the default budget scans
+# each brand's 10,000 most likely names instead).
 set -euo pipefail
 BIN=$(readlink -f "${1:-build/release/lookalike}")
+SCAN_ARGS=("${@:2}")
 BRANDS=(paypal.com bankofamerica.com google.com microsoft.com amazon.de apple.com netflix.com facebook.com
         example-bank.co.uk wellsfargo.com)
 tmp=$(mktemp -d)
@@ -75,7 +78,7 @@ for b in "${BRANDS[@]}"; do
 done
 echo "| dnstwist (10 processes) | $dn_total | $((dn_peak / 1024)) | $dn_names | $dn_reg |"
 read -r secs kb < <(time_cmd "$BIN" --db "$tmp/db" scan --resolvers 127.0.0.2:53 --allow-private --probe-timeout 1000 \
-                    --format csv "${BRANDS[@]}")
+                    --format csv "${SCAN_ARGS[@]}" "${BRANDS[@]}")
 la_names=$(grep -o '[0-9]* candidates' "$tmp/time" | head -1 | cut -d' ' -f1)
 la_reg=$(tail -n +2 "$tmp/out" | wc -l)
 echo "| lookalike scan (1 process) | $secs | $((kb / 1024)) | ${la_names:-?} | $la_reg |"

@@ -5,22 +5,10 @@
 #include <random>
 #include <unordered_set>
 
+#include "bench/words.hpp"
+
 namespace lookalike::bench {
 namespace {
-
-std::string word(std::mt19937& rng, std::size_t min_len, std::size_t max_len) {
-  static constexpr std::string_view kOnsets[] = {"b", "c", "d", "f", "g", "h",  "k",  "l",  "m",  "n",  "p",  "r",
-                                                 "s", "t", "v", "w", "z", "br", "cr", "st", "tr", "sh", "ch", "pl"};
-  static constexpr std::string_view kVowels[] = {"a", "e", "i", "o", "u", "ai", "ou", "ea", "y"};
-  const std::size_t len = min_len + rng() % (max_len - min_len + 1);
-  std::string w;
-  while (w.size() < len) {
-    w += kOnsets[rng() % std::size(kOnsets)];
-    w += kVowels[rng() % std::size(kVowels)];
-  }
-  w.resize(len);
-  return w;
-}
 
 // A registrable label as registries see them: words, word-word, word+number, numbers, some IDNs
 // (real Punycode of accented words).

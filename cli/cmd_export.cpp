@@ -1,15 +1,14 @@
 // `lookalike export`: the takedown feed (STIX 2.1, MISP, CSV, JSON lines) of the candidates with
 // the chosen verdicts, each with its evidence and, unless --no-rdap, its RDAP registrar facts.
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <fstream>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
+#include "pipeline/takedown.hpp"
 #include "report/export.hpp"
 #include "domain/domain.hpp"
 
@@ -31,18 +30,18 @@ struct ExportArgs {
 int run(const ExportArgs& a, Context& ctx) {
   auto format = report::parse_export_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
-  std::set<index::Decision> wanted;
+  report::ThreatQuery query;
+  query.verdicts.clear();
   for (const auto& v : split_list(a.verdicts)) {
     auto d = index::parse_decision(v);
     if (!d) throw UsageError{"--verdict: " + d.error()};
-    wanted.insert(*d);
+    query.verdicts.push_back(*d);
   }
-  if (wanted.empty()) throw UsageError{"--verdict: give at least one decision"};
-  std::set<std::string> brands;
+  if (query.verdicts.empty()) throw UsageError{"--verdict: give at least one decision"};
   for (const auto& b : a.brands) {
     auto n = domain::parse(b);
     if (!n) throw UsageError{"--brand: " + n.error().message()};
-    brands.insert(n->registrable());
+    query.brands.push_back(n->registrable());
   }
   const bool network_rdap = !a.no_rdap && !a.rdap_cache_only;
   // RDAP lookups are cached in the store, so open it writable when they may happen; a store
@@ -64,91 +63,28 @@ int run(const ExportArgs& a, Context& ctx) {
     if (!store) return ctx.exit_code;
   }
 
-  // Every candidate with a wanted verdict (and of a wanted brand), highest score first.
-  std::vector<report::Threat> threats;
-  std::vector<std::string> names;
-  auto visited = store->visit_candidates([&](const index::Candidate& c) {
-    if (!brands.empty() && std::none_of(c.brands.begin(), c.brands.end(), [&](const std::string& b) { return brands.contains(b); })) {
-      return true;
-    }
-    names.push_back(c.name);
-    return true;
-  });
-  if (!visited) {
-    fail(ctx, visited.error());
+  auto threats = report::select_threats(*store, query);
+  if (!threats) {
+    fail(ctx, threats.error());
     return 1;
   }
-  for (const auto& name : names) {
-    auto v = store->get_verdict(name);
-    if (!v) {
-      fail(ctx, v.error());
-      return 1;
-    }
-    if (!*v || !wanted.contains((*v)->decision)) continue;
-    auto e = report::gather_evidence(*store, name);
-    if (!e) {
-      fail(ctx, e.error());
-      return 1;
-    }
-    if (!*e) continue;
-    threats.push_back(report::Threat{std::move(**e), std::nullopt, {}});
-  }
-  std::stable_sort(threats.begin(), threats.end(), [](const report::Threat& x, const report::Threat& y) {
-    const int sx = x.evidence.candidate.score ? x.evidence.candidate.score->value : -1;
-    const int sy = y.evidence.candidate.score ? y.evidence.candidate.score->value : -1;
-    return sx != sy ? sx > sy : x.evidence.candidate.name < y.evidence.candidate.name;
-  });
-
-  if (!a.no_rdap && !threats.empty()) {
-    std::optional<rdap::Client> client;
-    if (network_rdap) {
-      rdap::Options ro;
-      ro.bootstrap_path = a.rdap_bootstrap;
-      ro.ca_file = a.rdap_ca;
-      // A user's own bootstrap file may point at a registry mirror on loopback (tests do).
-      ro.allow_loopback = !a.rdap_bootstrap.empty();
-      auto c = rdap::Client::make(ro);
-      if (!c) throw UsageError{"RDAP: " + c.error().what};
-      client = std::move(*c);
-    }
-    const bool writable = network_rdap;  // the store was opened writable unless it was locked
-    for (report::Threat& t : threats) {
-      const std::string& name = t.evidence.candidate.name;
-      if (!a.rdap_refresh) {
-        auto cached = rdap::cached(*store, name);
-        if (cached && *cached) {
-          t.rdap = std::move(**cached);
-          continue;
-        }
-        if (!cached) t.rdap_error = cached.error().what;
-      }
-      if (!client) {
-        if (t.rdap_error.empty()) t.rdap_error = "no cached RDAP record";
-        continue;
-      }
-      auto r = client->lookup(name, writable ? &*store : nullptr, a.rdap_refresh);
-      if (r) {
-        t.rdap = std::move(*r);
-        t.rdap_error.clear();
-      } else {
-        t.rdap_error = r.error().what;
-        ctx.err << "lookalike export: RDAP for " << name << ": " << r.error().what << "\n";
-      }
-    }
+  if (!a.no_rdap) {
+    const pipeline::RdapStep step{network_rdap, a.rdap_refresh, network_rdap, a.rdap_bootstrap, a.rdap_ca};
+    if (auto r = pipeline::attach_rdap(*threats, *store, step, ctx.err); !r) throw UsageError{"RDAP: " + r.error()};
   }
 
   report::ExportOptions eo;
   eo.now = index::now_ms();
   if (a.output.empty()) {
-    report::write_export(ctx.out, threats, *format, eo);
+    report::write_export(ctx.out, *threats, *format, eo);
   } else {
     std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
     if (!file) throw UsageError{"--output: cannot write " + a.output};
-    report::write_export(file, threats, *format, eo);
+    report::write_export(file, *threats, *format, eo);
     file.flush();
     if (!file) throw UsageError{"--output: write to " + a.output + " failed"};
   }
-  ctx.err << "lookalike export: " << threats.size() << " threat(s)\n";
+  ctx.err << "lookalike export: " << threats->size() << " threat(s)\n";
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "domain/domain.hpp"
+#include "generator/candidate_writer.hpp"
 #include "generator/generator.hpp"
 
 namespace lookalike::cli {
@@ -90,7 +91,7 @@ int run_generate(const GenerateArgs& a, Context& ctx) {
 
   std::vector<std::string> inputs = a.domains;
   const bool from_stdin = inputs.empty();
-  CandidateWriter out(ctx.out, *format);
+  generator::CandidateWriter out(ctx.out, *format);
   int bad = 0;
   std::string line;
   std::size_t line_no = 0;

@@ -4,12 +4,12 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <stdexcept>
-#include <ctime>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "cli/context.hpp"
+#include "scoring/probe_text.hpp"
 #include "scoring/scoring.hpp"
 
 namespace lookalike::cli {
@@ -36,21 +36,6 @@ sc::Address address_or_throw(const std::string& text) {
   auto a = sc::parse_address(text);
   if (!a) throw UsageError{"\"" + sc::sanitize_text(text, 64) + "\": not an IPv4 or IPv6 address"};
   return *a;
-}
-
-std::string utc(std::int64_t t) {
-  if (t == 0) return "?";
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string error_text(sc::ProbeError e, const std::string& detail) {
-  if (e == sc::ProbeError::none) return "ok";
-  return std::string(sc::probe_error_name(e)) + (detail.empty() ? "" : ": " + detail);
 }
 
 void run_probe(const ProbeCliOptions& o, Context& ctx) {
@@ -94,48 +79,7 @@ void run_probe(const ProbeCliOptions& o, Context& ctx) {
   sc::Prober prober(opt);
   const std::vector<sc::ProbeTarget> targets = {t};
   const auto results = prober.probe_all(targets);
-  const sc::ProbeResult& r = results.at(0);
-  std::ostream& out = ctx.out;
-  out << r.name << "\n";
-  for (const auto& m : r.mail) {
-    out << "  mail  " << m.host << " [" << sc::to_string(m.address) << "]:" << opt.smtp_port << "  "
-        << error_text(m.error, m.detail) << "\n";
-    if (m.answered) {
-      out << "        banner " << m.banner_code << " " << m.banner << "\n";
-      out << "        ehlo " << (m.ehlo_ok ? "ok" : "refused") << ", starttls " << (m.starttls ? "yes" : "no");
-      if (m.rcpt_accepted) out << ", rcpt " << (*m.rcpt_accepted ? "accepted" : "rejected");
-      out << "\n";
-    }
-  }
-  for (const auto& w : r.web) {
-    out << "  " << w.scheme << (w.scheme == "http" ? "  " : " ") << " [" << sc::to_string(w.address) << "]  "
-        << error_text(w.error, w.detail) << "\n";
-    for (const auto& h : w.hops) {
-      out << "        " << h.status << " " << h.url << (h.location.empty() ? "" : " -> " + h.location) << "\n";
-    }
-    if (w.answered && !w.title.empty()) out << "        title \"" << w.title << "\"\n";
-    if (!w.server.empty()) out << "        server " << w.server << "\n";
-    if (w.certificate) {
-      const auto& c = *w.certificate;
-      out << "        cert subject " << c.subject << "\n"
-          << "             issuer  " << c.issuer << "\n"
-          << "             valid   " << utc(c.not_before) << " .. " << utc(c.not_after) << "\n"
-          << "             covers name " << (c.covers_name ? "yes" : "no") << ", verified "
-          << (c.verified ? "yes" : "no (" + c.verify_error + ")") << "\n";
-    }
-    if (w.page_hash != 0) {
-      char hex[17];
-      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(w.page_hash));
-      out << "        page simhash " << hex << (w.parked_page ? ", parking page" : "") << "\n";
-    }
-  }
-  for (const auto& s : r.skipped) {
-    const bool never = s.find("(cloud-metadata)") != std::string::npos;
-    out << "  skipped " << s << (never ? " (never probed)" : " (use --allow-private to probe it)") << "\n";
-  }
-  out << "  => mx_live " << (r.mx_live ? "yes" : "no") << ", web_live " << (r.web_live ? "yes" : "no")
-      << ", tls_covers_name " << (r.tls_covers_name ? "yes" : "no") << ", redirects_to_brand "
-      << (r.redirects_to_brand ? "yes" : "no") << ", parked " << (r.parked ? "yes" : "no") << "\n";
+  sc::write_probe_text(ctx.out, results.at(0), opt.smtp_port);
   ctx.exit_code = 0;
 }
 

@@ -33,33 +33,6 @@ struct RdapCliOptions {
   std::string output;
 };
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : util::printable(s); }
-
-std::string time_or_dash(const std::optional<rdap::Time>& t) { return t ? utc_iso(*t) : "-"; }
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + util::printable(x);
-  return s.empty() ? "-" : s;
-}
-
-void print_record(std::ostream& out, const rdap::Record& r, bool from_cache) {
-  out << util::printable(r.name) << "\n";
-  out << "  registrar     " << or_dash(r.registrar);
-  if (r.registrar_iana_id) out << " (IANA ID " << *r.registrar_iana_id << ")";
-  out << "\n";
-  out << "  abuse e-mail  " << or_dash(r.abuse_email) << "\n";
-  out << "  abuse phone   " << or_dash(r.abuse_phone) << "\n";
-  out << "  registered    " << time_or_dash(r.registered) << "\n";
-  out << "  expires       " << time_or_dash(r.expires) << "\n";
-  out << "  last changed  " << time_or_dash(r.last_changed) << "\n";
-  out << "  status        " << joined(r.status) << "\n";
-  out << "  nameservers   " << joined(r.nameservers) << "\n";
-  out << "  source        " << or_dash(r.server) << " at " << utc_iso(r.fetched) << (from_cache ? " (cached)" : "")
-      << "\n";
-  for (const auto& w : r.warnings) out << "  warning       " << util::printable(w) << "\n";
-}
-
 void check_times(const RdapCliOptions& o) {
   // Also keeps the conversions to milliseconds in range.
   if (!(o.timeout_s > 0 && o.timeout_s <= 3600)) throw UsageError{"rdap: --timeout must be in (0, 3600] seconds"};
@@ -131,7 +104,7 @@ void run_lookup(const RdapCliOptions& o, Context& ctx) {
       ctx.out << rdap::to_json(*r) << "\n";
     } else {
       if (!first) ctx.out << "\n";
-      print_record(ctx.out, *r, r->fetched < started);
+      rdap::write_record_text(ctx.out, *r, r->fetched < started);
     }
     first = false;
     ctx.out.flush();

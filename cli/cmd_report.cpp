@@ -2,10 +2,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <set>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
@@ -29,97 +27,43 @@ struct ReportArgs {
 int run(const ReportArgs& a, Context& ctx) {
   auto format = report::parse_report_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
-  std::optional<scoring::Level> min_level;
+  report::RowQuery query{{}, a.min_score, std::nullopt, {}, a.all};
   if (!a.level.empty()) {
     auto l = scoring::parse_level(a.level);
     if (!l) throw UsageError{"--level: " + l.error()};
-    min_level = *l;
+    query.min_level = *l;
   }
   // --verdict LIST keeps rows whose verdict is listed ("none": not reviewed yet). Without it,
   // benign and owned names are hidden unless --all: an analyst already cleared them.
-  std::set<std::string> verdicts;
   for (const auto& v : split_list(a.verdicts)) {
     if (v == "none") {
-      verdicts.insert("");
+      query.verdicts.emplace_back();
       continue;
     }
     auto d = index::parse_decision(v);
     if (!d) throw UsageError{"--verdict: " + d.error() + " or none"};
-    verdicts.insert(std::string(index::decision_name(*d)));
+    query.verdicts.emplace_back(index::decision_name(*d));
   }
-  auto store = open_store(ctx, false);
-  if (!store) return ctx.exit_code;
-
-  std::vector<std::string> brands;
   for (const auto& in : a.brands) {
     auto n = domain::parse(in);
     if (!n) throw UsageError{"--brand: " + n.error().message()};
-    brands.push_back(n->registrable());
+    query.brands.push_back(n->registrable());
   }
-  if (brands.empty()) {
-    auto all = store->list_brands();
-    if (!all) throw std::runtime_error(all.error().message);
-    for (const auto& b : *all) brands.push_back(b.domain);
-  }
-
-  std::vector<report::ReportRow> rows;
-  for (const std::string& brand : brands) {
-    std::vector<std::string> names;
-    auto visited = store->candidates_by_brand(brand, a.min_score, [&](const index::Ranked& r) {
-      names.emplace_back(r.name);
-      return true;
-    });
-    if (!visited) throw std::runtime_error(visited.error().message);
-    for (const std::string& name : names) {
-      auto c = store->get_candidate(name);
-      if (!c) throw std::runtime_error(c.error().message);
-      if (!*c) continue;
-      const index::Candidate& cand = **c;
-      const bool registered = cand.state && (cand.state->flags & index::state_flag::registered);
-      if (!registered && !a.all && verdicts.empty()) continue;
-      report::ReportRow row;
-      row.name = cand.name;
-      auto u = domain::to_unicode(cand.name);
-      row.unicode = u ? *u : cand.name;
-      row.brand = brand;
-      if (cand.score) {
-        row.score = cand.score->value;
-        row.level = std::string(scoring::level_name(static_cast<scoring::Level>(cand.score->level)));
-        row.reasons = cand.score->reasons;
-        if (min_level && cand.score->level < static_cast<std::uint8_t>(*min_level)) continue;
-      } else {
-        if (min_level) continue;
-        row.level = "unscored";
-      }
-      row.flags = report::row_flags(cand.state ? cand.state->flags : 0, !cand.ct.empty());
-      row.fuzzers = cand.fuzzers;
-      if (!cand.ct.empty()) row.fuzzers.emplace_back("ct");
-      auto v = store->get_verdict(name);
-      if (!v) throw std::runtime_error(v.error().message);
-      if (*v) row.verdict = std::string(index::decision_name((*v)->decision));
-      if (!verdicts.empty()) {
-        if (!verdicts.contains(row.verdict)) continue;
-      } else if (!a.all && *v &&
-                 ((*v)->decision == index::Decision::benign || (*v)->decision == index::Decision::owned)) {
-        continue;
-      }
-      row.first_seen = cand.first_seen;
-      row.last_seen = cand.last_seen;
-      rows.push_back(std::move(row));
-    }
-  }
-  report::rank_rows(rows);
+  auto store = open_store(ctx, false);
+  if (!store) return ctx.exit_code;
+  auto rows = report::stored_rows(*store, query);
+  if (!rows) throw std::runtime_error(rows.error().message);
 
   report::RenderOptions ro;
   ro.generated_at = index::now_ms();
   if (a.output.empty()) {
     ro.color = &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
-    report::render_report(ctx.out, rows, *format, ro);
+    report::render_report(ctx.out, *rows, *format, ro);
     return 0;
   }
   std::ofstream file(a.output, std::ios::binary | std::ios::trunc);
   if (!file) throw UsageError{"--output: cannot write " + a.output};
-  report::render_report(file, rows, *format, ro);
+  report::render_report(file, *rows, *format, ro);
   file.flush();
   if (!file) throw UsageError{"--output: write to " + a.output + " failed"};
   return 0;

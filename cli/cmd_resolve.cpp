@@ -8,7 +8,6 @@
 #include <string>
 
 #include "cli/context.hpp"
-#include "domain/domain.hpp"
 #include "resolver/resolver.hpp"
 #include "resolver/result_output.hpp"
 
@@ -32,44 +31,6 @@ struct ResolveOptions {
   std::string backend = "native";
   bool stats = false;
 };
-
-// {"A":{"nxdomain":N,...},...}: attempts per record type and the outcome each got (non-zero only).
-std::string type_queries_json(const res::Stats& stats) {
-  std::string out = "{";
-  for (std::size_t t = 0; t < res::kRecordTypes; ++t) {
-    std::string per;
-    for (std::size_t o = 0; o < res::kOutcomes; ++o) {
-      if (stats.type_queries[t][o] == 0) continue;
-      per += (per.empty() ? "\"" : ",\"") + std::string(res::to_string(static_cast<res::Outcome>(o))) +
-             "\":" + std::to_string(stats.type_queries[t][o]);
-    }
-    if (per.empty()) continue;
-    out += (out.size() > 1 ? ",\"" : "\"") + std::string(res::to_string(static_cast<res::RecordType>(t))) + "\":{" +
-           per + "}";
-  }
-  return out + "}";
-}
-
-// Lines are names; blank lines and '#' comments are skipped. ASCII input is only lower-cased
-// (so labels like "_dmarc" pass); anything else goes through IDNA to its A-label form.
-std::optional<std::string> normalise(std::string_view line, std::string& why) {
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-  if (line.empty() || line.front() == '#') return std::nullopt;
-  bool ascii = true;
-  for (char c : line) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-  if (ascii) {
-    std::string n(line);
-    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return n;
-  }
-  auto parsed = domain::parse(line);
-  if (!parsed) {
-    why = "not a valid domain name";
-    return std::string(line);  // resolved as given: the resolver reports it as an error
-  }
-  return parsed->ascii;
-}
 
 void run_resolve(const ResolveOptions& o, Context& ctx) {
   res::Config config;
@@ -122,7 +83,7 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   std::string why;
   res::NameSource next = [&]() -> std::optional<std::string> {
     while (std::getline(*in, line)) {
-      if (auto n = normalise(line, why)) return n;
+      if (auto n = res::input_name(line, why)) return n;
     }
     return std::nullopt;
   };
@@ -163,15 +124,7 @@ void run_resolve(const ResolveOptions& o, Context& ctx) {
   }
   if (o.stats) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    ctx.err << "{\"names\":" << stats.names << ",\"queries\":" << stats.queries << ",\"retries\":" << stats.retries
-            << ",\"timeouts\":" << stats.timeouts << ",\"wildcard_probes\":" << stats.wildcard_probes
-            << ",\"peak_in_flight\":" << stats.peak_in_flight << ",\"final_window\":" << stats.final_window
-            << ",\"seconds\":" << secs
-            << ",\"queries_per_second\":" << (secs > 0 ? static_cast<double>(stats.queries) / secs : 0)
-            << ",\"nxdomain_names\":" << stats.nxdomain_names << ",\"types_not_asked\":" << stats.types_not_asked
-            << ",\"forged_replies\":" << stats.forged_replies << ",\"unmatched_replies\":" << stats.unmatched_replies
-            << ",\"mx_host_queries\":" << stats.mx_host_queries << ",\"probe_queries\":" << stats.probe_queries
-            << ",\"type_queries\":" << type_queries_json(stats) << "}\n";
+    ctx.err << res::stats_json(stats, secs) << "\n";
   }
 }
 

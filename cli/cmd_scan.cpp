@@ -9,7 +9,6 @@
 #include "cli/context.hpp"
 #include "pipeline/scan.hpp"
 #include "report/report.hpp"
-#include "domain/domain.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -36,39 +35,6 @@ struct ScanArgs {
   int min_score = 0;
   bool all = false;
 };
-
-// Brands named on the command line (added to the store when new), or every stored brand.
-std::vector<index::Brand> scan_brands(index::Store& store, const std::vector<std::string>& inputs) {
-  std::vector<index::Brand> out;
-  if (inputs.empty()) {
-    auto all = store.list_brands();
-    if (!all) throw std::runtime_error(all.error().message);
-    if (all->empty()) {
-      throw UsageError{"no brands to scan: name one (lookalike scan example.com) or add some (lookalike brand add)"};
-    }
-    return std::move(*all);
-  }
-  for (const std::string& in : inputs) {
-    auto n = domain::parse(in);
-    if (!n) throw UsageError{"scan: " + n.error().message()};
-    if (n->ascii != n->registrable()) {
-      throw UsageError{"scan: \"" + in + "\" is not a registrable domain (did you mean " + n->registrable() + "?)"};
-    }
-    auto existing = store.get_brand(n->ascii);
-    if (!existing) throw std::runtime_error(existing.error().message);
-    if (*existing) {
-      out.push_back(**existing);
-      continue;
-    }
-    index::Brand b;
-    b.domain = n->ascii;
-    b.tlds = "common";
-    b.added = index::now_ms();
-    if (auto ok = store.add_brand(b); !ok) throw std::runtime_error(ok.error().message);
-    out.push_back(std::move(b));
-  }
-  return out;
-}
 
 int run(const ScanArgs& a, Context& ctx) {
   auto format = report::parse_report_format(a.format);
@@ -113,9 +79,10 @@ int run(const ScanArgs& a, Context& ctx) {
 
   auto store = open_store(ctx, true);
   if (!store) return ctx.exit_code;
-  const auto brands = scan_brands(*store, a.brands);
+  const auto brands = pipeline::scan_brands(*store, a.brands);
+  if (!brands) throw UsageError{brands.error()};
   pipeline::ScanSummary summary;
-  const auto rows = pipeline::run_scan(*store, brands, config, ctx.err, summary);
+  const auto rows = pipeline::run_scan(*store, *brands, config, ctx.err, summary);
   if (summary.outage) {
     // Names still in flight were never answered: no list (it would be partial) and nothing of
     // the brand being resolved was stored. Exit code 3 (README), as `lookalike resolve`.

@@ -129,8 +129,8 @@ inline constexpr std::size_t kMaxSightings = 64;
 // observation's own time (a certificate's timestamp, a probe's time): it orders the history and
 // is shown, but retention counts from when the store recorded it (see Options). Every recorded
 // observation is kept, even two of one name, kind and millisecond (keys carry a sequence).
-// `ct`: one per certificate that named the candidate, payload a JSON object {"log","log_id",
-// "index","timestamp","cert_sha256","issuer","sans","not_before","not_after","precert","rule","brand"}.
+// `ct`: one per certificate that named the candidate, payload written and read by
+// index/ct_observation.hpp.
 enum class ObservationKind : std::uint8_t { dns = 1, probe = 2, rdap = 3, other = 4, ct = 5 };
 struct Observation {
   std::string name;

@@ -6,12 +6,10 @@
 #include <utility>
 
 #include "domain/domain.hpp"
+#include "index/ct_observation.hpp"
 #include "util/encoding.hpp"
-#include "util/json.hpp"
 
 namespace lookalike::pipeline {
-
-using util::append_json_string;
 namespace {
 
 // The store keeps the follower's whole state (compact range included) in CtState::last_sth,
@@ -27,29 +25,9 @@ index::Time to_time(std::uint64_t ms) {
 }  // namespace
 
 std::string ct_observation_json(std::string_view log_id, const ctlog::Hit& h) {
-  std::string j = "{\"log\":";
-  append_json_string(j, h.log);
-  j += ",\"log_id\":";
-  append_json_string(j, log_id);
-  j += ",\"index\":" + std::to_string(h.index);
-  j += ",\"timestamp\":" + std::to_string(h.timestamp);
-  j += ",\"cert_sha256\":\"" + util::hex_encode(h.cert_sha256) + "\"";
-  j += ",\"issuer\":";
-  append_json_string(j, h.issuer);
-  j += ",\"sans\":[";
-  for (std::size_t i = 0; i < h.sans.size(); ++i) {
-    if (i != 0) j += ',';
-    append_json_string(j, h.sans[i]);
-  }
-  j += "],\"not_before\":" + std::to_string(h.not_before);
-  j += ",\"not_after\":" + std::to_string(h.not_after);
-  j += h.precert ? ",\"precert\":true" : ",\"precert\":false";
-  j += ",\"rule\":";
-  append_json_string(j, h.match.rule);
-  j += ",\"brand\":";
-  append_json_string(j, h.match.brand);
-  j += '}';
-  return j;
+  return index::to_json(index::CtObservation{h.log, std::string(log_id), h.index, h.timestamp,
+                                             util::hex_encode(h.cert_sha256), h.issuer, h.sans, h.not_before,
+                                             h.not_after, h.precert, h.match.rule, h.match.brand});
 }
 
 std::expected<std::optional<ctlog::FollowState>, ctlog::Error> IndexStateStore::load(std::string_view log_id) {

@@ -15,9 +15,8 @@
 
 namespace lookalike::pipeline {
 
-// The JSON payload of the ct observation recorded for `hit` (see index::ObservationKind::ct):
-// {"log","log_id","index","timestamp","cert_sha256","issuer","sans","not_before","not_after",
-//  "precert","rule","brand"}; log_id is the base64 log ID the state is keyed by.
+// The JSON payload of the ct observation recorded for `hit` (its form: index/ct_observation.hpp);
+// log_id is the base64 log ID the state is keyed by.
 [[nodiscard]] std::string ct_observation_json(std::string_view log_id, const ctlog::Hit& hit);
 
 // The follower's NameMatcher over a built brand matcher (which must outlive it); thread-safe.

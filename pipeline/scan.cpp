@@ -483,6 +483,39 @@ RefreshItem refresh_item(const generator::Candidate& c) {
   return it;
 }
 
+std::expected<std::vector<index::Brand>, std::string> scan_brands(index::Store& store,
+                                                                const std::vector<std::string>& inputs) {
+  std::vector<index::Brand> out;
+  if (inputs.empty()) {
+    auto all = store.list_brands();
+    check(all);
+    if (all->empty()) {
+      return std::unexpected("no brands to scan: name one (lookalike scan example.com) or add some (lookalike brand add)");
+    }
+    return std::move(*all);
+  }
+  for (const std::string& in : inputs) {
+    auto n = domain::parse(in);
+    if (!n) return std::unexpected("scan: " + n.error().message());
+    if (n->ascii != n->registrable()) {
+      return std::unexpected("scan: \"" + in + "\" is not a registrable domain (did you mean " + n->registrable() + "?)");
+    }
+    auto existing = store.get_brand(n->ascii);
+    check(existing);
+    if (*existing) {
+      out.push_back(**existing);
+      continue;
+    }
+    index::Brand b;
+    b.domain = n->ascii;
+    b.tlds = "common";
+    b.added = index::now_ms();
+    check(store.add_brand(b));
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<index::Brand>& brands, const ScanConfig& config,
                                 std::ostream& err, ScanSummary& summary) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -520,6 +553,11 @@ std::vector<report::ReportRow> run_scan(index::Store& store, const std::vector<i
         report::ReportRow row;
         row.name = cands[i].ascii;
         row.unicode = cands[i].unicode;
+        // The candidate's brands as stored after this scan: the ones known before plus this one.
+        row.brands = items[i].prev ? items[i].prev->brands : std::vector<std::string>{};
+        if (std::find(row.brands.begin(), row.brands.end(), b.domain) == row.brands.end()) {
+          row.brands.insert(std::upper_bound(row.brands.begin(), row.brands.end(), b.domain), b.domain);
+        }
         row.brand = b.domain;
         row.score = o.score.value;
         row.level = std::string(scoring::level_name(o.score.level));

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -111,6 +112,13 @@ struct Similarity {
   int edit_distance = 0;
 };
 [[nodiscard]] Similarity similarity_of_stored(const std::vector<std::string>& fuzzers);
+
+// The brands a scan covers: the ones named in `inputs` (registrable domains, added to the store
+// with the "common" TLD set when new), or every stored brand when none is named. The error is
+// for the user (no brands at all, or an input that is not a registrable domain); a store
+// failure throws.
+[[nodiscard]] std::expected<std::vector<index::Brand>, std::string> scan_brands(index::Store& store,
+                                                                               const std::vector<std::string>& inputs);
 
 // Scans `brands` (already in the store) end to end, writing candidates, observations and scores
 // to `store`, and returns the ranked rows (registered ones unless include_unregistered, score

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,6 +60,9 @@ struct Record {
 [[nodiscard]] std::expected<Record, Error> from_json(std::string_view json);
 // A failed lookup as one JSON line: {"name":…,"error":…,"http_status":404|null}.
 [[nodiscard]] std::string error_json(std::string_view name, const Error& error);
+// The record for people (`lookalike rdap`): registrar, abuse contact, dates, status, name servers,
+// source (" (cached)" when `from_cache`) and warnings, one labelled line each, controls escaped.
+void write_record_text(std::ostream& out, const Record& record, bool from_cache);
 
 // The IANA RDAP bootstrap registry for DNS (RFC 9224).
 class Bootstrap {

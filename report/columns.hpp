@@ -1,5 +1,5 @@
-// Inside report/: the one column table of a ranked row, shared by the JSON-lines and CSV writers
-// (same names, same order; each writer only decides how a kind of cell is spelled).
+// Inside report/: the column table of a ranked row as the CSV writer lays it out (the JSON-lines
+// writer spells the candidate through candidate.hpp, shared with export and alerts).
 #pragma once
 
 #include <array>
@@ -32,19 +32,19 @@ struct RowColumn {
   Cell (*cell)(const ReportRow&);
 };
 
-// The README's JSON-lines schema and the CSV header, in order.
+// The README's CSV header, in order.
 // One column per line reads as the table it is.
 // clang-format off
 inline constexpr std::array<RowColumn, 12> kRowColumns{{
     {"name", [](const ReportRow& r) { return Cell{Cell::Kind::text, r.name}; }},
     {"unicode", [](const ReportRow& r) { return Cell{Cell::Kind::text, r.unicode.empty() ? r.name : r.unicode}; }},
     {"brand", [](const ReportRow& r) { return Cell{Cell::Kind::text, r.brand}; }},
-    {"score", [](const ReportRow& r) { return Cell{Cell::Kind::number, {}, r.score}; }},
-    {"level", [](const ReportRow& r) { return Cell{Cell::Kind::text, r.level}; }},
+    {"score", [](const ReportRow& r) { return Cell{Cell::Kind::number, {}, r.score_or_zero()}; }},
+    {"level", [](const ReportRow& r) { return Cell{Cell::Kind::text, r.level_text()}; }},
     {"flags", [](const ReportRow& r) { return Cell{Cell::Kind::list, {}, 0, &r.flags}; }},
     {"reasons", [](const ReportRow& r) { return Cell{Cell::Kind::list, {}, 0, &r.reasons}; }},
     {"fuzzers", [](const ReportRow& r) { return Cell{Cell::Kind::list, {}, 0, &r.fuzzers}; }},
-    {"verdict", [](const ReportRow& r) { return Cell{Cell::Kind::optional_text, r.verdict}; }},
+    {"verdict", [](const ReportRow& r) { return Cell{Cell::Kind::optional_text, r.decision()}; }},
     {"first_seen", [](const ReportRow& r) { return Cell{Cell::Kind::time, {}, r.first_seen}; }},
     {"last_seen", [](const ReportRow& r) { return Cell{Cell::Kind::time, {}, r.last_seen}; }},
     {"change", [](const ReportRow& r) { return Cell{Cell::Kind::optional_text, r.change}; }},

@@ -1,6 +1,9 @@
 #include "report/evidence.hpp"
 
+#include <algorithm>
 #include <utility>
+
+#include "report/export.hpp"
 
 #include "domain/domain.hpp"
 
@@ -39,6 +42,33 @@ std::expected<std::optional<Evidence>, index::Error> gather_evidence(const index
   });
   if (!seen) return std::unexpected(seen.error());
   return std::optional<Evidence>(std::move(e));
+}
+
+std::expected<std::vector<Threat>, index::Error> select_threats(const index::Store& store, const ThreatQuery& q) {
+  const auto listed = [](const auto& list, const auto& x) { return std::find(list.begin(), list.end(), x) != list.end(); };
+  std::vector<std::string> names;
+  auto visited = store.visit_candidates([&](const index::Candidate& c) {
+    if (q.brands.empty() || std::any_of(c.brands.begin(), c.brands.end(), [&](const std::string& b) { return listed(q.brands, b); })) {
+      names.push_back(c.name);
+    }
+    return true;
+  });
+  if (!visited) return std::unexpected(visited.error());
+  std::vector<Threat> threats;
+  for (const auto& name : names) {
+    auto v = store.get_verdict(name);
+    if (!v) return std::unexpected(v.error());
+    if (!*v || !listed(q.verdicts, (*v)->decision)) continue;
+    auto e = gather_evidence(store, name);
+    if (!e) return std::unexpected(e.error());
+    if (*e) threats.push_back(Threat{std::move(**e), std::nullopt, {}});
+  }
+  std::stable_sort(threats.begin(), threats.end(), [](const Threat& x, const Threat& y) {
+    const int sx = x.evidence.candidate.score ? x.evidence.candidate.score->value : -1;
+    const int sy = y.evidence.candidate.score ? y.evidence.candidate.score->value : -1;
+    return sx != sy ? sx > sy : x.evidence.candidate.name < y.evidence.candidate.name;
+  });
+  return threats;
 }
 
 std::string_view dns_outcome_name(index::DnsOutcome o) noexcept {

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "report/evidence.hpp"
 #include "rdap/rdap.hpp"
@@ -27,6 +28,17 @@ struct Threat {
   std::optional<rdap::Record> rdap;
   std::string rdap_error;  // "" when looked up fine or not asked for
 };
+
+// Which stored candidates the takedown feed holds.
+struct ThreatQuery {
+  std::vector<index::Decision> verdicts{index::Decision::malicious};  // decisions to export
+  std::vector<std::string> brands;  // registrable domains; empty: every brand
+};
+
+// The candidates `query` selects with their evidence (no RDAP facts yet), highest score first
+// (unscored last), then by name.
+[[nodiscard]] std::expected<std::vector<Threat>, index::Error> select_threats(const index::Store& store,
+                                                                              const ThreatQuery& query);
 
 struct ExportOptions {
   std::int64_t now = 0;              // ms since the epoch: created/modified/date fields

@@ -174,7 +174,7 @@ void append_chart(std::string& h, std::span<const ReportRow> rows) {
   for (const ReportRow& r : rows) {
     ChartBrand& b = by_brand[r.brand];
     b.brand = r.brand;
-    ++b.counts[level_rank(r.level)];
+    ++b.counts[level_rank(r.level_text())];
     ++b.total;
   }
   std::vector<ChartBrand> brands;
@@ -274,7 +274,7 @@ void write_html(std::ostream& out, std::span<const ReportRow> rows, const Render
 
   // Summary: rows, per-level counts, generation time.
   std::array<std::size_t, kLevels.size() + 1> counts{};
-  for (const ReportRow& r : rows) ++counts[level_rank(r.level)];
+  for (const ReportRow& r : rows) ++counts[level_rank(r.level_text())];
   h += "<p class=\"summary\" id=\"summary\"><strong>" + std::to_string(rows.size()) + "</strong> look-alike" +
        (rows.size() == 1 ? "" : "s") + ":";
   for (std::size_t l = 0; l < counts.size(); ++l) {
@@ -350,12 +350,12 @@ void write_html(std::ostream& out, std::span<const ReportRow> rows, const Render
        "<th data-key=\"last_seen\" data-type=\"text\">Last seen (UTC)</th>"
        "</tr></thead>\n<tbody>\n";
   for (const ReportRow& r : rows) {
-    const std::string_view lc = level_class(r.level);
+    const std::string_view lc = level_class(r.level_text());
     h += "<tr data-level=\"";
-    append_html(h, r.level);
+    append_html(h, r.level_text());
     h += "\" data-brand=\"";
     append_html(h, r.brand);
-    h += "\" data-score=\"" + std::to_string(r.score) + "\" data-flags=\"";
+    h += "\" data-score=\"" + std::to_string(r.score_or_zero()) + "\" data-flags=\"";
     for (std::size_t i = 0; i < r.flags.size(); ++i) {
       if (i != 0) h += ' ';
       std::string f = r.flags[i];
@@ -363,11 +363,11 @@ void write_html(std::ostream& out, std::span<const ReportRow> rows, const Render
       append_html(h, f);
     }
     h += "\">";
-    h += "<td class=\"num\">" + std::to_string(r.score) + "</td>";
+    h += "<td class=\"num\">" + std::to_string(r.score_or_zero()) + "</td>";
     h += "<td><span class=\"lv lv-";
     h += lc;
     h += "\">";
-    append_html(h, r.level);
+    append_html(h, r.level_text());
     h += "</span></td>";
     // Names are never links: a click must not visit a look-alike.
     h += "<td class=\"name\" data-sort=\"";
@@ -406,7 +406,7 @@ void write_html(std::ostream& out, std::span<const ReportRow> rows, const Render
     h += "</td><td>";
     append_html(h, r.change);
     h += "</td><td>";
-    append_html(h, r.verdict);
+    append_html(h, r.decision());
     h += "</td>";
     append_time_cell(h, r.first_seen);
     append_time_cell(h, r.last_seen);

@@ -11,23 +11,18 @@
 #include <string_view>
 #include <vector>
 
+#include "report/candidate.hpp"
+#include "scoring/score.hpp"
+
 namespace lookalike::report {
 
-// One ranked look-alike. Text fields may hold attacker-chosen text (page titles, banners in
-// reasons): every renderer escapes or sanitises for its format.
-struct ReportRow {
-  std::string name;                  // ASCII (A-label) name
-  std::string unicode;               // U-label form (same as name when ASCII)
-  std::string brand;                 // the brand's registrable domain
-  int score = 0;                     // 0..100
-  std::string level;                 // critical, high, medium, low, info
-  std::vector<std::string> flags;    // subset of MX, WEB, SPF, DMARC, CT, WILDCARD, PARKED, in that order
-  std::vector<std::string> reasons;  // human-readable, strongest first
-  std::vector<std::string> fuzzers;  // generator fuzzers / "ct" that found it
-  std::string verdict;               // analyst verdict, "" when none
-  std::int64_t first_seen = 0;       // ms since the Unix epoch (0: unknown)
-  std::int64_t last_seen = 0;
-  std::string change;                // what changed since the previous scan ("new", "mx appeared", ...), "" if nothing
+// One ranked look-alike: the candidate (one row per brand it is listed under) plus what the
+// ranked list adds. Text fields may hold attacker-chosen text (page titles, banners in reasons):
+// every renderer escapes or sanitises for its format.
+struct ReportRow : CandidateView {
+  std::string brand;               // the brand's registrable domain this row ranks under
+  std::vector<std::string> flags;  // subset of MX, WEB, SPF, DMARC, CT, WILDCARD, PARKED, in that order
+  std::string change;              // what changed since the previous scan ("new", "mx appeared", ...), "" if nothing
 };
 
 // The row flags of a stored state (index::state_flag bits) and whether CT saw the name: MX, WEB,
@@ -36,6 +31,19 @@ struct ReportRow {
 
 // Ranks rows for every format: highest score first, then by name.
 void rank_rows(std::vector<ReportRow>& rows);
+
+// Which stored candidates `lookalike report` lists.
+struct RowQuery {
+  std::vector<std::string> brands;  // registrable domains; empty: every stored brand
+  int min_score = 0;
+  std::optional<scoring::Level> min_level;  // also drops unscored names
+  std::vector<std::string> verdicts;  // decisions to keep, "" for none; empty: all but benign and owned
+  bool all = false;  // also unregistered names, and benign and owned ones
+};
+
+// The ranked rows of the stored candidates `query` selects, one per (candidate, brand).
+[[nodiscard]] std::expected<std::vector<ReportRow>, index::Error> stored_rows(const index::Store& store,
+                                                                              const RowQuery& query);
 
 enum class ReportFormat : std::uint8_t { table, jsonl, csv, html };
 
@@ -50,8 +58,7 @@ struct RenderOptions {
 };
 
 // Writes `rows` (already ranked) in `format`. The table and CSV have a header line; JSON lines
-// have one object per row (schema in README: name, unicode, brand, score, level, flags, reasons,
-// fuzzers, verdict, first_seen, last_seen, change; times as ISO 8601 UTC strings or null).
+// have one object per row: the candidate members (candidate.hpp) then "brand", "flags", "change".
 void render_report(std::ostream& out, std::span<const ReportRow> rows, ReportFormat format,
                    const RenderOptions& options = {});
 

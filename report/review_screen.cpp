@@ -1,7 +1,6 @@
 #include "report/review_screen.hpp"
 
-#include <nlohmann/json.hpp>
-
+#include "index/ct_observation.hpp"
 #include "report/text.hpp"
 #include "scoring/probe_json.hpp"
 #include "scoring/scoring.hpp"
@@ -27,11 +26,6 @@ std::string screen_text(std::string_view s) {
 }
 
 namespace {
-
-std::string json_text(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // ---- one screen ------------------------------------------------------------------------------
 
@@ -64,27 +58,21 @@ void print_probe(std::ostream& out, const index::Observation& o) {
 
 void print_ct(std::ostream& out, const Evidence& e) {
   out << "  CT: " << e.candidate.ct.size() << " certificate(s)";
-  if (e.ct.empty()) {
+  const auto c = e.ct.empty() ? std::nullopt : index::parse_ct_observation(e.ct.back().payload);
+  if (!c) {
     out << "\n";
     return;
   }
-  auto j = nlohmann::json::parse(e.ct.back().payload, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    out << "\n";
-    return;
-  }
-  out << "; latest " << screen_text(json_text(j, "log")) << " #" << j.value("index", std::uint64_t{0}) << " at "
-      << utc_iso(e.ct.back().time) << "\n    issuer " << screen_text(json_text(j, "issuer"));
-  if (auto sans = j.find("sans"); sans != j.end() && sans->is_array()) {
+  out << "; latest " << screen_text(c->log) << " #" << c->index << " at " << utc_iso(e.ct.back().time)
+      << "\n    issuer " << screen_text(c->issuer);
+  if (!c->sans.empty()) {
     out << "\n    SANs";
-    std::size_t n = 0;
-    for (const auto& s : *sans) {
-      if (!s.is_string()) continue;
-      if (++n > 8) {
-        out << " ... (" << sans->size() << " in all)";
+    for (std::size_t n = 0; n < c->sans.size(); ++n) {
+      if (n == 8) {
+        out << " ... (" << c->sans.size() << " in all)";
         break;
       }
-      out << " " << screen_text(s.get<std::string>());
+      out << " " << screen_text(c->sans[n]);
     }
   }
   out << "\n";

@@ -48,8 +48,8 @@ void write_table(std::ostream& out, std::span<const ReportRow> rows, const Rende
     for (const std::string& f : r.flags) flags.push_back(safe_text(f));
     std::vector<std::string> reasons;
     for (std::size_t i = 0; i < r.reasons.size() && i < options.max_reasons; ++i) reasons.push_back(safe_text(r.reasons[i]));
-    Cells cells{std::to_string(r.score), safe_text(r.level), safe_text(name_cell(r)), safe_text(r.brand),
-                join(flags, " "),        safe_text(r.verdict), join(reasons, "; "), safe_text(r.change)};
+    Cells cells{std::to_string(r.score_or_zero()), safe_text(r.level_text()), safe_text(name_cell(r)), safe_text(r.brand),
+                join(flags, " "),        safe_text(r.decision()), join(reasons, "; "), safe_text(r.change)};
     for (std::size_t c = 0; c < kColumns.size(); ++c) {
       cells[c] = truncate_to(std::move(cells[c]), kColumns[c].cap);
       width[c] = std::max(width[c], display_width(cells[c]));
@@ -83,7 +83,7 @@ void write_table(std::ostream& out, std::span<const ReportRow> rows, const Rende
     write(out, "no look-alikes at or above the threshold\n");
     return;
   }
-  for (std::size_t i = 0; i < table.size(); ++i) emit(table[i], options.color ? level_color(rows[i].level) : "");
+  for (std::size_t i = 0; i < table.size(); ++i) emit(table[i], options.color ? level_color(rows[i].level_text()) : "");
 }
 
 }  // namespace lookalike::report

@@ -1,7 +1,5 @@
 #include "report/text.hpp"
 
-#include <cstdio>
-
 namespace lookalike::report {
 namespace {
 
@@ -137,33 +135,6 @@ std::string join(const std::vector<std::string>& items, std::string_view sep, st
     out += items[i];
   }
   return out;
-}
-
-// Milliseconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (proleptic Gregorian, UTC; Howard
-// Hinnant's civil_from_days, valid for every int64 value).
-std::string utc_iso(std::int64_t ms) {
-  std::int64_t secs = ms / 1000;
-  if (ms % 1000 < 0) --secs;
-  std::int64_t days = secs / 86400;
-  std::int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
-                static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
-  return buf;
 }
 
 // A JSON string literal of `s`: ill-formed UTF-8 becomes U+FFFD (so every line is valid JSON);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "util/csv.hpp"
+#include "util/time.hpp"
 
 namespace lookalike::report {
 
@@ -24,8 +25,8 @@ namespace lookalike::report {
                                std::size_t limit = SIZE_MAX);
 // CSV field output: one quoting rule for every CSV writer.
 using util::append_csv_field;
-// Milliseconds since the Unix epoch as "2026-11-28T11:50:00Z" (UTC, valid for every int64 value).
-[[nodiscard]] std::string utc_iso(std::int64_t ms);
+// Milliseconds since the Unix epoch as "2026-11-28T11:50:00Z" (one spelling for every stage).
+using util::utc_iso;
 // Appends a JSON string literal of `s`: ill-formed UTF-8 becomes U+FFFD (so every line is valid
 // JSON); C0/C1 controls, DEL and U+2028/2029 are \u-escaped so nothing raw reaches a terminal.
 void append_json_text(std::string& out, std::string_view s);

@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "domain/domain.hpp"
+#include "index/ct_observation.hpp"
 #include "resolver/observation_json.hpp"
+#include "report/candidate.hpp"
 #include "report/text.hpp"
 #include "report/threat_json.hpp"
 #include "scoring/scoring.hpp"
@@ -23,12 +25,11 @@ std::string sha_hex(const index::Sha256& h) {
   return s;
 }
 
-Json time_or_null(std::int64_t ms) { return ms > 0 ? Json(rfc3339_ms(ms)) : Json(nullptr); }
-
-Json parse_payload(const std::string& payload) {
-  auto j = Json::parse(payload, nullptr, false);
-  if (j.is_discarded()) return Json{{"unreadable", true}};
-  return j;
+// Every time in the record is spelled as the candidate's are (candidate.hpp).
+Json time_or_null(std::int64_t ms) {
+  std::string s;
+  append_json_time(s, ms > 0 ? ms : 0);
+  return Json::parse(s);
 }
 
 // Edit distance of the candidate to each brand it imitates, on the registrable labels (what a
@@ -121,23 +122,9 @@ std::string level_text(const index::Candidate& c) {
 Json threat_object(const Threat& t) {
   const Evidence& e = t.evidence;
   const index::Candidate& c = e.candidate;
-  Json j;
-  j["name"] = c.name;
-  j["unicode"] = e.unicode;
-  j["brands"] = c.brands;
-  j["score"] = c.score ? Json(int{c.score->value}) : Json(nullptr);
-  j["level"] = level_text(c);
-  j["reasons"] = c.score ? Json(c.score->reasons) : Json::array();
+  // The candidate members as every JSON rendering spells them (candidate.hpp), then the evidence.
+  Json j = Json::parse(candidate_json(candidate_view(c, e.verdict)));
   j["similarity"] = similarity_json(c);
-  if (e.verdict) {
-    j["verdict"] = {{"decision", index::decision_name(e.verdict->decision)},
-                    {"note", e.verdict->note},
-                    {"time", time_or_null(e.verdict->time)}};
-  } else {
-    j["verdict"] = nullptr;
-  }
-  j["first_seen"] = time_or_null(c.first_seen);
-  j["last_seen"] = time_or_null(c.last_seen);
   Json dns = Json::object();
   if (c.state) {
     dns["outcome"] = dns_outcome_name(c.state->dns);
@@ -169,7 +156,9 @@ Json threat_object(const Threat& t) {
   j["probes"] = std::move(probes);
   Json ct = Json::array();
   for (const auto& o : e.ct) {
-    Json p = parse_payload(o.payload);
+    // The stored sighting as its owner writes it (index/ct_observation.hpp), times as text.
+    const auto obs = index::parse_ct_observation(o.payload);
+    Json p = obs ? Json::parse(index::to_json(*obs)) : Json{{"unreadable", true}};
     for (const char* k : {"timestamp", "not_before", "not_after"}) {
       if (p.contains(k) && p[k].is_number_unsigned()) p[k] = time_or_null(static_cast<std::int64_t>(p[k].get<std::uint64_t>()));
     }

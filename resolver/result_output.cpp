@@ -1,5 +1,7 @@
 #include "resolver/result_output.hpp"
 
+#include <cctype>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +32,23 @@ void csv_field(std::string& out, std::string_view s) {
     out.push_back(c);
   }
   out.push_back('"');
+}
+
+// {"A":{"nxdomain":N,...},...}: attempts per record type and the outcome each got (non-zero only).
+std::string type_queries_json(const Stats& stats) {
+  std::string out = "{";
+  for (std::size_t t = 0; t < kRecordTypes; ++t) {
+    std::string per;
+    for (std::size_t o = 0; o < kOutcomes; ++o) {
+      if (stats.type_queries[t][o] == 0) continue;
+      per += (per.empty() ? "\"" : ",\"") + std::string(to_string(static_cast<Outcome>(o))) +
+             "\":" + std::to_string(stats.type_queries[t][o]);
+    }
+    if (per.empty()) continue;
+    out += (out.size() > 1 ? ",\"" : "\"") + std::string(to_string(static_cast<RecordType>(t))) + "\":{" +
+           per + "}";
+  }
+  return out + "}";
 }
 
 }  // namespace
@@ -131,6 +150,39 @@ void append_result_csv(std::string& out, const NameResult& r) {
     csv_field(out, t.error);
     out.push_back('\n');
   }
+}
+
+std::optional<std::string> input_name(std::string_view line, std::string& why) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  if (line.empty() || line.front() == '#') return std::nullopt;
+  bool ascii = true;
+  for (char c : line) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (ascii) {
+    std::string n(line);
+    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return n;
+  }
+  auto parsed = domain::parse(line);
+  if (!parsed) {
+    why = "not a valid domain name";
+    return std::string(line);  // resolved as given: the resolver reports it as an error
+  }
+  return parsed->ascii;
+}
+
+std::string stats_json(const Stats& stats, double seconds) {
+  std::ostringstream out;
+  out << "{\"names\":" << stats.names << ",\"queries\":" << stats.queries << ",\"retries\":" << stats.retries
+      << ",\"timeouts\":" << stats.timeouts << ",\"wildcard_probes\":" << stats.wildcard_probes
+      << ",\"peak_in_flight\":" << stats.peak_in_flight << ",\"final_window\":" << stats.final_window
+      << ",\"seconds\":" << seconds
+      << ",\"queries_per_second\":" << (seconds > 0 ? static_cast<double>(stats.queries) / seconds : 0)
+      << ",\"nxdomain_names\":" << stats.nxdomain_names << ",\"types_not_asked\":" << stats.types_not_asked
+      << ",\"forged_replies\":" << stats.forged_replies << ",\"unmatched_replies\":" << stats.unmatched_replies
+      << ",\"mx_host_queries\":" << stats.mx_host_queries << ",\"probe_queries\":" << stats.probe_queries
+      << ",\"type_queries\":" << type_queries_json(stats) << "}";
+  return out.str();
 }
 
 }  // namespace lookalike::resolver

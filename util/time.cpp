@@ -75,7 +75,11 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
   return secs * 1000 + ms;
 }
 
-std::string format_rfc3339(std::int64_t ms) {
+namespace {
+
+// The UTC date-time of `ms` (floored to whole seconds), with ".mmm" when `with_ms` and there
+// are milliseconds; valid for every int64 value.
+std::string format_utc(std::int64_t ms, bool with_ms) {
   std::int64_t secs = ms / 1000;
   std::int64_t rem = ms % 1000;
   if (rem < 0) {
@@ -124,7 +128,7 @@ std::string format_rfc3339(std::int64_t ms) {
   tail[12] = ':';
   two(tail + 13, static_cast<unsigned>(sod % 60));
   out.append(tail, 15);
-  if (rem != 0) {
+  if (with_ms && rem != 0) {
     out.push_back('.');
     out.push_back(static_cast<char>('0' + rem / 100));
     out.push_back(static_cast<char>('0' + rem / 10 % 10));
@@ -134,9 +138,10 @@ std::string format_rfc3339(std::int64_t ms) {
   return out;
 }
 
-std::string utc_iso(std::int64_t ms) {
-  // Whole seconds toward zero, as the strftime version this replaced printed them.
-  return format_rfc3339(ms / 1000 * 1000);
-}
+}  // namespace
+
+std::string format_rfc3339(std::int64_t ms) { return format_utc(ms, true); }
+
+std::string utc_iso(std::int64_t ms) { return format_utc(ms, false); }
 
 }  // namespace lookalike::util

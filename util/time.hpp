@@ -18,7 +18,8 @@ namespace lookalike::util {
 [[nodiscard]] std::optional<std::int64_t> parse_rfc3339(std::string_view s);
 // Unix milliseconds to "2024-03-05T14:12:09Z" (".123Z" when there are milliseconds).
 [[nodiscard]] std::string format_rfc3339(std::int64_t ms);
-// Unix milliseconds to "2024-03-05T14:12:09Z", milliseconds dropped (what people read).
+// Unix milliseconds to "2024-03-05T14:12:09Z", the second it falls in (what people read; -1 is
+// 1969-12-31T23:59:59Z); valid for every int64 value.
 [[nodiscard]] std::string utc_iso(std::int64_t ms);
 
 }  // namespace lookalike::util

@@ -52,6 +52,8 @@ std::vector<json> jsonl(const std::string& text) {
 }
 
 const std::regex kRfc3339Ms(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
+// The times of the candidate JSON (README "Candidate JSON"): RFC 3339 UTC to the second.
+const std::regex kRfc3339(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$)");
 const std::regex kStixId(R"(^[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$)");
 
 class ReviewWorld : public ::testing::Test {
@@ -106,7 +108,7 @@ ProcessResult* ReviewWorld::scan_ = nullptr;
 
 std::map<std::string, std::string> verdicts_of(const std::string& report_jsonl) {
   std::map<std::string, std::string> v;
-  for (const auto& j : jsonl(report_jsonl)) v[j.at("name")] = j.at("verdict").is_null() ? "" : j.at("verdict").get<std::string>();
+  for (const auto& j : jsonl(report_jsonl)) v[j.at("name")] = j.at("verdict").is_null() ? "" : j.at("verdict").at("decision").get<std::string>();
   return v;
 }
 
@@ -342,7 +344,7 @@ TEST_F(ExportWorld, JsonLinesCarryTheFullEvidenceOfEachMaliciousThreat) {
   EXPECT_FALSE(t.at("reasons").empty());
   EXPECT_EQ(t.at("verdict").at("decision"), "malicious");
   EXPECT_EQ(t.at("verdict").at("note"), "kit \"v2\", reported");
-  EXPECT_TRUE(std::regex_match(t.at("verdict").at("time").get<std::string>(), kRfc3339Ms));
+  EXPECT_TRUE(std::regex_match(t.at("verdict").at("time").get<std::string>(), kRfc3339));
   // Similarity: rn -> m is two edits on the label.
   EXPECT_FALSE(t.at("similarity").at("fuzzers").empty());
   EXPECT_EQ(t.at("similarity").at("brands")[0].at("brand"), "examplebank.com");
@@ -351,7 +353,7 @@ TEST_F(ExportWorld, JsonLinesCarryTheFullEvidenceOfEachMaliciousThreat) {
   EXPECT_EQ(t.at("dns").at("outcome"), "answer");
   ASSERT_FALSE(t.at("dns").at("observations").empty());
   const json& obs = t.at("dns").at("observations").back();
-  EXPECT_TRUE(std::regex_match(obs.at("time").get<std::string>(), kRfc3339Ms));
+  EXPECT_TRUE(std::regex_match(obs.at("time").get<std::string>(), kRfc3339));
   EXPECT_FALSE(obs.at("types").at("A").at("records").empty());
   EXPECT_FALSE(obs.at("types").at("MX").at("records").empty());
   // Probe evidence: a web answer with title/hash and a mail banner.

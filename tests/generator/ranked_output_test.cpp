@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/output.hpp"
 #include "domain/domain.hpp"
+#include "generator/candidate_writer.hpp"
 #include "generator/generator.hpp"
 
 namespace g = lookalike::generator;
@@ -30,7 +30,7 @@ std::vector<g::Candidate> top(std::size_t n) {
 
 TEST(RankedOutput, JsonlShowsLikelihoodAndPath) {
   std::ostringstream out;
-  lookalike::cli::CandidateWriter w(out, "jsonl");
+  g::CandidateWriter w(out, "jsonl");
   const auto list = top(50);
   for (const auto& c : list) w.write(c, "paypal.com");
   std::istringstream in(out.str());
@@ -53,7 +53,7 @@ TEST(RankedOutput, JsonlShowsLikelihoodAndPath) {
 
 TEST(RankedOutput, CsvHasLikelihoodAndPathColumns) {
   std::ostringstream out;
-  lookalike::cli::CandidateWriter w(out, "csv");
+  g::CandidateWriter w(out, "csv");
   for (const auto& c : top(3)) w.write(c, "paypal.com");
   const std::string s = out.str();
   EXPECT_TRUE(s.starts_with("name,unicode,registrable,brand,fuzzers,edits,likelihood,path\n")) << s;
@@ -62,7 +62,7 @@ TEST(RankedOutput, CsvHasLikelihoodAndPathColumns) {
 
 TEST(RankedOutput, UnrankedCandidatesKeepTheirFormat) {
   std::ostringstream out;
-  lookalike::cli::CandidateWriter w(out, "jsonl");
+  g::CandidateWriter w(out, "jsonl");
   g::Candidate c;
   c.ascii = c.unicode = c.registrable = "paypa.com";
   c.fuzzers = g::bit(g::Fuzzer::omission);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "report/report.hpp"
+#include "tests/report/row.hpp"
 
 extern char** environ;
 
@@ -35,19 +36,19 @@ constexpr const char* kChromium = "/usr/bin/chromium";
 std::vector<ReportRow> six_rows() {
   constexpr std::int64_t t = 1795866600000;  // 2026-11-28T11:50:00Z
   return {
-      {"xn--exmple-4nf.com", "ex\xD0\xB0mple.com", "example.com", 97, "critical", {"MX", "WEB", "SPF", "DMARC", "CT"},
+      row("xn--exmple-4nf.com", "ex\xD0\xB0mple.com", "example.com", 97, "critical", {"MX", "WEB", "SPF", "DMARC", "CT"},
        {"homoglyph of example.com (skeleton match)", "live MX accepts mail", "SPF and DMARC published"},
-       {"homoglyph", "ct"}, "", t - 86400000, t, "new"},
-      {"examp1e.com", "examp1e.com", "example.com", 91, "critical", {"MX", "SPF"},
-       {"numeral swap of example.com", "live MX", "SPF published"}, {"replacement"}, "", t - 7 * std::int64_t{86400000}, t, "mx appeared"},
-      {"exampel.com", "exampel.com", "example.com", 72, "high", {"WEB", "CT"},
-       {"transposition of example.com", "web page 64% similar"}, {"transposition"}, "", t - 30 * std::int64_t{86400000}, t, ""},
-      {"acmee.net", "acmee.net", "acme.net", 55, "medium", {"WEB"}, {"repetition of acme.net", "live web"},
-       {"repetition"}, "", t - 2 * std::int64_t{86400000}, t, ""},
-      {"example-login.com", "example-login.com", "example.com", 28, "low", {"WILDCARD"},
-       {"combosquat of example.com", "wildcard DNS"}, {"combosquat"}, "benign", t - 90 * std::int64_t{86400000}, t, ""},
-      {"acme.org", "acme.org", "acme.net", 8, "info", {"PARKED"}, {"wrong TLD of acme.net", "parked page"},
-       {"tld-swap"}, "", 0, 0, ""},
+       {"homoglyph", "ct"}, "", t - 86400000, t, "new"),
+      row("examp1e.com", "examp1e.com", "example.com", 91, "critical", {"MX", "SPF"},
+       {"numeral swap of example.com", "live MX", "SPF published"}, {"replacement"}, "", t - 7 * std::int64_t{86400000}, t, "mx appeared"),
+      row("exampel.com", "exampel.com", "example.com", 72, "high", {"WEB", "CT"},
+       {"transposition of example.com", "web page 64% similar"}, {"transposition"}, "", t - 30 * std::int64_t{86400000}, t, ""),
+      row("acmee.net", "acmee.net", "acme.net", 55, "medium", {"WEB"}, {"repetition of acme.net", "live web"},
+       {"repetition"}, "", t - 2 * std::int64_t{86400000}, t, ""),
+      row("example-login.com", "example-login.com", "example.com", 28, "low", {"WILDCARD"},
+       {"combosquat of example.com", "wildcard DNS"}, {"combosquat"}, "benign", t - 90 * std::int64_t{86400000}, t, ""),
+      row("acme.org", "acme.org", "acme.net", 8, "info", {"PARKED"}, {"wrong TLD of acme.net", "parked page"},
+       {"tld-swap"}, "", 0, 0, ""),
   };
 }
 

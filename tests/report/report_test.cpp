@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "report/report.hpp"
+#include "tests/report/row.hpp"
 #include "tests/support/csv.hpp"
 
 namespace lookalike::report {
@@ -21,8 +22,8 @@ constexpr std::int64_t kLastYear = 1764330600000;  // 2025-11-28T11:50:00Z
 
 std::vector<ReportRow> three_rows() {
   return {
-      {"xn--exmple-4nf.com",
-       "ex\xD0\xB0mple.com",  // Cyrillic a
+      row("xn--exmple-4nf.com",
+          "ex\xD0\xB0mple.com",  // Cyrillic a
        "example.com",
        97,
        "critical",
@@ -33,8 +34,8 @@ std::vector<ReportRow> three_rows() {
        "",
        kNov28,
        kNov29,
-       "new"},
-      {"examp1e.com",
+       "new"),
+      row("examp1e.com",
        "examp1e.com",
        "example.com",
        64,
@@ -45,14 +46,14 @@ std::vector<ReportRow> three_rows() {
        "benign",
        kLastYear,
        kNov28,
-       "mx appeared"},
-      {"acme-shop.net", "acme-shop.net", "acme.net", 12, "info", {}, {"combosquat of acme.net"}, {"combosquat"}, "", 0, 0, ""},
+       "mx appeared"),
+      row("acme-shop.net", "acme-shop.net", "acme.net", 12, "info", {}, {"combosquat of acme.net"}, {"combosquat"}, "", 0, 0, ""),
   };
 }
 
 // A row made of attacker-chosen text: page titles, banners and names are not ours.
 ReportRow hostile_row() {
-  return {"xn--evil\x1b[2J.com",
+  return row("xn--evil\x1b[2J.com",
           "<script>alert(1)</script>",
           "\"><img src=x onerror=alert(1)>",
           99,
@@ -64,7 +65,7 @@ ReportRow hostile_row() {
           "=cmd|' /C calc'!A0",
           kNov28,
           kNov28,
-          "title \"quoted\"\nsecond line"};
+          "title \"quoted\"\nsecond line");
 }
 
 std::string render(std::span<const ReportRow> rows, ReportFormat format, RenderOptions options = {}) {
@@ -179,12 +180,13 @@ TEST(ReportJsonl, EveryLineParsesBackWithEveryField) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto j = nlohmann::json::parse(lines[i]);
     ASSERT_TRUE(j.is_object());
-    EXPECT_EQ(j.size(), 12u) << lines[i];
+    EXPECT_EQ(j.size(), 13u) << lines[i];
     EXPECT_EQ(j.at("name"), rows[i].name);
     EXPECT_EQ(j.at("unicode"), rows[i].unicode);
     EXPECT_EQ(j.at("brand"), rows[i].brand);
-    EXPECT_EQ(j.at("score"), rows[i].score);
+    EXPECT_EQ(j.at("score"), *rows[i].score);
     EXPECT_TRUE(j.at("score").is_number_integer());
+    EXPECT_EQ(j.at("brands").get<std::vector<std::string>>(), rows[i].brands);
     EXPECT_EQ(j.at("level"), rows[i].level);
     EXPECT_EQ(j.at("flags").get<std::vector<std::string>>(), rows[i].flags);
     EXPECT_EQ(j.at("reasons").get<std::vector<std::string>>(), rows[i].reasons);
@@ -194,7 +196,7 @@ TEST(ReportJsonl, EveryLineParsesBackWithEveryField) {
   const auto b = nlohmann::json::parse(lines[1]);
   const auto c = nlohmann::json::parse(lines[2]);
   EXPECT_TRUE(a.at("verdict").is_null());
-  EXPECT_EQ(b.at("verdict"), "benign");
+  EXPECT_EQ(b.at("verdict"), nlohmann::json::parse(R"({"decision":"benign","note":"","time":null})"));
   EXPECT_EQ(a.at("first_seen"), "2026-11-28T11:50:00Z");
   EXPECT_EQ(a.at("last_seen"), "2026-11-29T11:50:00Z");
   EXPECT_EQ(b.at("first_seen"), "2025-11-28T11:50:00Z");
@@ -205,11 +207,23 @@ TEST(ReportJsonl, EveryLineParsesBackWithEveryField) {
   EXPECT_TRUE(c.at("change").is_null());
   EXPECT_TRUE(c.at("flags").is_array());
   EXPECT_TRUE(c.at("flags").empty());
-  // The keys come in the documented order.
+  // The keys come in the documented order: the candidate's, then the row's.
   EXPECT_EQ(lines[2],
-            "{\"name\":\"acme-shop.net\",\"unicode\":\"acme-shop.net\",\"brand\":\"acme.net\",\"score\":12,\"level\":\"info\","
-            "\"flags\":[],\"reasons\":[\"combosquat of acme.net\"],\"fuzzers\":[\"combosquat\"],\"verdict\":null,"
-            "\"first_seen\":null,\"last_seen\":null,\"change\":null}");
+            "{\"name\":\"acme-shop.net\",\"unicode\":\"acme-shop.net\",\"brands\":[\"acme.net\"],\"score\":12,"
+            "\"level\":\"info\",\"reasons\":[\"combosquat of acme.net\"],\"fuzzers\":[\"combosquat\"],\"verdict\":null,"
+            "\"first_seen\":null,\"last_seen\":null,\"brand\":\"acme.net\",\"flags\":[],\"change\":null}");
+}
+
+TEST(ReportJsonl, AnUnscoredRowHasNullScoreAndLevelButTheTableSaysUnscored) {
+  const std::vector<ReportRow> rows{row("new.example", "new.example", "example.com", 0, "unscored", {}, {}, {"ct:homoglyph"}, "", 0, 0, "")};
+  const auto j = nlohmann::json::parse(render(rows, ReportFormat::jsonl));
+  EXPECT_TRUE(j.at("score").is_null());
+  EXPECT_TRUE(j.at("level").is_null());
+  EXPECT_EQ(j.at("reasons"), nlohmann::json::array());
+  const auto table = lines_of(render(rows, ReportFormat::table));
+  ASSERT_EQ(table.size(), 2u);
+  EXPECT_EQ(table[1].rfind("    0  unscored  new.example", 0), 0u) << table[1];
+  EXPECT_EQ(lines_of(render(rows, ReportFormat::csv))[1], "new.example,new.example,example.com,0,unscored,,,ct:homoglyph,,,,");
 }
 
 TEST(ReportJsonl, TimesBeforeTheEpochAndAtLeapDaysAreWrittenInUtc) {
@@ -269,7 +283,7 @@ TEST(ReportHostileText, KeepsItsExactTextButOnlyAsEscapesInJsonLines) {
   auto reasons = r.reasons;
   reasons[4] = "bad utf8 \xEF\xBF\xBD\xEF\xBF\xBD";  // ill-formed bytes become U+FFFD
   EXPECT_EQ(j.at("reasons").get<std::vector<std::string>>(), reasons);
-  EXPECT_EQ(j.at("verdict"), r.verdict);
+  EXPECT_EQ(j.at("verdict").at("decision"), r.verdict->decision);
   EXPECT_EQ(j.at("change"), r.change);
 }
 
@@ -350,8 +364,8 @@ TEST(ReportHtml, SaysNothingIsAboveTheThresholdForAnEmptyList) {
 
 TEST(ReportTable, AlignsWideAndCombiningCharactersByDisplayColumns) {
   std::vector<ReportRow> rows(2);
-  rows[0] = {"xn--r8jz45g.jp", "\xE4\xBE\x8B\xE3\x81\x88.jp", "example.jp", 50, "medium", {}, {"wide"}, {}, "", 0, 0, "x"};
-  rows[1] = {"xn--exmple-qta.com", "exa\xCC\x81mple.com", "example.com", 40, "medium", {}, {"combining"}, {}, "", 0, 0, "y"};
+  rows[0] = row("xn--r8jz45g.jp", "\xE4\xBE\x8B\xE3\x81\x88.jp", "example.jp", 50, "medium", {}, {"wide"}, {}, "", 0, 0, "x");
+  rows[1] = row("xn--exmple-qta.com", "exa\xCC\x81mple.com", "example.com", 40, "medium", {}, {"combining"}, {}, "", 0, 0, "y");
   const auto lines = lines_of(render(rows, ReportFormat::table));
   ASSERT_EQ(lines.size(), 3u);
   // "例え.jp" takes 7 columns, "exámple.com" (a + combining acute) 11: BRAND starts in the same column.
@@ -365,8 +379,8 @@ TEST(ReportHtml, DrawsTheBusiestBrandsAndCountsTheRest) {
   std::vector<ReportRow> rows;
   for (int b = 0; b < 30; ++b) {
     for (int n = 0; n <= b; ++n) {
-      rows.push_back({"n" + std::to_string(n) + ".b" + std::to_string(b) + ".com", "", "b" + std::to_string(b) + ".com", 50,
-                      "medium", {}, {}, {}, "", 0, 0, ""});
+      rows.push_back(row("n" + std::to_string(n) + ".b" + std::to_string(b) + ".com", "", "b" + std::to_string(b) + ".com", 50,
+                         "medium", {}, {}, {}, "", 0, 0, ""));
     }
   }
   const std::string out = render(rows, ReportFormat::html);
@@ -392,8 +406,8 @@ TEST(ReportHostileText, RandomBytesNeverBreakAnyFormat) {
   for (int i = 0; i < 300; ++i) {
     std::vector<ReportRow> rows(1 + rng() % 3);
     for (auto& r : rows) {
-      r = {random_text(), random_text(), random_text(), static_cast<int>(rng() % 101), random_text(), random_list(),
-           random_list(), random_list(), random_text(), static_cast<std::int64_t>(rng()) * 1000, 0, random_text()};
+      r = row(random_text(), random_text(), random_text(), static_cast<int>(rng() % 101), random_text(), random_list(),
+              random_list(), random_list(), random_text(), static_cast<std::int64_t>(rng()) * 1000, 0, random_text());
     }
     RenderOptions options;
     options.title = random_text();
@@ -406,7 +420,7 @@ TEST(ReportHostileText, RandomBytesNeverBreakAnyFormat) {
     ASSERT_EQ(jl.size(), rows.size());
     for (std::size_t k = 0; k < jl.size(); ++k) {
       const auto j = nlohmann::json::parse(jl[k]);  // throws (fails) on invalid JSON or UTF-8
-      ASSERT_EQ(j.at("score"), rows[k].score);
+      ASSERT_EQ(j.at("score"), *rows[k].score);
     }
     const std::string csv = render(rows, ReportFormat::csv);
     ASSERT_EQ(csv.find('\x1b'), std::string::npos);

@@ -25,10 +25,10 @@ TEST(Rfc3339, ParsesOffsetsFractionsAndRejectsNonsense) {
   EXPECT_EQ(format_rfc3339(874296000000), "1997-09-15T04:00:00Z");
 }
 
-TEST(UtcIso, DropsMillisecondsTowardZero) {
+TEST(UtcIso, GivesTheSecondTheTimeFallsIn) {
   EXPECT_EQ(utc_iso(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(utc_iso(1764330600999), "2025-11-28T11:50:00Z");
-  EXPECT_EQ(utc_iso(-1), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(utc_iso(-1), "1969-12-31T23:59:59Z");  // the second it falls in
 }
 
 TEST(DaysFromCivil, CountsFromTheEpochAcrossLeapYears) {
