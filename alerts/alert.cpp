@@ -7,13 +7,14 @@
 namespace lookalike::alerts {
 namespace {
 
-constexpr std::array<std::pair<AlertKind, std::string_view>, 8> kind_names{{
+constexpr std::array<std::pair<AlertKind, std::string_view>, 9> kind_names{{
     {AlertKind::new_lookalike, "new-lookalike"},
     {AlertKind::registered, "registered"},
     {AlertKind::mx_appeared, "mx-appeared"},
     {AlertKind::web_live, "web-live"},
     {AlertKind::certificate, "certificate"},
     {AlertKind::level_changed, "level-changed"},
+    {AlertKind::deleted, "deleted"},
     {AlertKind::posture_regressed, "posture-regressed"},
     {AlertKind::posture_improved, "posture-improved"},
 }};

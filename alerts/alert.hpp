@@ -26,6 +26,7 @@ enum class AlertKind : std::uint8_t {
   web_live,       // "web-live": a web server answers
   certificate,    // "certificate": a new certificate names it (CT)
   level_changed,  // "level-changed": the score crossed a level
+  deleted,        // "deleted": a zone no longer delegates it (ingest, day over day)
   posture_regressed,  // "posture-regressed": a brand's own email posture got worse (lookalike posture)
   posture_improved,   // "posture-improved": ... got better
 };

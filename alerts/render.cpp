@@ -20,6 +20,7 @@ std::optional<AlertKind> alert_kind_of(const index::Event& e) {
     case index::EventKind::mx_appeared: return AlertKind::mx_appeared;
     case index::EventKind::web_live: return AlertKind::web_live;
     case index::EventKind::certificate: return AlertKind::certificate;
+    case index::EventKind::deleted: return AlertKind::deleted;
     case index::EventKind::posture_regressed: return AlertKind::posture_regressed;
     case index::EventKind::posture_improved: return AlertKind::posture_improved;
     case index::EventKind::level_changed:

@@ -119,7 +119,8 @@ void add_db_command(CLI::App& app, Context& ctx) {
     auto r = store->import_jsonl(*in);
     if (!r) return fail(ctx, r.error());
     ctx.out << "imported " << r->lines << " lines: " << r->brands << " brands, " << r->candidates << " candidates, "
-            << r->observations << " observations, " << r->ct_states << " CT positions, " << r->verdicts
+            << r->observations << " observations, " << r->ct_states << " CT positions, " << r->feed_states
+            << " feed positions, " << r->verdicts
             << " verdicts, " << r->events << " events, " << r->acks << " acknowledgements\n";
   });
 }

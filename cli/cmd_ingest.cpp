@@ -86,6 +86,11 @@ bool ingest_one(Context& ctx, const generator::Matcher& matcher, index::Store& s
           << counts[static_cast<int>(ingest::Change::registered)] << " registered, "
           << counts[static_cast<int>(ingest::Change::deleted)] << " deleted); " << grouped(r->read.malformed)
           << " malformed lines skipped; " << rate << "\n";
+  if (r->resumed > 0) {
+    ctx.err << "lookalike ingest: " << file << ": resumed an interrupted ingest after its first "
+            << grouped(r->resumed) << " look-alikes (committed then, not listed above)\n";
+  }
+  if (!r->note.empty()) ctx.err << "lookalike ingest: " << file << ": " << r->note << "\n";
   return true;
 }
 

@@ -48,6 +48,7 @@ std::string_view event_kind_name(EventKind k) noexcept {
     case EventKind::mx_appeared: return "mx-appeared";
     case EventKind::web_live: return "web-live";
     case EventKind::certificate: return "certificate";
+    case EventKind::deleted: return "deleted";
     case EventKind::posture_regressed: return "posture-regressed";
     case EventKind::posture_improved: return "posture-improved";
   }

@@ -181,16 +181,17 @@ enum class EventKind : std::uint8_t {
   mx_appeared = 6,    // an MX record appeared
   web_live = 7,       // a web server started answering
   certificate = 8,    // a certificate naming a known candidate was logged
-  posture_regressed = 9,  // a brand's own email posture got worse (name = brand, detail = the changes)
-  posture_improved = 10,  // ... got better
+  deleted = 9,        // a zone no longer delegates a look-alike it delegated (appended by ingest)
+  posture_regressed = 10,  // a brand's own email posture got worse (name = brand, detail = the changes)
+  posture_improved = 11,   // ... got better
 };
 // Every event kind in value order.
-inline constexpr std::array<EventKind, 10> kEventKinds{
+inline constexpr std::array<EventKind, 11> kEventKinds{
     EventKind::new_candidate, EventKind::level_changed, EventKind::verdict,  EventKind::custom,
     EventKind::registered,    EventKind::mx_appeared,   EventKind::web_live, EventKind::certificate,
-    EventKind::posture_regressed, EventKind::posture_improved};
+    EventKind::deleted,       EventKind::posture_regressed, EventKind::posture_improved};
 // "new-candidate", "level-changed", "verdict", "custom", "registered", "mx-appeared", "web-live",
-// "certificate", "posture-regressed", "posture-improved".
+// "certificate", "deleted", "posture-regressed", "posture-improved".
 [[nodiscard]] std::string_view event_kind_name(EventKind k) noexcept;
 
 struct Event {
@@ -242,7 +243,7 @@ struct CheckReport {
 struct ImportReport {
   std::uint64_t lines = 0;
   std::uint64_t brands = 0, candidates = 0, observations = 0, ct_states = 0, verdicts = 0,
-                events = 0, acks = 0;
+                events = 0, acks = 0, feed_states = 0;
 };
 
 // A candidate as the by-brand index lists it (score descending, then unscored).

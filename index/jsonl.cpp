@@ -90,6 +90,9 @@ struct ToJson {
             {"kind", event_kind_name(e.kind)}, {"name", e.name}, {"detail", codec::to_hex(e.detail)}};
   }
   json operator()(const AckRecord& a) const { return {{"type", "ack"}, {"consumer", a.consumer}, {"seq", a.seq}}; }
+  json operator()(const FeedStateRecord& r) const {
+    return {{"type", "feed_state"}, {"source", r.source}, {"value", r.value}};
+  }
 };
 
 // Field access that reports the field at fault instead of throwing.
@@ -326,6 +329,13 @@ std::expected<Record, std::string> parse_object(const json& j) {
     e.name = f.str("name", true, codec::kMaxNameBytes);
     e.detail = f.hex("detail", true, 1u << 16);
     return done(e);
+  }
+  if (type == "feed_state") {
+    FeedStateRecord r;
+    r.source = f.str("source", true, 256);
+    if (f.ok() && r.source.empty()) f.fail("\"source\" is empty");
+    r.value = f.str("value", true, 1u << 16);
+    return done(r);
   }
   if (type == "ack") {
     AckRecord a;

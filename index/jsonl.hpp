@@ -36,13 +36,21 @@ struct ObservationRecord {
   std::uint64_t seq = 0;
   bool operator==(const ObservationRecord&) const = default;
 };
+// An external feed's position (Batch::put_feed_state): the source and the ingest stage's record,
+// which is text ("1 <generation> <date> <names> <matches> <added> <removed> <files>").
+struct FeedStateRecord {
+  std::string source;
+  std::string value;
+  bool operator==(const FeedStateRecord&) const = default;
+};
 struct AckRecord {
   std::string consumer;
   std::uint64_t seq = 0;
   bool operator==(const AckRecord&) const = default;
 };
 
-using Record = std::variant<Meta, Brand, Candidate, ObservationRecord, CtStateRecord, VerdictRecord, Event, AckRecord>;
+using Record = std::variant<Meta, Brand, Candidate, ObservationRecord, CtStateRecord, VerdictRecord, Event, AckRecord,
+                            FeedStateRecord>;
 
 // One line of JSON (no newline). Invalid UTF-8 in free text is replaced by U+FFFD.
 [[nodiscard]] std::string to_line(const Record& r);

@@ -1346,7 +1346,10 @@ std::expected<std::uint64_t, Error> Store::export_jsonl(std::ostream& out) const
     emit(*e);
     return {};
   });
+  // Acks, and the feed positions (ingest's per-source day-over-day state: last date, counts, the
+  // generation of the hash file beside the store), so a backup or an audit has them.
   if (r) r = walk(meta, [&](std::string_view k, std::string_view v) -> std::expected<void, Error> {
+    if (k.starts_with(kFeedPrefix)) emit(jsonl::FeedStateRecord{std::string(k.substr(kFeedPrefix.size())), std::string(v)});
     if (!k.starts_with(kAckPrefix)) return {};
     auto seq = codec::decode_u64(v);
     if (!seq) return corrupt("ack", k, seq.error());
@@ -1412,6 +1415,9 @@ std::expected<ImportReport, Error> Store::import_jsonl(std::istream& in) {
       b.ops.push_back({events, Batch::Impl::Op::put, codec::u64_key(e->seq), codec::encode_event(*e)});
       b.max_raw_event_seq = std::max(b.max_raw_event_seq, e->seq);
       ++report.events;
+    } else if (auto* fs = std::get_if<jsonl::FeedStateRecord>(&*rec)) {
+      added = batch.put_feed_state(fs->source, fs->value);
+      ++report.feed_states;
     } else if (auto* a = std::get_if<jsonl::AckRecord>(&*rec)) {
       // Acks go through ack() after the data they refer to is committed.
       if (auto f = flush(); !f) return std::unexpected(f.error());

@@ -8,6 +8,11 @@
 // generation number before the index commit; the commit carries the source's position record
 // naming that generation, so a kill -9 at any point leaves either the old state and nothing of
 // this file, or everything. A rerun after the commit finds no change and appends no event.
+// A file with more look-alikes than IngestOptions::commit_every is committed in chunks (memory
+// stays bounded); each chunk's batch records how far it got in the source's position, the
+// position itself moves only with the last chunk, and a rerun of the same file after a kill
+// resumes after the last committed chunk (no event lost or doubled). Until then the source
+// refuses other files.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +40,11 @@ struct IngestOptions {
   std::string date;  // YYYY-MM-DD of the data (default: today, UTC)
   bool strict = false;    // the first malformed line fails the file
   std::string state_dir;  // where the per-source hash files live (beside the store)
-  // Called after each step ("parsed", "state-written", "committed"): progress, and the crash tests.
+  // Called after each step ("parsed", "state-written", "chunk-committed", "committed"): progress,
+  // and the crash tests.
   std::function<void(std::string_view step)> on_step;
+  // Look-alikes (and deletions) per index commit: bounds the memory of a huge first file.
+  std::size_t commit_every = 20000;
 };
 
 // What happened to one matching name in this ingest.
@@ -68,6 +76,8 @@ struct IngestReport {
   std::uint64_t removed = 0;
   std::vector<MatchedName> matches;  // name order; deleted names included
   std::uint64_t events = 0;          // change-feed events appended
+  std::uint64_t resumed = 0;         // look-alikes an interrupted run of this file had committed (not in `matches`)
+  std::string note;                  // a warning for the operator ("" when none)
 };
 
 // The stored position of one source (see source_stats).

@@ -1,6 +1,7 @@
 #include "ingest/state.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -9,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <new>
+#include <thread>
 
 #include "ingest/ingest.hpp"
 
@@ -91,11 +94,43 @@ std::string file_prefix(std::string_view source) {
 
 }  // namespace
 
+void* map_pages(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+void unmap_pages(void* p, std::size_t bytes) noexcept { munmap(p, bytes); }
+
+void NameHashes::finish() {
+  auto sort_range = [this](std::size_t from, std::size_t to) {
+    for (std::size_t b = from; b < to; ++b) {
+      auto& v = buckets_[b];
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+  };
+  std::thread half([&] { sort_range(0, kBuckets / 2); });
+  sort_range(kBuckets / 2, kBuckets);
+  half.join();
+}
+
+std::uint64_t NameHashes::size() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& b : buckets_) n += b.size();
+  return n;
+}
+
+bool NameHashes::contains(std::uint64_t h) const noexcept {
+  const auto& b = buckets_[h >> 56];
+  return std::binary_search(b.begin(), b.end(), h);
+}
+
 std::string file_path(const std::string& dir, std::string_view source, std::uint64_t generation) {
   return dir + "/" + file_prefix(source) + std::to_string(generation) + ".state";
 }
 
-std::expected<void, std::string> write(const std::string& path, std::span<const std::uint64_t> hashes,
+std::expected<void, std::string> write(const std::string& path, const NameHashes& hashes,
                                        std::span<const std::string> names) {
   const std::filesystem::path target(path);
   std::error_code ec;
@@ -112,7 +147,10 @@ std::expected<void, std::string> write(const std::string& path, std::span<const 
   std::memcpy(header + 8, &hc, 8);
   std::memcpy(header + 16, &nc, 8);
   auto r = write_all(f.fd, header, kHeader, crc);
-  if (r) r = write_all(f.fd, hashes.data(), hashes.size_bytes(), crc);
+  for (std::size_t b = 0; b < NameHashes::kBuckets && r; ++b) {
+    const auto& v = hashes.bucket(b);
+    if (!v.empty()) r = write_all(f.fd, v.data(), v.size() * sizeof v[0], crc);
+  }
   for (const auto& n : names) {
     if (!r) break;
     const auto len = static_cast<std::uint16_t>(std::min<std::size_t>(n.size(), 0xffff));
@@ -132,7 +170,7 @@ std::expected<void, std::string> write(const std::string& path, std::span<const 
   return {};
 }
 
-std::expected<Diff, std::string> diff(const std::string& path, std::span<const std::uint64_t> now,
+std::expected<Diff, std::string> diff(const std::string& path, const NameHashes& now,
                                       std::span<const std::uint64_t> probes, std::vector<bool>& in_stored) {
   Fd f{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) return std::unexpected("cannot open state file " + path + ": " + errno_text());
@@ -150,7 +188,16 @@ std::expected<Diff, std::string> diff(const std::string& path, std::span<const s
   if (version != kVersion) return damaged("version " + std::to_string(version));
   Diff d;
   in_stored.assign(probes.size(), false);
-  std::size_t i = 0, p = 0;  // positions in `now` and `probes`
+  // A cursor over `now`'s buckets: bucket b, position i; `taken` counts the hashes passed.
+  std::size_t b = 0, i = 0, p = 0;  // p: position in `probes`
+  std::uint64_t taken = 0;
+  auto at_valid = [&] {
+    while (b < NameHashes::kBuckets && i >= now.bucket(b).size()) {
+      ++b;
+      i = 0;
+    }
+    return b < NameHashes::kBuckets;
+  };
   std::vector<std::uint64_t> block(1 << 16);
   std::uint64_t last = 0;
   for (std::uint64_t done = 0; done < count;) {
@@ -162,12 +209,14 @@ std::expected<Diff, std::string> diff(const std::string& path, std::span<const s
       const std::uint64_t h = block[k];
       if (done + k > 0 && h <= last) return damaged("hashes out of order");
       last = h;
-      while (i < now.size() && now[i] < h) {
+      while (at_valid() && now.bucket(b)[i] < h) {
         ++d.added;
         ++i;
+        ++taken;
       }
-      if (i < now.size() && now[i] == h) {
+      if (at_valid() && now.bucket(b)[i] == h) {
         ++i;
+        ++taken;
       } else {
         ++d.removed;
       }
@@ -176,7 +225,7 @@ std::expected<Diff, std::string> diff(const std::string& path, std::span<const s
     }
     done += take;
   }
-  d.added += now.size() - i;
+  d.added += now.size() - taken;
   for (std::uint64_t n = 0; n < names; ++n) {
     std::uint16_t len = 0;
     ok = in.read(&len, 2);

@@ -337,6 +337,7 @@ struct Engine {
         log_info("feed file ingested", {{"file", file.path}, {"source", r->source}, {"date", r->date},
                                         {"names", r->names}, {"matches", r->matches.size()}, {"malformed", malformed}});
         metrics.add("lookalike_feed_files_total", "outcome=\"ok\"", 1, "Feed files ingested by outcome");
+        if (!r->note.empty()) log_warn("feed file compared with nothing", {{"file", file.path}, {"note", r->note}});
         wake.notify();  // new candidates for the scheduler, events for the dispatcher
       }
       if (auto mk = ingest::mark_feed_file(ledger, file, r.has_value()); !mk) {

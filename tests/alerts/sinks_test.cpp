@@ -287,12 +287,13 @@ std::unique_ptr<Sink> must_make(const SinkConfig& c) {
 
 TEST(AlertKinds, RoundTripThroughTheirJsonNames) {
   for (auto k : {AlertKind::new_lookalike, AlertKind::registered, AlertKind::mx_appeared, AlertKind::web_live,
-                 AlertKind::certificate, AlertKind::level_changed}) {
+                 AlertKind::certificate, AlertKind::level_changed, AlertKind::deleted}) {
     auto parsed = parse_alert_kind(alert_kind_name(k));
     ASSERT_TRUE(parsed) << parsed.error();
     EXPECT_EQ(*parsed, k);
   }
   EXPECT_EQ(alert_kind_name(AlertKind::mx_appeared), "mx-appeared");
+  EXPECT_EQ(alert_kind_name(AlertKind::deleted), "deleted");
   auto bad = parse_alert_kind("mx_appeared");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("mx_appeared"), std::string::npos);

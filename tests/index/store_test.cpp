@@ -349,10 +349,19 @@ TEST(Store, ExportsAndImportsEverythingIntoAnIdenticalStore) {
     ASSERT_TRUE(s.put_ct_state("log1", CtState{10, 9, std::string(32, 'r'), "{}", 0}));
     ASSERT_TRUE(s.put_verdict("examp1e.com", Verdict{Decision::owned, "", 0}));
     ASSERT_TRUE(s.ack("alerts", 2));
+    Batch feed;
+    ASSERT_TRUE(feed.put_feed_state("zone:com", "1 3 2026-12-03 943982 23338 3461 3410 3"));
+    ASSERT_TRUE(feed.append_event(EventKind::deleted, "examp1e.com", "zone:com@2026-12-03 example.com"));
+    ASSERT_TRUE(s.commit(std::move(feed)));
     std::ostringstream out;
     auto n = s.export_jsonl(out);
     ASSERT_TRUE(n);
     first = out.str();
+    // The feed position is readable in the export (an audit sees each source's last date and counts).
+    EXPECT_NE(first.find(R"({"type":"feed_state","source":"zone:com","value":"1 3 2026-12-03 943982 23338 3461 3410 3"})"),
+              std::string::npos)
+        << first;
+    EXPECT_NE(first.find(R"("kind":"deleted","name":"examp1e.com")"), std::string::npos) << first;
     EXPECT_EQ(static_cast<std::size_t>(std::count(first.begin(), first.end(), '\n')), *n);
   }
   Store b = open_ok(dir.sub("b"));
@@ -361,6 +370,8 @@ TEST(Store, ExportsAndImportsEverythingIntoAnIdenticalStore) {
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->candidates, 1u);
   EXPECT_EQ(report->acks, 1u);
+  EXPECT_EQ(report->feed_states, 1u);
+  EXPECT_EQ(b.get_feed_state("zone:com").value(), std::optional<std::string>("1 3 2026-12-03 943982 23338 3461 3410 3"));
   std::ostringstream again;
   ASSERT_TRUE(b.export_jsonl(again));
   EXPECT_EQ(again.str(), first);

@@ -1,6 +1,6 @@
 // Crash helper for crash_test.cpp: ingests one file into a store and, when asked, SIGKILLs itself
-// at a named step of the ingest ("parsed", "state-written", "committed").
-// Usage: ingest_crash_child DB FILE DATE [STEP]
+// at a named step of the ingest ("parsed", "state-written", "chunk-committed", "committed").
+// Usage: ingest_crash_child DB FILE DATE [STEP|-] [COMMIT_EVERY]
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   using namespace lookalike;
   if (argc < 4) return 2;
   const std::string db = argv[1];
-  const std::string kill_at = argc > 4 ? argv[4] : "";
+  const std::string kill_at = argc > 4 && std::string(argv[4]) != "-" ? argv[4] : "";
   auto store = index::Store::open(db);
   if (!store) {
     std::fprintf(stderr, "%s\n", store.error().message.c_str());
@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   ingest::IngestOptions o;
   o.date = argv[3];
   o.state_dir = db + "/ingest";
+  if (argc > 5) o.commit_every = std::stoul(argv[5]);
   o.on_step = [&](std::string_view step) {
     if (step == kill_at) std::raise(SIGKILL);
   };

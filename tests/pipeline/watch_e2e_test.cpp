@@ -637,4 +637,45 @@ TEST(WatchCommand, IngestsNewFeedFilesOnceAndAlertsOnTheirRegisteredMatches) {
   EXPECT_EQ(read_alerts(alerts).size(), delivered) << file_text(alerts);
 }
 
+// [[feeds]] with zone files: a look-alike delegated by day 1's zone and gone from day 2's is a
+// `deleted` alert, delivered through the sinks like `registered` (and selectable by kind).
+TEST(WatchCommand, AlertsOnALookalikeThatDisappearedFromAZoneFeed) {
+  TempDir tmp;
+  NsdServer nsd({Zone{"com", com_zone(false, false)}});
+  const fs::path feed = tmp.path / "czds";
+  fs::create_directories(feed);
+  const std::string soa = "com.\t900\tin\tsoa\ta.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900\n";
+  auto delegation = [](const std::string& name) { return name + ".\t172800\tin\tns\tns1.dnsowl.com.\n"; };
+  std::ofstream(feed / "com-2026-12-01.txt")
+      << soa << delegation("examp1ebank.com") << delegation("exarnplebank.com") << delegation("weather-today.com");
+  const fs::path alerts = tmp.path / "alerts.jsonl";
+  const fs::path deletions = tmp.path / "deleted.jsonl";
+  const fs::path config = tmp.path / "watch.toml";
+  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\nbudget = 0\n"
+                        << "[[feeds]]\ndir = \"" << feed.string() << "\"\nformat = \"zone\"\n"
+                        << "[ct]\nenabled = false\n"
+                        << "[dns]\nservers = [\"" << nsd.address() << "\"]\n"
+                        << "[probe]\nenabled = false\n"
+                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << alerts.string() << "\"\n"
+                        << "[[sinks]]\ntype = \"jsonl\"\npath = \"" << deletions.string() << "\"\nkinds = [\"deleted\"]\n";
+  std::string out;
+  ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
+  EXPECT_NE(out.find("feed file ingested file=" + (feed / "com-2026-12-01.txt").string()), std::string::npos) << out;
+  EXPECT_FALSE(has_alert(alerts, "deleted", "examp1ebank.com")) << file_text(alerts);
+  EXPECT_TRUE(read_alerts(deletions).empty()) << file_text(deletions);
+
+  // Day 2: the operator's download job drops the next zone; examp1ebank.com is gone from it.
+  std::ofstream(feed / "com-2026-12-02.txt") << soa << delegation("exarnplebank.com") << delegation("weather-today.com");
+  ASSERT_EQ(run_cli({"watch", "--once", "--config", config.string()}, tmp.path / "out", &out), 0) << out;
+  EXPECT_NE(out.find("feed file ingested file=" + (feed / "com-2026-12-02.txt").string()), std::string::npos) << out;
+  EXPECT_TRUE(has_alert(alerts, "deleted", "examp1ebank.com")) << file_text(alerts) << out;
+  EXPECT_FALSE(has_alert(alerts, "deleted", "exarnplebank.com")) << file_text(alerts);
+  const auto only_deleted = read_alerts(deletions);
+  ASSERT_EQ(only_deleted.size(), 1u) << file_text(deletions);
+  EXPECT_EQ(only_deleted[0].name, "examp1ebank.com");
+  EXPECT_EQ(only_deleted[0].json["detail"], "zone:com@2026-12-02 examplebank.com") << only_deleted[0].json.dump();
+  EXPECT_EQ(only_deleted[0].json["brands"], nlohmann::json::array({"examplebank.com"}));
+}
+
 }  // namespace
