@@ -39,7 +39,7 @@ TEST(WatchConfig, TheShippedExampleLoadsWithItsDocumentedValues) {
   EXPECT_EQ(c->sinks[1].type, "webhook");
   EXPECT_EQ(c->sinks[1].headers.at("X-Team"), "soc");
   EXPECT_EQ(c->sinks[1].initial_backoff, milliseconds(500));
-  EXPECT_EQ(c->sinks[1].kinds.size(), 6u);
+  EXPECT_EQ(c->sinks[1].kinds.size(), 7u);
   EXPECT_EQ(c->sinks[2].argv.size(), 3u);
   EXPECT_TRUE(c->metrics.enabled);
   EXPECT_EQ(c->metrics.port, 9464);
