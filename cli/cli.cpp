@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/context.hpp"
+#include "index/index.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -25,7 +26,7 @@ std::string default_db_path() {
 }  // namespace
 
 int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
-  Context ctx{in, out, err, false, {}, 0};
+  Context ctx{in, out, err, false, {}, 365, 0};
   ctx.err_is_tty = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
   ctx.db_path = default_db_path();
 
@@ -33,6 +34,11 @@ int run(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream
   app.require_subcommand(1);
   app.set_version_flag("--version", "lookalike 0.1.0");
   app.add_option("--db", ctx.db_path, "RocksDB store folder (default $XDG_DATA_HOME/lookalike)");
+  app.add_option("--retention", ctx.retention_days,
+                 "Days to keep observations, counted from when the store recorded them; 0 keeps everything "
+                 "(default 365; names with a malicious or suspicious verdict keep theirs)")
+      ->type_name("DAYS")
+      ->check(CLI::Range(std::int64_t{0}, index::kMaxRetentionDays));
   // Global options are accepted anywhere (`lookalike scan example.com --db PATH`): an option a
   // subcommand does not know falls through to its parent. Inherited by every subcommand added below.
   app.fallthrough();

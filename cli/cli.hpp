@@ -25,7 +25,7 @@ inline constexpr std::string_view kEngineName = "lookalike-engine";
 int run_front(int argc, char** argv);
 
 // The command word of a command line: the first argument that is not an option (the global
-// `--db` takes a value); empty when there is none.
+// `--db` and `--retention` take a value); empty when there is none.
 std::string_view command_of(int argc, char** argv);
 
 }  // namespace lookalike::cli

@@ -112,7 +112,7 @@ void add_brand_command(CLI::App& app, Context& ctx) {
 
   auto* list = brand->add_subcommand("list", "List the brands");
   list->callback([&ctx] {
-    index::Options o;
+    index::Options o = store_options(ctx);
     o.read_only = true;
     o.create_if_missing = false;
     auto store = index::Store::open(ctx.db_path, o);
@@ -152,7 +152,7 @@ void add_brand_command(CLI::App& app, Context& ctx) {
   remove->callback([&ctx, args] {
     auto n = domain::parse(args->domain);
     if (!n) throw UsageError{"brand: " + n.error().message()};
-    index::Options o;
+    index::Options o = store_options(ctx);
     o.create_if_missing = false;
     auto store = index::Store::open(ctx.db_path, o);
     if (!store && store.error().code == index::ErrorCode::not_found) {

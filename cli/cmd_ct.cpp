@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/common.hpp"
 #include "cli/context.hpp"
 #include "ctlog/ctlog.hpp"
 #include "generator/matcher.hpp"
@@ -91,7 +92,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
   const auto logs = select_logs(list, a.names, a.all_states);
   if (logs.empty()) throw UsageError{"no logs to follow"};
 
-  auto store = index::Store::open(ctx.db_path);
+  auto store = index::Store::open(ctx.db_path, store_options(ctx));
   if (!store) {
     ctx.err << "lookalike: " << store.error().message << "\n";
     ctx.exit_code = 1;
@@ -183,7 +184,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
 void run_logs(Context& ctx, const std::string& source, bool all_states) {
   const auto list = load_log_list(ctx, source);
   std::optional<index::Store> store;
-  index::Options o;
+  index::Options o = store_options(ctx);
   o.read_only = true;
   o.create_if_missing = false;
   if (auto s = index::Store::open(ctx.db_path, o)) store.emplace(std::move(*s));

@@ -48,7 +48,7 @@ int run(const ExportArgs& a, Context& ctx) {
   // held by a running `watch` still exports, read-only, without caching.
   std::optional<index::Store> store;
   if (network_rdap) {
-    index::Options o;
+    index::Options o = store_options(ctx);
     o.create_if_missing = false;
     auto s = index::Store::open(ctx.db_path, o);
     if (s) {

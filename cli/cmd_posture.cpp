@@ -65,10 +65,10 @@ void run_posture(Context& ctx, const PostureArgs& a) {
   run_options.active_options.probe_require_tls = a.require_tls_probe;
 
   // The index (when there is one) gives the look-alike summary and keeps the history.
-  index::Options store_options;
-  store_options.create_if_missing = false;
-  store_options.read_only = false;
-  auto store = index::Store::open(ctx.db_path, store_options);
+  index::Options options = store_options(ctx);
+  options.create_if_missing = false;
+  options.read_only = false;
+  auto store = index::Store::open(ctx.db_path, options);
 
   std::vector<posture::DomainReport> reports;
   std::vector<std::string> diffs;

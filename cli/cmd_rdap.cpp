@@ -77,7 +77,7 @@ void run_lookup(const RdapCliOptions& o, Context& ctx) {
   }
   std::optional<index::Store> store;
   if (!o.no_cache) {
-    index::Options so;
+    index::Options so = store_options(ctx);
     so.create_if_missing = true;
     auto s = index::Store::open(ctx.db_path, so);
     if (s) {

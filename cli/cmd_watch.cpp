@@ -39,6 +39,7 @@ int run(const WatchArgs& a, Context& ctx) {
   }
   if (auto l = telemetry::init_logging(config.log.level, config.log.json); !l) throw UsageError{"log.level: " + l.error()};
   const std::string db = config.db.empty() ? ctx.db_path : config.db;
+  if (!config.retention_days) config.retention_days = ctx.retention_days;
   g_watch_stop = false;
   struct sigaction sa {};
   sa.sa_handler = watch_on_signal;

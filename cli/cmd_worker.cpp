@@ -77,6 +77,7 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
   if (config.queue.group.empty()) config.queue.group = "lookalike-" + std::string(pipeline::worker_role_name(*role));
   config.queue.client_id = "lookalike-" + std::string(pipeline::worker_role_name(*role));
   config.db_path = ctx.db_path;
+  config.retention = std::chrono::days(ctx.retention_days);
   config.window = o.window;
   if (!o.resolvers.empty()) {
     auto ups = resolver::parse_upstreams(o.resolvers);

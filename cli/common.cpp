@@ -28,8 +28,14 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
-std::optional<index::Store> open_store(Context& ctx, bool write, bool create) {
+index::Options store_options(const Context& ctx) {
   index::Options o;
+  o.observation_retention = std::chrono::days(ctx.retention_days);
+  return o;
+}
+
+std::optional<index::Store> open_store(Context& ctx, bool write, bool create) {
+  index::Options o = store_options(ctx);
   o.read_only = !write;
   o.create_if_missing = create;
   auto s = index::Store::open(ctx.db_path, o);

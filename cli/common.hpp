@@ -20,6 +20,9 @@ namespace lookalike::cli {
 // "2026-11-28T11:50:00Z" for milliseconds since the Unix epoch.
 using util::utc_iso;
 
+// The store options every command opens with: the user's --retention, else the defaults.
+[[nodiscard]] index::Options store_options(const Context& ctx);
+
 // Opens the store at ctx.db_path (read-only, or read-write creating it when `create`); on failure
 // prints the store's one-line error, sets ctx.exit_code = 1 and returns nullopt.
 [[nodiscard]] std::optional<index::Store> open_store(Context& ctx, bool write, bool create);

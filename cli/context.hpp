@@ -1,6 +1,7 @@
 // What every subcommand receives: the streams it talks through and shared global options.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 
@@ -16,6 +17,7 @@ struct Context {
   std::ostream& err;
   bool err_is_tty = false;  // progress output only goes to a terminal
   std::string db_path;      // --db, defaulting to $XDG_DATA_HOME/lookalike
+  std::int64_t retention_days = 365;  // --retention: observations kept this many days; 0 = forever
   int exit_code = 0;        // set by the subcommand that ran
 };
 

@@ -12,10 +12,17 @@
 
 namespace lookalike::cli {
 
+namespace {
+
+// The global options that take their value as the next argument.
+bool global_with_value(std::string_view a) { return a == "--db" || a == "--retention"; }
+
+}  // namespace
+
 std::string_view command_of(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == "--db") {
+    if (global_with_value(a)) {
       ++i;  // the global option's value
       continue;
     }
@@ -40,14 +47,14 @@ std::string engine_path() {
   return self + std::string(kEngineName);
 }
 
-// `generate` with nothing before it but --db: the whole-program options (--help, --version) are
-// the engine's, which knows every command.
+// `generate` with nothing before it but global options: the whole-program options (--help,
+// --version) are the engine's, which knows every command.
 bool runs_here(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == "--db") {
+    if (global_with_value(a)) {
       ++i;
-    } else if (!a.starts_with("--db=")) {
+    } else if (!a.starts_with("--db=") && !a.starts_with("--retention=")) {
       return a == "generate";
     }
   }

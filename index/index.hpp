@@ -203,6 +203,9 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
+// The longest observation retention a user may set, in days (100 years); longer is a typo.
+inline constexpr std::int64_t kMaxRetentionDays = 36'500;
+
 struct Options {
   bool create_if_missing = true;  // false: a missing store is ErrorCode::not_found
   bool read_only = false;         // no LOCK taken; refuses stores that need migration

@@ -719,7 +719,9 @@ struct Engine {
 }  // namespace
 
 int run_watch(const WatchConfig& config, const std::string& db_path, bool once, const std::atomic<bool>& stop) {
-  auto opened = index::Store::open(db_path);
+  index::Options options;
+  if (config.retention_days) options.observation_retention = std::chrono::days(*config.retention_days);
+  auto opened = index::Store::open(db_path, options);
   if (!opened) {
     log_error("cannot open the store", {{"error", opened.error().message}});
     return 1;

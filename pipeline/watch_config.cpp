@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "domain/domain.hpp"
+#include "index/index.hpp"
 #include "ingest/parse.hpp"
 
 namespace lookalike::pipeline {
@@ -385,6 +386,11 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
   WatchConfig c;
   Section s(root, "");
   TRY(s.string("db", c.db));
+  if (s.find("retention_days") != nullptr) {
+    std::int64_t days = 0;
+    TRY(s.integer("retention_days", days, 0, index::kMaxRetentionDays));
+    c.retention_days = days;
+  }
   auto brands = table_array(s, "brands");
   if (!brands) return std::unexpected(brands.error());
   if (*brands != nullptr) {

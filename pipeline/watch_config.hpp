@@ -44,6 +44,9 @@ struct ScheduleConfig {
 struct WatchConfig {
   std::string source;  // the file it came from (for messages)
   std::string db;      // empty: the global --db (or its default)
+  // Days observations are kept, counted from when the store recorded them; 0 = forever. Empty:
+  // the global --retention (or its default, 365).
+  std::optional<std::int64_t> retention_days;
   std::vector<WatchBrand> brands;
 
   struct Ct {

@@ -343,6 +343,7 @@ class IndexWorker final : public WorkerBase {
     if (const auto it = stores_.find(p); it != stores_.end()) return &it->second;
     index::Options options;
     options.emit_events = false;  // this worker appends exactly the alert events it publishes
+    options.observation_retention = config_.retention;
     const std::string path = partition_store_path(config_.db_path, p);
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     for (;;) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -33,6 +34,7 @@ struct WorkerConfig {
   queue::Config queue;   // brokers, group (default "lookalike-<role>"), librdkafka properties
   queue::Topics topics;
   std::string db_path;   // index: the folder holding partition-<N>/ stores
+  std::chrono::days retention{365};  // index: observation retention (the global --retention); 0 = forever
   resolver::Config resolver;  // resolve: upstreams and record types
   // Messages taken but not yet safe (per worker): above it the worker pauses its partitions
   // (backpressure) until half of them are done. A kill -9 makes the group redo at most this plus

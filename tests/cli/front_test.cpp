@@ -29,6 +29,7 @@ TEST(Front, CommandWordSkipsOptionsAndTheDbValue) {
   EXPECT_EQ(command({"lookalike", "generate", "paypal.com"}), "generate");
   EXPECT_EQ(command({"lookalike", "--db", "generate", "scan"}), "scan");  // "generate" is --db's value
   EXPECT_EQ(command({"lookalike", "--db=/tmp/x", "generate"}), "generate");
+  EXPECT_EQ(command({"lookalike", "--retention", "30", "db", "stats"}), "db");  // "30" is --retention's value
   EXPECT_EQ(command({"lookalike", "--help"}), "");
   EXPECT_EQ(command({"lookalike"}), "");
   EXPECT_EQ(command({"lookalike", "--", "report"}), "report");

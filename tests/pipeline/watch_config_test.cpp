@@ -21,6 +21,7 @@ TEST(WatchConfig, TheShippedExampleLoadsWithItsDocumentedValues) {
   auto c = load_watch_config(LOOKALIKE_SOURCE_DIR "/contrib/watch.example.toml");
   ASSERT_TRUE(c.has_value()) << c.error();
   EXPECT_EQ(c->db, "/var/lib/lookalike/db");
+  EXPECT_EQ(c->retention_days, 365);
   ASSERT_EQ(c->brands.size(), 2u);
   EXPECT_EQ(c->brands[0].domain, "examplebank.com");
   EXPECT_EQ(c->brands[0].keywords, (std::vector<std::string>{"login", "secure"}));
@@ -54,6 +55,19 @@ TEST(WatchConfig, AnEmptyFileMeansEveryDefault) {
   EXPECT_TRUE(c->sinks.empty());
   EXPECT_FALSE(c->metrics.enabled);
   EXPECT_EQ(c->schedule.registered, std::chrono::hours(6));
+  EXPECT_FALSE(c->retention_days.has_value());  // the global --retention decides
+}
+
+TEST(WatchConfig, RetentionDaysIsReadAndValidated) {
+  auto c = parse_watch_config("retention_days = 30\n", "watch.toml");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->retention_days, 30);
+  auto forever = parse_watch_config("retention_days = 0\n", "watch.toml");
+  ASSERT_TRUE(forever.has_value()) << forever.error();
+  EXPECT_EQ(forever->retention_days, 0);
+  EXPECT_EQ(error_of("retention_days = -1\n"), "watch.toml:1:18: retention_days: must be between 0 and 36500");
+  EXPECT_EQ(error_of("retention_days = 100000\n"), "watch.toml:1:18: retention_days: must be between 0 and 36500");
+  EXPECT_EQ(error_of("retention_days = \"1y\"\n"), "watch.toml:1:18: retention_days: expected an integer");
 }
 
 TEST(WatchConfig, AnUnknownKeyIsNamedWithItsLineAndColumn) {
