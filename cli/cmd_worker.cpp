@@ -6,18 +6,15 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
-#include <algorithm>
 #include <fstream>
 #include <istream>
 #include <ostream>
-#include <set>
 #include <string>
 
 #include "cli/context.hpp"
-#include "domain/domain.hpp"
 #include "pipeline/worker.hpp"
 #include "queue/queue.hpp"
-#include "queue/work.hpp"
+#include "queue/tools.hpp"
 #include "resolver/resolver.hpp"
 
 namespace lookalike::cli {
@@ -48,16 +45,6 @@ queue::Config queue_config(const QueueOptions& o) {
     c.properties = std::move(*props);
   }
   return c;
-}
-
-// The topic a short name ("candidates", "resolved", "alerts", "names", "brands") stands for.
-std::string topic_named(const queue::Topics& t, const std::string& s) {
-  if (s == "candidates") return t.candidates;
-  if (s == "resolved") return t.resolved;
-  if (s == "alerts") return t.alerts;
-  if (s == "names") return t.names;
-  if (s == "brands") return t.brands;
-  return s;
 }
 
 struct WorkerOptions {
@@ -123,8 +110,6 @@ void run_kafka_mock(int brokers, int partitions, Context& ctx) {
   ctx.err << "kafka-mock: stopped" << std::endl;
 }
 
-// Lines of names -> `candidates` (to resolve) or `names` (to match); lines of "DOMAIN
-// [keyword,...]" -> the brand table.
 void run_enqueue(const QueueOptions& q, const std::string& file, const std::string& brand, const std::string& to,
                  Context& ctx) {
   std::ifstream f;
@@ -132,79 +117,17 @@ void run_enqueue(const QueueOptions& q, const std::string& file, const std::stri
     f.open(file);
     if (!f) throw UsageError{"cannot read names file '" + file + "'"};
   }
-  std::istream& in = file.empty() ? ctx.in : f;
-  const queue::Topics topics;
-  const std::string topic = topic_named(topics, to);
-  std::size_t failed = 0;
-  auto producer = queue::Producer::open(queue_config(q), [&failed](std::uint64_t, const std::optional<std::string>& err) {
-    if (err) ++failed;
-  });
-  if (!producer) throw std::runtime_error(producer.error().message);
-  std::size_t n = 0, bad = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line.front() == '#') continue;
-    std::string first = line.substr(0, line.find_first_of(" \t"));
-    auto name = domain::parse(first);
-    if (!name) {
-      ctx.err << "enqueue: skipping " << name.error().message() << "\n";
-      ++bad;
-      continue;
-    }
-    std::string key = queue::partition_key(name->ascii);
-    std::string value;
-    if (topic == topics.brands) {
-      queue::BrandRecord b{name->ascii, {}, {}};
-      if (const auto sp = line.find_first_of(" \t"); sp != std::string::npos) {
-        std::string words = line.substr(sp + 1);
-        for (std::size_t at = 0; at < words.size();) {
-          const std::size_t comma = std::min(words.find(',', at), words.size());
-          std::string w = words.substr(at, comma - at);
-          std::erase_if(w, [](char c) { return c == ' ' || c == '\t'; });
-          if (!w.empty()) b.keywords.push_back(w);
-          at = comma + 1;
-        }
-      }
-      key = b.domain;
-      value = queue::encode(b);
-    } else if (topic == topics.names) {
-      value = queue::encode(queue::NameRecord{name->ascii, "enqueue"});
-    } else if (topic == topics.candidates) {
-      value = queue::encode(queue::CandidateRecord{
-          name->ascii, brand.empty() ? std::vector<std::string>{} : std::vector<std::string>{brand}, {}});
-    } else {
-      throw UsageError{"--to: expected candidates, names or brands"};
-    }
-    if (auto ok = producer->produce(topic, key, value); !ok) throw std::runtime_error(ok.error().message);
-    ++n;
-  }
-  if (auto ok = producer->flush(std::chrono::minutes(2)); !ok) throw std::runtime_error(ok.error().message);
-  ctx.err << "enqueue: " << n - failed << (topic == topics.brands ? " brands on " : " names on ") << topic
-          << (bad ? ", " + std::to_string(bad) + " skipped" : "") << std::endl;
-  if (failed > 0 || bad > 0) ctx.exit_code = 1;
+  auto n = queue::enqueue_lines(queue_config(q), file.empty() ? ctx.in : f, to, brand, ctx.err);
+  if (!n) throw std::runtime_error(n.error().message);
+  ctx.err << "enqueue: " << n->sent << (to == "brands" ? " brands on " : " names on ") << n->topic
+          << (n->bad ? ", " + std::to_string(n->bad) + " skipped" : "") << std::endl;
+  if (n->failed > 0 || n->bad > 0) ctx.exit_code = 1;
 }
 
 void run_kafka_read(const QueueOptions& q, const std::string& topic, Context& ctx) {
-  const queue::Topics topics;
-  const std::string name = topic_named(topics, topic);
-  auto all = queue::read_all(queue_config(q), name);
-  if (!all) throw std::runtime_error(all.error().message);
-  // Alerts: a de-duplicating sink drops ids already seen (redeliveries carry the same id).
-  std::set<std::string> seen;
-  std::size_t repeats = 0;
-  for (const auto& m : *all) {
-    if (name == topics.alerts) {
-      auto a = queue::decode_alert(m.value);
-      if (a && !seen.insert(a->id).second) {
-        ++repeats;
-        continue;
-      }
-    }
-    ctx.out << m.value << "\n";
-  }
-  ctx.err << "kafka-read: " << all->size() << " messages on " << name;
-  if (name == topics.alerts) ctx.err << ", " << repeats << " repeated alert ids dropped";
-  ctx.err << std::endl;
+  auto summary = queue::print_topic(queue_config(q), topic, ctx.out);
+  if (!summary) throw std::runtime_error(summary.error().message);
+  ctx.err << *summary << std::endl;
 }
 
 }  // namespace
