@@ -1,16 +1,13 @@
 // `lookalike posture DOMAIN...`: grades each domain's email infrastructure (POSTURE.md). Parsing and
 // wiring only; the checks are posture::check_domain.
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
-#include "domain/domain.hpp"
 #include "index/index.hpp"
-#include "posture/history.hpp"
 #include "posture/policy_fetch.hpp"
 #include "posture/render.hpp"
 #include "posture/run.hpp"
@@ -34,14 +31,6 @@ struct PostureArgs {
   bool allow_private = false;
   int timeout_ms = 5000;
 };
-
-std::string normalise(const std::string& input) {
-  if (auto name = domain::parse(input)) return name->ascii;
-  std::string s = input;
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
 
 void run_posture(Context& ctx, const PostureArgs& a) {
   posture::UnboundOptions dns_options;
@@ -70,33 +59,9 @@ void run_posture(Context& ctx, const PostureArgs& a) {
   options.read_only = false;
   auto store = index::Store::open(ctx.db_path, options);
 
-  std::vector<posture::DomainReport> reports;
-  std::vector<std::string> diffs;
-  for (const auto& input : a.domains) {
-    const std::string domain = normalise(input);
-    std::optional<posture::LookalikeSummary> summary;
-    if (store) {
-      auto s = posture::summarize_lookalikes(*store, domain);
-      if (!s) throw UsageError{"posture: " + s.error()};
-      summary = *s;
-    }
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    auto report = posture::check_domain(domain, **dns, *fetcher, run_options, summary, now);
-    if (store) {
-      auto previous = posture::latest_run(*store, domain);
-      if (!previous) throw UsageError{"posture: " + previous.error()};
-      if (a.diff) {
-        const auto changes = posture::diff(*previous ? &**previous : nullptr, report);
-        diffs.push_back(posture::describe(domain, *previous ? &**previous : nullptr, changes));
-      }
-      // Stored as the newest run; regressions and improvements go to the change feed (watch's sinks).
-      if (auto stored = posture::record_and_alert(*store, report); !stored) throw UsageError{"posture: " + stored.error()};
-    } else if (a.diff) {
-      throw UsageError{"posture --diff needs a store (--db) to compare with"};
-    }
-    reports.push_back(std::move(report));
-  }
+  auto checked = posture::check_domains(a.domains, store ? &*store : nullptr, a.diff, **dns, *fetcher, run_options);
+  if (!checked) throw UsageError{checked.error()};
+  const auto& reports = checked->reports;
   if (a.format == "jsonl") {
     posture::write_jsonl(ctx.out, reports);
   } else if (a.format == "html") {
@@ -104,7 +69,7 @@ void run_posture(Context& ctx, const PostureArgs& a) {
   } else {
     posture::write_table(ctx.out, reports, true);
   }
-  for (const auto& d : diffs) ctx.out << d;
+  for (const auto& d : checked->diffs) ctx.out << d;
   ctx.exit_code = posture::exit_code(reports);
 }
 

@@ -1,8 +1,12 @@
 #include "posture/run.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
 
+#include "domain/domain.hpp"
 #include "index/index.hpp"
+#include "posture/history.hpp"
 
 namespace lookalike::posture {
 
@@ -142,6 +146,50 @@ int exit_code(std::span<const DomainReport> reports) noexcept {
     case Status::warn: return 1;
     default: return 0;
   }
+}
+
+namespace {
+
+std::string normalise(const std::string& input) {
+  if (auto name = domain::parse(input)) return name->ascii;
+  std::string s = input;
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::expected<Checked, std::string> check_domains(std::span<const std::string> inputs, index::Store* store,
+                                                  bool want_diff, Dns& dns, PolicyFetcher& fetcher,
+                                                  const RunOptions& options) {
+  Checked out;
+  for (const auto& input : inputs) {
+    const std::string domain = normalise(input);
+    std::optional<LookalikeSummary> summary;
+    if (store != nullptr) {
+      auto s = summarize_lookalikes(*store, domain);
+      if (!s) return std::unexpected("posture: " + s.error());
+      summary = *s;
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    auto report = check_domain(domain, dns, fetcher, options, summary, now);
+    if (store != nullptr) {
+      auto previous = latest_run(*store, domain);
+      if (!previous) return std::unexpected("posture: " + previous.error());
+      if (want_diff) {
+        const auto changes = diff(*previous ? &**previous : nullptr, report);
+        out.diffs.push_back(describe(domain, *previous ? &**previous : nullptr, changes));
+      }
+      // Stored as the newest run; regressions and improvements go to the change feed (watch's sinks).
+      if (auto stored = record_and_alert(*store, report); !stored) return std::unexpected("posture: " + stored.error());
+    } else if (want_diff) {
+      return std::unexpected(std::string("posture --diff needs a store (--db) to compare with"));
+    }
+    out.reports.push_back(std::move(report));
+  }
+  return out;
 }
 
 }  // namespace lookalike::posture

@@ -52,6 +52,20 @@ struct RunOptions {
 // The lookalikes finding from a summary.
 [[nodiscard]] Finding lookalikes_finding(const std::optional<LookalikeSummary>& summary);
 
+// What `lookalike posture` reports for its domains, in order.
+struct Checked {
+  std::vector<DomainReport> reports;
+  std::vector<std::string> diffs;  // describe()'s text per domain, when asked for
+};
+
+// Grades each of `inputs` (normalised: IDNs to A-labels, lowercase, no trailing dot). With a store
+// each gets the look-alike summary, is compared with its latest stored run (when `want_diff`) and
+// is recorded as the newest run with its alerts; `want_diff` without a store is an error. Errors
+// are one line for the user.
+[[nodiscard]] std::expected<Checked, std::string> check_domains(std::span<const std::string> inputs, index::Store* store,
+                                                                bool want_diff, Dns& dns, PolicyFetcher& fetcher,
+                                                                const RunOptions& options);
+
 // 0 when every finding passes (info/not_assessable count as passing), 1 warnings, 2 failures,
 // 3 errors (an error outranks warnings, a failure outranks errors).
 [[nodiscard]] int exit_code(std::span<const DomainReport> reports) noexcept;
