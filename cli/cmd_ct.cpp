@@ -5,9 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,15 +40,6 @@ std::vector<ctlog::LogInfo> select_logs(const ctlog::LogList& list, const std::v
   auto logs = pipeline::select_logs(list, names, all_states);
   if (!logs) throw UsageError{logs.error() + " (see lookalike ct logs)"};
   return std::move(*logs);
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 struct FollowArgs {
@@ -117,13 +105,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
   opts.on_alert = [&](const ctlog::Alert& al) {
     std::lock_guard lock(out_mu);
     ctx.err << "lookalike ct: ALERT " << al.log << ": " << al.kind << ": " << al.detail << "\n";
-    std::error_code ec;
-    std::filesystem::create_directories(evidence_dir, ec);
-    std::string file = al.log + "-" + utc_now() + ".txt";
-    for (char& c : file) {
-      if (c == '/' || c == ' ' || c == '\'') c = '_';
-    }
-    std::ofstream(evidence_dir + "/" + file, std::ios::app) << al.kind << "\n" << al.detail << "\n";
+    pipeline::write_alert_evidence(evidence_dir, al);
   };
   opts.on_malformed = [&](std::string_view log, std::uint64_t index, const ctlog::Error& e) {
     if (a.quiet) return;
@@ -131,30 +113,8 @@ void run_follow(Context& ctx, const FollowArgs& a) {
     ctx.err << "lookalike ct: " << log << " entry " << index << " skipped: " << e.what << "\n";
   };
 
-  // Print matches as they are committed: wrap the store so output follows durability.
-  struct PrintingStore final : ctlog::StateStore {
-    pipeline::IndexStateStore inner;
-    std::ostream& out;
-    std::mutex& mu;
-    PrintingStore(index::Store& s, std::ostream& o, std::mutex& m) : inner(s), out(o), mu(m) {}
-    std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view id) override { return inner.load(id); }
-    std::expected<void, ctlog::Error> commit(std::string_view id, const ctlog::FollowState& st,
-                                             std::span<const ctlog::Hit> hits) override {
-      auto r = inner.commit(id, st, hits);
-      if (r && !hits.empty()) {
-        std::string buf;
-        for (const auto& h : hits) {
-          buf += h.name.wildcard ? "*." + h.name.ascii : h.name.ascii;
-          buf += '\t' + h.match.brand + '\t' + h.match.rule + '\t' + std::to_string(h.match.distance) + '\t' + h.log +
-                 '\t' + std::to_string(h.index) + '\n';
-        }
-        std::lock_guard lock(mu);
-        out << buf << std::flush;
-      }
-      return r;
-    }
-  };
-  PrintingStore printing(*store, ctx.out, out_mu);
+  // Matches are printed as they are committed: output follows durability.
+  pipeline::PrintingStateStore printing(*store, ctx.out, out_mu);
 
   std::signal(SIGINT, ct_on_signal);
   std::signal(SIGTERM, ct_on_signal);

@@ -1,6 +1,10 @@
 #include "pipeline/ct_store.hpp"
 
 #include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
 #include <cstdint>
 #include <set>
 #include <utility>
@@ -92,6 +96,37 @@ std::expected<void, ctlog::Error> IndexStateStore::commit(std::string_view log_i
   }
   if (auto r = store_.commit(std::move(batch)); !r) return std::unexpected(ctlog::Error{r.error().message});
   return {};
+}
+
+std::expected<void, ctlog::Error> PrintingStateStore::commit(std::string_view log_id, const ctlog::FollowState& state,
+                                                             std::span<const ctlog::Hit> hits) {
+  auto r = inner_.commit(log_id, state, hits);
+  if (r && !hits.empty()) {
+    std::string buf;
+    for (const auto& h : hits) {
+      buf += h.name.wildcard ? "*." + h.name.ascii : h.name.ascii;
+      buf += '\t' + h.match.brand + '\t' + h.match.rule + '\t' + std::to_string(h.match.distance) + '\t' + h.log +
+             '\t' + std::to_string(h.index) + '\n';
+    }
+    std::lock_guard lock(mu_);
+    out_ << buf << std::flush;
+  }
+  return r;
+}
+
+void write_alert_evidence(const std::string& dir, const ctlog::Alert& alert) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char now[32];
+  std::strftime(now, sizeof now, "%Y%m%dT%H%M%SZ", &tm);
+  std::string file = alert.log + "-" + now + ".txt";
+  for (char& c : file) {
+    if (c == '/' || c == ' ' || c == '\'') c = '_';
+  }
+  std::ofstream(dir + "/" + file, std::ios::app) << alert.kind << "\n" << alert.detail << "\n";
 }
 
 }  // namespace lookalike::pipeline

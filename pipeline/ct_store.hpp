@@ -4,6 +4,8 @@
 
 #include <expected>
 #include <functional>
+#include <iosfwd>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,5 +44,30 @@ class IndexStateStore final : public ctlog::StateStore {
   index::Store& store_;
   BatchHook hook_;
 };
+
+// An IndexStateStore that, once a batch is committed, writes its hits to `out` as
+// "name<TAB>brand<TAB>rule<TAB>distance<TAB>log<TAB>index" lines (a wildcard as "*.name") holding
+// `mu`, shared with the other writers of `out`: what `ct follow` prints is already durable.
+class PrintingStateStore final : public ctlog::StateStore {
+ public:
+  // `store`, `out` and `mu` must outlive this object.
+  PrintingStateStore(index::Store& store, std::ostream& out, std::mutex& mu) : inner_(store), out_(out), mu_(mu) {}
+  // As IndexStateStore::load.
+  [[nodiscard]] std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view log_id) override {
+    return inner_.load(log_id);
+  }
+  // As IndexStateStore::commit, then the hits' lines.
+  [[nodiscard]] std::expected<void, ctlog::Error> commit(std::string_view log_id, const ctlog::FollowState& state,
+                                                         std::span<const ctlog::Hit> hits) override;
+
+ private:
+  IndexStateStore inner_;
+  std::ostream& out_;
+  std::mutex& mu_;
+};
+
+// Keeps a follower alert (a log misbehaving) as evidence: appends its kind and detail to
+// `dir`/<log>-<UTC time>.txt ('/', ' ' and '\'' in the name made '_'), creating `dir`.
+void write_alert_evidence(const std::string& dir, const ctlog::Alert& alert);
 
 }  // namespace lookalike::pipeline
