@@ -10,67 +10,17 @@
 #include "cli/common.hpp"
 #include "cli/context.hpp"
 #include "domain/domain.hpp"
+#include "generator/brand_input.hpp"
 #include "index/index.hpp"
 
 namespace lookalike::cli {
 namespace {
 
-// The brand itself must be a registrable domain (what the generator mutates).
-std::string parse_brand_domain(const std::string& input) {
-  auto n = domain::parse(input);
-  if (!n) throw UsageError{"brand: " + n.error().message()};
-  if (n->ascii != n->registrable()) {
-    throw UsageError{"brand: \"" + input + "\" is not a registrable domain (did you mean " + n->registrable() + "?)"};
-  }
-  return n->ascii;
-}
-
-std::vector<std::string> parse_keywords(const std::string& list) {
-  std::vector<std::string> out;
-  for (auto k : split_list(list)) {
-    for (auto& c : k) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    for (std::size_t i = 0; i < k.size(); ++i) {
-      if (!domain::is_ldh(k[i])) {
-        throw UsageError{"--keywords: \"" + k + "\" has '" + std::string(1, k[i]) + "' at position " + std::to_string(i) +
-                         " (only a-z, 0-9 and '-')"};
-      }
-    }
-    if (k.size() > 63) throw UsageError{"--keywords: \"" + k + "\" is longer than 63 characters"};
-    out.push_back(std::move(k));
-  }
-  return out;
-}
-
-std::vector<std::string> parse_owned(const std::string& list) {
-  std::vector<std::string> out;
-  for (const auto& d : split_list(list)) {
-    auto n = domain::parse(d);
-    if (!n) throw UsageError{"--owned: " + n.error().message()};
-    out.push_back(n->ascii);
-  }
-  return out;
-}
-
-// A named TLD set or a comma-separated list of public suffixes, stored normalised.
-std::string parse_tlds(const std::string& set) {
-  static const std::vector<std::string> named = {"original", "common", "abused", "all"};
-  if (std::find(named.begin(), named.end(), set) != named.end()) return set;
-  std::vector<std::string> out;
-  for (auto t : split_list(set)) {
-    if (!t.empty() && t.front() == '.') t.erase(0, 1);
-    for (auto& c : t) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    auto ascii = domain::to_ascii(t);
-    if (!ascii || !domain::is_public_suffix(*ascii)) {
-      throw UsageError{"--tlds: \"" + t + "\" is neither a TLD set (original, common, abused, all) nor a public suffix"};
-    }
-    out.push_back(*ascii);
-  }
-  if (out.empty()) throw UsageError{"--tlds: empty set"};
-  return join(out);
+// A brand input's value, or a usage error naming the option it came from.
+template <class T>
+T checked(std::expected<T, std::string> v, const char* option) {
+  if (!v) throw UsageError{std::string(option) + ": " + v.error()};
+  return std::move(*v);
 }
 
 struct BrandArgs {
@@ -95,10 +45,10 @@ void add_brand_command(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   add->callback([&ctx, args] {
     index::Brand b;
-    b.domain = parse_brand_domain(args->domain);
-    b.keywords = parse_keywords(args->keywords);
-    b.owned = parse_owned(args->owned);
-    b.tlds = parse_tlds(args->tlds);
+    b.domain = checked(generator::brand_domain(args->domain), "brand");
+    b.keywords = checked(generator::brand_keywords(split_list(args->keywords)), "--keywords");
+    b.owned = checked(generator::brand_owned(split_list(args->owned)), "--owned");
+    b.tlds = checked(generator::brand_tlds(args->tlds, split_list(args->tlds)), "--tlds");
     auto store = open_store(ctx, true);
     if (!store) return;
     auto existing = store->get_brand(b.domain);
