@@ -1,35 +1,17 @@
 // `lookalike db stats|check|compact|export|import`: maintenance of the RocksDB store.
 #include <CLI/CLI.hpp>
 #include <fstream>
-#include <iomanip>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
 #include "index/index.hpp"
+#include "index/stats_text.hpp"
 
 namespace lookalike::cli {
 namespace {
-
-std::string human_bytes(std::uint64_t b) {
-  static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  std::ostringstream s;
-  if (u == 0) {
-    s << b << " B";
-  } else {
-    s << std::fixed << std::setprecision(1) << v << ' ' << units[u];
-  }
-  return s.str();
-}
 
 struct DbArgs {
   std::string format = "jsonl";
@@ -49,15 +31,7 @@ void add_db_command(CLI::App& app, Context& ctx) {
     if (!store) return;
     auto st = store->stats();
     if (!st) return fail(ctx, st.error());
-    ctx.out << "store " << store->path() << " (schema " << st->schema_version << ")\n";
-    ctx.out << std::left << std::setw(14) << "family" << std::right << std::setw(12) << "records" << std::setw(14)
-            << "logical" << std::setw(14) << "sst files" << "\n";
-    for (const auto& f : st->families) {
-      ctx.out << std::left << std::setw(14) << f.name << std::right << std::setw(12) << f.keys << std::setw(14)
-              << human_bytes(f.logical_bytes) << std::setw(14) << human_bytes(f.sst_bytes) << "\n";
-    }
-    ctx.out << "on disk: " << human_bytes(st->disk_bytes) << " (" << st->disk_bytes << " bytes)\n";
-    ctx.out << "last event: " << st->last_event_seq << "\n";
+    index::write_stats(ctx.out, store->path(), *st);
   });
 
   db->add_subcommand("check", "Verify checksums, every value and the by-brand index")->callback([&ctx] {
@@ -82,8 +56,8 @@ void add_db_command(CLI::App& app, Context& ctx) {
     if (auto r = store->compact(); !r) return fail(ctx, r.error());
     auto after = store->stats();
     if (!before || !after) return fail(ctx, !before ? before.error() : after.error());
-    ctx.out << "compacted " << store->path() << ": " << human_bytes(before->disk_bytes) << " -> "
-            << human_bytes(after->disk_bytes) << " on disk\n";
+    ctx.out << "compacted " << store->path() << ": " << index::human_bytes(before->disk_bytes) << " -> "
+            << index::human_bytes(after->disk_bytes) << " on disk\n";
   });
 
   auto* exp = db->add_subcommand("export", "Write everything needed to rebuild the store as JSON lines");
