@@ -325,6 +325,16 @@ const Reason* reason(const Score& s, std::string_view code) {
   return nullptr;
 }
 
+// Checks that f's score has the reason `code` with `text`; returns its points (0 when absent).
+int expect_reason(const Facts& f, std::string_view code, std::string_view text) {
+  const Score s = score(f);
+  const Reason* r = reason(s, code);
+  EXPECT_NE(r, nullptr) << code;
+  if (r == nullptr) return 0;
+  EXPECT_EQ(r->text, text) << code;
+  return r->points;
+}
+
 Facts registered_typo() {
   Facts f;
   f.kind = SimilarityKind::keyboard_typo;
@@ -335,11 +345,7 @@ Facts registered_typo() {
 TEST(MailReadiness, RealMxAcceptsMailButANullMxDoesNot) {
   Facts f = registered_typo();
   f.mail.mx_record = true;
-  const Score hit = score(f);
-  const Reason* r = reason(hit, "mail.mx_record");
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->text, "accepts mail (MX)");
-  EXPECT_EQ(r->points, default_weights().mx_record);
+  EXPECT_EQ(expect_reason(f, "mail.mx_record", "accepts mail (MX)"), default_weights().mx_record);
   f.mail.mx_record = false;
   f.mail.null_mx = true;
   EXPECT_EQ(reason(score(f), "mail.mx_record"), nullptr);
@@ -350,10 +356,7 @@ TEST(MailReadiness, SpfThatAuthorisesSendersButNotOneThatRefusesAll) {
   Facts f = registered_typo();
   f.spf = true;
   f.mail.spf_all = SpfAll::softfail;
-  const Score hit = score(f);
-  const Reason* r = reason(hit, "spf");
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->text, "SPF authorises senders: set up to send mail");
+  expect_reason(f, "spf", "SPF authorises senders: set up to send mail");
   f.spf = false;
   f.mail.spf_all = SpfAll::fail;  // "v=spf1 -all"
   EXPECT_EQ(reason(score(f), "spf"), nullptr);
@@ -365,13 +368,10 @@ TEST(MailReadiness, SpfPlusAllAndQuestionAllButNotSoftfail) {
   f.mail.spf_all = SpfAll::pass;
   f.mail.dmarc = DmarcPolicy::reject;
   const Score pass = score(f);
-  const Reason* r = reason(pass, "mail.spf_all_pass");
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->text, "SPF +all: anyone may send as it");
+  expect_reason(f, "mail.spf_all_pass", "SPF +all: anyone may send as it");
   f.mail.spf_all = SpfAll::neutral;
   const Score neutral = score(f);
-  ASSERT_NE(reason(neutral, "mail.spf_all_neutral"), nullptr);
-  EXPECT_EQ(reason(neutral, "mail.spf_all_neutral")->text, "SPF ?all: no sender is refused");
+  expect_reason(f, "mail.spf_all_neutral", "SPF ?all: no sender is refused");
   EXPECT_GT(pass.value, neutral.value);
   f.mail.spf_all = SpfAll::softfail;
   const Score soft = score(f);
@@ -384,10 +384,7 @@ TEST(MailReadiness, NoDmarcCountsOnlyForANameSetUpForMail) {
   Facts f = registered_typo();
   f.mail.mx_record = true;
   f.mail.dmarc = DmarcPolicy::missing;
-  const Score hit = score(f);
-  const Reason* r = reason(hit, "mail.dmarc_missing");
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->text, "no DMARC");
+  expect_reason(f, "mail.dmarc_missing", "no DMARC");
   // Near misses: no mail set-up at all; the _dmarc lookup not answered; an enforcing policy.
   Facts no_mail = registered_typo();
   no_mail.mail.dmarc = DmarcPolicy::missing;
@@ -402,10 +399,7 @@ TEST(MailReadiness, DmarcPnoneIsWeakButQuarantineIsNot) {
   Facts f = registered_typo();
   f.spf = true;
   f.mail.dmarc = DmarcPolicy::none;
-  const Score hit = score(f);
-  const Reason* r = reason(hit, "mail.dmarc_none");
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->text, "weak DMARC (p=none)");
+  expect_reason(f, "mail.dmarc_none", "weak DMARC (p=none)");
   f.mail.dmarc = DmarcPolicy::quarantine;
   EXPECT_EQ(reason(score(f), "mail.dmarc_none"), nullptr);
 }
@@ -416,10 +410,8 @@ TEST(MailReadiness, NullMxMinusAllAndRejectIsDefensivelyParked) {
   f.mail.spf_all = SpfAll::fail;
   f.mail.dmarc = DmarcPolicy::reject;
   const Score parked = score(f);
-  const Reason* r = reason(parked, "discount.defensively_parked");
-  ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->text, "defensively parked: null MX, -all, p=reject");
-  EXPECT_EQ(r->points, -default_weights().defensively_parked);
+  EXPECT_EQ(expect_reason(f, "discount.defensively_parked", "defensively parked: null MX, -all, p=reject"),
+            -default_weights().defensively_parked);
   EXPECT_LT(parked.value, score(registered_typo()).value);
   EXPECT_LE(parked.level, Level::low);
   // Near misses: each of the three parts weaker, or an SPF that still lets someone send.
