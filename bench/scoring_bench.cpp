@@ -21,7 +21,7 @@ std::vector<sc::Facts> facts_world() {
     f.registered = i % 2 == 0;
     f.mx_live = i % 3 == 0;
     f.spf = i % 5 == 0;
-    f.dmarc = i % 7 == 0;
+    f.mail.dmarc = i % 7 == 0 ? lookalike::scoring::DmarcPolicy::none : lookalike::scoring::DmarcPolicy::missing;
     f.web_live = i % 4 == 0;
     f.ct_seen = i % 6 == 0;
     f.wildcard = i % 11 == 0;

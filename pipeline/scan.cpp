@@ -9,6 +9,7 @@
 #include "generator/fuzzer_class.hpp"
 #include "resolver/observation_json.hpp"
 #include "pipeline/progress.hpp"
+#include "posture/records.hpp"
 #include "report/text.hpp"
 #include "scoring/probe_json.hpp"
 
@@ -183,6 +184,38 @@ std::uint32_t dns_flags(const resolver::NameResult& r) {
   return flags;
 }
 
+void set_mail_facts(const resolver::NameResult& r, scoring::Facts& facts) {
+  using resolver::Outcome;
+  scoring::MailReadiness& m = facts.mail;
+  if (const auto* mx = r.find(resolver::RecordType::mx); mx != nullptr && mx->outcome == Outcome::answer) {
+    // The resolver keeps a null MX (RFC 7505 ".") as a host with an empty name.
+    for (const auto& h : mx->mx) (h.host.empty() || h.host == "." ? m.null_mx : m.mx_record) = true;
+    if (m.mx_record) m.null_mx = false;  // a null MX mixed with real ones is no declaration
+  }
+  facts.spf = false;
+  m.spf_all = scoring::SpfAll::none;
+  if (r.spf) {
+    if (auto terms = posture::parse_spf(*r.spf)) {  // a permerror record authorises no one
+      facts.spf = posture::spf_authorises_senders(*terms);
+      switch (posture::spf_all_qualifier(*terms).value_or(0)) {
+        case '+': m.spf_all = scoring::SpfAll::pass; break;
+        case '?': m.spf_all = scoring::SpfAll::neutral; break;
+        case '~': m.spf_all = scoring::SpfAll::softfail; break;
+        case '-': m.spf_all = scoring::SpfAll::fail; break;
+        default: break;
+      }
+    }
+  }
+  const auto* dm = r.find(resolver::RecordType::dmarc);
+  const bool dmarc_answered = dm != nullptr && (dm->outcome == Outcome::answer || dm->outcome == Outcome::nodata ||
+                                                dm->outcome == Outcome::nxdomain);
+  const std::optional<std::string> policy = r.dmarc ? posture::dmarc_policy(*r.dmarc) : std::nullopt;
+  if (policy == "reject") m.dmarc = scoring::DmarcPolicy::reject;
+  else if (policy == "quarantine") m.dmarc = scoring::DmarcPolicy::quarantine;
+  else if (policy == "none") m.dmarc = scoring::DmarcPolicy::none;
+  else if (dmarc_answered) m.dmarc = scoring::DmarcPolicy::missing;  // no record, or one receivers ignore
+}
+
 scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
   using K = scoring::SimilarityKind;
   using C = generator::FuzzerClass;
@@ -324,8 +357,7 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
     facts.kind = c.kind;
     facts.edit_distance = c.edit_distance;
     facts.registered = r.exists();
-    facts.spf = r.spf.has_value();
-    facts.dmarc = r.dmarc.has_value();
+    if (facts.registered) set_mail_facts(r, facts);
     facts.wildcard = r.wildcard;
     facts.ct_seen = prev && !prev->ct.empty();
     facts.likelihood = c.likelihood;

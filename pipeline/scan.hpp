@@ -149,6 +149,9 @@ RefreshItem refresh_item(const generator::Candidate& c);
 // The index::state_flag bits DNS alone decides (registered, has_a/aaaa/mx/ns, spf, dmarc,
 // wildcard); probes add mx_live, web_live and parked.
 [[nodiscard]] std::uint32_t dns_flags(const resolver::NameResult& r);
+// Sets the score's DNS-only mail facts of `r` (Facts::mail and Facts::spf) from the MX, TXT and
+// `_dmarc` answers the resolver already has, read with posture's record readers; no query.
+void set_mail_facts(const resolver::NameResult& r, scoring::Facts& facts);
 
 // The similarity kind the score uses for a candidate made by `fuzzers` with `edits` edits.
 scoring::SimilarityKind similarity_of(generator::FuzzerSet fuzzers, int edits);

@@ -239,4 +239,27 @@ std::expected<FetchedPolicy, std::string> parse_http_response(std::string_view r
   return out;
 }
 
+std::optional<char> spf_all_qualifier(const std::vector<SpfTerm>& terms) noexcept {
+  for (const auto& t : terms) {
+    if (!t.modifier && t.name == "all") return t.qualifier;
+  }
+  return std::nullopt;
+}
+
+bool spf_authorises_senders(const std::vector<SpfTerm>& terms) noexcept {
+  for (const auto& t : terms) {
+    if (!t.modifier && t.name == "all") return false;  // terms after the first "all" never run
+    if (t.modifier ? t.name == "redirect" : t.qualifier == '+') return true;
+  }
+  return false;
+}
+
+std::optional<std::string> dmarc_policy(std::string_view record) {
+  auto tags = parse_tags(record);
+  if (!tags || tags->empty() || tags->front().name != "v") return std::nullopt;
+  const std::string* p = find_tag(*tags, "p");
+  if (p == nullptr || (*p != "none" && *p != "quarantine" && *p != "reject")) return std::nullopt;
+  return *p;
+}
+
 }  // namespace lookalike::posture

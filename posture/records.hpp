@@ -43,6 +43,16 @@ struct SpfTerm {
 [[nodiscard]] std::expected<std::vector<SpfTerm>, std::string> parse_spf(std::string_view text);
 // True when a TXT string is an SPF record (starts with "v=spf1" followed by a space or its end).
 [[nodiscard]] bool is_spf(std::string_view text) noexcept;
+// The qualifier of the first "all" mechanism of a parsed record ('+', '-', '~', '?'): the one that
+// matches (later terms never run); nullopt when the record has none (redirect= may then decide).
+[[nodiscard]] std::optional<char> spf_all_qualifier(const std::vector<SpfTerm>& terms) noexcept;
+// True when a parsed record passes some sender before its "all": a '+' mechanism other than
+// "all" (ip4, a, mx, include, ...) or a redirect=. A record of only "-all" authorises no one.
+[[nodiscard]] bool spf_authorises_senders(const std::vector<SpfTerm>& terms) noexcept;
+
+// The p= policy of a DMARC record ("none", "quarantine", "reject"); nullopt when the record is not
+// a tag list starting with v=, or p= is missing or another value (receivers ignore it, RFC 7489).
+[[nodiscard]] std::optional<std::string> dmarc_policy(std::string_view record);
 
 // The MTA-STS policy file (RFC 8461 §3.2): "key: value" lines.
 struct StsPolicy {

@@ -61,8 +61,10 @@ std::expected<Weights, std::string> from_json(const Json& j) {
   const Json* page = section("page_similarity");
   const Json* disc = section("discounts");
   const Json* lev = section("levels");
+  const Json* mail = section("mail");
   for (auto [p, n] : {std::pair{sim, "similarity"}, std::pair{ev, "evidence"}, std::pair{page, "page_similarity"},
-                      std::pair{disc, "discounts"}, std::pair{lev, "levels"}}) {
+                      std::pair{disc, "discounts"}, std::pair{lev, "levels"},
+                      std::pair{mail, "mail"}}) {
     if (p == nullptr) return std::unexpected(std::string(n) + ": missing or not an object");
   }
   for (std::size_t i = 0; i < kKindKeys.size(); ++i) {
@@ -72,7 +74,7 @@ std::expected<Weights, std::string> from_json(const Json& j) {
   }
   const std::pair<const char*, int*> evidence[] = {
       {"registered", &w.registered}, {"mx_live", &w.mx_live},       {"mx_accepts_mail", &w.mx_accepts_mail},
-      {"spf", &w.spf},               {"dmarc", &w.dmarc},           {"web_live", &w.web_live},
+      {"spf", &w.spf},               {"web_live", &w.web_live},
       {"tls_covers_name", &w.tls_covers_name}, {"ct_seen", &w.ct_seen}};
   for (auto [k, out] : evidence) {
     auto v = points_at(*ev, "evidence", k);
@@ -80,9 +82,18 @@ std::expected<Weights, std::string> from_json(const Json& j) {
     *out = v.value;
   }
   const std::pair<const char*, int*> discounts[] = {
-      {"wildcard", &w.wildcard}, {"parked", &w.parked}, {"redirects_to_brand", &w.redirects_to_brand}};
+      {"wildcard", &w.wildcard}, {"parked", &w.parked}, {"redirects_to_brand", &w.redirects_to_brand},
+      {"defensively_parked", &w.defensively_parked}};
   for (auto [k, out] : discounts) {
     auto v = points_at(*disc, "discounts", k);
+    if (!v.error.empty()) return std::unexpected(v.error);
+    *out = v.value;
+  }
+  const std::pair<const char*, int*> mail_points[] = {
+      {"mx_record", &w.mx_record},         {"spf_all_pass", &w.spf_all_pass}, {"spf_all_neutral", &w.spf_all_neutral},
+      {"dmarc_missing", &w.dmarc_missing}, {"dmarc_none", &w.dmarc_none}};
+  for (auto [k, out] : mail_points) {
+    auto v = points_at(*mail, "mail", k);
     if (!v.error.empty()) return std::unexpected(v.error);
     *out = v.value;
   }
@@ -242,8 +253,18 @@ Score score(const Facts& f, const Weights& w) {
   if (f.registered) add(s, total, "registered", w.registered, "registered (resolves in DNS)");
   if (f.mx_live) add(s, total, "mx_live", w.mx_live, "live MX: a mail server answers and can receive mis-addressed mail");
   if (f.mx_accepts_mail) add(s, total, "mx_accepts_mail", w.mx_accepts_mail, "mail server accepts recipients at the look-alike");
-  if (f.spf) add(s, total, "spf", w.spf, "publishes SPF: set up to send mail");
-  if (f.dmarc) add(s, total, "dmarc", w.dmarc, "publishes DMARC");
+  const MailReadiness& m = f.mail;
+  if (m.mx_record) add(s, total, "mail.mx_record", w.mx_record, "accepts mail (MX)");
+  if (f.spf) add(s, total, "spf", w.spf, "SPF authorises senders: set up to send mail");
+  if (m.spf_all == SpfAll::pass) add(s, total, "mail.spf_all_pass", w.spf_all_pass, "SPF +all: anyone may send as it");
+  if (m.spf_all == SpfAll::neutral) {
+    add(s, total, "mail.spf_all_neutral", w.spf_all_neutral, "SPF ?all: no sender is refused");
+  }
+  // Missing or weak DMARC matters for a name that takes or sends mail: nothing tells receivers to
+  // refuse mail in its name that it did not send.
+  const bool mail_ready = m.mx_record || f.spf || m.spf_all == SpfAll::pass || m.spf_all == SpfAll::neutral;
+  if (mail_ready && m.dmarc == DmarcPolicy::missing) add(s, total, "mail.dmarc_missing", w.dmarc_missing, "no DMARC");
+  if (mail_ready && m.dmarc == DmarcPolicy::none) add(s, total, "mail.dmarc_none", w.dmarc_none, "weak DMARC (p=none)");
   if (f.web_live) add(s, total, "web_live", w.web_live, "live web site");
   if (f.tls_covers_name) add(s, total, "tls_covers_name", w.tls_covers_name, "serves a TLS certificate for the name");
   if (f.ct_seen) add(s, total, "ct_seen", w.ct_seen, "certificate seen in CT");
@@ -256,6 +277,11 @@ Score score(const Facts& f, const Weights& w) {
   }
   if (f.wildcard) add(s, total, "discount.wildcard", -w.wildcard, "wildcard zone: answers may not be specific to the name");
   if (f.parked) add(s, total, "discount.parked", -w.parked, "parked (parking name servers or page)");
+  if (m.null_mx && m.spf_all == SpfAll::fail && !f.spf && m.dmarc == DmarcPolicy::reject) {
+    // Declared to neither take nor send mail, and to have mail in its name refused: what a brand
+    // does with a name it holds defensively.
+    add(s, total, "discount.defensively_parked", -w.defensively_parked, "defensively parked: null MX, -all, p=reject");
+  }
   if (f.redirects_to_brand) {
     add(s, total, "discount.redirects_to_brand", -w.redirects_to_brand,
         "redirects to the brand's own site: likely a defensive registration");

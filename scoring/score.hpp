@@ -33,6 +33,20 @@ enum class Level : std::uint8_t { info, low, medium, high, critical };
 // "homoglyph", "keyboard-typo", ... (stable: used in reports and JSON).
 [[nodiscard]] std::string_view similarity_kind_name(SimilarityKind kind) noexcept;
 
+// The qualifier of a look-alike's SPF "all" (none: no SPF, no "all", or an unparsable record).
+enum class SpfAll : std::uint8_t { none, pass, neutral, softfail, fail };
+// A look-alike's DMARC policy (unknown: `_dmarc` not asked or not answered; missing: no valid record).
+enum class DmarcPolicy : std::uint8_t { unknown, missing, none, quarantine, reject };
+
+// DNS-only mail readiness of a look-alike (no connection made), read from the answers the
+// resolver already has (MX, TXT, `_dmarc` TXT) by pipeline/ with posture's record readers.
+struct MailReadiness {
+  bool mx_record = false;  // an MX other than the null MX: mail for the name goes somewhere
+  bool null_mx = false;    // only the null MX "." (RFC 7505): the name accepts no mail
+  SpfAll spf_all = SpfAll::none;
+  DmarcPolicy dmarc = DmarcPolicy::unknown;
+};
+
 // Everything the score looks at, gathered by the resolver, CT follower and probes.
 struct Facts {
   SimilarityKind kind = SimilarityKind::other;
@@ -40,8 +54,8 @@ struct Facts {
   bool registered = false;        // DNS says the name exists (not NXDOMAIN)
   bool mx_live = false;           // at least one MX host answered SMTP with 2xx
   bool mx_accepts_mail = false;   // mx_check: RCPT TO for an address at the look-alike accepted
-  bool spf = false;               // v=spf1 TXT on the look-alike
-  bool dmarc = false;             // v=DMARC1 TXT at _dmarc.<look-alike>
+  bool spf = false;               // the look-alike's SPF authorises some sender (a '+' term before "all")
+  MailReadiness mail;             // MX / SPF "all" / DMARC as DNS has them
   bool web_live = false;          // HTTP or HTTPS answered with a status line
   bool tls_covers_name = false;   // the served certificate is valid for the name
   bool ct_seen = false;           // a certificate for the name appeared in CT
@@ -73,11 +87,12 @@ struct Score {
 // The weights table; see data/score-weights.json for the meaning of each number.
 struct Weights {
   int similarity[7] = {};  // indexed by SimilarityKind
-  int registered = 0, mx_live = 0, mx_accepts_mail = 0, spf = 0, dmarc = 0, web_live = 0,
-      tls_covers_name = 0, ct_seen = 0;
+  int registered = 0, mx_live = 0, mx_accepts_mail = 0, spf = 0, web_live = 0, tls_covers_name = 0, ct_seen = 0;
+  // DNS-only mail readiness ("mail" section); dmarc_* apply only to a name set up for mail.
+  int mx_record = 0, spf_all_pass = 0, spf_all_neutral = 0, dmarc_missing = 0, dmarc_none = 0;
   int page_max_points = 0;
   double page_floor = 0.5;
-  int wildcard = 0, parked = 0, redirects_to_brand = 0;
+  int wildcard = 0, parked = 0, redirects_to_brand = 0, defensively_parked = 0;
   // Likelihood points: max_points * (log10 p - log10 floor) / (log10 ceiling - log10 floor),
   // rounded and clamped to 0..max_points; max_points < registered (checked when parsing).
   int likelihood_max_points = 0;

@@ -160,13 +160,13 @@ TEST_F(ReviewWorld, TheQueueWalksUnreviewedNamesByScoreWithPipedKeys) {
   const std::string db = fresh_store();
   // Already decided: not in the queue.
   ASSERT_EQ(lookalike(db, {"review", "exarnplebank.com", "--verdict", "malicious"}).exit_code, 0);
-  // m (examp1epay.net, 93), N + note then b (the next one at 76), n skips one, q quits.
+  // m (examp1epay.net, 100), N + note then b (examplebnak.com, 86), n skips examp1ebank.com (76), q quits.
   auto q = lookalike(db, {"review", "--queue"}, "m\nN\nlooks like our own test site\nb\nn\nq\n");
   ASSERT_EQ(q.exit_code, 0) << q.err;
   EXPECT_EQ(q.out.find("exarnplebank.com"), std::string::npos) << "reviewed names are not queued";
   const auto first = q.out.find("examp1epay.net");
   ASSERT_NE(first, std::string::npos) << q.out;
-  EXPECT_NE(q.out.find("score: 93 critical"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("score: 100 critical"), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("DNS: answer"), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("probe ("), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("reviewed 2, skipped 1"), std::string::npos) << q.out;
@@ -175,9 +175,9 @@ TEST_F(ReviewWorld, TheQueueWalksUnreviewedNamesByScoreWithPipedKeys) {
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   const auto v = verdicts_of(rep.out);
   EXPECT_EQ(v.at("examp1epay.net"), "malicious");
-  // The two names at 76 are queued by name: examp1ebank.com first, then examplebnak.com (skipped).
-  EXPECT_EQ(v.at("examp1ebank.com"), "benign");
-  EXPECT_EQ(v.at("examplebnak.com"), "");
+  // By score: examplebnak.com (86) decided, then examp1ebank.com (76) skipped.
+  EXPECT_EQ(v.at("examplebnak.com"), "benign");
+  EXPECT_EQ(v.at("examp1ebank.com"), "");
   EXPECT_EQ(only_note(db, "benign"), "looks like our own test site");
 
   // --min-score leaves out what scores lower; an exhausted queue says so.
@@ -267,10 +267,11 @@ TEST_F(ReviewWorld, TheQueueTakesSingleKeysOnATerminalAndRestoresIt) {
   Terminal t({LOOKALIKE_BINARY, "--db", db, "review", "--queue"});
   ASSERT_EQ(tcgetattr(t.slave(), &before), 0);
   ASSERT_TRUE((before.c_lflag & ICANON) != 0 && (before.c_lflag & ECHO) != 0);
-  ASSERT_TRUE(t.wait_for("exarnplebank.com")) << t.screen();
+  // The two at 100 come by name: examp1epay.net, then exarnplebank.com.
+  ASSERT_TRUE(t.wait_for("examp1epay.net")) << t.screen();
   // One key, no Enter: only a terminal in non-canonical mode hands it over before a newline.
   t.type("m");
-  ASSERT_TRUE(t.wait_for("examp1epay.net")) << t.screen();
+  ASSERT_TRUE(t.wait_for("exarnplebank.com")) << t.screen();
   // A note is a whole line, typed with echo and line editing; then the decision key.
   t.type("N");
   ASSERT_TRUE(t.wait_for("note: ")) << t.screen();
@@ -278,7 +279,7 @@ TEST_F(ReviewWorld, TheQueueTakesSingleKeysOnATerminalAndRestoresIt) {
   ASSERT_TRUE(t.wait_for("kit seen in the wild")) << "the note is echoed\n" << t.screen();
   ASSERT_TRUE(t.wait_for("[q]uit > ")) << t.screen();  // back to single keys
   t.type("s");
-  ASSERT_TRUE(t.wait_for("score: 76")) << t.screen();
+  ASSERT_TRUE(t.wait_for("score: 86")) << t.screen();
   t.type("q");
   EXPECT_EQ(t.wait_exit(), 0) << t.screen();
   EXPECT_NE(t.screen().find("reviewed 2"), std::string::npos) << t.screen();
@@ -290,8 +291,8 @@ TEST_F(ReviewWorld, TheQueueTakesSingleKeysOnATerminalAndRestoresIt) {
   auto rep = lookalike(db, {"report", "--format", "jsonl", "--all"});
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   const auto v = verdicts_of(rep.out);
-  EXPECT_EQ(v.at("exarnplebank.com"), "malicious");
-  EXPECT_EQ(v.at("examp1epay.net"), "suspicious");
+  EXPECT_EQ(v.at("examp1epay.net"), "malicious");
+  EXPECT_EQ(v.at("exarnplebank.com"), "suspicious");
   EXPECT_EQ(only_note(db, "suspicious"), "kit seen in the wild");
 }
 
@@ -336,9 +337,9 @@ TEST_F(ExportWorld, JsonLinesCarryTheFullEvidenceOfEachMaliciousThreat) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto rows = jsonl(r.out);
   ASSERT_EQ(rows.size(), 2u);  // default filter: malicious only
-  EXPECT_EQ(rows[0].at("name"), "exarnplebank.com");  // highest score first
-  EXPECT_EQ(rows[1].at("name"), "examp1epay.net");
-  const json& t = rows[0];
+  EXPECT_EQ(rows[0].at("name"), "examp1epay.net");  // highest score first, ties (both 100) by name
+  EXPECT_EQ(rows[1].at("name"), "exarnplebank.com");
+  const json& t = rows[1];
   EXPECT_EQ(t.at("brands"), json::array({"examplebank.com"}));
   EXPECT_GT(t.at("score").get<int>(), 0);
   EXPECT_FALSE(t.at("reasons").empty());

@@ -87,15 +87,15 @@ struct Expected {
 // of ranked candidates (the likelihood adds points to likely squats). Everything else the
 // generator makes is NXDOMAIN (com, net, xyz) or REFUSED (zones the world does not serve).
 const std::vector<Expected> kRanking = {
-    {"exarnplebank.com", 100, "critical", {"MX", "WEB", "SPF", "DMARC"}},  // rn/m, mail + web + SPF + DMARC
-    {"examp1epay.net", 93, "critical", {"MX", "WEB"}},                     // 1/l, mail + web
+    {"examp1epay.net", 100, "critical", {"MX", "WEB"}},                    // 1/l, mail + web, no DMARC
+    {"exarnplebank.com", 100, "critical", {"MX", "WEB", "SPF", "DMARC"}},  // rn/m, mail + web + SPF + DMARC p=none
+    {"examplebnak.com", 86, "critical", {"MX", "SPF"}},                    // transposition, mail only, no DMARC
     {"examp1ebank.com", 76, "high", {"WEB"}},                              // clone of the brand's page over TLS
-    {"examplebnak.com", 76, "high", {"MX", "SPF"}},                        // transposition, mail only
     {"xn--exmplebank-i4a.com", 75, "high", {"WEB"}},                       // exàmplebank.com, clone page
-    {"exampelpay.net", 46, "medium", {"SPF"}},                             // SPF only, no address
     {"examplebank-login.com", 42, "medium", {"WEB"}},                      // combosquat login page
     {"examplebamk.com", 41, "medium", {}},                                 // address where nothing listens
     {"examplepay.xyz", 40, "medium", {"WEB", "PARKED"}},                   // parked "for sale" page
+    {"exampelpay.net", 38, "low", {"SPF"}},                                // SPF "-all" only: authorises no sender
     {"examplebank.xyz", 37, "low", {"WEB", "PARKED"}},
     {"exmplebank.com", 26, "low", {"PARKED"}},                             // delegated to a parking service
     {"examplepay.com", 0, "info", {"WEB"}},                                // redirects to the brand: defensive

@@ -17,6 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)lookalike::posture::spf_queries_dns(t);
     }
     if (redirects > 1) __builtin_trap();
+    // The look-alike score's readers: an "all" qualifier is one of the four; "+all" alone passes no one.
+    const auto all = lookalike::posture::spf_all_qualifier(*terms);
+    if (all && *all != '+' && *all != '-' && *all != '~' && *all != '?') __builtin_trap();
+    if (lookalike::posture::spf_authorises_senders(*terms) && !terms->empty() && !(*terms)[0].modifier &&
+        (*terms)[0].name == "all") {
+      __builtin_trap();
+    }
   }
   return 0;
 }

@@ -13,5 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& t : *tags)
       if (t.name.empty() || lookalike::posture::find_tag(*tags, t.name) != &t.value) __builtin_trap();
   }
+  // The look-alike score's DMARC reader: only the three policies, and only from a tag list.
+  if (auto p = lookalike::posture::dmarc_policy(in)) {
+    if (*p != "none" && *p != "quarantine" && *p != "reject") __builtin_trap();
+    if (!lookalike::posture::parse_tags(in)) __builtin_trap();
+  }
   return 0;
 }

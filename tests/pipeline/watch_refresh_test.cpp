@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -205,6 +206,55 @@ TEST(WatchRefresh, StoredProvenanceGivesTheStrongestSimilarity) {
   EXPECT_EQ(similarity_of_stored({"combosquat", "homoglyph"}).kind, K::homoglyph);
   EXPECT_EQ(similarity_of_stored({}).kind, K::other);
   EXPECT_EQ(similarity_of_stored({"ct:unknown-rule"}).kind, K::other);
+}
+
+// The score's DNS-only mail readiness, from the answers the refresh already asks for (MX, TXT,
+// _dmarc TXT): of three look-alikes equal in every other way, the one whose SPF ends in +all
+// outranks the one with -all, and the defensively parked one (null MX, -all, p=reject) scores low.
+TEST(WatchRefresh, MailReadinessFromDnsRanksPlusAllAboveMinusAllAndParkedLow) {
+  TempStore t;
+  const std::string z = "@ 3600 IN SOA ns.refresh.invalid. hostmaster.refresh.invalid. 1 3600 600 86400 60\n"
+                        "@ NS ns.refresh.invalid.\n"
+                        "examp1ebank MX 10 mail.examp1ebank.com.\nmail.examp1ebank A 127.0.0.1\n"
+                        "examp1ebank TXT \"v=spf1 mx +all\"\n"
+                        "examplebamk MX 10 mail.examp1ebank.com.\n"
+                        "examplebamk TXT \"v=spf1 mx -all\"\n"
+                        "exarnplebank MX 0 .\n"
+                        "exarnplebank TXT \"v=spf1 -all\"\n"
+                        "_dmarc.exarnplebank TXT \"v=DMARC1; p=reject\"\n";
+  NsdServer nsd({Zone{"com", z}});
+  resolver::Resolver res(dns_for(nsd.address()));
+  const auto out = refresh(*t.store, res, {"examp1ebank.com", "examplebamk.com", "exarnplebank.com"});
+  ASSERT_EQ(out.size(), 3u);
+  auto codes = [](const RefreshOutcome& o) {
+    std::vector<std::string> c;
+    for (const auto& r : o.score.reasons) c.push_back(r.code + " " + std::to_string(r.points) + " " + r.text);
+    return c;
+  };
+  const scoring::Weights& w = scoring::default_weights();
+  const auto& plus_all = out[0].score;
+  const auto& minus_all = out[1].score;
+  const auto& parked = out[2].score;
+  EXPECT_GT(plus_all.value, minus_all.value) << testing::PrintToString(codes(out[0]));
+  EXPECT_EQ(plus_all.value - minus_all.value, w.spf_all_pass) << testing::PrintToString(codes(out[1]));
+  const std::string mx = "mail.mx_record " + std::to_string(w.mx_record) + " accepts mail (MX)";
+  const std::string no_dmarc = "mail.dmarc_missing " + std::to_string(w.dmarc_missing) + " no DMARC";
+  const std::string plus = "mail.spf_all_pass " + std::to_string(w.spf_all_pass) + " SPF +all: anyone may send as it";
+  auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::ranges::find(v, x) != v.end(); };
+  const auto first = codes(out[0]);
+  const auto second = codes(out[1]);
+  for (const auto& want : {mx, no_dmarc, plus}) EXPECT_TRUE(has(first, want)) << want;
+  for (const auto& want : {mx, no_dmarc}) EXPECT_TRUE(has(second, want)) << want;
+  EXPECT_FALSE(has(second, plus));
+  const std::string defensive = "discount.defensively_parked -" + std::to_string(w.defensively_parked) +
+                                " defensively parked: null MX, -all, p=reject";
+  // Strongest reasons first (as stored): nothing but the similarity, the registration and the discount.
+  EXPECT_EQ(codes(out[2]), (std::vector<std::string>{
+                               "similarity.homoglyph " + std::to_string(w.similarity[0]) +
+                                   " visually identical to the brand (homoglyph / confusable skeleton)",
+                               defensive, "registered " + std::to_string(w.registered) + " registered (resolves in DNS)"}));
+  EXPECT_LE(parked.level, scoring::Level::low);
+  EXPECT_LT(parked.value, minus_all.value);
 }
 
 }  // namespace

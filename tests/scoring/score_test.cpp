@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "scoring/scoring.hpp"
@@ -25,26 +26,31 @@ std::vector<Case> fixture_world() {
   // Homoglyph with everything ready for phishing: mail, SPF/DMARC, TLS, CT, a cloned page.
   f = {};
   f.kind = SimilarityKind::homoglyph;
-  f.registered = f.mx_live = f.spf = f.dmarc = f.web_live = f.tls_covers_name = f.ct_seen = true;
+  f.registered = f.mx_live = f.spf = f.web_live = f.tls_covers_name = f.ct_seen = true;
+  f.mail.mx_record = true;
+  f.mail.dmarc = DmarcPolicy::reject;
   f.page_similarity = 0.9;
   add("xn--pypal-4ve.com", f, 100, Level::critical);
   // Keyboard typo that accepts mail for any recipient and can send it.
   f = {};
   f.kind = SimilarityKind::keyboard_typo;
   f.edit_distance = 1;
-  f.registered = f.mx_live = f.mx_accepts_mail = f.spf = f.dmarc = true;
-  add("paypol.com", f, 84, Level::critical);
-  // Keyboard typo with live MX and SPF.
+  f.registered = f.mx_live = f.mx_accepts_mail = f.spf = f.mail.mx_record = true;
+  f.mail.dmarc = DmarcPolicy::reject;
+  add("paypol.com", f, 86, Level::critical);
+  // Keyboard typo with live MX and SPF, no DMARC.
   f = {};
   f.kind = SimilarityKind::keyboard_typo;
   f.edit_distance = 1;
-  f.registered = f.mx_live = f.spf = true;
-  add("paypak.com", f, 74, Level::high);
-  // TLD swap with live MX and DMARC.
+  f.registered = f.mx_live = f.spf = f.mail.mx_record = true;
+  f.mail.dmarc = DmarcPolicy::missing;
+  add("paypak.com", f, 84, Level::critical);
+  // TLD swap with live MX and a DMARC that asks for nothing (p=none).
   f = {};
   f.kind = SimilarityKind::tld_swap;
-  f.registered = f.mx_live = f.dmarc = true;
-  add("paypal.co", f, 62, Level::high);
+  f.registered = f.mx_live = f.mail.mx_record = true;
+  f.mail.dmarc = DmarcPolicy::none;
+  add("paypal.co", f, 67, Level::high);
   // Combosquat phishing page: web, TLS, CT and a page resembling the brand's (0.8 -> 10 pts).
   f = {};
   f.kind = SimilarityKind::combosquat;
@@ -120,7 +126,8 @@ TEST(ScoreTable, ReasonsAddUpToTheValueBeforeClamping) {
 
 TEST(ScoreTable, LiveMxIsTheHeaviestEvidence) {
   const Weights& w = default_weights();
-  for (int v : {w.registered, w.spf, w.dmarc, w.web_live, w.ct_seen, w.tls_covers_name, w.page_max_points}) {
+  for (int v : {w.registered, w.spf, w.web_live, w.ct_seen, w.tls_covers_name, w.page_max_points, w.mx_record,
+                w.spf_all_pass, w.spf_all_neutral, w.dmarc_missing, w.dmarc_none}) {
     EXPECT_GT(w.mx_live, v);
   }
   for (int v : w.similarity) EXPECT_GE(w.mx_live, v);
@@ -308,6 +315,126 @@ TEST(ApplyProbe, CopiesProbeEvidenceIntoFacts) {
   EXPECT_TRUE(f.spf);
   EXPECT_FALSE(f.redirects_to_brand);
   EXPECT_DOUBLE_EQ(f.page_similarity, 0.75);
+}
+
+// The DNS-only mail readiness reasons: each one's hit and a near miss that must not fire.
+const Reason* reason(const Score& s, std::string_view code) {
+  for (const Reason& r : s.reasons) {
+    if (r.code == code) return &r;
+  }
+  return nullptr;
+}
+
+// Checks that f's score has the reason `code` with `text`; returns its points (0 when absent).
+int expect_reason(const Facts& f, std::string_view code, std::string_view text) {
+  const Score s = score(f);
+  const Reason* r = reason(s, code);
+  EXPECT_NE(r, nullptr) << code;
+  if (r == nullptr) return 0;
+  EXPECT_EQ(r->text, text) << code;
+  return r->points;
+}
+
+Facts registered_typo() {
+  Facts f;
+  f.kind = SimilarityKind::keyboard_typo;
+  f.registered = true;
+  return f;
+}
+
+TEST(MailReadiness, RealMxAcceptsMailButANullMxDoesNot) {
+  Facts f = registered_typo();
+  f.mail.mx_record = true;
+  EXPECT_EQ(expect_reason(f, "mail.mx_record", "accepts mail (MX)"), default_weights().mx_record);
+  f.mail.mx_record = false;
+  f.mail.null_mx = true;
+  EXPECT_EQ(reason(score(f), "mail.mx_record"), nullptr);
+  EXPECT_EQ(score(f).value, score(registered_typo()).value);
+}
+
+TEST(MailReadiness, SpfThatAuthorisesSendersButNotOneThatRefusesAll) {
+  Facts f = registered_typo();
+  f.spf = true;
+  f.mail.spf_all = SpfAll::softfail;
+  expect_reason(f, "spf", "SPF authorises senders: set up to send mail");
+  f.spf = false;
+  f.mail.spf_all = SpfAll::fail;  // "v=spf1 -all"
+  EXPECT_EQ(reason(score(f), "spf"), nullptr);
+  EXPECT_EQ(score(f).value, score(registered_typo()).value);
+}
+
+TEST(MailReadiness, SpfPlusAllAndQuestionAllButNotSoftfail) {
+  Facts f = registered_typo();
+  f.mail.spf_all = SpfAll::pass;
+  f.mail.dmarc = DmarcPolicy::reject;
+  const Score pass = score(f);
+  expect_reason(f, "mail.spf_all_pass", "SPF +all: anyone may send as it");
+  f.mail.spf_all = SpfAll::neutral;
+  const Score neutral = score(f);
+  expect_reason(f, "mail.spf_all_neutral", "SPF ?all: no sender is refused");
+  EXPECT_GT(pass.value, neutral.value);
+  f.mail.spf_all = SpfAll::softfail;
+  const Score soft = score(f);
+  EXPECT_EQ(reason(soft, "mail.spf_all_pass"), nullptr);
+  EXPECT_EQ(reason(soft, "mail.spf_all_neutral"), nullptr);
+  EXPECT_GT(neutral.value, soft.value);
+}
+
+TEST(MailReadiness, NoDmarcCountsOnlyForANameSetUpForMail) {
+  Facts f = registered_typo();
+  f.mail.mx_record = true;
+  f.mail.dmarc = DmarcPolicy::missing;
+  expect_reason(f, "mail.dmarc_missing", "no DMARC");
+  // Near misses: no mail set-up at all; the _dmarc lookup not answered; an enforcing policy.
+  Facts no_mail = registered_typo();
+  no_mail.mail.dmarc = DmarcPolicy::missing;
+  EXPECT_EQ(reason(score(no_mail), "mail.dmarc_missing"), nullptr);
+  f.mail.dmarc = DmarcPolicy::unknown;
+  EXPECT_EQ(reason(score(f), "mail.dmarc_missing"), nullptr);
+  f.mail.dmarc = DmarcPolicy::quarantine;
+  EXPECT_EQ(reason(score(f), "mail.dmarc_missing"), nullptr);
+}
+
+TEST(MailReadiness, DmarcPnoneIsWeakButQuarantineIsNot) {
+  Facts f = registered_typo();
+  f.spf = true;
+  f.mail.dmarc = DmarcPolicy::none;
+  expect_reason(f, "mail.dmarc_none", "weak DMARC (p=none)");
+  f.mail.dmarc = DmarcPolicy::quarantine;
+  EXPECT_EQ(reason(score(f), "mail.dmarc_none"), nullptr);
+}
+
+TEST(MailReadiness, NullMxMinusAllAndRejectIsDefensivelyParked) {
+  Facts f = registered_typo();
+  f.mail.null_mx = true;
+  f.mail.spf_all = SpfAll::fail;
+  f.mail.dmarc = DmarcPolicy::reject;
+  const Score parked = score(f);
+  EXPECT_EQ(expect_reason(f, "discount.defensively_parked", "defensively parked: null MX, -all, p=reject"),
+            -default_weights().defensively_parked);
+  EXPECT_LT(parked.value, score(registered_typo()).value);
+  EXPECT_LE(parked.level, Level::low);
+  // Near misses: each of the three parts weaker, or an SPF that still lets someone send.
+  for (auto weaken : {+[](Facts& x) { x.mail.dmarc = DmarcPolicy::quarantine; },
+                      +[](Facts& x) { x.mail.spf_all = SpfAll::softfail; },
+                      +[](Facts& x) { x.mail.null_mx = false; }, +[](Facts& x) { x.spf = true; }}) {
+    Facts g = f;
+    weaken(g);
+    EXPECT_EQ(reason(score(g), "discount.defensively_parked"), nullptr);
+  }
+}
+
+TEST(MailReadiness, WeightsNeedTheMailSection) {
+  auto j = nlohmann::json::parse(std::string(default_weights_json()), nullptr, true, true);
+  j.erase("mail");
+  auto w = parse_weights(j.dump());
+  ASSERT_FALSE(w);
+  EXPECT_NE(w.error().find("mail"), std::string::npos) << w.error();
+  j = nlohmann::json::parse(std::string(default_weights_json()), nullptr, true, true);
+  j["mail"].erase("dmarc_none");
+  w = parse_weights(j.dump());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error(), "mail.dmarc_none: missing");
 }
 
 }  // namespace
