@@ -10,10 +10,13 @@
 #include "posture/client_hello.hpp"
 #include "posture/smtp.hpp"
 #include "posture/tls.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 namespace lookalike::posture {
 namespace {
+
+using util::join;
 
 constexpr std::size_t kMaxSuiteProbes = 64;  // handshakes per version while enumerating suites
 constexpr std::int64_t kExpiryWarnSeconds = 30 * 86400;
@@ -32,15 +35,6 @@ Finding make(std::string id, const std::string& subject, int point, std::string 
   f.policy_point = point;
   f.standard = std::move(standard);
   return f;
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
 }
 
 // What the main session with one address found.

@@ -128,15 +128,6 @@ std::string truncate_to(std::string s, std::size_t width) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view sep, std::size_t limit) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size() && i < limit; ++i) {
-    if (i != 0) out += sep;
-    out += items[i];
-  }
-  return out;
-}
-
 // A JSON string literal of `s`: ill-formed UTF-8 becomes U+FFFD (so every line is valid JSON);
 // C0/C1 controls, DEL and U+2028/2029 are \u-escaped so nothing raw reaches a terminal or a JS parser.
 void append_json_text(std::string& out, std::string_view s) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "util/csv.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 namespace lookalike::report {
@@ -21,8 +22,7 @@ namespace lookalike::report {
 // Cuts `s` to at most `width` columns, ending in "…" when something was cut.
 [[nodiscard]] std::string truncate_to(std::string s, std::size_t width);
 // The first `limit` items joined with `sep`.
-[[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view sep = ",",
-                               std::size_t limit = SIZE_MAX);
+using util::join;
 // CSV field output: one quoting rule for every CSV writer.
 using util::append_csv_field;
 // Milliseconds since the Unix epoch as "2026-11-28T11:50:00Z" (one spelling for every stage).
