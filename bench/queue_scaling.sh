@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # Scaling of `lookalike worker --role resolve` with 1, 2 and 4 workers on one mock Kafka cluster
-# (`lookalike kafka-mock`), against a latency-bound fake DNS server on 127.0.0.1 (every answer
-# NXDOMAIN, sent DELAY ms after the query). Prints names/s per worker count and the ratio to one
-# worker. A measurement, not a test: nothing is asserted.
+# (`lookalike kafka-mock`), against a latency-bound fake DNS server on 127.0.0.1 (bench_slow_dns:
+# C++/Asio, every answer NXDOMAIN, sent DELAY ms after the query, one timer per query, so waiting
+# costs no CPU). Three rounds of 1, 2, 4 workers; prints names/s of each run, then the median per
+# worker count and its ratio to one worker. A measurement, not a test: nothing is asserted.
 #
-# usage: bench/queue_scaling.sh [path/to/lookalike] [names] [delay-ms] [concurrency]
-#   default binary: build/rel/lookalike (a Release build), 6000 names, 50 ms, concurrency 0
-#   (the resolver's adaptive window; N: N queries in flight per worker).
-# Needs: python3 with dnspython (python3-dnspython). Sends nothing beyond 127.0.0.1.
+# usage: bench/queue_scaling.sh [BUILD_DIR] [names] [delay-ms] [concurrency] [window]
+#   default build dir: build/rel (a Release build with bench_slow_dns and lookalike), 4000 names,
+#   100 ms, concurrency 0 (the resolver's adaptive window; N: N queries in flight per worker),
+#   window 256 (messages a worker holds, i.e. the largest batch it resolves at once).
+# Sends nothing beyond 127.0.0.1.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="${1:-$ROOT/build/rel/lookalike}"
-NAMES="${2:-6000}"
-DELAY="${3:-50}"
+BUILD="${1:-$ROOT/build/rel}"
+BIN="$BUILD/lookalike"
+SLOW_DNS="$BUILD/bench/bench_slow_dns"
+NAMES="${2:-4000}"
+DELAY="${3:-100}"
 CONCURRENCY="${4:-0}"
+WINDOW="${5:-256}"
+ROUNDS="${ROUNDS:-3}"
 [ -x "$BIN" ] || { echo "no lookalike binary at $BIN" >&2; exit 1; }
-# Debian's interpreter (python3-dnspython), even when another python3 comes first in PATH.
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-"$PY" -c 'import dns.message' 2>/dev/null || { echo "missing python3-dnspython" >&2; exit 1; }
+[ -x "$SLOW_DNS" ] || { echo "no bench_slow_dns at $SLOW_DNS (build target bench_slow_dns)" >&2; exit 1; }
 
 WORK="$(mktemp -d /tmp/lookalike-queue-bench-XXXXXX)"
 PIDS=()
@@ -30,29 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The fake resolver: answers NXDOMAIN to everything, DELAY ms late (asyncio timers, no threads).
-cat > "$WORK/slow_dns.py" <<'PY'
-import asyncio, sys
-import dns.message, dns.rcode
-delay = int(sys.argv[1]) / 1000.0
-class Slow(asyncio.DatagramProtocol):
-    def connection_made(self, t): self.t = t
-    def datagram_received(self, data, addr):
-        try:
-            q = dns.message.from_wire(data)
-        except Exception:
-            return
-        r = dns.message.make_response(q)
-        r.set_rcode(dns.rcode.NXDOMAIN)
-        asyncio.get_running_loop().call_later(delay, self.t.sendto, r.to_wire(), addr)
-async def main():
-    loop = asyncio.get_running_loop()
-    t, _ = await loop.create_datagram_endpoint(Slow, local_addr=("127.0.0.1", 0))
-    print(t.get_extra_info("sockname")[1], flush=True)
-    await asyncio.Event().wait()
-asyncio.run(main())
-PY
-"$PY" "$WORK/slow_dns.py" "$DELAY" > "$WORK/dns.port" &
+"$SLOW_DNS" "$DELAY" > "$WORK/dns.port" &
 PIDS+=($!)
 for _ in $(seq 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
 DNS="127.0.0.1:$(cat "$WORK/dns.port")"
@@ -70,29 +51,42 @@ printf 'session.timeout.ms=6000\nheartbeat.interval.ms=500\nauto.offset.reset=la
 
 count_resolved() { "$BIN" kafka-read --brokers "$BROKERS" --topic resolved 2>/dev/null | wc -l; }
 
-base=""
-echo "names=$NAMES delay=${DELAY}ms concurrency=$CONCURRENCY load: $(uptime | sed 's/.*load average: //')"
-for n in 1 2 4; do
-  before=$(count_resolved)
-  group="bench-$n-$$"
-  wp=()
-  for i in $(seq "$n"); do
-    "$BIN" worker --role resolve --group "$group" --brokers "$BROKERS" --config "$WORK/kafka.properties" \
-      --resolvers "$DNS" --concurrency "$CONCURRENCY" 2> "$WORK/worker-$n-$i.log" &
-    wp+=($!)
+echo "names=$NAMES delay=${DELAY}ms concurrency=$CONCURRENCY window=$WINDOW rounds=$ROUNDS load: $(uptime | sed 's/.*load average: //')"
+declare -A RATES
+run=0
+for round in $(seq "$ROUNDS"); do
+  for n in 1 2 4; do
+    run=$((run + 1))
+    before=$(count_resolved)
+    # Fresh names per run (a new group starts at the end of the topic, so it sees only these).
+    sed "s/^bench/r${run}x/" "$WORK/names.txt" > "$WORK/names-$run.txt"
+    group="bench-$run-$$"
+    wp=()
+    for i in $(seq "$n"); do
+      "$BIN" worker --role resolve --group "$group" --brokers "$BROKERS" --config "$WORK/kafka.properties" \
+        --resolvers "$DNS" --concurrency "$CONCURRENCY" --window "$WINDOW" 2> "$WORK/worker-$run-$i.log" &
+      wp+=($!)
+    done
+    # Wait until every worker has partitions, then time the work from enqueue to the last record.
+    for _ in $(seq 300); do
+      [ "$(cat "$WORK"/worker-"$run"-*.log | grep -c 'assigned partitions [0-9]')" -ge "$n" ] && break; sleep 0.1
+    done
+    sleep 2
+    start=$(date +%s.%N)
+    "$BIN" enqueue --brokers "$BROKERS" < "$WORK/names-$run.txt" 2>/dev/null
+    while [ "$(count_resolved)" -lt $((before + NAMES)) ]; do sleep 0.2; done
+    end=$(date +%s.%N)
+    for p in "${wp[@]}"; do kill -TERM "$p"; done
+    for p in "${wp[@]}"; do wait "$p" || true; done
+    rate=$(python3 -c "print(round($NAMES / ($end - $start)))")
+    RATES[$n]="${RATES[$n]:-} $rate"
+    echo "round=$round workers=$n names/s=$rate"
   done
-  # Wait until every worker has partitions, then time the work from enqueue to the last record.
-  for _ in $(seq 300); do
-    [ "$(cat "$WORK"/worker-"$n"-*.log | grep -c 'assigned partitions [0-9]')" -ge "$n" ] && break; sleep 0.1
-  done
-  sleep 2
-  start=$(date +%s.%N)
-  "$BIN" enqueue --brokers "$BROKERS" < "$WORK/names.txt" 2>/dev/null
-  while [ "$(count_resolved)" -lt $((before + NAMES)) ]; do sleep 0.2; done
-  end=$(date +%s.%N)
-  for p in "${wp[@]}"; do kill -TERM "$p"; done
-  for p in "${wp[@]}"; do wait "$p" || true; done
-  rate=$(python3 -c "print(round($NAMES / ($end - $start)))")
-  [ -z "$base" ] && base=$rate
-  echo "workers=$n names/s=$rate ratio=$(python3 -c "print(round($rate / $base, 2))")"
 done
+median() { tr ' ' '\n' <<< "$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+base=$(median "${RATES[1]}")
+for n in 1 2 4; do
+  m=$(median "${RATES[$n]}")
+  echo "workers=$n median names/s=$m ratio=$(python3 -c "print(round($m / $base, 2))") (runs:${RATES[$n]})"
+done
+echo "load after: $(uptime | sed 's/.*load average: //')"

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <ostream>
 #include <set>
@@ -293,25 +295,34 @@ class ResolveWorker final : public ForwardingWorker {
 };
 
 // ---------------------------------------------------------------------------------------------
-// index: resolved -> one RocksDB store per partition. A batch of a partition's records is
-// committed with the alert events it causes; the offsets are stored after that commit. Alerts go
-// from each store's change feed to the alerts topic and are acknowledged in the store once the
-// broker has them, so a crash re-sends (same ids), never drops.
+// index: resolved -> one RocksDB store per partition, each mirrored on a compacted changelog
+// (topics.index_state, same partition number) so a partition can move to a worker on another
+// machine. One batch of a partition's records goes through four steps, in partition order:
+//   1. committed to the store with the alert events it causes;
+//   2. the alerts sent (from the store's change feed) and acknowledged by the broker;
+//   3. the rows it changed sent to the changelog and acknowledged;
+//   4. its input offset stored (committed by the next commit), the changelog offset recorded.
+// A kill at any point leaves the input offset behind the changelog, so the next owner restores
+// the rows and redoes the batch: the same alerts (same ids) when they may not have been sent,
+// none when the changelog already has the new state, which it only has once they were sent.
 
 class IndexWorker final : public WorkerBase {
  public:
   IndexWorker(const WorkerConfig& config, std::ostream& log) : WorkerBase(config, log, "index") {}
 
   std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
+    auto changelog = queue::Producer::open_with_reports(
+        config_.queue, [this](std::uint64_t token, const queue::DeliveryReport& r) { changelog_delivered(token, r); });
+    if (!changelog) return std::unexpected(changelog.error().message);
+    changelog_.emplace(std::move(*changelog));
     if (auto err = connect(config_.topics.resolved)) return std::unexpected(*err);
 
     while (!stop.load() && !failure_) {
-      producer_->poll(0ms);
-      ack_alerts();
-      pressure_.update(*consumer_, alerts_.in_flight());
-      std::vector<queue::Message> batch = consumer_->poll(config_.window, 100ms);
+      serve(0ms);
+      pressure_.update(*consumer_, in_flight_);
+      std::vector<queue::Message> batch = consumer_->poll(pressure_.room(in_flight_), 100ms);
       if (batch.empty()) {
-        producer_->poll(pressure_.paused() ? 50ms : 0ms);
+        serve(pressure_.paused() ? 50ms : 0ms);
         continue;
       }
       std::map<std::int32_t, std::vector<const queue::Message*>> by_partition;
@@ -322,7 +333,7 @@ class IndexWorker final : public WorkerBase {
       }
     }
     std::vector<std::int32_t> open;
-    for (const auto& [p, s] : stores_) open.push_back(p);
+    for (const auto& [p, part] : parts_) open.push_back(p);
     for (const auto p : open) release(p, false);
     if (auto ok = consumer_->commit(); !ok) log_ << "index: " << ok.error().message << std::endl;
     consumer_->close();
@@ -331,16 +342,48 @@ class IndexWorker final : public WorkerBase {
   }
 
  private:
+  // One committed batch on its way to being safe (steps 2-4 above).
+  struct Step {
+    std::uint64_t id = 0;
+    std::int64_t next_input = 0;       // the input offset to store when done
+    std::size_t messages = 0;          // counted in in_flight_ until done
+    std::uint64_t events_through = 0;  // alert events (store seqs) acknowledged before step 3
+    std::vector<std::pair<std::string, std::string>> rows;  // changelog records: name, row
+    bool sent = false;
+    std::size_t unacked = 0;
+    std::int64_t last_offset = -1;  // highest changelog offset of its rows
+  };
+  struct Part {
+    explicit Part(index::Store s) : store(std::move(s)) {}
+    index::Store store;
+    std::uint64_t events_sent = 0;   // last event seq handed to the producer
+    std::uint64_t events_acked = 0;  // events acknowledged contiguously (as in the store)
+    std::uint64_t last_event = 0;    // last event seq committed
+    std::int64_t applied = 0;        // changelog offsets below this are in the store
+    std::int64_t applied_recorded = 0;
+    std::deque<Step> steps;
+    std::uint64_t next_step = 1;
+  };
+  enum class Kind : std::uint8_t { alert, row };
   struct Pending {
+    Kind kind = Kind::alert;
     std::int32_t partition = 0;
-    std::uint64_t seq = 0;
+    std::uint64_t id = 0;  // event seq (alert) or step id (row)
   };
 
-  // The partition's store, opened on first use. A store still locked by its previous owner (a
-  // cooperative rebalance hands it over only after that owner released it; a killed owner's
-  // lock goes with its process) is retried for up to a minute.
-  index::Store* store_for(std::int32_t p) {
-    if (const auto it = stores_.find(p); it != stores_.end()) return &it->second;
+  void serve(std::chrono::milliseconds wait) {
+    producer_->poll(wait);
+    changelog_->poll(0ms);
+    if (changelog_->fatal_error()) failure_ = "index: changelog: " + *changelog_->fatal_error();
+    for (auto& [p, part] : parts_) drive(p, part);
+  }
+
+  // The partition's store, opened and brought up to date from the changelog on first use (so
+  // before any of its input is indexed here). A store still locked by its previous owner (a
+  // shared folder: the owner lets go only once it released the partition; a killed owner's lock
+  // goes with its process) is retried for up to a minute.
+  Part* part_for(std::int32_t p) {
+    if (const auto it = parts_.find(p); it != parts_.end()) return &it->second;
     index::Options options;
     options.emit_events = false;  // this worker appends exactly the alert events it publishes
     options.observation_retention = config_.retention;
@@ -349,10 +392,18 @@ class IndexWorker final : public WorkerBase {
     for (;;) {
       auto store = index::Store::open(path, options);
       if (store) {
-        auto acked = store->acked(kAlertsConsumer);
-        sent_[p] = acked ? *acked : 0;
+        Part part(std::move(*store));
+        auto acked = part.store.acked(kAlertsConsumer);
+        part.events_sent = part.events_acked = part.last_event = acked ? *acked : 0;
+        auto applied = changelog_applied(part.store);
+        if (!applied) {
+          failure_ = "index: " + path + ": " + applied.error();
+          return nullptr;
+        }
+        part.applied = part.applied_recorded = *applied;
         log_ << "index: opened " << path << std::endl;
-        return &stores_.emplace(p, std::move(*store)).first->second;
+        if (!restore(p, part)) return nullptr;
+        return &parts_.emplace(p, std::move(part)).first->second;
       }
       if (store.error().code != index::ErrorCode::locked || std::chrono::steady_clock::now() > deadline) {
         failure_ = "index: " + store.error().message;
@@ -362,11 +413,82 @@ class IndexWorker final : public WorkerBase {
     }
   }
 
-  void index_partition(std::int32_t p, const std::vector<const queue::Message*>& msgs) {
-    index::Store* store = store_for(p);
-    if (store == nullptr) return;
+  // Applies the changelog partition from the offset the store has reached to its end. Rows merge
+  // into the store (sets unioned, first/last sighting min/max, the newer state kept), so
+  // re-applying what a store already has changes nothing and state never goes backwards.
+  bool restore(std::int32_t p, Part& part) {
+    std::size_t rows = 0;
     index::Batch batch;
-    std::unordered_map<std::string, index::Candidate> seen;  // this batch's view of its names
+    std::int64_t next = part.applied;
+    const std::int64_t from = part.applied;
+    auto flush = [&]() -> bool {
+      if (auto ok = batch.put_feed_state(kChangelogFeed, std::to_string(next)); !ok) {
+        failure_ = "index: " + ok.error().message;
+        return false;
+      }
+      if (auto ok = part.store.commit(std::move(batch)); !ok) {
+        failure_ = "index: " + ok.error().message;
+        return false;
+      }
+      batch = index::Batch();
+      return true;
+    };
+    auto read = queue::read_partition(config_.queue, {config_.topics.index_state, p}, part.applied,
+                                      [&](const queue::Message& m) {
+      next = m.offset + 1;
+      if (m.null_value) return true;
+      auto row = queue::decode_index_state(m.value);
+      if (!row) {
+        log_ << "index: skipping " << m.topic << "[" << p << "]@" << m.offset << ": " << row.error().message << std::endl;
+        return true;
+      }
+      if (!apply_row(batch, *row)) return true;
+      ++rows;
+      return batch.size() < 2000 || flush();
+    });
+    if (!read) {
+      failure_ = "index: restoring partition " + std::to_string(p) + ": " + read.error().message;
+      return false;
+    }
+    if (failure_) return false;
+    next = std::max(next, *read);
+    if (next == from) return true;
+    if (!flush()) return false;
+    part.applied = part.applied_recorded = next;
+    log_ << "index: partition " << p << " restored " << rows << " rows from " << config_.topics.index_state << "[" << p
+         << "] offsets " << from << ".." << next << std::endl;
+    return true;
+  }
+
+  // A changelog row as store updates: one sighting at first_seen, one at last_seen with the state.
+  bool apply_row(index::Batch& batch, const queue::IndexStateRecord& row) {
+    index::CandidateUpdate u;
+    u.name = row.candidate.name;
+    u.brands = row.candidate.brands;
+    u.fuzzers = row.candidate.fuzzers;
+    u.seen = row.first_seen;
+    if (auto ok = batch.upsert(u); !ok) {
+      log_ << "index: skipping row " << u.name << ": " << ok.error().message << std::endl;
+      return false;
+    }
+    u.seen = row.last_seen;
+    if (row.state) u.state = index::StateSummary{row.state->time, parse_dns(row.state->dns), row.state->flags};
+    return batch.upsert(u).has_value();
+  }
+
+  static queue::IndexStateRecord row_of(const index::Candidate& c) {
+    queue::IndexStateRecord r{{c.name, c.brands, c.fuzzers}, c.first_seen, c.last_seen, std::nullopt};
+    if (c.state) r.state = queue::IndexStateRecord::State{c.state->time, std::string(dns_name(c.state->dns)), c.state->flags};
+    return r;
+  }
+
+  void index_partition(std::int32_t p, const std::vector<const queue::Message*>& msgs) {
+    Part* part = part_for(p);
+    if (part == nullptr) return;
+    index::Store& store = part->store;
+    index::Batch batch;
+    std::unordered_map<std::string, index::Candidate> seen;    // this batch's view of its names
+    std::unordered_map<std::string, index::Candidate> before;  // ... and what the store had
     for (const queue::Message* m : msgs) {
       ++stats_.consumed;
       auto rec = queue::decode_resolved(m->value);
@@ -377,11 +499,12 @@ class IndexWorker final : public WorkerBase {
       }
       auto it = seen.find(rec->candidate.name);
       if (it == seen.end()) {
-        auto stored = store->get_candidate(rec->candidate.name);
+        auto stored = store.get_candidate(rec->candidate.name);
         if (!stored) {
           failure_ = "index: " + stored.error().message;
           return;
         }
+        before.emplace(rec->candidate.name, stored->value_or(index::Candidate{}));
         it = seen.emplace(rec->candidate.name, stored->value_or(index::Candidate{})).first;
       }
       index::Candidate& prev = it->second;
@@ -418,23 +541,40 @@ class IndexWorker final : public WorkerBase {
       }
     }
     if (!batch.empty()) {
-      if (auto ok = store->commit(std::move(batch)); !ok) {
+      if (auto ok = store.commit(std::move(batch)); !ok) {
         failure_ = "index: " + ok.error().message;
         return;
       }
     }
-    // Committed: these records are safe, whoever owns the partition next.
-    if (auto ok = consumer_->store_offset({config_.topics.resolved, p}, msgs.back()->offset + 1); !ok) {
-      log_ << "index: " << ok.error().message << std::endl;
+    // Sends this batch's events (and, after a restart, those never acknowledged): last_event is
+    // then the store's newest event, which this batch's rows wait for.
+    publish_alerts(p, *part);
+    if (failure_) return;
+    Step step;
+    step.id = part->next_step++;
+    step.next_input = msgs.back()->offset + 1;
+    step.messages = msgs.size();
+    step.events_through = part->last_event;
+    // The rows as this batch left them (not as later batches will): the changelog must never
+    // carry a state whose alert was not acknowledged yet.
+    for (const auto& [name, old] : before) {
+      auto now = store.get_candidate(name);
+      if (!now) {
+        failure_ = "index: " + now.error().message;
+        return;
+      }
+      if (*now && **now != old) step.rows.emplace_back(name, queue::encode(row_of(**now)));
     }
-    publish_alerts(p, *store);
+    in_flight_ += step.messages;
+    part->steps.push_back(std::move(step));
+    drive(p, *part);
   }
 
   // Sends the partition's change-feed events after the last one sent (not yet acknowledged ones
   // included after a restart: the same alert ids again).
-  void publish_alerts(std::int32_t p, index::Store& store) {
+  void publish_alerts(std::int32_t p, Part& part) {
     for (;;) {
-      auto events = store.read_events_after(sent_[p], 1000);
+      auto events = part.store.read_events_after(part.events_sent, 1000);
       if (!events) {
         failure_ = "index: " + events.error().message;
         return;
@@ -442,13 +582,14 @@ class IndexWorker final : public WorkerBase {
       if (events->empty()) return;
       for (const auto& e : *events) {
         const std::uint64_t token = next_token_++;
-        tokens_[token] = {p, e.seq};
+        tokens_[token] = {Kind::alert, p, e.seq};
         alerts_.started(p, static_cast<std::int64_t>(e.seq));
         if (auto ok = producer_->produce(config_.topics.alerts, queue::partition_key(e.name), e.detail, token); !ok) {
           failure_ = "index: " + ok.error().message;
           return;
         }
-        sent_[p] = e.seq;
+        part.events_sent = e.seq;
+        part.last_event = std::max(part.last_event, e.seq);
       }
     }
   }
@@ -459,32 +600,89 @@ class IndexWorker final : public WorkerBase {
     if (err) {
       failure_ = "index: alert delivery failed: " + *err;
     } else {
-      alerts_.finished(it->second.partition, static_cast<std::int64_t>(it->second.seq));
+      alerts_.finished(it->second.partition, static_cast<std::int64_t>(it->second.id));
       ++stats_.alerts;
     }
     tokens_.erase(it);
   }
 
-  // Records in each store how far its alerts reached the broker (contiguously).
-  void ack_alerts() {
-    for (auto& [p, store] : stores_) {
-      if (const auto next = alerts_.advance(p); next && *next > 0) {
-        if (auto ok = store.ack(kAlertsConsumer, static_cast<std::uint64_t>(*next - 1)); !ok) {
-          log_ << "index: " << ok.error().message << std::endl;
+  void changelog_delivered(std::uint64_t token, const queue::DeliveryReport& r) {
+    const auto it = tokens_.find(token);
+    if (it == tokens_.end()) return;
+    const Pending pending = it->second;
+    tokens_.erase(it);
+    if (r.error) {
+      failure_ = "index: changelog delivery failed: " + *r.error;
+      return;
+    }
+    const auto part = parts_.find(pending.partition);
+    if (part == parts_.end() || part->second.steps.empty()) return;  // released (lost) meanwhile
+    auto& steps = part->second.steps;
+    if (pending.id < steps.front().id) return;
+    Step& step = steps[static_cast<std::size_t>(pending.id - steps.front().id)];
+    --step.unacked;
+    step.last_offset = std::max(step.last_offset, r.offset);
+  }
+
+  // Moves a partition's batches through steps 2-4, in order.
+  void drive(std::int32_t p, Part& part) {
+    if (const auto next = alerts_.advance(p); next && *next > 0) {
+      part.events_acked = static_cast<std::uint64_t>(*next - 1);
+      if (auto ok = part.store.ack(kAlertsConsumer, part.events_acked); !ok) log_ << "index: " << ok.error().message << std::endl;
+    }
+    for (Step& step : part.steps) {
+      if (step.sent) continue;
+      if (step.events_through > part.events_acked) break;
+      for (const auto& [name, row] : step.rows) {
+        const std::uint64_t token = next_token_++;
+        tokens_[token] = {Kind::row, p, step.id};
+        if (auto ok = changelog_->produce_to(config_.topics.index_state, p, name, row, token); !ok) {
+          tokens_.erase(token);
+          failure_ = "index: " + ok.error().message;
+          return;
         }
+        ++step.unacked;
       }
+      step.sent = true;
+    }
+    bool done = false;
+    while (!part.steps.empty() && part.steps.front().sent && part.steps.front().unacked == 0) {
+      const Step& step = part.steps.front();
+      if (auto ok = consumer_->store_offset({config_.topics.resolved, p}, step.next_input); !ok) {
+        log_ << "index: " << ok.error().message << std::endl;
+      }
+      part.applied = std::max(part.applied, step.last_offset + 1);
+      in_flight_ -= step.messages;
+      part.steps.pop_front();
+      done = true;
+    }
+    if (done && part.applied != part.applied_recorded) record_applied(part);
+  }
+
+  void record_applied(Part& part) {
+    index::Batch batch;
+    if (auto ok = batch.put_feed_state(kChangelogFeed, std::to_string(part.applied)); ok) {
+      if (auto c = part.store.commit(std::move(batch)); !c) {
+        log_ << "index: " << c.error().message << std::endl;
+        return;
+      }
+      part.applied_recorded = part.applied;
     }
   }
 
-  // Lets a partition go: waits for its alerts (unless lost), acknowledges them, closes the store.
+  // Lets a partition go: unless lost, finishes its batches (alerts, changelog, offsets) first.
   void release(std::int32_t p, bool lost) {
-    if (!lost) {
-      while (alerts_.in_flight(p) > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
-      ack_alerts();
+    const auto it = parts_.find(p);
+    if (it != parts_.end()) {
+      Part& part = it->second;
+      while (!lost && !part.steps.empty() && !failure_ && !producer_->fatal_error()) serve(100ms);
+      for (const Step& step : part.steps) in_flight_ -= step.messages;
+      part.steps.clear();
+      if (part.applied != part.applied_recorded) record_applied(part);
+      parts_.erase(it);
     }
     alerts_.forget(p);
-    sent_.erase(p);
-    stores_.erase(p);
+    std::erase_if(tokens_, [p](const auto& t) { return t.second.partition == p; });
   }
 
   void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
@@ -494,11 +692,12 @@ class IndexWorker final : public WorkerBase {
     }
   }
 
-  std::map<std::int32_t, index::Store> stores_;
-  std::map<std::int32_t, std::uint64_t> sent_;  // last event seq handed to the producer, per store
-  queue::OffsetTracker alerts_;                 // event seqs in flight to the alerts topic
+  std::optional<queue::Producer> changelog_;  // reports offsets: the store records how far it got
+  std::map<std::int32_t, Part> parts_;
+  queue::OffsetTracker alerts_;  // event seqs in flight to the alerts topic
   std::unordered_map<std::uint64_t, Pending> tokens_;
   std::uint64_t next_token_ = 1;
+  std::size_t in_flight_ = 0;  // input messages taken and not yet safe
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -624,6 +823,18 @@ std::string state_change(const std::optional<index::StateSummary>& prev, const i
 
 std::string partition_store_path(const std::string& db_path, std::int32_t partition) {
   return db_path + "/partition-" + std::to_string(partition);
+}
+
+std::expected<std::int64_t, std::string> changelog_applied(const index::Store& store) {
+  auto v = store.get_feed_state(kChangelogFeed);
+  if (!v) return std::unexpected(v.error().message);
+  if (!*v) return 0;
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars((*v)->data(), (*v)->data() + (*v)->size(), n);
+  if (ec != std::errc{} || end != (*v)->data() + (*v)->size() || n < 0) {
+    return std::unexpected("changelog offset '" + **v + "' is not a number");
+  }
+  return n;
 }
 
 std::expected<WorkerStats, std::string> run_worker(const WorkerConfig& config, const std::atomic<bool>& stop,

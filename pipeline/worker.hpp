@@ -22,7 +22,8 @@
 namespace lookalike::pipeline {
 
 // resolve: candidates -> resolved (DNS through `resolver`); index: resolved -> one RocksDB store
-// per partition + alerts; match: names -> candidates against the brand table (its compacted topic,
+// per partition (mirrored on the compacted topics.index_state, restored from it when a partition
+// moves to a worker whose store lacks it) + alerts; match: names -> candidates against the brand table (its compacted topic,
 // read in full at start). probe and ct-follow are not implemented yet (issue #17).
 enum class WorkerRole : std::uint8_t { resolve, probe, match, index, ct_follow };
 // "resolve", "probe", "match", "index", "ct-follow".
@@ -63,5 +64,11 @@ struct WorkerStats {
 
 // The store folder of one partition: <db_path>/partition-<N>.
 [[nodiscard]] std::string partition_store_path(const std::string& db_path, std::int32_t partition);
+
+// The feed-state source under which an index partition store records how far it has the
+// partition's changelog (topics.index_state): the offset of the first record it does not have.
+inline constexpr std::string_view kChangelogFeed = "kafka:index-state";
+// That offset (0 for a store that never saw the changelog); an error for an unreadable store.
+[[nodiscard]] std::expected<std::int64_t, std::string> changelog_applied(const index::Store& store);
 
 }  // namespace lookalike::pipeline

@@ -126,16 +126,18 @@ std::string partition_key(std::string_view name) {
 struct Producer::Impl {
   HandlePtr rk;
   DeliveryHandler on_delivery;
+  DeliveryReportHandler on_report;
   std::optional<std::string> fatal;
 
   static void delivered(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
-    if (!self->on_delivery) return;
     const auto token = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(m->_private));
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      self->on_delivery(token, std::nullopt);
-    } else {
-      self->on_delivery(token, std::string(rd_kafka_err2str(m->err)));
+    std::optional<std::string> err;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) err = std::string(rd_kafka_err2str(m->err));
+    if (self->on_report) {
+      self->on_report(token, DeliveryReport{err, err ? -1 : m->partition, err ? -1 : m->offset});
+    } else if (self->on_delivery) {
+      self->on_delivery(token, err);
     }
   }
   static void errored(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -148,12 +150,14 @@ struct Producer::Impl {
     (void)reason;  // transient errors (broker down, ...) are retried by librdkafka itself
   }
 
+  // `partition` RD_KAFKA_PARTITION_UA: chosen by the partitioner from the key.
   std::expected<void, Error> produce(std::string_view topic, std::string_view key, const void* value,
-                                     std::size_t size, std::uint64_t token) {
+                                     std::size_t size, std::uint64_t token,
+                                     std::int32_t partition = RD_KAFKA_PARTITION_UA) {
     for (;;) {
       if (fatal) return std::unexpected(Error{"kafka producer: " + *fatal});
       const rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk.get(), RD_KAFKA_V_TOPIC(std::string(topic).c_str()),
+          rk.get(), RD_KAFKA_V_TOPIC(std::string(topic).c_str()), RD_KAFKA_V_PARTITION(partition),
           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()), RD_KAFKA_V_VALUE(const_cast<void*>(value), size),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<std::uintptr_t>(token))), RD_KAFKA_V_END);
@@ -167,6 +171,16 @@ struct Producer::Impl {
 std::expected<Producer, Error> Producer::open(const Config& config, DeliveryHandler on_delivery) {
   auto impl = std::make_unique<Impl>();
   impl->on_delivery = std::move(on_delivery);
+  return open_impl(config, std::move(impl));
+}
+
+std::expected<Producer, Error> Producer::open_with_reports(const Config& config, DeliveryReportHandler on_report) {
+  auto impl = std::make_unique<Impl>();
+  impl->on_report = std::move(on_report);
+  return open_impl(config, std::move(impl));
+}
+
+std::expected<Producer, Error> Producer::open_impl(const Config& config, std::unique_ptr<Impl> impl) {
   // acks=all + idempotence: a retried batch is written once, in order; no time limit on delivery
   // (message.timeout.ms=0): a message is reported failed only on a fatal error, so a broker
   // outage becomes backpressure, never loss.
@@ -193,6 +207,11 @@ Producer::~Producer() = default;
 std::expected<void, Error> Producer::produce(std::string_view topic, std::string_view key, std::string_view value,
                                              std::uint64_t token) {
   return impl_->produce(topic, key, value.data(), value.size(), token);
+}
+
+std::expected<void, Error> Producer::produce_to(std::string_view topic, std::int32_t partition, std::string_view key,
+                                                std::string_view value, std::uint64_t token) {
+  return impl_->produce(topic, key, value.data(), value.size(), token, partition);
 }
 
 std::expected<void, Error> Producer::produce_tombstone(std::string_view topic, std::string_view key) {
@@ -465,6 +484,50 @@ std::expected<std::vector<std::int64_t>, Error> committed_offsets(const Config& 
   }
   rd_kafka_consumer_close(rk->get());
   return out;
+}
+
+std::expected<std::int64_t, Error> read_partition(const Config& config, const TopicPartition& tp, std::int64_t from,
+                                                 const std::function<bool(const Message&)>& on_message) {
+  auto rk = reader_handle(config, "lookalike-reader-" + random_suffix());
+  if (!rk) return std::unexpected(rk.error());
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  if (const rd_kafka_resp_err_t err =
+          rd_kafka_query_watermark_offsets(rk->get(), tp.topic.c_str(), tp.partition, &low, &high, 10000);
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::unexpected(error("watermarks of " + tp.topic + "[" + std::to_string(tp.partition) + "]", err));
+  }
+  std::int64_t next = std::max(from, low);
+  if (next >= high) {
+    rd_kafka_consumer_close(rk->get());
+    return std::max(from, next);
+  }
+  ListPtr list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = next;
+  if (const rd_kafka_resp_err_t err = rd_kafka_assign(rk->get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::unexpected(error("assign " + tp.topic, err));
+  }
+  // Compaction may leave gaps in the offsets: done when a message at or past high-1 was read.
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  bool more = true;
+  while (more && next < high) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      rd_kafka_consumer_close(rk->get());
+      return std::unexpected(Error{"reading " + tp.topic + "[" + std::to_string(tp.partition) + "]: timed out"});
+    }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk->get(), 200);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset >= next) {
+      Message msg{tp.topic, m->partition, m->offset, {}, {}, m->payload == nullptr};
+      if (m->key != nullptr) msg.key.assign(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload != nullptr) msg.value.assign(static_cast<const char*>(m->payload), m->len);
+      next = m->offset + 1;
+      more = on_message(msg);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(rk->get());
+  return next;
 }
 
 std::expected<std::vector<Message>, Error> read_all(const Config& config, const std::string& topic) {

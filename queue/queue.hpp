@@ -28,8 +28,13 @@ struct Topics {
   std::string alerts = "lookalike.alerts";          // state changes, each with a stable alert id
   std::string names = "lookalike.names";            // certificate/zone/feed names for `match`
   std::string brands = "lookalike.brands";          // compacted: brand domain -> brand record
-  // The domain-keyed topics (all but brands), in the order above.
-  [[nodiscard]] std::vector<std::string> domain_keyed() const { return {candidates, resolved, alerts, names}; }
+  // compacted: the index's changelog, candidate name -> its index row, written to the partition
+  // of the name's registrable domain (the partition whose store holds the row).
+  std::string index_state = "lookalike.index-state";
+  // The topics partitioned like the domain keys (all but brands), in the order above.
+  [[nodiscard]] std::vector<std::string> domain_keyed() const {
+    return {candidates, resolved, alerts, names, index_state};
+  }
 };
 inline constexpr int kDefaultPartitions = 6;
 
@@ -72,12 +77,22 @@ struct Message {
 // Called once per produced message when the broker acknowledged it (error empty) or when it
 // failed for good (error set); `token` is what produce() was given.
 using DeliveryHandler = std::function<void(std::uint64_t token, const std::optional<std::string>& error)>;
+// The same report with where the broker wrote the message (partition, offset; -1 on error).
+struct DeliveryReport {
+  std::optional<std::string> error;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+};
+using DeliveryReportHandler = std::function<void(std::uint64_t token, const DeliveryReport& report)>;
 
 // An idempotent producer (enable.idempotence, acks=all, murmur2 partitioner as Java clients use):
 // retries never duplicate or reorder a partition's messages.
 class Producer {
  public:
   [[nodiscard]] static std::expected<Producer, Error> open(const Config& config, DeliveryHandler on_delivery = {});
+  // Same, reporting each message's partition and offset too (a changelog writer records them).
+  [[nodiscard]] static std::expected<Producer, Error> open_with_reports(const Config& config,
+                                                                        DeliveryReportHandler on_report);
   Producer(Producer&&) noexcept;
   Producer& operator=(Producer&&) noexcept;
   ~Producer();
@@ -86,6 +101,9 @@ class Producer {
   // full. Errors: unknown topic, fatal idempotence error.
   [[nodiscard]] std::expected<void, Error> produce(std::string_view topic, std::string_view key,
                                                    std::string_view value, std::uint64_t token = 0);
+  // Same, to an explicit partition (a changelog keyed finer than the partition key it follows).
+  [[nodiscard]] std::expected<void, Error> produce_to(std::string_view topic, std::int32_t partition, std::string_view key,
+                                                      std::string_view value, std::uint64_t token = 0);
   // Same, with a tombstone (null value): deletes `key` from a compacted topic.
   [[nodiscard]] std::expected<void, Error> produce_tombstone(std::string_view topic, std::string_view key);
   // Serves delivery reports for up to `timeout`.
@@ -101,6 +119,7 @@ class Producer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   explicit Producer(std::unique_ptr<Impl> impl);
+  static std::expected<Producer, Error> open_impl(const Config& config, std::unique_ptr<Impl> impl);
 };
 
 // Partitions gained or lost at a rebalance. `lost` is true when they were taken away without a
@@ -176,6 +195,12 @@ struct Watermarks {
 // Committed offset of `config.group` for each partition of `topic` (-1 when none).
 [[nodiscard]] std::expected<std::vector<std::int64_t>, Error> committed_offsets(const Config& config,
                                                                                 const std::string& topic);
+// The messages of one partition from offset `from` (or its low watermark, if later) to its high
+// watermark at the time of the call, in order, each given to `on_message` (false stops early).
+// Returns the offset after the last message read (`from` when there was nothing to read).
+[[nodiscard]] std::expected<std::int64_t, Error> read_partition(const Config& config, const TopicPartition& tp,
+                                                                std::int64_t from,
+                                                                const std::function<bool(const Message&)>& on_message);
 // Every message of `topic` from the start to the high watermark at the time of the call, in
 // partition then offset order (no group: reads the whole topic, e.g. for tests and audits).
 [[nodiscard]] std::expected<std::vector<Message>, Error> read_all(const Config& config, const std::string& topic);

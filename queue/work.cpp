@@ -59,6 +59,14 @@ void read_candidate(const json& j, CandidateRecord& r) {
 
 std::string encode(const CandidateRecord& r) { return candidate_json(r).dump(); }
 
+std::string encode(const IndexStateRecord& r) {
+  json j = candidate_json(r.candidate);
+  j["first_seen"] = r.first_seen;
+  j["last_seen"] = r.last_seen;
+  if (r.state) j["state"] = json{{"time", r.state->time}, {"dns", r.state->dns}, {"flags", r.state->flags}};
+  return j.dump();
+}
+
 std::string encode(const ResolvedRecord& r) {
   json j = candidate_json(r.candidate);
   j["time"] = r.time;
@@ -111,6 +119,19 @@ std::expected<NameRecord, Error> decode_name(std::string_view t) {
   return decode<NameRecord>(t, "name", [](const json& j, NameRecord& r) {
     r.name = text(j, "name");
     r.source = j.contains("source") ? text(j, "source") : std::string();
+  });
+}
+
+std::expected<IndexStateRecord, Error> decode_index_state(std::string_view t) {
+  return decode<IndexStateRecord>(t, "index state", [](const json& j, IndexStateRecord& r) {
+    read_candidate(j, r.candidate);
+    r.first_seen = integer(j, "first_seen");
+    r.last_seen = integer(j, "last_seen");
+    if (j.contains("state")) {
+      const json& st = j.at("state");
+      if (!st.is_object()) throw json::type_error::create(302, "state must be an object", &j);
+      r.state = IndexStateRecord::State{integer(st, "time"), text(st, "dns"), flags_of(st, "flags")};
+    }
   });
 }
 

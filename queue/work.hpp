@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,7 +57,25 @@ struct NameRecord {
   bool operator==(const NameRecord&) const = default;
 };
 
+// A candidate's row in the index, as the index worker's changelog carries it (topic
+// `index_state`, key = name): enough to rebuild the row in another worker's partition store.
+// {"name","brands","fuzzers","first_seen","last_seen"[,"state":{"time","dns","flags"}]}.
+struct IndexStateRecord {
+  struct State {
+    std::int64_t time = 0;
+    std::string dns;  // as in ResolvedRecord
+    std::uint32_t flags = 0;
+    bool operator==(const State&) const = default;
+  };
+  CandidateRecord candidate;
+  std::int64_t first_seen = 0;
+  std::int64_t last_seen = 0;
+  std::optional<State> state;
+  bool operator==(const IndexStateRecord&) const = default;
+};
+
 [[nodiscard]] std::string encode(const CandidateRecord& r);
+[[nodiscard]] std::string encode(const IndexStateRecord& r);
 [[nodiscard]] std::string encode(const ResolvedRecord& r);
 [[nodiscard]] std::string encode(const AlertRecord& r);
 [[nodiscard]] std::string encode(const BrandRecord& r);
@@ -66,6 +85,7 @@ struct NameRecord {
 [[nodiscard]] std::expected<AlertRecord, Error> decode_alert(std::string_view json);
 [[nodiscard]] std::expected<BrandRecord, Error> decode_brand(std::string_view json);
 [[nodiscard]] std::expected<NameRecord, Error> decode_name(std::string_view json);
+[[nodiscard]] std::expected<IndexStateRecord, Error> decode_index_state(std::string_view json);
 
 // The alert id of a change: 16 hex digits of a 64-bit FNV-1a hash of "name\0change\0cause",
 // where `cause` identifies the observation that caused it (its time), so one change keeps its id

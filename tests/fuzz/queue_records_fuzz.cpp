@@ -27,5 +27,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   round_trip(in, q::decode_alert);
   round_trip(in, q::decode_brand);
   round_trip(in, q::decode_name);
+  round_trip(in, q::decode_index_state);
   return 0;
 }

@@ -22,6 +22,8 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -105,7 +107,9 @@ class ClusterTest : public ::testing::Test {
     Worker w;
     w.role = role;
     w.log = (dir_.path / (role + "-" + std::to_string(workers_.size()) + ".log")).string();
-    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db", (dir_.path / "index").string(), "worker",
+    // Each worker its own store folder, as on separate machines: partitions move through the
+    // index changelog, never through a shared file system.
+    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db", db_of(workers_.size()), "worker",
                                      "--role", role, "--brokers", config_.brokers, "--config", properties_,
                                      "--window", std::to_string(kWindow)};
     if (role == "resolve") {
@@ -221,27 +225,67 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
-  // Every candidate has exactly one row over all partition stores, with the right state.
-  void expect_index_complete() {
-    std::map<std::string, int> rows;
-    std::set<std::string> registered_names;
+  std::string db_of(std::size_t worker) const { return (dir_.path / ("db-" + std::to_string(worker))).string(); }
+
+  // The index as its owners left it: for each partition, the rows of a store (whichever worker's
+  // folder holds it) that has the whole changelog partition; every such store must hold the same
+  // rows. `doubled` counts names found in more than one partition.
+  std::map<std::string, index::Candidate> final_rows(std::size_t& doubled) {
+    std::map<std::string, index::Candidate> rows;
+    doubled = 0;
     for (int p = 0; p < kPartitions; ++p) {
-      const std::string path = pipeline::partition_store_path((dir_.path / "index").string(), p);
-      if (!std::filesystem::exists(path)) continue;
-      index::Options o;
-      o.read_only = true;
-      auto store = index::Store::open(path, o);
-      ASSERT_TRUE(store) << store.error().message;
-      ASSERT_TRUE(store->visit_candidates([&](const index::Candidate& c) {
-        ++rows[c.name];
-        if (c.state && (c.state->flags & index::state_flag::registered)) registered_names.insert(c.name);
-        return true;
-      }));
+      auto w = watermarks(config_, {topics_.index_state, p});
+      EXPECT_TRUE(w) << w.error().message;
+      if (!w) continue;
+      std::optional<std::map<std::string, index::Candidate>> chosen;
+      std::vector<std::string> behind;
+      for (std::size_t i = run_start_; i < workers_.size(); ++i) {
+        const std::string path = pipeline::partition_store_path(db_of(i), p);
+        if (!std::filesystem::exists(path)) continue;
+        index::Options o;
+        o.read_only = true;
+        auto store = index::Store::open(path, o);
+        EXPECT_TRUE(store) << store.error().message;
+        if (!store) continue;
+        auto applied = pipeline::changelog_applied(*store);
+        EXPECT_TRUE(applied) << applied.error();
+        if (!applied || *applied != w->high) {
+          behind.push_back(path + " at " + (applied ? std::to_string(*applied) : "?"));
+          continue;
+        }
+        std::map<std::string, index::Candidate> here;
+        EXPECT_TRUE(store->visit_candidates([&](const index::Candidate& c) {
+          here.emplace(c.name, c);
+          return true;
+        }));
+        if (chosen) {
+          EXPECT_EQ(here, *chosen) << path << " disagrees with another complete copy of partition " << p;
+        } else {
+          chosen = std::move(here);
+        }
+      }
+      if (!chosen) {
+        ADD_FAILURE() << "no store has the whole changelog of partition " << p << " (high " << w->high << ")";
+        for (const auto& b : behind) ADD_FAILURE() << "  " << b;
+        continue;
+      }
+      for (auto& [name, c] : *chosen) {
+        if (!rows.emplace(name, c).second) ++doubled;
+      }
     }
-    EXPECT_EQ(rows.size(), static_cast<std::size_t>(kCandidates));
+    return rows;
+  }
+
+  // Every candidate has exactly one row over the partition stores, with the right state.
+  void expect_index_complete() {
     std::size_t doubled = 0;
-    for (const auto& [name, n] : rows) doubled += n != 1 ? 1 : 0;
+    const auto rows = final_rows(doubled);
+    EXPECT_EQ(rows.size(), static_cast<std::size_t>(kCandidates));
     EXPECT_EQ(doubled, 0u);
+    std::set<std::string> registered_names;
+    for (const auto& [name, c] : rows) {
+      if (c.state && (c.state->flags & index::state_flag::registered)) registered_names.insert(name);
+    }
     std::set<std::string> expected;
     for (int i = 0; i < kCandidates; ++i) {
       if (registered(i)) expected.insert(candidate_name(i));
@@ -295,6 +339,7 @@ class ClusterTest : public ::testing::Test {
   Config config_;
   std::string properties_;
   std::vector<Worker> workers_;
+  std::size_t run_start_ = 0;  // the first worker on the current cluster
 };
 
 TEST_F(ClusterTest, KillNineMidRunLosesNothingAndDuplicatesStayInTheWindow) {
@@ -376,6 +421,144 @@ TEST_F(ClusterTest, CoordinatorDownAndUpLosesNothing) {
   stop_all();
   expect_index_complete();
   expect_alerts_complete();
+  expect_low_watermarks_zero();
+}
+
+// Two rounds of resolutions for the restore test, produced straight onto `resolved` (no resolve
+// workers: the same input gives the same rows and alert ids in every run). Round 2 changes some
+// states: registered names going away, new registrations, MX records appearing.
+ResolvedRecord resolution(int i, int round) {
+  namespace sf = index::state_flag;
+  bool reg = registered(i);
+  std::uint32_t flags = 0;
+  if (round == 2) {
+    if (reg && i % 2 == 0) reg = false;
+    if (i % 3 == 1 && i % 4 == 1) reg = true;
+    if (reg && i % 5 == 0) flags |= sf::has_mx;
+  }
+  if (reg) flags |= sf::registered | sf::has_a;
+  const std::int64_t time = 1'700'000'000'000 + round * 1'000'000 + i;
+  return ResolvedRecord{CandidateRecord{candidate_name(i), {"cand.test"}, {round == 1 ? "addition" : "omission"}}, time,
+                        reg ? "answer" : "nxdomain", flags};
+}
+
+struct IndexRun {
+  std::map<std::string, index::Candidate> rows;
+  std::set<std::string> alert_ids;
+  std::size_t raw_alerts = 0;
+};
+
+class IndexRestoreTest : public ClusterTest {
+ protected:
+  void produce_round(int round) {
+    auto producer = Producer::open(config_);
+    ASSERT_TRUE(producer) << producer.error().message;
+    for (int i = 0; i < kCandidates; ++i) {
+      const std::string name = candidate_name(i);
+      ASSERT_TRUE(producer->produce(topics_.resolved, partition_key(name), encode(resolution(i, round))));
+    }
+    ASSERT_TRUE(producer->flush(120s));
+  }
+
+  std::string log_of(const Worker& w) const {
+    std::ifstream in(w.log);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  void wait_assigned(const Worker& w) {
+    wait_until([&] { return std::regex_search(log_of(w), std::regex("assigned partitions [0-9]")); }, 120s,
+               w.log + " to get partitions");
+  }
+
+  // Rows over the final stores and the alerts topic, once every worker has stopped.
+  IndexRun collect() {
+    IndexRun run;
+    std::size_t doubled = 0;
+    run.rows = final_rows(doubled);
+    EXPECT_EQ(doubled, 0u);
+    auto all = read_all(config_, topics_.alerts);
+    EXPECT_TRUE(all) << all.error().message;
+    if (!all) return run;
+    for (const auto& m : *all) {
+      auto a = decode_alert(m.value);
+      EXPECT_TRUE(a) << m.value;
+      if (a) run.alert_ids.insert(a->id);
+    }
+    run.raw_alerts = all->size();
+    return run;
+  }
+
+  // A fresh mock cluster (the reference run had its own).
+  void new_cluster() {
+    auto c = MockCluster::start(3);
+    ASSERT_TRUE(c) << c.error().message;
+    cluster_ = std::make_unique<MockCluster>(std::move(*c));
+    ASSERT_TRUE(cluster_->create_topics(topics_, kPartitions));
+    config_.brokers = cluster_->bootstraps();
+    run_start_ = workers_.size();
+  }
+};
+
+TEST_F(IndexRestoreTest, PartitionsMovedToWorkersThatNeverHadThemAreRestoredFromTheChangelog) {
+  // Reference: one index worker does everything.
+  Worker& single = start("index");
+  wait_assigned(single);
+  produce_round(1);
+  produce_round(2);
+  wait_until([&] { return caught_up("lookalike-index", topics_.resolved); }, 300s, "the single index worker");
+  stop_all();
+  const IndexRun reference = collect();
+  ASSERT_EQ(reference.rows.size(), static_cast<std::size_t>(kCandidates));
+  ASSERT_GT(reference.alert_ids.size(), static_cast<std::size_t>(kCandidates / 3));
+  EXPECT_EQ(reference.raw_alerts, reference.alert_ids.size());
+
+  // Three workers, each with its own empty folder, on a new cluster. A and B index round 1;
+  // A is killed; C (which never had a partition) joins; round 2 arrives; B is killed mid-run.
+  new_cluster();
+  const std::size_t a = workers_.size();
+  start("index");
+  start("index");
+  const std::size_t b = a + 1;
+  wait_assigned(workers_[a]);
+  wait_assigned(workers_[b]);
+  produce_round(1);
+  wait_until([&] { return caught_up("lookalike-index", topics_.resolved); }, 300s, "round 1");
+  kill(workers_[a].pid, SIGKILL);
+  EXPECT_EQ(wait_exit(workers_[a], 10s), -1);
+  const std::size_t c = workers_.size();
+  start("index");
+  wait_assigned(workers_[c]);
+  std::this_thread::sleep_for(10s);  // A's session times out; its partitions go to B and C
+  produce_round(2);
+  wait_until([&] { return high_sum(topics_.alerts) > static_cast<std::int64_t>(reference.alert_ids.size() * 2 / 3); },
+             300s, "part of round 2's alerts");
+  kill(workers_[b].pid, SIGKILL);
+  EXPECT_EQ(wait_exit(workers_[b], 10s), -1);
+  wait_until([&] { return caught_up("lookalike-index", topics_.resolved); }, 300s, "round 2");
+  stop_all();
+
+  // C restored from the changelog: it started empty and indexed round-2 records of names whose
+  // round-1 rows only A or B had written.
+  const std::string c_log = log_of(workers_[c]);
+  std::smatch restored;
+  ASSERT_TRUE(std::regex_search(c_log, restored, std::regex("partition [0-9]+ restored ([1-9][0-9]*) rows"))) << c_log;
+
+  const IndexRun moved = collect();
+  EXPECT_EQ(moved.rows.size(), reference.rows.size());
+  std::size_t differ = 0;
+  for (const auto& [name, row] : reference.rows) {
+    const auto it = moved.rows.find(name);
+    if (it == moved.rows.end() || it->second != row) {
+      if (++differ <= 5) ADD_FAILURE() << name << ": row differs from the single-worker run";
+    }
+  }
+  EXPECT_EQ(differ, 0u);
+  EXPECT_EQ(moved.alert_ids, reference.alert_ids) << "an alert was lost or got another id";
+  EXPECT_LE(moved.raw_alerts - moved.alert_ids.size(), kDuplicateBound) << "alerts re-sent after the kills";
+  std::cerr << "restore: " << moved.raw_alerts - moved.alert_ids.size() << " alert duplicates (bound " << kDuplicateBound
+            << ")\n";
   expect_low_watermarks_zero();
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "queue/queue.hpp"
@@ -64,6 +65,12 @@ TEST(WorkRecords, RoundTripAndRejectGarbage) {
   EXPECT_EQ(decode_brand(encode(b)), b);
   const NameRecord n{"paypa1.com", "ct:argon"};
   EXPECT_EQ(decode_name(encode(n)), n);
+  IndexStateRecord row{c, 10, 20, IndexStateRecord::State{20, "answer", 3}};
+  EXPECT_EQ(decode_index_state(encode(row)), row);
+  row.state.reset();
+  EXPECT_EQ(decode_index_state(encode(row)), row);
+  EXPECT_FALSE(decode_index_state(R"({"name":"a.com","first_seen":1,"last_seen":2,"state":3})"));
+  EXPECT_FALSE(decode_index_state(R"({"name":"a.com","first_seen":1})"));
   EXPECT_FALSE(decode_candidate("not json"));
   EXPECT_FALSE(decode_candidate("[1]"));
   EXPECT_FALSE(decode_candidate(R"({"name":""})"));
@@ -164,6 +171,52 @@ TEST(MockCluster, ProducesByKeyReadsTablesAndConsumesWithStoredOffsets) {
     ASSERT_TRUE(w);
     EXPECT_EQ(w->low, 0);
   }
+}
+
+TEST(MockCluster, ProducesToAPartitionReportsOffsetsAndReadsAPartitionFromAnOffset) {
+  auto cluster = MockCluster::start(1);
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  const Topics topics;
+  ASSERT_TRUE(cluster->create_topics(topics, 4));
+  Config config;
+  config.brokers = cluster->bootstraps();
+  std::map<std::uint64_t, DeliveryReport> reports;
+  auto producer = Producer::open_with_reports(config, [&](std::uint64_t token, const DeliveryReport& r) { reports[token] = r; });
+  ASSERT_TRUE(producer) << producer.error().message;
+  // Keys that hash anywhere, all written where they were sent: partition 2.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(producer->produce_to(topics.index_state, 2, "key" + std::to_string(i), "v" + std::to_string(i),
+                                     static_cast<std::uint64_t>(i + 1)));
+  }
+  ASSERT_TRUE(producer->flush(30s));
+  ASSERT_EQ(reports.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    const DeliveryReport& r = reports.at(static_cast<std::uint64_t>(i + 1));
+    EXPECT_FALSE(r.error);
+    EXPECT_EQ(r.partition, 2);
+    EXPECT_EQ(r.offset, i);
+  }
+  std::vector<std::string> got;
+  auto next = read_partition(config, {topics.index_state, 2}, 4, [&](const Message& m) {
+    got.push_back(m.key + "=" + m.value);
+    return true;
+  });
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(*next, 10);
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_EQ(got.front(), "key4=v4");
+  EXPECT_EQ(got.back(), "key9=v9");
+  // At the end, or on an empty partition: nothing read, the offset given back.
+  auto none = read_partition(config, {topics.index_state, 2}, 10, [&](const Message&) { return true; });
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 10);
+  auto empty = read_partition(config, {topics.index_state, 0}, 0, [&](const Message&) { return true; });
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(*empty, 0);
+  // Stopping early: the offset after the last message taken.
+  auto early = read_partition(config, {topics.index_state, 2}, 0, [&](const Message& m) { return m.offset < 2; });
+  ASSERT_TRUE(early);
+  EXPECT_EQ(*early, 3);
 }
 
 TEST(MockCluster, RefusesNonsense) {
