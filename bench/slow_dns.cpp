@@ -4,7 +4,11 @@
 // and their concurrency, not by this process. Prints the port it listens on, then serves until
 // killed. usage: bench_slow_dns DELAY_MS [PORT]
 #include <array>
-#include <boost/asio.hpp>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>

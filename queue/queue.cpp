@@ -366,6 +366,21 @@ std::vector<TopicPartition> Consumer::assignment() const {
 void Consumer::close() {
   if (impl_->closed) return;
   impl_->closed = true;
+  // Leave through unsubscribe, and close only once the assignment is gone: librdkafka 2.0 aborts
+  // (rd_kafka_cgrp_terminated: assert !rd_kafka_assignment_in_progress) when a consumer closes
+  // in the middle of a cooperative rebalance (librdkafka issues #4312, #4792). The revoke handler
+  // runs in these polls; messages still arriving are dropped unprocessed (their offsets were
+  // never stored, so the next owner gets them).
+  rd_kafka_unsubscribe(impl_->rk.get());
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(impl_->rk.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    const bool empty = list->cnt == 0;
+    rd_kafka_topic_partition_list_destroy(list);
+    if (empty) break;
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(impl_->rk.get(), 100)) rd_kafka_message_destroy(m);
+  }
   rd_kafka_consumer_close(impl_->rk.get());
 }
 

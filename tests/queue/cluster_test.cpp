@@ -5,8 +5,11 @@
 // registered one exactly one alert id, raw duplicates stay within the in-flight window (none
 // after SIGTERM), and no partition's low watermark moved (nothing was dropped by retention).
 //
-// Scaled down from the 100k candidates to kCandidates so the suite stays within a few
-// minutes under ASan on two cores; the mechanics (rebalance, redelivery, store handover) are the same.
+// The default build runs every test with 3,000 candidates, so the suite stays within a few minutes
+// under ASan on two cores; the mechanics (rebalance, redelivery, store handover) are the same.
+// queue_cluster_100k_test builds this file with LOOKALIKE_CLUSTER_CANDIDATES=100000 (the issue's
+// scale) and only the kill -9 and SIGTERM tests: label queue_scale, run by the dev preset, not
+// by the asan one (see README, "Scaling out").
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -15,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -48,7 +52,13 @@ using test_support::NsdServer;
 using test_support::Zone;
 
 constexpr int kPartitions = 6;
+#ifdef LOOKALIKE_CLUSTER_CANDIDATES
+constexpr int kCandidates = LOOKALIKE_CLUSTER_CANDIDATES;
+#else
 constexpr int kCandidates = 3000;
+#endif
+// Upper bounds of the waits grow with the work (they are deadlines, not expectations).
+constexpr std::chrono::seconds scaled(std::chrono::seconds base) { return base * std::max(1, kCandidates / 10000); }
 constexpr int kWindow = 64;
 // What a SIGKILL can make the group redo per role: the taken-but-unsafe window, one more batch
 // taken before the pause, and what became safe within the last auto-commit interval (100 ms here).
@@ -173,7 +183,7 @@ class ClusterTest : public ::testing::Test {
       ASSERT_TRUE(producer->produce(topics_.candidates, partition_key(name),
                                     encode(CandidateRecord{name, {"cand.test"}, {"addition"}})));
     }
-    ASSERT_TRUE(producer->flush(120s));
+    ASSERT_TRUE(producer->flush(scaled(120s)));
   }
 
   std::int64_t high_sum(const std::string& topic) {
@@ -209,8 +219,8 @@ class ClusterTest : public ::testing::Test {
 
   void wait_for_completion() {
     wait_until([&] { return high_sum(topics_.candidates) == kCandidates && caught_up("lookalike-resolve", topics_.candidates); },
-               300s, "the resolve group");
-    wait_until([&] { return caught_up("lookalike-index", topics_.resolved); }, 300s, "the index group");
+               scaled(300s), "the resolve group");
+    wait_until([&] { return caught_up("lookalike-index", topics_.resolved); }, scaled(300s), "the index group");
   }
 
   // Stops the remaining workers with SIGTERM; each must exit 0.
@@ -346,7 +356,7 @@ TEST_F(ClusterTest, KillNineMidRunLosesNothingAndDuplicatesStayInTheWindow) {
   start_all();
   enqueue();
   // Mid-run: some resolved, not all.
-  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, scaled(300s), "a quarter resolved");
   const std::int64_t at_kill = high_sum(topics_.resolved);
   kill(workers_[0].pid, SIGKILL);  // a resolve worker
   kill(workers_[3].pid, SIGKILL);  // an index worker
@@ -370,7 +380,7 @@ TEST_F(ClusterTest, KillNineMidRunLosesNothingAndDuplicatesStayInTheWindow) {
 TEST_F(ClusterTest, SigtermMidRunHandsOverWithoutDuplicates) {
   start_all();
   enqueue();
-  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, scaled(300s), "a quarter resolved");
   const std::int64_t at_stop = high_sum(topics_.resolved);
   kill(workers_[0].pid, SIGTERM);
   kill(workers_[3].pid, SIGTERM);
@@ -387,12 +397,13 @@ TEST_F(ClusterTest, SigtermMidRunHandsOverWithoutDuplicates) {
   expect_low_watermarks_zero();
 }
 
+#ifndef LOOKALIKE_CLUSTER_CANDIDATES
 TEST_F(ClusterTest, InjectedProduceAndCommitErrorsLoseNothing) {
   start_all();
   cluster_->fail_requests(Request::produce, 40);
   cluster_->fail_requests(Request::offset_commit, 20);
   enqueue();
-  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, scaled(300s), "a quarter resolved");
   cluster_->fail_requests(Request::produce, 40);
   cluster_->fail_requests(Request::offset_commit, 20);
 
@@ -412,7 +423,7 @@ TEST_F(ClusterTest, CoordinatorDownAndUpLosesNothing) {
   ASSERT_TRUE(cluster_->set_group_coordinator("lookalike-index", 1));
   start_all();
   enqueue();
-  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, 300s, "a quarter resolved");
+  wait_until([&] { return high_sum(topics_.resolved) >= kCandidates / 4; }, scaled(300s), "a quarter resolved");
   ASSERT_TRUE(cluster_->set_broker_down(1));
   std::this_thread::sleep_for(4s);
   ASSERT_TRUE(cluster_->set_broker_up(1));
@@ -597,6 +608,8 @@ TEST_F(ClusterTest, MatchRoleTurnsNamesIntoCandidatesFromTheBrandTable) {
   EXPECT_EQ(got.at("examplepay.com").brands, std::vector<std::string>{"examplepay.net"});
   EXPECT_EQ(got.at("examplepay.com").fuzzers, std::vector<std::string>{"ct:tld-swap"});
 }
+
+#endif  // LOOKALIKE_CLUSTER_CANDIDATES
 
 }  // namespace
 }  // namespace lookalike::queue
