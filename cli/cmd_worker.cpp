@@ -103,7 +103,7 @@ void run_kafka_mock(int brokers, int partitions, Context& ctx) {
   if (auto ok = cluster->create_topics(topics, partitions); !ok) throw std::runtime_error(ok.error().message);
   ctx.out << cluster->bootstraps() << std::endl;
   ctx.err << "kafka-mock: " << brokers << " brokers; topics " << topics.candidates << ", " << topics.resolved << ", "
-          << topics.alerts << ", " << topics.names << " (" << partitions << " partitions), " << topics.brands
+          << topics.alerts << ", " << topics.names << ", " << topics.index_state << " (" << partitions << " partitions), " << topics.brands
           << " (1); SIGTERM or Ctrl-C stops" << std::endl;
   int sig = 0;
   sigwait(&set, &sig);
