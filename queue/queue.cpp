@@ -12,6 +12,52 @@
 
 #include "domain/domain.hpp"
 
+#ifdef LOOKALIKE_TSAN_C11_THREADS
+#include <pthread.h>
+#include <threads.h>
+
+#include <cerrno>
+#include <cstdint>
+
+// ThreadSanitizer (GCC 12's libtsan, clang 16's runtime) intercepts pthread_create but not C11
+// thrd_create, which Debian's librdkafka uses for every thread it starts: such a thread has no
+// TSan state and the first intercepted call it makes (malloc) crashes the process. In TSan builds
+// this definition takes the place of glibc's (an unversioned definition in the program satisfies
+// librdkafka's thrd_create@GLIBC_2.34 reference) and starts the thread through pthread_create,
+// which TSan sees. glibc's thrd_t is a pthread_t and thrd_join reads the pthread result as the
+// int the thread returned, as this trampoline hands it back.
+namespace {
+struct C11Start {
+  thrd_start_t fn;
+  void* arg;
+};
+void* c11_trampoline(void* p) {
+  const C11Start start = *static_cast<C11Start*>(p);
+  delete static_cast<C11Start*>(p);
+  return reinterpret_cast<void*>(static_cast<std::intptr_t>(start.fn(start.arg)));
+}
+}  // namespace
+
+extern "C" int thrd_create(thrd_t* thr, thrd_start_t fn, void* arg) {
+  auto* start = new C11Start{fn, arg};
+  const int rc = pthread_create(thr, nullptr, c11_trampoline, start);
+  if (rc == 0) return thrd_success;
+  delete start;
+  return rc == EAGAIN ? thrd_nomem : thrd_error;
+}
+
+// glibc's thrd_join and thrd_detach call internal pthread functions TSan does not see either (it
+// would report every librdkafka thread as leaked): the same through the intercepted ones.
+extern "C" int thrd_join(thrd_t thr, int* res) {
+  void* out = nullptr;
+  if (pthread_join(thr, &out) != 0) return thrd_error;
+  if (res != nullptr) *res = static_cast<int>(reinterpret_cast<std::intptr_t>(out));
+  return thrd_success;
+}
+
+extern "C" int thrd_detach(thrd_t thr) { return pthread_detach(thr) == 0 ? thrd_success : thrd_error; }
+#endif
+
 namespace lookalike::queue {
 namespace {
 
