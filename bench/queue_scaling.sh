@@ -69,7 +69,7 @@ for round in $(seq "$ROUNDS"); do
     done
     # Wait until every worker has partitions, then time the work from enqueue to the last record.
     for _ in $(seq 300); do
-      [ "$(cat "$WORK"/worker-"$run"-*.log | grep -c 'assigned partitions [0-9]')" -ge "$n" ] && break; sleep 0.1
+      [ "$(cat "$WORK"/worker-"$run"-*.log 2>/dev/null | grep -c 'assigned partitions [0-9]')" -ge "$n" ] && break; sleep 0.1
     done
     sleep 2
     start=$(date +%s.%N)

@@ -8,7 +8,7 @@
 // The default build runs every test with 3,000 candidates, so the suite stays within a few minutes
 // under ASan on two cores; the mechanics (rebalance, redelivery, store handover) are the same.
 // queue_cluster_100k_test builds this file with LOOKALIKE_CLUSTER_CANDIDATES=100000 (the issue's
-// scale) and only the kill -9 and SIGTERM tests: label queue_scale, run by the dev preset, not
+// scale) and only the kill -9 and SIGTERM tests: label scale, run by the dev preset, not
 // by the asan one (see README, "Scaling out").
 #include <fcntl.h>
 #include <signal.h>
