@@ -290,6 +290,8 @@ struct Engine {
         // The fingerprint is stored only once the broker has every candidate: a crash before
         // that publishes them again at the next start.
         if (auto r = publisher->publish_candidates(records); !r) {
+          // A stop cut the wait short: not a failure, the next start publishes them again.
+          if (stop.load()) return true;
           log_error("cannot publish generated candidates", {{"brand", b.domain}, {"error", r.error()}});
           return false;
         }
