@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
@@ -40,20 +42,33 @@ struct ScanArgs {
   std::string kafka_config;  // librdkafka properties file
 };
 
-// scan --brokers: the same brands and ranked candidates, published for resolve/index workers.
-int publish(const ScanArgs& a, Context& ctx) {
-  auto queue = pipeline::publish_queue_config(a.brokers, a.kafka_config);
-  if (!queue) throw UsageError{"--brokers: " + queue.error()};
-  pipeline::ScanConfig config;
+// Which candidates each brand gets: the same for the in-process scan and --brokers.
+void set_generation(const ScanArgs& a, pipeline::ScanConfig& config) {
   auto fz = generator::parse_fuzzers(a.fuzzers);
   if (!fz) throw UsageError{"--fuzzers: " + fz.error()};
   config.fuzzers = *fz;
   config.budget = a.budget;
   config.max_per_brand = a.max;
-  auto store = open_store(ctx, true);
-  if (!store) return ctx.exit_code;
-  const auto brands = pipeline::scan_brands(*store, a.brands);
+}
+
+// The brands to scan (pipeline::scan_brands) from the opened store; nullopt when it would not open.
+std::optional<std::vector<index::Brand>> brands_to_scan(const ScanArgs& a, Context& ctx, std::optional<index::Store>& store) {
+  store = open_store(ctx, true);
+  if (!store) return std::nullopt;
+  auto brands = pipeline::scan_brands(*store, a.brands);
   if (!brands) throw UsageError{brands.error()};
+  return std::move(*brands);
+}
+
+// scan --brokers: the same brands and ranked candidates, published for resolve/index workers.
+int publish(const ScanArgs& a, Context& ctx) {
+  auto queue = pipeline::publish_queue_config(a.brokers, a.kafka_config);
+  if (!queue) throw UsageError{"--brokers: " + queue.error()};
+  pipeline::ScanConfig config;
+  set_generation(a, config);
+  std::optional<index::Store> store;
+  const auto brands = brands_to_scan(a, ctx, store);
+  if (!brands) return ctx.exit_code;
   const auto summary = pipeline::publish_scan(*brands, config, *queue, queue::Topics{});
   if (!summary) throw std::runtime_error("scan: " + summary.error());
   ctx.out << pipeline::publish_summary_text(*summary);
@@ -83,11 +98,7 @@ int run(const ScanArgs& a, Context& ctx) {
   config.dns.retries = a.retries;
   // One question per name first; the other types only for names that are not NXDOMAIN.
   config.dns.existence_first = !a.all_types;
-  auto fz = generator::parse_fuzzers(a.fuzzers);
-  if (!fz) throw UsageError{"--fuzzers: " + fz.error()};
-  config.fuzzers = *fz;
-  config.budget = a.budget;
-  config.max_per_brand = a.max;
+  set_generation(a, config);
   config.probe_enabled = !a.no_probe;
   config.probe.allow_private = a.allow_private;
   config.probe.mx_check = a.mx_check;
@@ -103,10 +114,9 @@ int run(const ScanArgs& a, Context& ctx) {
   config.min_score = a.min_score;
   config.progress = ctx.err_is_tty;
 
-  auto store = open_store(ctx, true);
-  if (!store) return ctx.exit_code;
-  const auto brands = pipeline::scan_brands(*store, a.brands);
-  if (!brands) throw UsageError{brands.error()};
+  std::optional<index::Store> store;
+  const auto brands = brands_to_scan(a, ctx, store);
+  if (!brands) return ctx.exit_code;
   pipeline::ScanSummary summary;
   const auto rows = pipeline::run_scan(*store, *brands, config, ctx.err, summary);
   if (summary.outage) {

@@ -5,20 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "index/index.hpp"
-#include "pipeline/worker.hpp"
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
+#include "tests/queue/cluster_support.hpp"
 #include "tests/support/background_process.hpp"
 #include "tests/support/nsd_server.hpp"
 #include "tests/support/process.hpp"
@@ -30,30 +25,11 @@ namespace {
 using namespace std::chrono_literals;
 using test_support::BackgroundProcess;
 using test_support::run_process;
+using testing::caught_up;
+using testing::wait_until;
 
 constexpr int kPartitions = 3;
 constexpr int kBudget = 300;
-
-void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
-    std::this_thread::sleep_for(300ms);
-  }
-}
-
-// True once `group` committed the high watermark of every non-empty partition of `topic`.
-bool caught_up(const Config& config, const std::string& group, const std::string& topic) {
-  Config c = config;
-  c.group = group;
-  auto committed = committed_offsets(c, topic);
-  if (!committed) return false;
-  for (int p = 0; p < kPartitions; ++p) {
-    auto w = watermarks(config, {topic, p});
-    if (!w || (w->high > 0 && (*committed)[static_cast<std::size_t>(p)] < w->high)) return false;
-  }
-  return true;
-}
 
 TEST(ScanPublish, EveryPublishedCandidateEndsWithOneIndexRow) {
   test_support::TempDir dir{"lookalike-scan-publish"};
@@ -118,35 +94,23 @@ TEST(ScanPublish, EveryPublishedCandidateEndsWithOneIndexRow) {
   // The ranked generation puts the l -> 1 homoglyph near the top.
   ASSERT_TRUE(names.contains("examp1ebank.com"));
 
-  wait_until([&] { return caught_up(config, "lookalike-resolve", topics.candidates); }, 300s, "the resolve group");
-  wait_until([&] { return caught_up(config, "lookalike-index", topics.resolved); }, 300s, "the index group");
+  wait_until([&] { return caught_up(config, "lookalike-resolve", topics.candidates, kPartitions); }, 300s, "the resolve group");
+  wait_until([&] { return caught_up(config, "lookalike-index", topics.resolved, kPartitions); }, 300s, "the index group");
   for (auto& w : workers) EXPECT_EQ(w->terminate(), 0) << w->output();
 
-  std::map<std::string, int> rows;
-  std::set<std::string> registered;
-  for (int p = 0; p < kPartitions; ++p) {
-    const std::string path = pipeline::partition_store_path(index_db, p);
-    if (!std::filesystem::exists(path)) continue;
-    index::Options o;
-    o.read_only = true;
-    auto store = index::Store::open(path, o);
-    ASSERT_TRUE(store) << store.error().message;
-    ASSERT_TRUE(store->visit_candidates([&](const index::Candidate& c) {
-      ++rows[c.name];
-      EXPECT_EQ(c.brands, std::vector<std::string>{"examplebank.com"}) << c.name;
-      if (c.state && (c.state->flags & index::state_flag::registered)) registered.insert(c.name);
-      return true;
-    }));
+  const testing::IndexRows got = testing::index_rows(index_db, kPartitions);
+  for (const auto& [name, brands] : got.brands) {
+    EXPECT_EQ(brands, std::set<std::string>{"examplebank.com"}) << name;
   }
   std::set<std::string> indexed;
-  for (const auto& [name, n] : rows) {
+  for (const auto& [name, n] : got.rows) {
     EXPECT_EQ(n, 1) << name << " has " << n << " rows";
     indexed.insert(name);
   }
   EXPECT_EQ(indexed, names);
   std::set<std::string> expected_registered{"examp1ebank.com"};
   if (names.contains("exampiebank.com")) expected_registered.insert("exampiebank.com");
-  EXPECT_EQ(registered, expected_registered);
+  EXPECT_EQ(got.registered, expected_registered);
 }
 
 TEST(ScanPublish, RefusesAnUnreadableKafkaConfig) {
