@@ -356,27 +356,22 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
           dns[it->second] = std::move(r);
         }
       });
-  summary.dns_queries += stats.queries;
-  if (stats.outage || stats.stopped) {
-    // Names in flight were never answered: storing the batch would record them as unknown or,
-    // worse, drop them; the caller stops (scan) or pauses (watch) and tries again later. A stop
-    // (SIGTERM) abandons the batch the same way: it is redone after a restart.
+  // Names in flight were never answered: storing the batch would record them as unknown or,
+  // worse, drop them (or, in the DKIM round, drop the reasons of names that have keys); the
+  // caller stops (scan) or pauses (watch) and tries again later. A stop (SIGTERM) abandons the
+  // batch the same way: it is redone after a restart.
+  auto abandoned = [&](std::uint64_t queries, const std::optional<std::string>& outage, bool stopped) {
+    summary.dns_queries += queries;
+    if (!outage && !stopped) return false;
     if (progress) progress->finish();
-    summary.outage = stats.outage;
-    summary.stopped = stats.stopped;
-    return {};
-  }
-
+    summary.outage = outage;
+    summary.stopped = stopped;
+    return true;
+  };
+  if (abandoned(stats.queries, stats.outage, stats.stopped)) return {};
   // The DKIM part of the mail readiness: bounded TXT lookups for the names that exist.
-  DkimLookup dkim = lookup_dkim(resolver, dns);
-  summary.dns_queries += dkim.queries;
-  if (dkim.outage || dkim.stopped) {
-    // As above: a half-answered batch would drop DKIM reasons of names that have keys.
-    if (progress) progress->finish();
-    summary.outage = dkim.outage;
-    summary.stopped = dkim.stopped;
-    return {};
-  }
+  const DkimLookup dkim = lookup_dkim(resolver, dns);
+  if (abandoned(dkim.queries, dkim.outage, dkim.stopped)) return {};
 
   // Probe what exists.
   std::vector<scoring::ProbeResult> probes(items.size());
