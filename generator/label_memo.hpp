@@ -26,36 +26,46 @@ class LabelMemo {
     owner_ = owner;
   }
 
-  // True when `label` in role `role` (0: registrable, 1: subdomain) was remembered as matching
-  // nothing since the last bind() to another owner.
-  [[nodiscard]] bool known_empty(std::string_view label, unsigned role) const noexcept {
-    if (label.size() > kMaxKey) return false;
-    const std::uint64_t h = key_hash(label, role);
-    const Slot& s = slots_[h & (kSlots - 1)];
-    return s.hash == h && s.len == label.size() && s.role == role && std::memcmp(s.bytes, label.data(), label.size()) == 0;
+  // Where `label` in role `role` is looked up: hashed once for known_empty() and remember_empty().
+  struct Key {
+    std::string_view label;
+    std::uint64_t hash;
+    unsigned role;
+  };
+  [[nodiscard]] static Key key(std::string_view label, unsigned role) noexcept {
+    return Key{label, label.size() > kMaxKey ? 0 : hash_bytes(label) ^ (role * 0x9E3779B97F4A7C15ULL), role};
   }
 
-  // Remembers that `label` in role `role` matches nothing (evicting whatever shared its slot).
-  void remember_empty(std::string_view label, unsigned role) noexcept {
-    if (label.size() > kMaxKey) return;
-    const std::uint64_t h = key_hash(label, role);
-    Slot& s = slots_[h & (kSlots - 1)];
-    s.hash = h;
-    s.len = static_cast<std::uint8_t>(label.size());
-    s.role = static_cast<std::uint8_t>(role);
-    std::memcpy(s.bytes, label.data(), label.size());
+  // True when the key's label in its role (0: registrable, 1: subdomain) was remembered as
+  // matching nothing since the last bind() to another owner.
+  [[nodiscard]] bool known_empty(const Key& k) const noexcept {
+    if (k.label.size() > kMaxKey) return false;
+    const Slot& s = slots_[k.hash & (kSlots - 1)];
+    return s.hash == k.hash && s.len == k.label.size() && s.role == k.role &&
+           std::memcmp(s.bytes, k.label.data(), k.label.size()) == 0;
   }
+  [[nodiscard]] bool known_empty(std::string_view label, unsigned role) const noexcept {
+    return known_empty(key(label, role));
+  }
+
+  // Remembers that the key's label matches nothing (evicting whatever shared its slot).
+  void remember_empty(const Key& k) noexcept {
+    if (k.label.size() > kMaxKey) return;
+    Slot& s = slots_[k.hash & (kSlots - 1)];
+    s.hash = k.hash;
+    s.len = static_cast<std::uint8_t>(k.label.size());
+    s.role = static_cast<std::uint8_t>(k.role);
+    std::memcpy(s.bytes, k.label.data(), k.label.size());
+  }
+  void remember_empty(std::string_view label, unsigned role) noexcept { remember_empty(key(label, role)); }
 
  private:
   static constexpr std::uint8_t kEmpty = 0xFF;
-  static std::uint64_t key_hash(std::string_view label, unsigned role) noexcept {
-    return hash_bytes(label) ^ (role * 0x9E3779B97F4A7C15ULL);
-  }
   struct Slot {
     std::uint64_t hash = 0;
     std::uint8_t len = kEmpty;  // kEmpty: unused
     std::uint8_t role = 0;
-    char bytes[kMaxKey];
+    char bytes[kMaxKey]{};
   };
   static_assert(sizeof(Slot) == 64);
   std::array<Slot, kSlots> slots_{};

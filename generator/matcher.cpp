@@ -1339,10 +1339,11 @@ void Matcher::match(std::string_view name, std::vector<Match>& out) const {
   for (std::size_t i = 0; i <= reg; ++i) {
     const std::string_view label = labels[i].view();
     const unsigned role = i != reg ? 1U : 0U;
-    if (memo.known_empty(label, role)) continue;
+    const detail::LabelMemo::Key key = detail::LabelMemo::key(label, role);
+    if (memo.known_empty(key)) continue;
     const std::size_t before = sc.raw.size();
     im.check_label(label, role == 1, sc);
-    if (sc.raw.size() == before) memo.remember_empty(label, role);
+    if (sc.raw.size() == before) memo.remember_empty(key);
   }
   auto span_of = [&](std::size_t a, std::size_t b) {
     return std::string_view(labels[a].p, static_cast<std::size_t>(labels[b].p + labels[b].n - labels[a].p));
