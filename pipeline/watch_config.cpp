@@ -386,6 +386,8 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
   WatchConfig c;
   Section s(root, "");
   TRY(s.string("db", c.db));
+  TRY(s.string("brokers", c.brokers));
+  TRY(s.string("kafka_config", c.kafka_config));
   if (s.find("retention_days") != nullptr) {
     std::int64_t days = 0;
     TRY(s.integer("retention_days", days, 0, index::kMaxRetentionDays));
@@ -423,6 +425,12 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
       TRY(read_feed(*n.as_table(), "feeds[" + std::to_string(i++) + "]", f));
       c.feeds.push_back(std::move(f));
     }
+  }
+  if (!c.brokers.empty() && !c.feeds.empty()) {
+    // Feed files are matched into the local store; publishing them to the cluster is not built yet.
+    return std::unexpected(Failure{"feeds", s.find("feeds")->source().begin,
+                                   "feeds cannot be combined with brokers yet: ingest them with `lookalike ingest`, "
+                                   "or publish their names with `lookalike enqueue --to names`"});
   }
   struct Part {
     std::string_view key;

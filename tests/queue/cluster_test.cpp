@@ -32,6 +32,7 @@
 #include "pipeline/worker.hpp"
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
+#include "tests/queue/cluster_support.hpp"
 #include "tests/support/nsd_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -183,24 +184,11 @@ class ClusterTest : public ::testing::Test {
 
   // True once `group` committed the high watermark of every partition of `topic`.
   bool caught_up(const std::string& group, const std::string& topic) {
-    Config c = config_;
-    c.group = group;
-    auto committed = committed_offsets(c, topic);
-    if (!committed) return false;
-    for (int p = 0; p < kPartitions; ++p) {
-      auto w = watermarks(config_, {topic, p});
-      // An empty partition has nothing to commit.
-      if (!w || (w->high > 0 && (*committed)[static_cast<std::size_t>(p)] < w->high)) return false;
-    }
-    return true;
+    return testing::caught_up(config_, group, topic, kPartitions);
   }
 
   void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
-      std::this_thread::sleep_for(300ms);
-    }
+    testing::wait_until(done, timeout, what);
   }
 
   void wait_for_completion() {
@@ -223,21 +211,9 @@ class ClusterTest : public ::testing::Test {
 
   // Every candidate has exactly one row over all partition stores, with the right state.
   void expect_index_complete() {
-    std::map<std::string, int> rows;
-    std::set<std::string> registered_names;
-    for (int p = 0; p < kPartitions; ++p) {
-      const std::string path = pipeline::partition_store_path((dir_.path / "index").string(), p);
-      if (!std::filesystem::exists(path)) continue;
-      index::Options o;
-      o.read_only = true;
-      auto store = index::Store::open(path, o);
-      ASSERT_TRUE(store) << store.error().message;
-      ASSERT_TRUE(store->visit_candidates([&](const index::Candidate& c) {
-        ++rows[c.name];
-        if (c.state && (c.state->flags & index::state_flag::registered)) registered_names.insert(c.name);
-        return true;
-      }));
-    }
+    const testing::IndexRows got = testing::index_rows((dir_.path / "index").string(), kPartitions);
+    const auto& rows = got.rows;
+    const auto& registered_names = got.registered;
     EXPECT_EQ(rows.size(), static_cast<std::size_t>(kCandidates));
     std::size_t doubled = 0;
     for (const auto& [name, n] : rows) doubled += n != 1 ? 1 : 0;
