@@ -1,12 +1,16 @@
-// `lookalike scan`: generate, resolve, store, probe, score and print the ranked list.
+// `lookalike scan`: generate, resolve, store, probe, score and print the ranked list; with
+// --brokers, publish the brand table and the candidates to the Kafka cluster instead (pipeline/publish).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "cli/common.hpp"
 #include "cli/context.hpp"
+#include "pipeline/publish.hpp"
 #include "pipeline/scan.hpp"
 #include "report/report.hpp"
 
@@ -34,9 +38,46 @@ struct ScanArgs {
   std::string output;
   int min_score = 0;
   bool all = false;
+  std::string brokers;       // publish to this Kafka cluster instead of scanning in-process
+  std::string kafka_config;  // librdkafka properties file
 };
 
+// Which candidates each brand gets: the same for the in-process scan and --brokers.
+void set_generation(const ScanArgs& a, pipeline::ScanConfig& config) {
+  auto fz = generator::parse_fuzzers(a.fuzzers);
+  if (!fz) throw UsageError{"--fuzzers: " + fz.error()};
+  config.fuzzers = *fz;
+  config.budget = a.budget;
+  config.max_per_brand = a.max;
+}
+
+// The brands to scan (pipeline::scan_brands) from the opened store; nullopt when it would not open.
+std::optional<std::vector<index::Brand>> brands_to_scan(const ScanArgs& a, Context& ctx, std::optional<index::Store>& store) {
+  store = open_store(ctx, true);
+  if (!store) return std::nullopt;
+  auto brands = pipeline::scan_brands(*store, a.brands);
+  if (!brands) throw UsageError{brands.error()};
+  return std::move(*brands);
+}
+
+// scan --brokers: the same brands and ranked candidates, published for resolve/index workers.
+int publish(const ScanArgs& a, Context& ctx) {
+  auto queue = pipeline::publish_queue_config(a.brokers, a.kafka_config);
+  if (!queue) throw UsageError{"--brokers: " + queue.error()};
+  pipeline::ScanConfig config;
+  set_generation(a, config);
+  std::optional<index::Store> store;
+  const auto brands = brands_to_scan(a, ctx, store);
+  if (!brands) return ctx.exit_code;
+  const auto summary = pipeline::publish_scan(*brands, config, *queue, queue::Topics{});
+  if (!summary) throw std::runtime_error("scan: " + summary.error());
+  ctx.out << pipeline::publish_summary_text(*summary);
+  ctx.out << "results: index workers' stores (lookalike --db DIR worker --role index), alerts with lookalike kafka-read --topic alerts\n";
+  return 0;
+}
+
 int run(const ScanArgs& a, Context& ctx) {
+  if (!a.brokers.empty()) return publish(a, ctx);
   auto format = report::parse_report_format(a.format);
   if (!format) throw UsageError{"--format: " + format.error()};
   pipeline::ScanConfig config;
@@ -57,11 +98,7 @@ int run(const ScanArgs& a, Context& ctx) {
   config.dns.retries = a.retries;
   // One question per name first; the other types only for names that are not NXDOMAIN.
   config.dns.existence_first = !a.all_types;
-  auto fz = generator::parse_fuzzers(a.fuzzers);
-  if (!fz) throw UsageError{"--fuzzers: " + fz.error()};
-  config.fuzzers = *fz;
-  config.budget = a.budget;
-  config.max_per_brand = a.max;
+  set_generation(a, config);
   config.probe_enabled = !a.no_probe;
   config.probe.allow_private = a.allow_private;
   config.probe.mx_check = a.mx_check;
@@ -77,10 +114,9 @@ int run(const ScanArgs& a, Context& ctx) {
   config.min_score = a.min_score;
   config.progress = ctx.err_is_tty;
 
-  auto store = open_store(ctx, true);
-  if (!store) return ctx.exit_code;
-  const auto brands = pipeline::scan_brands(*store, a.brands);
-  if (!brands) throw UsageError{brands.error()};
+  std::optional<index::Store> store;
+  const auto brands = brands_to_scan(a, ctx, store);
+  if (!brands) return ctx.exit_code;
   pipeline::ScanSummary summary;
   const auto rows = pipeline::run_scan(*store, *brands, config, ctx.err, summary);
   if (summary.outage) {
@@ -124,7 +160,10 @@ void add_scan_command(CLI::App& app, Context& ctx) {
       "--mx-check also sends MAIL FROM/RCPT TO (never DATA) to each live MX host, as dnstwist does,\n"
       "to see whether it accepts mail for the look-alike: off by default because it talks to hosts\n"
       "chosen by attackers beyond a banner and may be logged by them.\n"
-      "Private, loopback, link-local, CGNAT and metadata addresses are never probed without --allow-private.");
+      "Private, loopback, link-local, CGNAT and metadata addresses are never probed without --allow-private.\n"
+      "--brokers publishes the brand table and each brand's candidates (the same --budget, --max and\n"
+      "--fuzzers) to a Kafka cluster for `lookalike worker` processes, waits until the broker has them\n"
+      "all, prints the counts and exits; the DNS, probe and output options do not apply then.");
   sub->add_option("brands", a->brands, "Brand domains (default: every brand in the store); new ones are added");
   sub->add_option("--resolvers", a->resolvers, "DNS servers IP[:PORT],... or a file (default: /etc/resolv.conf)");
   sub->add_option("--qps", a->qps, "Queries per second cap (default: 300 with system resolvers, none with --resolvers)");
@@ -148,6 +187,8 @@ void add_scan_command(CLI::App& app, Context& ctx) {
   sub->add_option("--output", a->output, "Write the list to FILE instead of stdout");
   sub->add_option("--min-score", a->min_score, "Only rows scoring at least N")->capture_default_str();
   sub->add_flag("--all", a->all, "Also list candidates that are not registered");
+  sub->add_option("--brokers", a->brokers, "Publish the work to this Kafka cluster (HOST:PORT,...) instead of scanning here");
+  sub->add_option("--kafka-config", a->kafka_config, "With --brokers: librdkafka properties file (TLS, SASL, timeouts)");
   sub->callback([a, &ctx] { ctx.exit_code = run(*a, ctx); });
 }
 

@@ -20,6 +20,8 @@ struct WatchArgs {
   std::string config;
   bool once = false;
   bool check = false;
+  std::string brokers;       // overrides the config's `brokers`
+  std::string kafka_config;  // overrides the config's `kafka_config`
 };
 
 int run(const WatchArgs& a, Context& ctx) {
@@ -32,9 +34,13 @@ int run(const WatchArgs& a, Context& ctx) {
     // No file: the defaults, following the bundled log list's logs, alerts on stdout.
     config.source = "(defaults)";
   }
+  if (!a.brokers.empty()) config.brokers = a.brokers;
+  if (!a.kafka_config.empty()) config.kafka_config = a.kafka_config;
+  if (!config.brokers.empty() && !config.feeds.empty()) throw UsageError{"--brokers: feeds cannot be combined with brokers yet"};
   if (a.check) {
     ctx.out << config.source << ": OK (" << config.brands.size() << " brand" << (config.brands.size() == 1 ? "" : "s")
-            << ", " << config.sinks.size() << " sink" << (config.sinks.size() == 1 ? "" : "s") << ")\n";
+            << ", " << config.sinks.size() << " sink" << (config.sinks.size() == 1 ? "" : "s")
+            << (config.brokers.empty() ? "" : ", publishing to " + config.brokers) << ")\n";
     return 0;
   }
   if (auto l = telemetry::init_logging(config.log.level, config.log.json); !l) throw UsageError{"log.level: " + l.error()};
@@ -63,10 +69,16 @@ void add_watch_command(CLI::App& app, Context& ctx) {
       "The config (TOML, see contrib/watch.example.toml) names brands, CT logs, DNS servers and rates,\n"
       "probe options, the re-check schedule, alert sinks, metrics and logging; an invalid key or\n"
       "value is reported with its line and column (exit code 2). SIGTERM/SIGINT finish the work in\n"
-      "flight and exit 0; alerts are acknowledged only after every sink took them.");
+      "flight and exit 0; alerts are acknowledged only after every sink took them.\n"
+      "With --brokers (or `brokers` in the config) the brand table, the generated candidates and the\n"
+      "CT names that match a brand are published to the Kafka cluster for `lookalike worker` processes\n"
+      "(match, resolve, index) instead of being resolved here; a CT position is stored only after the\n"
+      "broker acknowledged the names it covers.");
   sub->add_option("--config", a->config, "TOML configuration file");
   sub->add_flag("--once", a->once, "Catch up the logs, refresh what is due, deliver the alerts, then exit");
   sub->add_flag("--check", a->check, "Only validate the configuration");
+  sub->add_option("--brokers", a->brokers, "Publish work to this Kafka cluster (HOST:PORT,...) instead of resolving here");
+  sub->add_option("--kafka-config", a->kafka_config, "librdkafka properties file for --brokers (TLS, SASL, timeouts)");
   sub->callback([a, &ctx] { ctx.exit_code = run(*a, ctx); });
 }
 

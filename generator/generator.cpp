@@ -401,12 +401,40 @@ void Run::homoglyph() {
   const std::size_t expected = std::min<std::size_t>(round1.size() * round1.size() / 2, std::size_t{1} << 20);
   all.reserve(round1.size() + expected);
   seen_.reserve(entries_.size() + expected);
+  // Round 2's index is several MiB and nearly every lookup misses the caches: labels go through
+  // a short FIFO, each one's slot prefetched when it enters and looked up kLag labels later, so
+  // the misses overlap. The order of add_label() calls, and so the output, is unchanged.
+  struct Pending {
+    U32 label;
+    std::string key;  // UTF-8 of label, the index key
+    std::uint32_t hash = 0;
+    bool known = false;  // a round-1 label: already in the index, added without a lookup
+  };
+  constexpr std::size_t kLag = 8;
+  std::array<Pending, kLag> fifo;
+  std::size_t head = 0;  // next slot to fill; the oldest pending label once the FIFO is full
+  std::size_t pending = 0;
+  auto settle = [&](Pending& p) {
+    if (p.known || all.insert_hashed(p.key, p.hash, 0).second) add_label(p.label, Fuzzer::homoglyph);
+  };
+  auto push = [&](U32View x, bool known) {
+    if (pending == kLag) settle(fifo[head]);
+    else ++pending;
+    Pending& p = fifo[head];
+    head = (head + 1) % kLag;
+    p.label.assign(x);
+    p.known = known;
+    if (known) return;
+    p.key.clear();
+    detail::append_utf8(x, p.key);
+    p.hash = detail::FlatIndex::hash_of(p.key);
+    all.prefetch(p.hash);
+  };
   for (const U32& first : round1) {
-    add_label(first, Fuzzer::homoglyph);
-    mix(first, [&](U32View x) {
-      if (all.insert(bytes(x), 0).second) add_label(x, Fuzzer::homoglyph);
-    });
+    push(first, true);
+    mix(first, [&](U32View x) { push(x, false); });
   }
+  for (std::size_t i = 0; i < pending; ++i) settle(fifo[(head + kLag - pending + i) % kLag]);
 }
 
 void Run::cyrillic() {

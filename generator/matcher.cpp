@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <utility>
 
 #include "domain/domain.hpp"
+#include "generator/label_memo.hpp"
 
 namespace lookalike::generator {
 
@@ -921,6 +923,7 @@ struct Matcher::Impl {
   };
 
   MatchOptions options;
+  std::uint64_t memo_owner = 0;  // unique per build(): keys the per-thread memo of labels that match nothing
   std::vector<Brand> brands;
   std::vector<Label> labels;
   FlatMap<std::uint32_t> exact;                     // brand label -> label id
@@ -970,6 +973,8 @@ std::size_t Matcher::brand_count() const noexcept { return impl_ ? impl_->brands
 
 std::expected<Matcher, MatcherError> Matcher::build(std::span<const BrandSpec> specs, const MatchOptions& options) {
   auto impl = std::make_shared<Impl>();
+  static std::atomic<std::uint64_t> next_id{1};
+  impl->memo_owner = next_id.fetch_add(1, std::memory_order_relaxed);
   impl->options = options;
   if (impl->options.k2_min_length < impl->options.k1_min_length) impl->options.k2_min_length = impl->options.k1_min_length;
   StringMap<std::uint32_t> brand_ids;
@@ -1328,8 +1333,18 @@ void Matcher::match(std::string_view name, std::vector<Match>& out) const {
   const std::size_t reg = n - suffix - 1;
 
   thread_local Scratch sc;
+  thread_local detail::LabelMemo memo;
+  memo.bind(im.memo_owner);
   sc.raw.clear();
-  for (std::size_t i = 0; i <= reg; ++i) im.check_label(labels[i].view(), i != reg, sc);
+  for (std::size_t i = 0; i <= reg; ++i) {
+    const std::string_view label = labels[i].view();
+    const unsigned role = i != reg ? 1U : 0U;
+    const detail::LabelMemo::Key key = detail::LabelMemo::key(label, role);
+    if (memo.known_empty(key)) continue;
+    const std::size_t before = sc.raw.size();
+    im.check_label(label, role == 1, sc);
+    if (sc.raw.size() == before) memo.remember_empty(key);
+  }
   auto span_of = [&](std::size_t a, std::size_t b) {
     return std::string_view(labels[a].p, static_cast<std::size_t>(labels[b].p + labels[b].n - labels[a].p));
   };

@@ -38,6 +38,10 @@
 //   of them, `edit` otherwise. Brand labels shorter than 6 need an exact skeleton.
 // - Adjacent label pairs around the registrable label are also checked with the dot removed
 //   (pay.pal.com, example.bank for example-bank.com) as edits of distance 1.
+// - A label that matched nothing is remembered per thread and matcher (a direct-mapped memo of
+//   1,024 labels, generator/label_memo.hpp) and skipped when it comes again: CT names repeat
+//   their labels (a certificate's SANs share the registrable label, www/mail/autodiscover ...
+//   recur), and a label's checks depend on the label and its role (registrable or not) alone.
 // - Per name and brand only the strongest match is reported, in the order tld-swap, homoglyph,
 //   keyboard, edit, combosquat (registrable label before subdomain labels, then lower distance).
 //   Names equal to or under the brand's registrable domain or one of its owned domains never match.

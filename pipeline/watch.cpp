@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <queue>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -20,6 +21,7 @@
 #include "generator/matcher.hpp"
 #include "pipeline/ct_store.hpp"
 #include "pipeline/log_list.hpp"
+#include "pipeline/publish.hpp"
 #include "pipeline/scan.hpp"
 #include "posture/history.hpp"
 #include "posture/policy_fetch.hpp"
@@ -119,15 +121,28 @@ std::string store_id_of(const std::string& path) {
   return s;
 }
 
+// The names of a committed range of CT hits for the cluster's match workers, each once, as the
+// certificate gave them ("*." kept: the match worker strips it) with the log as the source.
+std::vector<queue::NameRecord> ct_name_records(std::span<const ctlog::Hit> hits) {
+  std::vector<queue::NameRecord> out;
+  std::set<std::string> seen;
+  for (const ctlog::Hit& h : hits) {
+    std::string name = (h.name.wildcard ? "*." : "") + h.name.ascii;
+    if (seen.insert(name).second) out.push_back(queue::NameRecord{std::move(name), "ct:" + h.log});
+  }
+  return out;
+}
+
 // Follower state -> the store, with metrics and wake-ups; adds "certificate" events for new
 // certificates naming names the store already knew.
 class WatchStateStore final : public ctlog::StateStore {
  public:
-  WatchStateStore(index::Store& store, Signal& wake, Metrics& metrics)
+  // With `publisher`, hits go to the cluster's names topic instead of the store (see commit()).
+  WatchStateStore(index::Store& store, Signal& wake, Metrics& metrics, WorkPublisher* publisher = nullptr)
       : store_(store), inner_(store, [this](index::Batch& b, std::string_view log_id, std::span<const ctlog::Hit> hits) {
           return add_certificate_events(b, log_id, hits);
         }),
-        wake_(wake), metrics_(metrics) {}
+        wake_(wake), metrics_(metrics), publisher_(publisher) {}
 
   std::expected<std::optional<ctlog::FollowState>, ctlog::Error> load(std::string_view log_id) override {
     auto r = inner_.load(log_id);
@@ -140,7 +155,20 @@ class WatchStateStore final : public ctlog::StateStore {
 
   std::expected<void, ctlog::Error> commit(std::string_view log_id, const ctlog::FollowState& st,
                                            std::span<const ctlog::Hit> hits) override {
-    auto r = inner_.commit(log_id, st, hits);
+    std::expected<void, ctlog::Error> r;
+    if (publisher_ != nullptr) {
+      // The names first, acknowledged by the broker, then the position that covers them: a crash
+      // in between re-reads the range and publishes its names again (match workers are idempotent).
+      const auto records = ct_name_records(hits);
+      if (auto p = publisher_->publish_names(records); !p) return std::unexpected(ctlog::Error{p.error()});
+      r = inner_.commit(log_id, st, {});
+      if (r && !records.empty()) {
+        log_info("published CT names", {{"log", hits.front().log}, {"names", records.size()},
+                                        {"topic", publisher_->topics().names}, {"next_index", st.next_index}});
+      }
+    } else {
+      r = inner_.commit(log_id, st, hits);
+    }
     if (!r) return r;
     {
       // Entries processed = how far the committed position moved (from the saved one at start).
@@ -189,6 +217,7 @@ class WatchStateStore final : public ctlog::StateStore {
   IndexStateStore inner_;
   Signal& wake_;
   Metrics& metrics_;
+  WorkPublisher* publisher_;
   std::mutex mu_;
   std::map<std::string, std::uint64_t> position_;  // log ID -> committed next_index
 
@@ -216,6 +245,9 @@ struct Engine {
   // when the model changes and would need a new field in the index's candidate encoding.
   std::unordered_map<std::string, std::pair<double, std::string>> likely;
   std::atomic<bool> failed{false};
+  // Set when the config names brokers: generated candidates and CT names are published to the
+  // cluster (README "Scaling out") and nothing is resolved here.
+  std::unique_ptr<WorkPublisher> publisher;
 
   // ---- enumeration -------------------------------------------------------------------------
   // Generates each brand's budgeted candidates; stores them (unchecked, so the scheduler takes
@@ -243,13 +275,28 @@ struct Engine {
         u.fuzzers = it.fuzzers;
         updates.push_back(std::move(u));
       }
-      const std::string fp = generation_fingerprint(b, budget);
+      // Published and stored generations are apart: switching modes generates again.
+      const std::string fp = (publisher ? "kafka:" : "") + generation_fingerprint(b, budget);
       auto old = store.get_generation_state(b.domain);
       if (!old) {
         log_error("cannot read the brand's generation state", {{"brand", b.domain}, {"error", old.error().message}});
         return false;
       }
       if (*old && **old == fp) continue;
+      if (publisher) {
+        std::vector<queue::CandidateRecord> records;
+        records.reserve(cands.size());
+        for (const auto& c : cands) records.push_back(candidate_record(c, b.domain));
+        // The fingerprint is stored only once the broker has every candidate: a crash before
+        // that publishes them again at the next start.
+        if (auto r = publisher->publish_candidates(records); !r) {
+          // A stop cut the wait short: not a failure, the next start publishes them again.
+          if (stop.load()) return true;
+          log_error("cannot publish generated candidates", {{"brand", b.domain}, {"error", r.error()}});
+          return false;
+        }
+        updates.clear();
+      }
       for (std::size_t i = 0; i < updates.size(); i += 4000) {
         const std::size_t n = std::min<std::size_t>(4000, updates.size() - i);
         if (auto r = store.upsert_candidates(std::span(updates).subspan(i, n)); !r) {
@@ -261,6 +308,11 @@ struct Engine {
       if (auto r = batch.put_generation_state(b.domain, fp); !r || !store.commit(std::move(batch))) {
         log_error("cannot store the brand's generation state", {{"brand", b.domain}});
         return false;
+      }
+      if (publisher) {
+        log_info("published generated candidates",
+                 {{"brand", b.domain}, {"names", cands.size()}, {"topic", publisher->topics().candidates}, {"fingerprint", fp}});
+        continue;
       }
       metrics.add("lookalike_generated_candidates_total", "", static_cast<double>(updates.size()),
                   "Generated look-alikes stored for scheduling");
@@ -357,7 +409,7 @@ struct Engine {
     }
     const generator::Matcher& m = *matcher;
     const ctlog::NameMatcher match = ct_name_matcher(m);
-    WatchStateStore states(store, wake, metrics);
+    WatchStateStore states(store, wake, metrics, publisher.get());
     ctlog::FollowOptions opts;
     opts.from = config.ct.from_start ? ctlog::StartFrom::start : ctlog::StartFrom::end;
     opts.once = once;
@@ -491,6 +543,13 @@ struct Engine {
       const index::Time wait = std::clamp<index::Time>(next - index::now_ms(), 50, 60'000);
       seen = wake.wait(seen, milliseconds(wait), stop);
     }
+  }
+
+  // With brokers: publishes the generated candidates (once per generation) for the cluster's
+  // workers; else the scheduler loop.
+  void schedule_or_publish() {
+    if (!publisher) return schedule();
+    if (!enumerate()) failed = true;
   }
 
   void schedule() {
@@ -762,6 +821,34 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
   e.brands = std::move(*brands);
   if (e.brands.empty()) log_warn("no brands: add [[brands]] to the config or use `lookalike brand add`");
 
+  if (!config.brokers.empty()) {
+    if (!config.feeds.empty()) {
+      log_error("feeds cannot be combined with brokers yet");
+      return 2;
+    }
+    auto qc = publish_queue_config(config.brokers, config.kafka_config);
+    if (!qc) {
+      log_error("bad Kafka configuration", {{"error", qc.error()}});
+      return 2;
+    }
+    qc->client_id = "lookalike-watch";
+    auto p = WorkPublisher::open(*qc, queue::Topics{}, &e.quit);
+    if (!p) {
+      log_error("cannot open the Kafka producer", {{"brokers", config.brokers}, {"error", p.error()}});
+      return 1;
+    }
+    e.publisher = std::move(*p);
+    // The brand table for match workers (compacted: republishing an unchanged brand is harmless).
+    std::vector<queue::BrandRecord> table;
+    for (const auto& b : e.brands) table.push_back(brand_record(b));
+    if (auto r = e.publisher->publish_brands(table); !r) {
+      log_error("cannot publish the brand table", {{"brokers", config.brokers}, {"error", r.error()}});
+      return 1;
+    }
+    log_info("publishing to the cluster", {{"brokers", config.brokers}, {"brands", table.size()},
+                                            {"topic", e.publisher->topics().brands}});
+  }
+
   std::vector<SinkConfig> sink_configs = config.sinks;
   if (sink_configs.empty()) sink_configs.push_back(alerts::default_sink_config());
   for (SinkConfig& sc : sink_configs) {
@@ -836,12 +923,12 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
       // Catch up, then refresh what is due, then deliver: each step sees the previous one's output.
       e.follow(logs);
       if (!e.failed) e.poll_feeds();
-      if (!e.failed) e.schedule();
+      if (!e.failed) e.schedule_or_publish();
       if (!e.failed) e.check_posture();
     } else {
       std::thread follower([&] { e.follow(logs); });
       std::thread feeds([&] { e.poll_feeds(); });
-      std::thread scheduler([&] { e.schedule(); });
+      std::thread scheduler([&] { e.schedule_or_publish(); });
       std::thread posture_checker([&] { e.check_posture(); });
       posture_checker.join();
       follower.join();

@@ -13,7 +13,7 @@
 #include <limits>
 #include <sstream>
 
-#include "domain/domain.hpp"
+#include "generator/brand_input.hpp"
 #include "index/index.hpp"
 #include "ingest/parse.hpp"
 
@@ -158,20 +158,21 @@ std::expected<void, Failure> read_brand(const toml::table& t, std::string prefix
   const toml::node* d = s.find("domain");
   if (d == nullptr) return std::unexpected(Failure{s.name("domain"), t.source().begin, "missing (every brand needs a domain)"});
   if (!d->is_string()) return std::unexpected(Failure{s.name("domain"), d->source().begin, "expected a string"});
-  auto parsed = domain::parse(d->value<std::string>().value_or(""));
-  if (!parsed) return std::unexpected(Failure{s.name("domain"), d->source().begin, parsed.error().message()});
-  if (parsed->ascii != parsed->registrable()) {
-    return std::unexpected(Failure{s.name("domain"), d->source().begin,
-                                   "\"" + parsed->ascii + "\" is not a registrable domain (did you mean " +
-                                       parsed->registrable() + "?)"});
-  }
-  b.domain = parsed->ascii;
+  // The same rules as `brand add` (generator/brand_input), so a brand is accepted in both or neither.
+  auto domain = generator::brand_domain(d->value<std::string>().value_or(""));
+  if (!domain) return std::unexpected(Failure{s.name("domain"), d->source().begin, domain.error()});
+  b.domain = std::move(*domain);
   TRY(s.strings("keywords", b.keywords));
+  if (auto k = generator::brand_keywords(std::move(b.keywords)); k) {
+    b.keywords = std::move(*k);
+  } else {
+    return std::unexpected(Failure{s.name("keywords"), s.find("keywords")->source().begin, k.error()});
+  }
   TRY(s.strings("owned", b.owned));
-  for (auto& o : b.owned) {
-    auto p = domain::parse(o);
-    if (!p) return std::unexpected(Failure{s.name("owned"), s.find("owned")->source().begin, p.error().message()});
-    o = p->ascii;
+  if (auto o = generator::brand_owned(b.owned); o) {
+    b.owned = std::move(*o);
+  } else {
+    return std::unexpected(Failure{s.name("owned"), s.find("owned")->source().begin, o.error()});
   }
   TRY(s.string("tlds", b.tlds));
   TRY(s.integer("budget", b.budget, 0, 1'000'000));
@@ -386,6 +387,8 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
   WatchConfig c;
   Section s(root, "");
   TRY(s.string("db", c.db));
+  TRY(s.string("brokers", c.brokers));
+  TRY(s.string("kafka_config", c.kafka_config));
   if (s.find("retention_days") != nullptr) {
     std::int64_t days = 0;
     TRY(s.integer("retention_days", days, 0, index::kMaxRetentionDays));
@@ -423,6 +426,12 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
       TRY(read_feed(*n.as_table(), "feeds[" + std::to_string(i++) + "]", f));
       c.feeds.push_back(std::move(f));
     }
+  }
+  if (!c.brokers.empty() && !c.feeds.empty()) {
+    // Feed files are matched into the local store; publishing them to the cluster is not built yet.
+    return std::unexpected(Failure{"feeds", s.find("feeds")->source().begin,
+                                   "feeds cannot be combined with brokers yet: ingest them with `lookalike ingest`, "
+                                   "or publish their names with `lookalike enqueue --to names`"});
   }
   struct Part {
     std::string_view key;

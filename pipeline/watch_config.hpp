@@ -48,6 +48,11 @@ struct WatchConfig {
   // the global --retention (or its default, 365).
   std::optional<std::int64_t> retention_days;
   std::vector<WatchBrand> brands;
+  // A Kafka cluster (bootstrap servers "HOST:PORT,..."): when set, the brands, generated
+  // candidates and CT names are published there for `lookalike worker` processes instead of
+  // being resolved here (README "Scaling out"); `kafka_config` is a librdkafka properties file.
+  std::string brokers;
+  std::string kafka_config;
 
   struct Ct {
     bool enabled = true;

@@ -245,6 +245,29 @@ TEST(Matcher, IgnoresUnrelatedNames) {
   }
 }
 
+// The matcher remembers, per thread, labels that matched nothing; that memory belongs to one
+// matcher: a label another matcher found nothing in must still match this one's brand.
+TEST(Matcher, AnswersForItsOwnBrandsAfterAnotherMatcherSawTheSameLabels) {
+  const g::Matcher other = build({{"example.org", {}, {}}});
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_TRUE(find(other, "login.paypa1.com").empty());
+    EXPECT_TRUE(find(other, "paypa1.com").empty());
+    EXPECT_THAT(find(paypal(), "login.paypa1.com"),
+                testing::ElementsAre(Found{"paypal.com", Rule::homoglyph, 1, "paypa1"}));
+    EXPECT_THAT(find(paypal(), "paypa1.com"), testing::ElementsAre(Found{"paypal.com", Rule::homoglyph, 1, "paypa1"}));
+  }
+}
+
+// A label's role matters: "paypa1y" is a composed look-alike as the registrable label and
+// nothing as a subdomain label; remembering one role's answer never answers the other.
+TEST(Matcher, RemembersALabelPerRole) {
+  const g::Matcher m = build({{"paypal.com", {}, {}}});
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_THAT(find(m, "paypa1y.example.net"), testing::IsEmpty());
+    EXPECT_THAT(find(m, "paypa1y.net"), testing::ElementsAre(Found{"paypal.com", Rule::homoglyph, 2, "paypa1y"}));
+  }
+}
+
 TEST(Matcher, StripsAWildcardAndATrailingDot) {
   EXPECT_THAT(find(paypal(), "*.paypa1.com."), testing::ElementsAre(Found{"paypal.com", Rule::homoglyph, 1, "paypa1"}));
 }

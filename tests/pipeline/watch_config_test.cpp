@@ -110,6 +110,9 @@ TEST(WatchConfig, BrandsAndSinksAreValidatedWhereTheyAreWritten) {
             "watch.toml:2:10: brands[0].domain: \"www.examplebank.com\" is not a registrable domain (did you mean "
             "examplebank.com?)");
   EXPECT_EQ(error_of("[[brands]]\nkeywords = []\n"), "watch.toml:1:1: brands[0].domain: missing (every brand needs a domain)");
+  // Keywords follow `brand add`'s rules (they become DNS labels).
+  EXPECT_EQ(error_of("[[brands]]\ndomain = \"a.com\"\nkeywords = [\"log in\"]\n"),
+            "watch.toml:3:12: brands[0].keywords: \"log in\" has ' ' at position 3 (only a-z, 0-9 and '-')");
   EXPECT_EQ(error_of("[[brands]]\ndomain = \"a.com\"\n[[brands]]\ndomain = \"A.com\"\n"),
             "watch.toml:3:1: brands: brand a.com is listed twice");
   EXPECT_EQ(error_of("[[sinks]]\ntype = \"email\"\n"), "watch.toml:2:8: sinks[0].type: expected \"jsonl\", \"webhook\" or \"exec\"");

@@ -38,6 +38,7 @@
 #include "pipeline/worker.hpp"
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
+#include "tests/queue/cluster_support.hpp"
 #include "tests/support/nsd_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -197,24 +198,11 @@ class ClusterTest : public ::testing::Test {
 
   // True once `group` committed the high watermark of every partition of `topic`.
   bool caught_up(const std::string& group, const std::string& topic) {
-    Config c = config_;
-    c.group = group;
-    auto committed = committed_offsets(c, topic);
-    if (!committed) return false;
-    for (int p = 0; p < kPartitions; ++p) {
-      auto w = watermarks(config_, {topic, p});
-      // An empty partition has nothing to commit.
-      if (!w || (w->high > 0 && (*committed)[static_cast<std::size_t>(p)] < w->high)) return false;
-    }
-    return true;
+    return testing::caught_up(config_, group, topic, kPartitions);
   }
 
   void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
-      std::this_thread::sleep_for(300ms);
-    }
+    testing::wait_until(done, timeout, what);
   }
 
   void wait_for_completion() {
