@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "queue/queue.hpp"
@@ -103,13 +104,21 @@ TEST(Properties, ReadsKeyValueLines) {
   EXPECT_FALSE(read_properties((dir.path / "missing").string()));
 }
 
-TEST(MockCluster, ProducesByKeyReadsTablesAndConsumesWithStoredOffsets) {
-  auto cluster = MockCluster::start(3);
-  ASSERT_TRUE(cluster) << cluster.error().message;
-  const Topics topics;
-  ASSERT_TRUE(cluster->create_topics(topics, 4));
-  Config config;
+// A mock cluster with every topic of `topics` (4 partitions each), and `config` pointed at it.
+std::optional<MockCluster> start_cluster(int brokers, const Topics& topics, Config& config) {
+  auto cluster = MockCluster::start(brokers);
+  EXPECT_TRUE(cluster) << cluster.error().message;
+  if (!cluster) return std::nullopt;
+  EXPECT_TRUE(cluster->create_topics(topics, 4));
   config.brokers = cluster->bootstraps();
+  return std::move(*cluster);
+}
+
+TEST(MockCluster, ProducesByKeyReadsTablesAndConsumesWithStoredOffsets) {
+  const Topics topics;
+  Config config;
+  auto cluster = start_cluster(3, topics, config);
+  ASSERT_TRUE(cluster);
   ASSERT_EQ(partition_count(config, topics.candidates), 4);
 
   std::size_t acked = 0;
@@ -174,12 +183,10 @@ TEST(MockCluster, ProducesByKeyReadsTablesAndConsumesWithStoredOffsets) {
 }
 
 TEST(MockCluster, ProducesToAPartitionReportsOffsetsAndReadsAPartitionFromAnOffset) {
-  auto cluster = MockCluster::start(1);
-  ASSERT_TRUE(cluster) << cluster.error().message;
   const Topics topics;
-  ASSERT_TRUE(cluster->create_topics(topics, 4));
   Config config;
-  config.brokers = cluster->bootstraps();
+  auto cluster = start_cluster(1, topics, config);
+  ASSERT_TRUE(cluster);
   std::map<std::uint64_t, DeliveryReport> reports;
   auto producer = Producer::open_with_reports(config, [&](std::uint64_t token, const DeliveryReport& r) { reports[token] = r; });
   ASSERT_TRUE(producer) << producer.error().message;
