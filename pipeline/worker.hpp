@@ -57,8 +57,8 @@ struct WorkerConfig {
 };
 
 struct WorkerStats {
-  std::uint64_t consumed = 0;   // messages taken from the input topic
-  std::uint64_t produced = 0;   // output messages acknowledged by the broker
+  std::uint64_t consumed = 0;   // messages taken from the input topic (ct-follow: CT entries followed)
+  std::uint64_t produced = 0;   // output messages acknowledged by the broker (ct-follow: names)
   std::uint64_t skipped = 0;    // undecodable or stale records (offset stored, nothing written)
   std::uint64_t alerts = 0;     // index: alerts published (acknowledged)
   std::uint64_t rebalances = 0;

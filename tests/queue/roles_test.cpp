@@ -288,6 +288,17 @@ TEST_F(ProbeRoleTest, TheAddressGuardRefusesLoopbackWithoutAllowPrivate) {
   EXPECT_EQ(http_->connections(), 0) << "nothing connected to the loopback server";
 }
 
+TEST(StateChange, ReportsWhatTheProbesFoundAppearing) {
+  namespace sf = index::state_flag;
+  const index::StateSummary was{1, index::DnsOutcome::answer, sf::registered | sf::has_a};
+  const index::StateSummary live{2, index::DnsOutcome::answer, sf::registered | sf::has_a | sf::web_live};
+  EXPECT_EQ(pipeline::state_change(was, live), "web live");
+  EXPECT_EQ(pipeline::state_change(live, live), "");
+  const index::StateSummary mail{3, index::DnsOutcome::answer, sf::registered | sf::has_mx | sf::mx_live};
+  EXPECT_EQ(pipeline::state_change(was, mail), "mx appeared, mx live");
+  EXPECT_EQ(pipeline::state_change(std::nullopt, live), "registered") << "a first sighting is one alert";
+}
+
 // ---------------------------------------------------------------------------------------------
 // ct-follow
 
