@@ -103,20 +103,7 @@ void set_ct_options(const WorkerOptions& o, pipeline::WorkerConfig& config) {
   // A get-entries request is finished even past the range's end: requests no longer than a range
   // keep each checkpoint (and what a kill can make a successor publish again) to one range.
   f.batch = std::min<std::uint64_t>(f.batch, o.verify_every);
-  if (o.from == "start") {
-    f.from = ctlog::StartFrom::start;
-  } else if (o.from == "end") {
-    f.from = ctlog::StartFrom::end;
-  } else {
-    try {
-      std::size_t used = 0;
-      f.from_index = std::stoull(o.from, &used);
-      if (used != o.from.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw UsageError{"--from: expected start, end or an entry index, got \"" + o.from + "\""};
-    }
-    f.from = ctlog::StartFrom::index;
-  }
+  if (auto ok = pipeline::parse_start(o.from, f); !ok) throw UsageError{ok.error()};
 }
 
 void run_worker_command(const WorkerOptions& o, Context& ctx) {

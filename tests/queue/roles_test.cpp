@@ -5,9 +5,7 @@
 // with SIGKILL mid-follow; the other takes the log over from the stored checkpoint: every entry's
 // name is published, repeats only from the range the dead worker had not checkpointed, and the
 // checkpoints never go backwards.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,11 +31,10 @@
 #include "queue/work.hpp"
 #include "scoring/probe_json.hpp"
 #include "tests/ctlog/test_log_server.hpp"
+#include "tests/queue/worker_processes.hpp"
 #include "tests/scoring/loopback_servers.hpp"
 #include "tests/support/nsd_server.hpp"
 #include "tests/support/temp_dir.hpp"
-
-extern char** environ;
 
 namespace lookalike::queue {
 namespace {
@@ -46,46 +43,20 @@ using namespace std::chrono_literals;
 
 constexpr int kPartitions = 4;
 
-struct Worker {
-  pid_t pid = -1;
-  std::string log;
-};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Worker = testing::WorkerProcess;
+using testing::read_file;
 
 class RolesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = MockCluster::start(3);
-    ASSERT_TRUE(c) << c.error().message;
-    cluster_ = std::make_unique<MockCluster>(std::move(*c));
-    ASSERT_TRUE(cluster_->create_topics(topics_, kPartitions));
+    cluster_ = testing::start_cluster(topics_, kPartitions);
+    ASSERT_TRUE(cluster_);
     config_.brokers = cluster_->bootstraps();
     properties_ = (dir_.path / "kafka.properties").string();
-    std::ofstream(properties_) << "session.timeout.ms=6000\nheartbeat.interval.ms=500\n"
-                                  "auto.commit.interval.ms=100\ntopic.metadata.refresh.interval.ms=2000\n";
+    testing::write_test_properties(properties_);
   }
 
-  void TearDown() override {
-    for (auto& w : workers_) {
-      if (w.pid > 0) {
-        kill(w.pid, SIGKILL);
-        waitpid(w.pid, nullptr, 0);
-      }
-    }
-    if (HasFailure()) {
-      for (const auto& w : workers_) {
-        std::string text = read_file(w.log);
-        if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
-        std::cerr << "---- " << w.log << "\n" << text << "\n";
-      }
-    }
-  }
+  void TearDown() override { testing::reap_all(workers_, HasFailure()); }
 
   // Starts `lookalike worker --role ROLE` with the cluster, the test's properties and `extra`.
   Worker& start(const std::string& role, const std::vector<std::string>& extra) {
@@ -94,27 +65,14 @@ class RolesTest : public ::testing::Test {
     std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db",     (dir_.path / "index").string(), "worker", "--role",
                                      role,             "--brokers", config_.brokers, "--config", properties_};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, w.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, w.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    const int rc = posix_spawn(&w.pid, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    EXPECT_EQ(rc, 0) << "cannot start " << argv[0];
+    w.role = role;
+    w.pid = testing::spawn_logged(argv, w.log);
     workers_.push_back(w);
     return workers_.back();
   }
 
-  void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "timed out waiting for " << what;
-      std::this_thread::sleep_for(300ms);
-    }
+  static void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
+    testing::wait_until(done, timeout, what);
   }
 
   void wait_assigned() {
@@ -128,17 +86,8 @@ class RolesTest : public ::testing::Test {
         120s, "every worker to get partitions");
   }
 
-  // True once `group` committed the high watermark of every non-empty partition of `topic`.
   bool caught_up(const std::string& group, const std::string& topic) {
-    Config c = config_;
-    c.group = group;
-    auto committed = committed_offsets(c, topic);
-    if (!committed) return false;
-    for (int p = 0; p < kPartitions; ++p) {
-      auto w = watermarks(config_, {topic, p});
-      if (!w || (w->high > 0 && (*committed)[static_cast<std::size_t>(p)] < w->high)) return false;
-    }
-    return true;
+    return testing::caught_up(config_, group, topic, kPartitions);
   }
 
   // Stops the workers still running with SIGTERM; each must exit 0.
@@ -179,8 +128,8 @@ class ProbeRoleTest : public RolesTest {
         "@ NS ns.roles.invalid.\n"
         "web A 127.0.0.1\n";
     nsd_ = std::make_unique<test_support::NsdServer>(std::vector<test_support::Zone>{test_support::Zone{"test", zone}});
-    http_ = std::make_unique<testing::LoopbackServer>(
-        testing::http_handler({{"web.test", testing::html_response("<html><title>Example Bank login</title></html>")}}));
+    http_ = std::make_unique<lookalike::testing::LoopbackServer>(
+        lookalike::testing::http_handler({{"web.test", lookalike::testing::html_response("<html><title>Example Bank login</title></html>")}}));
   }
 
   void publish_resolved() {
@@ -219,7 +168,7 @@ class ProbeRoleTest : public RolesTest {
   }
 
   std::unique_ptr<test_support::NsdServer> nsd_;
-  std::unique_ptr<testing::LoopbackServer> http_;
+  std::unique_ptr<lookalike::testing::LoopbackServer> http_;
 };
 
 TEST_F(ProbeRoleTest, ProbesWhatResolvedPassesTheRestAndTheIndexKeepsTheProbeFacts) {
@@ -251,18 +200,8 @@ TEST_F(ProbeRoleTest, ProbesWhatResolvedPassesTheRestAndTheIndexKeepsTheProbeFac
 
   // The index consumed the probed topic: the state carries the probe's bit.
   std::map<std::string, std::uint32_t> flags;
-  for (int p = 0; p < kPartitions; ++p) {
-    const std::string path = pipeline::partition_store_path((dir_.path / "index").string(), p);
-    if (!std::filesystem::exists(path)) continue;
-    index::Options o;
-    o.read_only = true;
-    auto store = index::Store::open(path, o);
-    ASSERT_TRUE(store) << store.error().message;
-    ASSERT_TRUE(store->visit_candidates([&](const index::Candidate& c) {
-      flags[c.name] = c.state ? c.state->flags : 0;
-      return true;
-    }));
-  }
+  testing::visit_index_rows((dir_.path / "index").string(), kPartitions,
+                            [&](const index::Candidate& c) { flags[c.name] = c.state ? c.state->flags : 0; });
   ASSERT_EQ(flags.size(), 2u);
   EXPECT_NE(flags.at("web.test") & sf::web_live, 0u);
   auto alerts = read_all(config_, topics_.alerts);
