@@ -12,6 +12,7 @@
 #include "domain/domain.hpp"
 #include "generator/brand_input.hpp"
 #include "index/index.hpp"
+#include "util/text.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -56,7 +57,7 @@ void add_brand_command(CLI::App& app, Context& ctx) {
     if (*existing) b.added = (*existing)->added;
     if (auto r = store->add_brand(b); !r) return fail(ctx, r.error());
     ctx.out << (*existing ? "updated" : "added") << " brand " << b.domain << " (keywords: "
-            << (b.keywords.empty() ? "-" : join(b.keywords)) << "; owned: " << (b.owned.empty() ? "-" : join(b.owned))
+            << (b.keywords.empty() ? "-" : util::join(b.keywords)) << "; owned: " << (b.owned.empty() ? "-" : util::join(b.owned))
             << "; tlds: " << b.tlds << ")\n";
   });
 
@@ -80,8 +81,8 @@ void add_brand_command(CLI::App& app, Context& ctx) {
     std::size_t w_domain = 6, w_keywords = 8, w_owned = 5, w_tlds = 4;
     for (const auto& b : *brands) {
       w_domain = std::max(w_domain, b.domain.size());
-      w_keywords = std::max(w_keywords, join(b.keywords).size());
-      w_owned = std::max(w_owned, join(b.owned).size());
+      w_keywords = std::max(w_keywords, util::join(b.keywords).size());
+      w_owned = std::max(w_owned, util::join(b.owned).size());
       w_tlds = std::max(w_tlds, b.tlds.size());
     }
     auto row = [&](const std::string& a, const std::string& k, const std::string& o2, const std::string& t,
@@ -92,7 +93,7 @@ void add_brand_command(CLI::App& app, Context& ctx) {
     };
     row("DOMAIN", "KEYWORDS", "OWNED", "TLDS", "ADDED");
     for (const auto& b : *brands) {
-      row(b.domain, b.keywords.empty() ? "-" : join(b.keywords), b.owned.empty() ? "-" : join(b.owned), b.tlds,
+      row(b.domain, b.keywords.empty() ? "-" : util::join(b.keywords), b.owned.empty() ? "-" : util::join(b.owned), b.tlds,
           utc_iso(b.added));
     }
   });

@@ -95,7 +95,8 @@ void add_db_command(CLI::App& app, Context& ctx) {
     ctx.out << "imported " << r->lines << " lines: " << r->brands << " brands, " << r->candidates << " candidates, "
             << r->observations << " observations, " << r->ct_states << " CT positions, " << r->feed_states
             << " feed positions, " << r->verdicts
-            << " verdicts, " << r->events << " events, " << r->acks << " acknowledgements\n";
+            << " verdicts, " << r->events << " events, " << r->acks << " acknowledgements, " << r->posture_runs
+            << " posture runs\n";
   });
 }
 

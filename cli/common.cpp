@@ -19,15 +19,6 @@ std::vector<std::string> split_list(std::string_view s) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
 index::Options store_options(const Context& ctx) {
   index::Options o;
   o.observation_retention = std::chrono::days(ctx.retention_days);

@@ -15,8 +15,6 @@ namespace lookalike::cli {
 
 // Splits "a, b,c" at commas, trimming spaces and dropping empty items.
 [[nodiscard]] std::vector<std::string> split_list(std::string_view s);
-// Joins with `sep`.
-[[nodiscard]] std::string join(const std::vector<std::string>& v, std::string_view sep = ",");
 // "2026-11-28T11:50:00Z" for milliseconds since the Unix epoch.
 using util::utc_iso;
 

@@ -21,6 +21,7 @@ inline constexpr std::size_t kMaxNameBytes = 253;
 inline constexpr std::size_t kMaxStringBytes = 4096;
 inline constexpr std::size_t kMaxListItems = 4096;
 inline constexpr std::size_t kMaxBlobBytes = 16u << 20;
+inline constexpr std::size_t kMaxPostureRunBytes = 1u << 20;  // one posture run's payload
 
 // Why a value did not decode: "candidate value: truncated at byte 12 (brands)".
 using DecodeResult = std::string;

@@ -246,7 +246,7 @@ struct CheckReport {
 struct ImportReport {
   std::uint64_t lines = 0;
   std::uint64_t brands = 0, candidates = 0, observations = 0, ct_states = 0, verdicts = 0,
-                events = 0, acks = 0, feed_states = 0;
+                events = 0, acks = 0, feed_states = 0, posture_runs = 0;
 };
 
 // A candidate as the by-brand index lists it (score descending, then unscored).

@@ -93,6 +93,9 @@ struct ToJson {
   json operator()(const FeedStateRecord& r) const {
     return {{"type", "feed_state"}, {"source", r.source}, {"value", r.value}};
   }
+  json operator()(const PostureRunRecord& r) const {
+    return {{"type", "posture_run"}, {"domain", r.domain}, {"time", r.time}, {"payload", codec::to_hex(r.payload)}};
+  }
 };
 
 // Field access that reports the field at fault instead of throwing.
@@ -335,6 +338,13 @@ std::expected<Record, std::string> parse_object(const json& j) {
     r.source = f.str("source", true, 256);
     if (f.ok() && r.source.empty()) f.fail("\"source\" is empty");
     r.value = f.str("value", true, 1u << 16);
+    return done(r);
+  }
+  if (type == "posture_run") {
+    PostureRunRecord r;
+    r.domain = f.name("domain");
+    r.time = f.time("time");
+    r.payload = f.hex("payload", true, codec::kMaxPostureRunBytes);
     return done(r);
   }
   if (type == "ack") {

@@ -49,8 +49,17 @@ struct AckRecord {
   bool operator==(const AckRecord&) const = default;
 };
 
+// One stored posture run (Store::put_posture_run): the domain, the run's time (ms) and its payload,
+// which posture/history.cpp owns (opaque here, exported as hex like observation payloads).
+struct PostureRunRecord {
+  std::string domain;
+  Time time = 0;
+  std::string payload;
+  bool operator==(const PostureRunRecord&) const = default;
+};
+
 using Record = std::variant<Meta, Brand, Candidate, ObservationRecord, CtStateRecord, VerdictRecord, Event, AckRecord,
-                            FeedStateRecord>;
+                            FeedStateRecord, PostureRunRecord>;
 
 // One line of JSON (no newline). Invalid UTF-8 in free text is replaced by U+FFFD.
 [[nodiscard]] std::string to_line(const Record& r);

@@ -20,6 +20,7 @@
 #include <istream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <shared_mutex>
@@ -41,6 +42,28 @@ constexpr std::string_view kFeedPrefix = "feed/";  // + source: the ingest stage
 constexpr std::string_view kGenerationPrefix = "gen/";  // + brand: watch's fingerprint of generated candidates
 // + domain + '/' + 16 hex digits of (2^64-1 - time): posture runs, newest first in key order.
 constexpr std::string_view kPosturePrefix = "posture/";
+
+// The key of a posture run: newest first in key order.
+std::string posture_key(std::string_view domain, Time time) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::uint64_t inverted = ~static_cast<std::uint64_t>(time);
+  std::string key = std::string(kPosturePrefix) + std::string(domain) + "/";
+  for (int shift = 60; shift >= 0; shift -= 4) key.push_back(digits[(inverted >> shift) & 0xf]);
+  return key;
+}
+
+// The domain and time of a posture run key; nullopt for anything else under the prefix.
+std::optional<std::pair<std::string_view, Time>> parse_posture_key(std::string_view key) {
+  if (!key.starts_with(kPosturePrefix) || key.size() < kPosturePrefix.size() + 18) return std::nullopt;
+  const std::string_view hex = key.substr(key.size() - 16);
+  if (key[key.size() - 17] != '/') return std::nullopt;
+  std::uint64_t inverted = 0;
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    inverted = (inverted << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  return std::pair{key.substr(kPosturePrefix.size(), key.size() - 17 - kPosturePrefix.size()), static_cast<Time>(~inverted)};
+}
 // The highest observation key sequence handed out (u64), written with every batch that uses one.
 constexpr std::string_view kObservationSeqKey = "observation_seq";
 // When the store migrated to schema 3 (u64 ms): the recorded time of observations written
@@ -1032,19 +1055,9 @@ std::expected<std::optional<std::string>, Error> Store::get_generation_state(std
                                  [](std::string_view v) { return std::expected<std::string, std::string>(v); });
 }
 
-namespace {
-std::string posture_key(std::string_view domain, Time time) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::uint64_t inverted = ~static_cast<std::uint64_t>(time);
-  std::string key = std::string(kPosturePrefix) + std::string(domain) + "/";
-  for (int shift = 60; shift >= 0; shift -= 4) key.push_back(digits[(inverted >> shift) & 0xf]);
-  return key;
-}
-}  // namespace
-
 std::expected<void, Error> Store::put_posture_run(std::string_view domain, Time time, std::string_view payload) {
   if (auto v = codec::validate_key_name(domain); !v) return fail(ErrorCode::invalid_argument, v.error());
-  if (payload.size() > (1u << 20)) return fail(ErrorCode::invalid_argument, "posture run over 1 MiB");
+  if (payload.size() > codec::kMaxPostureRunBytes) return fail(ErrorCode::invalid_argument, "posture run over 1 MiB");
   auto s = impl_->db->Put(impl_->write_options, impl_->cf[meta], posture_key(domain, time), rocksdb::Slice(payload.data(), payload.size()));
   if (!s.ok()) return std::unexpected(from_status(s, impl_->path, "writing a posture run"));
   return {};
@@ -1055,11 +1068,9 @@ std::expected<void, Error> Store::posture_runs(std::string_view domain,
   const std::string prefix = std::string(kPosturePrefix) + std::string(domain) + "/";
   auto it = impl_->iterator(meta);
   for (it->Seek(prefix); it->Valid() && it->key().ToStringView().starts_with(prefix); it->Next()) {
-    const std::string_view hex = it->key().ToStringView().substr(prefix.size());
-    if (hex.size() != 16) continue;
-    std::uint64_t inverted = 0;
-    for (char c : hex) inverted = (inverted << 4) | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-    if (!visit(static_cast<Time>(~inverted), it->value().ToStringView())) break;
+    const auto key = parse_posture_key(it->key().ToStringView());
+    if (!key || key->first != domain) continue;
+    if (!visit(key->second, it->value().ToStringView())) break;
   }
   if (!it->status().ok()) return std::unexpected(from_status(it->status(), impl_->path, "reading posture runs"));
   return {};
@@ -1346,10 +1357,12 @@ std::expected<std::uint64_t, Error> Store::export_jsonl(std::ostream& out) const
     emit(*e);
     return {};
   });
-  // Acks, and the feed positions (ingest's per-source day-over-day state: last date, counts, the
-  // generation of the hash file beside the store), so a backup or an audit has them.
+  // Acks, the feed positions (ingest's per-source day-over-day state: last date, counts, the
+  // generation of the hash file beside the store) and the posture history (each brand's runs,
+  // which `posture --diff` and watch's posture alerts compare against), so a backup has them.
   if (r) r = walk(meta, [&](std::string_view k, std::string_view v) -> std::expected<void, Error> {
     if (k.starts_with(kFeedPrefix)) emit(jsonl::FeedStateRecord{std::string(k.substr(kFeedPrefix.size())), std::string(v)});
+    if (auto run = parse_posture_key(k)) emit(jsonl::PostureRunRecord{std::string(run->first), run->second, std::string(v)});
     if (!k.starts_with(kAckPrefix)) return {};
     auto seq = codec::decode_u64(v);
     if (!seq) return corrupt("ack", k, seq.error());
@@ -1418,6 +1431,10 @@ std::expected<ImportReport, Error> Store::import_jsonl(std::istream& in) {
     } else if (auto* fs = std::get_if<jsonl::FeedStateRecord>(&*rec)) {
       added = batch.put_feed_state(fs->source, fs->value);
       ++report.feed_states;
+    } else if (auto* pr = std::get_if<jsonl::PostureRunRecord>(&*rec)) {
+      // The domain was checked by the parser like any stored name; the payload's size too.
+      b.ops.push_back({meta, Batch::Impl::Op::put, posture_key(pr->domain, pr->time), std::move(pr->payload)});
+      ++report.posture_runs;
     } else if (auto* a = std::get_if<jsonl::AckRecord>(&*rec)) {
       // Acks go through ack() after the data they refer to is committed.
       if (auto f = flush(); !f) return std::unexpected(f.error());

@@ -216,6 +216,70 @@ void set_mail_facts(const resolver::NameResult& r, scoring::Facts& facts) {
   else if (dmarc_answered) m.dmarc = scoring::DmarcPolicy::missing;  // no record, or one receivers ignore
 }
 
+DkimLookup lookup_dkim(resolver::Resolver& resolver, std::span<const resolver::NameResult> names) {
+  DkimLookup out;
+  out.found.resize(names.size());
+  // TXT only, as given: no wildcard probes and no existence-first round for these helper names.
+  resolver::Config config = resolver.config();
+  config.types = {resolver::RecordType::txt};
+  config.detect_wildcards = false;
+  config.existence_first = false;
+  resolver::Resolver txt(std::move(config));
+  auto ask = [&](const std::vector<std::string>& questions) -> std::optional<std::vector<resolver::NameResult>> {
+    resolver::Stats stats;
+    auto answers = txt.resolve_all(questions, &stats);
+    out.queries += stats.queries;
+    if (stats.outage || stats.stopped) {
+      out.outage = stats.outage;
+      out.stopped = stats.stopped;
+      return std::nullopt;
+    }
+    return answers;
+  };
+  // Round 1: `_domainkey.<name>` of every name that exists. NXDOMAIN there means no selector below
+  // it (RFC 8020), so most names cost this one question.
+  std::vector<std::size_t> asked;
+  std::vector<std::string> questions;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!names[i].exists()) continue;
+    asked.push_back(i);
+    questions.push_back(posture::dkim_hint_name(names[i].name));
+  }
+  if (questions.empty()) return out;
+  const auto hints = ask(questions);
+  if (!hints) return out;
+  // Round 2: the guessed selectors (posture's list) where `_domainkey` exists.
+  static const std::vector<std::string> selectors = posture::dkim_selectors();
+  std::vector<std::size_t> owner;
+  questions.clear();
+  for (std::size_t k = 0; k < asked.size(); ++k) {
+    const auto* t = (*hints)[k].find(resolver::RecordType::txt);
+    if (t == nullptr || (t->outcome != resolver::Outcome::answer && t->outcome != resolver::Outcome::nodata)) continue;
+    for (const auto& sel : selectors) {
+      owner.push_back(asked[k]);
+      questions.push_back(posture::dkim_key_name(sel, names[asked[k]].name));
+    }
+  }
+  if (questions.empty()) return out;
+  const auto keys = ask(questions);
+  if (!keys) return out;
+  for (std::size_t q = 0; q < questions.size(); ++q) {
+    DkimFound& found = out.found[owner[q]];
+    if (found.signs) continue;  // the first selector with a signing key is the one named
+    const auto* t = (*keys)[q].find(resolver::RecordType::txt);
+    if (t == nullptr || t->outcome != resolver::Outcome::answer) continue;
+    for (const auto& record : t->records) {
+      const auto key = posture::read_dkim_key(record);
+      if (key && posture::dkim_key_signs(*key)) {
+        found.signs = true;
+        found.selector = selectors[q % selectors.size()];
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 scoring::SimilarityKind similarity_of(generator::FuzzerSet f, int edits) {
   using K = scoring::SimilarityKind;
   using C = generator::FuzzerClass;
@@ -292,16 +356,22 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
           dns[it->second] = std::move(r);
         }
       });
-  summary.dns_queries += stats.queries;
-  if (stats.outage || stats.stopped) {
-    // Names in flight were never answered: storing the batch would record them as unknown or,
-    // worse, drop them; the caller stops (scan) or pauses (watch) and tries again later. A stop
-    // (SIGTERM) abandons the batch the same way: it is redone after a restart.
+  // Names in flight were never answered: storing the batch would record them as unknown or,
+  // worse, drop them (or, in the DKIM round, drop the reasons of names that have keys); the
+  // caller stops (scan) or pauses (watch) and tries again later. A stop (SIGTERM) abandons the
+  // batch the same way: it is redone after a restart.
+  auto abandoned = [&](std::uint64_t queries, const std::optional<std::string>& outage, bool stopped) {
+    summary.dns_queries += queries;
+    if (!outage && !stopped) return false;
     if (progress) progress->finish();
-    summary.outage = stats.outage;
-    summary.stopped = stats.stopped;
-    return {};
-  }
+    summary.outage = outage;
+    summary.stopped = stopped;
+    return true;
+  };
+  if (abandoned(stats.queries, stats.outage, stats.stopped)) return {};
+  // The DKIM part of the mail readiness: bounded TXT lookups for the names that exist.
+  const DkimLookup dkim = lookup_dkim(resolver, dns);
+  if (abandoned(dkim.queries, dkim.outage, dkim.stopped)) return {};
 
   // Probe what exists.
   std::vector<scoring::ProbeResult> probes(items.size());
@@ -357,7 +427,11 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
     facts.kind = c.kind;
     facts.edit_distance = c.edit_distance;
     facts.registered = r.exists();
-    if (facts.registered) set_mail_facts(r, facts);
+    if (facts.registered) {
+      set_mail_facts(r, facts);
+      facts.mail.dkim_key = dkim.found[i].signs;
+      facts.mail.dkim_selector = dkim.found[i].selector;
+    }
     facts.wildcard = r.wildcard;
     facts.ct_seen = prev && !prev->ct.empty();
     facts.likelihood = c.likelihood;

@@ -159,6 +159,24 @@ RefreshItem refresh_item(const generator::Candidate& c);
 // `_dmarc` answers the resolver already has, read with posture's record readers; no query.
 void set_mail_facts(const resolver::NameResult& r, scoring::Facts& facts);
 
+// What the DKIM lookups found for one name: a key that makes signatures count
+// (posture::dkim_key_signs) and the first selector publishing one.
+struct DkimFound {
+  bool signs = false;
+  std::string selector;
+};
+struct DkimLookup {
+  std::vector<DkimFound> found;  // one per input name, in input order
+  std::uint64_t queries = 0;
+  std::optional<std::string> outage;  // as resolver::Stats: nothing after it was asked
+  bool stopped = false;
+};
+// The DKIM keys of the names in `names` that exist, through a TXT-only resolver with `resolver`'s
+// upstreams: `_domainkey.<name>` first, and only where it exists (NOERROR) the selectors of
+// posture::dkim_selectors() (the guess list posture's dkim check uses). At most
+// 1 + size of the guess list questions per existing name, none for the others.
+[[nodiscard]] DkimLookup lookup_dkim(resolver::Resolver& resolver, std::span<const resolver::NameResult> names);
+
 // The similarity kind the score uses for a candidate made by `fuzzers` with `edits` edits.
 scoring::SimilarityKind similarity_of(generator::FuzzerSet fuzzers, int edits);
 

@@ -310,8 +310,35 @@ struct SuiteScan {
   std::vector<Accepted> accepted;        // in the order the server chose them
   std::optional<bool> server_order;      // pre-1.3, when >= 2 suites were accepted
   std::string preferred;                 // the first pick of the highest pre-1.3 version
+  int order_version = 0;                 // the version the order was tested at
+  std::string order_evidence;            // both offers and both picks
   bool truncated = false;
+  // Key-exchange groups offered one at a time, per version (TLS 1.3 all of tls::kProbedGroups;
+  // TLS 1.2 the ECDHE ones, with only ECDHE suites offered).
+  struct Groups {
+    int version = 0;
+    std::vector<std::string> accepted, refused;
+  };
+  std::vector<Groups> groups;
 };
+
+// Which groups the server accepts at `version`: one handshake per group, offering only it.
+SuiteScan::Groups scan_groups(const std::string& address, const MailHost& host, const ActiveOptions& o, int version) {
+  SuiteScan::Groups out;
+  out.version = version;
+  for (const std::string_view group : tls::kProbedGroups) {
+    if (version != tls::tls1_3 && tls::is_ffdhe_group(group)) continue;
+    tls::Request r;
+    r.min_version = r.max_version = version;
+    r.groups = std::string(group);
+    if (version != tls::tls1_3) r.cipher_list = "kECDHE";  // else a non-ECDHE suite would hide the group
+    bool reached = false;
+    const tls::Result res = handshake(address, host, o, r, reached);
+    const bool accepted = res.ok && res.version == version && (version == tls::tls1_3 || res.kx == "ECDHE");
+    (accepted ? out.accepted : out.refused).emplace_back(group);
+  }
+  return out;
+}
 
 SuiteScan scan_suites(const std::string& address, const MailHost& host, const ActiveOptions& o,
                       const std::vector<int>& versions) {
@@ -366,8 +393,19 @@ SuiteScan scan_suites(const std::string& address, const MailHost& host, const Ac
         r.cipher_list = join(reversed, ":");
         bool reached = false;
         const tls::Result res = handshake(address, host, o, r, reached);
-        if (res.ok) scan.server_order = res.cipher == picked.front();
+        if (res.ok) {
+          scan.server_order = res.cipher == picked.front();
+          scan.order_version = version;
+          scan.order_evidence = "offered " + picked.front() + " first: chose " + picked.front() + "; offered " +
+                                reversed.front() + " first: chose " + res.cipher;
+        }
       }
+    }
+  }
+  // Groups at TLS 1.3 and 1.2 when the server speaks them (at most 10 + 5 handshakes).
+  for (const int version : {tls::tls1_3, tls::tls1_2}) {
+    if (std::find(versions.begin(), versions.end(), version) != versions.end()) {
+      scan.groups.push_back(scan_groups(address, host, o, version));
     }
   }
   return scan;
@@ -392,7 +430,20 @@ Finding ciphers_finding(const MailHost& host, const std::string& address, const 
     if (a.dh_bits > 0 && (min_dh == 0 || a.dh_bits < min_dh)) min_dh = a.dh_bits;
   }
   if (min_dh > 0 && min_dh < 2048) warns.push_back("DH group of " + std::to_string(min_dh) + " bits");
-  if (scan.server_order) f.evidence.push_back({"tls", std::string("server order: ") + (*scan.server_order ? "yes" : "no")});
+  if (scan.server_order) {
+    f.evidence.push_back({"tls", "[" + address + "] " + tls::version_name(scan.order_version) +
+                                     " server order: " + (*scan.server_order ? "yes" : "no") + " (" +
+                                     scan.order_evidence + ")"});
+  }
+  std::vector<std::string> tls13;
+  for (const auto& a : scan.accepted)
+    if (a.version == tls::tls1_3) tls13.push_back(a.suite);
+  if (!tls13.empty()) f.evidence.push_back({"tls", "[" + address + "] TLSv1.3 suites accepted: " + join(tls13, ", ")});
+  for (const auto& g : scan.groups) {
+    f.evidence.push_back({"tls", "[" + address + "] " + tls::version_name(g.version) + " groups accepted: " +
+                                     (g.accepted.empty() ? std::string("none") : join(g.accepted, ", ")) +
+                                     "; refused: " + (g.refused.empty() ? std::string("none") : join(g.refused, ", "))});
+  }
   if (main.tls.ok) {
     f.evidence.push_back({"tls", "default handshake: " + tls::version_name(main.tls.version) + " " + main.tls.cipher +
                                      (main.tls.group.empty() ? "" : ", key exchange " + main.tls.group + " " +

@@ -1,8 +1,5 @@
 #include "posture/checks.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include <algorithm>
 #include <charconv>
 #include <deque>
@@ -13,7 +10,6 @@
 #include "posture/rdata.hpp"
 #include "posture/records.hpp"
 #include "scoring/probe.hpp"
-#include "util/encoding.hpp"
 
 namespace lookalike::posture {
 namespace {
@@ -499,58 +495,25 @@ Finding check_tls_rpt(std::string_view domain, Dns& dns, bool sts_or_dane_used) 
 
 namespace {
 
-struct KeyVerdict {
-  Status status = Status::pass;
-  std::string text;
-};
-
-KeyVerdict grade_key(const std::vector<Tag>& tags) {
-  if (const auto* v = find_tag(tags, "v"); v && *v != "DKIM1") return {Status::fail, "v=" + *v + " is not DKIM1"};
-  const auto* k = find_tag(tags, "k");
-  const std::string type = k ? *k : "rsa";
-  const auto* p = find_tag(tags, "p");
-  if (!p) return {Status::fail, "no p= tag"};
-  std::string b64;
-  for (char c : *p)
-    if (c != ' ' && c != '\t') b64.push_back(c);
-  if (b64.empty()) return {Status::info, "revoked (empty p=)"};
-  auto der = util::base64_decode(b64);
-  if (!der) return {Status::fail, "p= is not base64"};
-  const bool testing = [&] {
-    const auto* t = find_tag(tags, "t");
-    return t && t->find('y') != std::string::npos;
-  }();
-  KeyVerdict out;
-  if (type == "ed25519") {
-    if (der->size() != 32) return {Status::fail, "Ed25519 key of " + std::to_string(der->size()) + " bytes (32 expected)"};
-    out = {Status::pass, "Ed25519"};
-  } else if (type == "rsa") {
-    const unsigned char* in = der->data();
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size())), &EVP_PKEY_free);
-    if (!key) return {Status::fail, "p= is not a SubjectPublicKeyInfo RSA key"};
-    if (EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA) return {Status::fail, "k=rsa but the key is not RSA"};
-    const int bits = EVP_PKEY_get_bits(key.get());
-    if (bits < 1024) return {Status::fail, "RSA " + std::to_string(bits) + " bits (RFC 8301: at least 1024)"};
-    out = {bits >= 2048 ? Status::pass : Status::warn, "RSA " + std::to_string(bits) + " bits"};
-  } else {
-    return {Status::fail, "unknown key type k=" + type};
+// RFC 6376/8301/8463 grading of one key: RSA >= 2048 and Ed25519 pass, RSA 1024 and t=y warn.
+Status grade_key(const DkimKey& key) {
+  Status s = Status::fail;
+  switch (key.kind) {
+    case DkimKey::Kind::unusable: return Status::fail;
+    case DkimKey::Kind::revoked: return Status::info;
+    case DkimKey::Kind::ed25519: s = Status::pass; break;
+    case DkimKey::Kind::rsa: s = key.bits >= 2048 ? Status::pass : Status::warn; break;
   }
-  if (testing) {
-    out.status = worse(out.status, Status::warn);
-    out.text += ", t=y (testing)";
-  }
-  return out;
+  return key.testing ? worse(s, Status::warn) : s;
 }
 
 }  // namespace
 
 Finding check_dkim(std::string_view domain, Dns& dns, std::span<const std::string> selectors) {
   Finding f = make("dkim", 9, "RFC 6376, RFC 8301, RFC 8463");
-  std::vector<std::string> names(selectors.begin(), selectors.end());
-  for (auto s : kGuessedDkimSelectors)
-    if (std::find(names.begin(), names.end(), s) == names.end()) names.emplace_back(s);
-  std::vector<Question> qs{{"_domainkey." + std::string(domain), rrtype::txt}};
-  for (const auto& s : names) qs.push_back({s + "._domainkey." + std::string(domain), rrtype::txt});
+  const std::vector<std::string> names = dkim_selectors(selectors);
+  std::vector<Question> qs{{dkim_hint_name(domain), rrtype::txt}};
+  for (const auto& s : names) qs.push_back({dkim_key_name(s, domain), rrtype::txt});
   const auto answers = dns.resolve(qs);
   const Answer& hint = answers[0];
   f.evidence.push_back({"dns", qs[0].name + ": " + rcode_text(hint)});
@@ -558,14 +521,14 @@ Finding check_dkim(std::string_view domain, Dns& dns, std::span<const std::strin
   std::vector<std::string> notes;
   for (std::size_t i = 1; i < answers.size(); ++i) {
     for (const auto& text : txt_strings(answers[i])) {
-      if (text.find("p=") == std::string::npos) continue;
+      const std::optional<DkimKey> key = read_dkim_key(text);
+      if (!key) continue;
       f.evidence.push_back({"record", qs[i].name + " TXT \"" + scoring::sanitize_text(text, 2048) + "\""});
-      auto tags = parse_tags(text);
-      const KeyVerdict v = tags ? grade_key(*tags) : KeyVerdict{Status::fail, "unparsable: " + tags.error()};
-      notes.push_back(names[i - 1] + ": " + v.text);
-      if (v.status == Status::info) continue;  // revoked keys neither help nor hurt
+      const Status status = grade_key(*key);
+      notes.push_back(names[i - 1] + ": " + key->text);
+      if (status == Status::info) continue;  // revoked keys neither help nor hurt
       auto rank = [](Status s) { return s == Status::pass ? 0 : s == Status::warn ? 1 : 2; };
-      if (!best || rank(v.status) < rank(*best)) best = v.status;
+      if (!best || rank(status) < rank(*best)) best = status;
     }
   }
   std::string joined;

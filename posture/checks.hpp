@@ -14,11 +14,6 @@
 
 namespace lookalike::posture {
 
-// The selectors every dkim check tries besides the user's (common provider defaults; a guess list
-// can only hint, selectors cannot be enumerated).
-inline constexpr std::string_view kGuessedDkimSelectors[] = {"default", "selector1", "selector2", "google", "k1",
-                                                              "s1", "s2", "dkim", "mail"};
-
 // The mx finding plus what later checks need: the usable hosts in preference order.
 struct MxResult {
   Finding finding;
@@ -42,7 +37,8 @@ struct DmarcResult {
 // tls-rpt: `_smtp._tls` TXT; a missing record is a warn when MTA-STS or DANE is in use.
 [[nodiscard]] Finding check_tls_rpt(std::string_view domain, Dns& dns, bool sts_or_dane_used);
 
-// dkim: the `_domainkey` hint and each selector's key (user selectors first, then the guess list).
+// dkim: the `_domainkey` hint and each selector's key (dkim_selectors: the user's, then the
+// guess list kGuessedDkimSelectors of records.hpp).
 [[nodiscard]] Finding check_dkim(std::string_view domain, Dns& dns, std::span<const std::string> selectors);
 
 // bimi: `default._bimi` TXT; needs an enforcing DMARC policy.

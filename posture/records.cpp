@@ -1,9 +1,15 @@
 #include "posture/records.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <memory>
 #include <optional>
+
+#include "util/encoding.hpp"
 
 namespace lookalike::posture {
 namespace {
@@ -260,6 +266,75 @@ std::optional<std::string> dmarc_policy(std::string_view record) {
   const std::string* p = find_tag(*tags, "p");
   if (p == nullptr || (*p != "none" && *p != "quarantine" && *p != "reject")) return std::nullopt;
   return *p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DKIM keys
+
+std::vector<std::string> dkim_selectors(std::span<const std::string> user) {
+  std::vector<std::string> names(user.begin(), user.end());
+  for (auto s : kGuessedDkimSelectors)
+    if (std::find(names.begin(), names.end(), s) == names.end()) names.emplace_back(s);
+  return names;
+}
+
+std::string dkim_hint_name(std::string_view domain) { return "_domainkey." + std::string(domain); }
+
+std::string dkim_key_name(std::string_view selector, std::string_view domain) {
+  return std::string(selector) + "._domainkey." + std::string(domain);
+}
+
+std::optional<DkimKey> read_dkim_key(std::string_view record) {
+  if (record.find("p=") == std::string_view::npos) return std::nullopt;
+  DkimKey key;
+  auto unusable = [&](std::string why) {
+    key.kind = DkimKey::Kind::unusable;
+    key.text = std::move(why);
+    return key;
+  };
+  auto tags = parse_tags(record);
+  if (!tags) return unusable("unparsable: " + tags.error());
+  if (const auto* v = find_tag(*tags, "v"); v && *v != "DKIM1") return unusable("v=" + *v + " is not DKIM1");
+  const auto* k = find_tag(*tags, "k");
+  const std::string type = k ? *k : "rsa";
+  const auto* p = find_tag(*tags, "p");
+  if (!p) return unusable("no p= tag");
+  std::string b64;
+  for (char c : *p)
+    if (c != ' ' && c != '\t') b64.push_back(c);
+  if (b64.empty()) {
+    key.kind = DkimKey::Kind::revoked;
+    key.text = "revoked (empty p=)";
+    return key;
+  }
+  auto der = util::base64_decode(b64);
+  if (!der) return unusable("p= is not base64");
+  if (type == "ed25519") {
+    if (der->size() != 32) return unusable("Ed25519 key of " + std::to_string(der->size()) + " bytes (32 expected)");
+    key.kind = DkimKey::Kind::ed25519;
+    key.bits = 256;
+    key.text = "Ed25519";
+  } else if (type == "rsa") {
+    const unsigned char* in = der->data();
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size())),
+                                                             &EVP_PKEY_free);
+    if (!pkey) return unusable("p= is not a SubjectPublicKeyInfo RSA key");
+    if (EVP_PKEY_base_id(pkey.get()) != EVP_PKEY_RSA) return unusable("k=rsa but the key is not RSA");
+    key.bits = EVP_PKEY_get_bits(pkey.get());
+    if (key.bits < 1024) return unusable("RSA " + std::to_string(key.bits) + " bits (RFC 8301: at least 1024)");
+    key.kind = DkimKey::Kind::rsa;
+    key.text = "RSA " + std::to_string(key.bits) + " bits";
+  } else {
+    return unusable("unknown key type k=" + type);
+  }
+  const auto* t = find_tag(*tags, "t");
+  key.testing = t && t->find('y') != std::string::npos;
+  if (key.testing) key.text += ", t=y (testing)";
+  return key;
+}
+
+bool dkim_key_signs(const DkimKey& key) noexcept {
+  return (key.kind == DkimKey::Kind::rsa || key.kind == DkimKey::Kind::ed25519) && !key.testing;
 }
 
 }  // namespace lookalike::posture

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,37 @@ struct SpfTerm {
 // The p= policy of a DMARC record ("none", "quarantine", "reject"); nullopt when the record is not
 // a tag list starting with v=, or p= is missing or another value (receivers ignore it, RFC 7489).
 [[nodiscard]] std::optional<std::string> dmarc_policy(std::string_view record);
+
+// The selectors a DKIM lookup tries besides the user's (common provider defaults; a guess list
+// can only hint, selectors cannot be enumerated). Used by posture's dkim check and by the
+// look-alike mail readiness alike.
+inline constexpr std::string_view kGuessedDkimSelectors[] = {"default", "selector1", "selector2", "google", "k1",
+                                                              "s1", "s2", "dkim", "mail"};
+// The selectors to ask: `user` first, then the guess list without repeats.
+[[nodiscard]] std::vector<std::string> dkim_selectors(std::span<const std::string> user = {});
+// "_domainkey.<domain>": exists (an empty non-terminal at least) when any selector is published.
+[[nodiscard]] std::string dkim_hint_name(std::string_view domain);
+// "<selector>._domainkey.<domain>": where one key's TXT record lives.
+[[nodiscard]] std::string dkim_key_name(std::string_view selector, std::string_view domain);
+
+// One DKIM key record (RFC 6376 §3.6.1) as read: its kind, size and flags, and a one-line text
+// ("RSA 2048 bits", "Ed25519, t=y (testing)", "revoked (empty p=)", "no p= tag", ...).
+struct DkimKey {
+  enum class Kind : std::uint8_t {
+    unusable,  // no verifier accepts it: bad syntax, v= not DKIM1, no or bad p=, unknown k=, RSA < 1024 (RFC 8301)
+    revoked,   // empty p=
+    rsa,
+    ed25519,   // RFC 8463
+  };
+  Kind kind = Kind::unusable;
+  int bits = 0;          // RSA modulus size; 256 for Ed25519
+  bool testing = false;  // t=y: verifiers treat its signatures like none (RFC 6376 §3.6.1)
+  std::string text;
+};
+// Reads a TXT string published at a DKIM key name; nullopt when it is no key record (no "p=").
+[[nodiscard]] std::optional<DkimKey> read_dkim_key(std::string_view record);
+// True when the key makes signatures receivers count: a usable RSA or Ed25519 key, not t=y.
+[[nodiscard]] bool dkim_key_signs(const DkimKey& key) noexcept;
 
 // The MTA-STS policy file (RFC 8461 §3.2): "key: value" lines.
 struct StsPolicy {

@@ -207,6 +207,11 @@ SslPtr make_ssl(const Request& request, int fd, std::string& error) {
     ERR_clear_error();
     return nullptr;
   }
+  if (!request.groups.empty() && SSL_CTX_set1_groups_list(ctx.get(), request.groups.c_str()) != 1) {
+    error = "no usable group in " + request.groups;
+    ERR_clear_error();
+    return nullptr;
+  }
   if (!request.tlsa.empty() && SSL_CTX_dane_enable(ctx.get()) <= 0) {
     error = "SSL_CTX_dane_enable: " + last_error();
     return nullptr;
@@ -344,6 +349,8 @@ std::vector<std::string> offerable_suites(int version) {
   ERR_clear_error();
   return out;
 }
+
+bool is_ffdhe_group(std::string_view group) noexcept { return group.starts_with("ffdhe"); }
 
 std::string sha256_hex(std::string_view bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -27,6 +27,7 @@ struct Request {
   int max_version = tls1_3;
   std::string cipher_list;           // TLS <= 1.2 suites, OpenSSL syntax; empty: every suite OpenSSL has
   std::string ciphersuites;          // TLS 1.3 suites; empty: all five
+  std::string groups;                // supported_groups offered, OpenSSL names ("X25519:P-256"); empty: OpenSSL's default
   std::string sni;                   // server name sent and checked against (the MX host)
   bool verify = false;               // check the chain against the trust store (+ ca_file)
   std::string ca_file;
@@ -101,6 +102,13 @@ struct SuiteFacts {
 // The suites OpenSSL can offer for exactly `version` at security level 0, in its preference
 // order (for TLS 1.3, the five TLS 1.3 suites).
 [[nodiscard]] std::vector<std::string> offerable_suites(int version);
+
+// The key-exchange groups the posture scan probes one at a time (OpenSSL names, RFC 8446 §4.2.7
+// order: ECDHE, then the RFC 7919 finite-field groups, which only TLS 1.3 negotiates by name).
+inline constexpr std::string_view kProbedGroups[] = {"X25519",    "P-256",     "P-384",     "P-521",     "X448",
+                                                     "ffdhe2048", "ffdhe3072", "ffdhe4096", "ffdhe6144", "ffdhe8192"};
+// True for the finite-field (RFC 7919) groups of kProbedGroups.
+[[nodiscard]] bool is_ffdhe_group(std::string_view group) noexcept;
 
 // SHA-256 of `bytes`, lower-case hex (certificate fingerprints in the evidence).
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);

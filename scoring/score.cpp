@@ -91,7 +91,7 @@ std::expected<Weights, std::string> from_json(const Json& j) {
   }
   const std::pair<const char*, int*> mail_points[] = {
       {"mx_record", &w.mx_record},         {"spf_all_pass", &w.spf_all_pass}, {"spf_all_neutral", &w.spf_all_neutral},
-      {"dmarc_missing", &w.dmarc_missing}, {"dmarc_none", &w.dmarc_none}};
+      {"dmarc_missing", &w.dmarc_missing}, {"dmarc_none", &w.dmarc_none},      {"dkim_key", &w.dkim_key}};
   for (auto [k, out] : mail_points) {
     auto v = points_at(*mail, "mail", k);
     if (!v.error.empty()) return std::unexpected(v.error);
@@ -260,9 +260,15 @@ Score score(const Facts& f, const Weights& w) {
   if (m.spf_all == SpfAll::neutral) {
     add(s, total, "mail.spf_all_neutral", w.spf_all_neutral, "SPF ?all: no sender is refused");
   }
+  if (m.dkim_key) {
+    add(s, total, "mail.dkim_key", w.dkim_key,
+        "publishes a DKIM key" + (m.dkim_selector.empty() ? std::string() : " (selector " + m.dkim_selector + ")") +
+            ": can sign mail in its name");
+  }
   // Missing or weak DMARC matters for a name that takes or sends mail: nothing tells receivers to
   // refuse mail in its name that it did not send.
-  const bool mail_ready = m.mx_record || f.spf || m.spf_all == SpfAll::pass || m.spf_all == SpfAll::neutral;
+  const bool mail_ready =
+      m.mx_record || f.spf || m.spf_all == SpfAll::pass || m.spf_all == SpfAll::neutral || m.dkim_key;
   if (mail_ready && m.dmarc == DmarcPolicy::missing) add(s, total, "mail.dmarc_missing", w.dmarc_missing, "no DMARC");
   if (mail_ready && m.dmarc == DmarcPolicy::none) add(s, total, "mail.dmarc_none", w.dmarc_none, "weak DMARC (p=none)");
   if (f.web_live) add(s, total, "web_live", w.web_live, "live web site");
@@ -277,9 +283,9 @@ Score score(const Facts& f, const Weights& w) {
   }
   if (f.wildcard) add(s, total, "discount.wildcard", -w.wildcard, "wildcard zone: answers may not be specific to the name");
   if (f.parked) add(s, total, "discount.parked", -w.parked, "parked (parking name servers or page)");
-  if (m.null_mx && m.spf_all == SpfAll::fail && !f.spf && m.dmarc == DmarcPolicy::reject) {
-    // Declared to neither take nor send mail, and to have mail in its name refused: what a brand
-    // does with a name it holds defensively.
+  if (m.null_mx && m.spf_all == SpfAll::fail && !f.spf && !m.dkim_key && m.dmarc == DmarcPolicy::reject) {
+    // Declared to neither take nor send mail (no SPF sender, no DKIM key to pass DMARC with), and
+    // to have mail in its name refused: what a brand does with a name it holds defensively.
     add(s, total, "discount.defensively_parked", -w.defensively_parked, "defensively parked: null MX, -all, p=reject");
   }
   if (f.redirects_to_brand) {

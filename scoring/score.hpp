@@ -39,12 +39,17 @@ enum class SpfAll : std::uint8_t { none, pass, neutral, softfail, fail };
 enum class DmarcPolicy : std::uint8_t { unknown, missing, none, quarantine, reject };
 
 // DNS-only mail readiness of a look-alike (no connection made), read from the answers the
-// resolver already has (MX, TXT, `_dmarc` TXT) by pipeline/ with posture's record readers.
+// resolver already has (MX, TXT, `_dmarc` TXT) plus the bounded DKIM lookups of existing names,
+// by pipeline/ with posture's record readers.
 struct MailReadiness {
   bool mx_record = false;  // an MX other than the null MX: mail for the name goes somewhere
   bool null_mx = false;    // only the null MX "." (RFC 7505): the name accepts no mail
   SpfAll spf_all = SpfAll::none;
   DmarcPolicy dmarc = DmarcPolicy::unknown;
+  // A published DKIM key that makes signatures count (usable RSA/Ed25519, not t=y), under one of
+  // the documented selectors: mail signed in its name passes DKIM, and so DMARC.
+  bool dkim_key = false;
+  std::string dkim_selector;  // the first such selector, shown in the reason
 };
 
 // Everything the score looks at, gathered by the resolver, CT follower and probes.
@@ -89,7 +94,7 @@ struct Weights {
   int similarity[7] = {};  // indexed by SimilarityKind
   int registered = 0, mx_live = 0, mx_accepts_mail = 0, spf = 0, web_live = 0, tls_covers_name = 0, ct_seen = 0;
   // DNS-only mail readiness ("mail" section); dmarc_* apply only to a name set up for mail.
-  int mx_record = 0, spf_all_pass = 0, spf_all_neutral = 0, dmarc_missing = 0, dmarc_none = 0;
+  int mx_record = 0, spf_all_pass = 0, spf_all_neutral = 0, dmarc_missing = 0, dmarc_none = 0, dkim_key = 0;
   int page_max_points = 0;
   double page_floor = 0.5;
   int wildcard = 0, parked = 0, redirects_to_brand = 0, defensively_parked = 0;

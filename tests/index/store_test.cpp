@@ -195,6 +195,45 @@ TEST(Store, KeepsPostureRunsPerDomainNewestFirst) {
   expect_check_ok(s);
 }
 
+TEST(Store, ExportsAndImportsPostureRunsWithTheirTimes) {
+  test::TempDir dir;
+  std::string first;
+  {
+    Store s = open_ok(dir.sub("a"));
+    ASSERT_TRUE(s.put_posture_run("example.com", 1000, R"({"domain":"example.com","run":1})"));
+    ASSERT_TRUE(s.put_posture_run("example.com", 2000, R"({"domain":"example.com","run":2})"));
+    ASSERT_TRUE(s.put_posture_run("example.co", 5000, "other domain"));
+    std::ostringstream out;
+    ASSERT_TRUE(s.export_jsonl(out));
+    first = out.str();
+    // The payload is opaque to the index: hex, like an observation's.
+    EXPECT_NE(first.find(R"({"type":"posture_run","domain":"example.co","time":5000,"payload":"6f7468657220646f6d61696e"})"),
+              std::string::npos)
+        << first;
+  }
+  Store b = open_ok(dir.sub("b"));
+  std::istringstream in(first);
+  auto report = b.import_jsonl(in);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->posture_runs, 3u);
+  std::vector<std::pair<Time, std::string>> seen;
+  ASSERT_TRUE(b.posture_runs("example.com", [&](Time t, std::string_view v) {
+    seen.emplace_back(t, std::string(v));
+    return true;
+  }));
+  EXPECT_EQ(seen, (std::vector<std::pair<Time, std::string>>{{2000, R"({"domain":"example.com","run":2})"},
+                                                              {1000, R"({"domain":"example.com","run":1})"}}));
+  std::ostringstream again;
+  ASSERT_TRUE(b.export_jsonl(again));
+  EXPECT_EQ(again.str(), first);
+  expect_check_ok(b);
+  // A run for a name the store would refuse, or a payload that is not hex, stops the import there.
+  std::istringstream bad_name(R"({"type":"posture_run","domain":"Not A Domain","time":1,"payload":"00"})");
+  EXPECT_FALSE(b.import_jsonl(bad_name));
+  std::istringstream bad_hex(R"({"type":"posture_run","domain":"example.com","time":1,"payload":"zz"})");
+  EXPECT_FALSE(b.import_jsonl(bad_hex));
+}
+
 TEST(Store, CommitsCandidatesAndACtPositionAtomically) {
   test::TempDir dir;
   Store s = open_ok(dir.sub("db"));

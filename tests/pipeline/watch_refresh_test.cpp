@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "pipeline/scan.hpp"
+#include "posture/records.hpp"
+#include "tests/support/dkim_key.hpp"
 #include "tests/support/nsd_server.hpp"
 #include "tests/support/temp_store.hpp"
 
@@ -255,6 +257,76 @@ TEST(WatchRefresh, MailReadinessFromDnsRanksPlusAllAboveMinusAllAndParkedLow) {
                                defensive, "registered " + std::to_string(w.registered) + " registered (resolves in DNS)"}));
   EXPECT_LE(parked.level, scoring::Level::low);
   EXPECT_LT(parked.value, minus_all.value);
+}
+
+// DKIM keys of look-alikes: a name publishing a signing key under one of posture's guessed
+// selectors gets the mail.dkim_key reason; no key, a t=y key, a revoked key or an RSA 512 key do not.
+TEST(WatchRefresh, ALookAlikeWithASigningDkimKeyGetsTheReasonOthersDoNot) {
+  using test_support::dkim_public_key;
+  using test_support::txt;
+  TempStore t;
+  const std::string rsa2048 = dkim_public_key(2048), rsa1024 = dkim_public_key(1024), rsa512 = dkim_public_key(512);
+  const std::string z = "@ 3600 IN SOA ns.refresh.invalid. hostmaster.refresh.invalid. 1 3600 600 86400 60\n"
+                        "@ NS ns.refresh.invalid.\n"
+                        "examp1ebank MX 10 mail.examp1ebank.com.\nmail.examp1ebank A 127.0.0.1\n"
+                        "s1._domainkey.examp1ebank TXT " + txt("v=DKIM1; k=rsa; p=" + rsa2048) + "\n"
+                        "examplebamk MX 10 mail.examp1ebank.com.\n"
+                        "exarnplebank MX 10 mail.examp1ebank.com.\n"
+                        "k1._domainkey.exarnplebank TXT " + txt("v=DKIM1; k=rsa; t=y; p=" + rsa1024) + "\n"
+                        "examplebahk MX 10 mail.examp1ebank.com.\n"
+                        "default._domainkey.examplebahk TXT \"v=DKIM1; p=\"\n"
+                        "mail._domainkey.examplebahk TXT " + txt("v=DKIM1; p=" + rsa512) + "\n";
+  NsdServer nsd({Zone{"com", z}});
+  resolver::Resolver res(dns_for(nsd.address()));
+  const auto out =
+      refresh(*t.store, res, {"examp1ebank.com", "examplebamk.com", "exarnplebank.com", "examplebahk.com", "examp1e-bank.com"});
+  ASSERT_EQ(out.size(), 5u);
+  const scoring::Weights& w = scoring::default_weights();
+  auto dkim_reason = [](const RefreshOutcome& o) -> const scoring::Reason* {
+    for (const auto& r : o.score.reasons)
+      if (r.code == "mail.dkim_key") return &r;
+    return nullptr;
+  };
+  const scoring::Reason* with_key = dkim_reason(out[0]);
+  ASSERT_NE(with_key, nullptr);
+  EXPECT_EQ(with_key->points, w.dkim_key);
+  EXPECT_EQ(with_key->text, "publishes a DKIM key (selector s1): can sign mail in its name");
+  EXPECT_EQ(out[0].score.value - out[1].score.value, w.dkim_key);
+  for (std::size_t i = 1; i < out.size(); ++i) EXPECT_EQ(dkim_reason(out[i]), nullptr) << i;
+  // The stored score carries the reason too (what report and alerts read).
+  const auto stored = t.store->get_candidate("examp1ebank.com").value();
+  ASSERT_TRUE(stored && stored->score);
+  EXPECT_NE(std::ranges::find(stored->score->reasons, with_key->text), stored->score->reasons.end());
+}
+
+// The lookups stay bounded: nothing for names that do not exist, one question for a name without
+// `_domainkey`, and the guess list only below an existing `_domainkey`.
+TEST(WatchRefresh, DkimLookupsAskOnlyAboutNamesThatExist) {
+  const std::string z = "@ 3600 IN SOA ns.refresh.invalid. hostmaster.refresh.invalid. 1 3600 600 86400 60\n"
+                        "@ NS ns.refresh.invalid.\n"
+                        "examplebamk A 127.0.0.1\n"
+                        "examp1ebank A 127.0.0.1\n"
+                        "s2._domainkey.examp1ebank TXT " + test_support::txt("v=DKIM1; k=ed25519; p=" + test_support::dkim_public_key(0)) + "\n";
+  NsdServer nsd({Zone{"com", z}});
+  resolver::Resolver res(dns_for(nsd.address()));
+  const auto gone = res.resolve_all({"nothere-examplebank.com"});
+  ASSERT_TRUE(gone[0].nxdomain());
+  const DkimLookup none = lookup_dkim(res, gone);
+  EXPECT_EQ(none.queries, 0u);
+  ASSERT_EQ(none.found.size(), 1u);
+  EXPECT_FALSE(none.found[0].signs);
+  const auto bare = res.resolve_all({"examplebamk.com"});
+  const DkimLookup one = lookup_dkim(res, bare);
+  EXPECT_GE(one.queries, 1u);
+  EXPECT_LE(one.queries, 1u + res.config().retries);
+  EXPECT_FALSE(one.found[0].signs);
+  const auto keyed = res.resolve_all({"examp1ebank.com"});
+  const DkimLookup some = lookup_dkim(res, keyed);
+  const std::uint64_t guesses = std::size(posture::kGuessedDkimSelectors);
+  EXPECT_GE(some.queries, 1u + guesses);
+  EXPECT_LE(some.queries, (1u + guesses) * (1u + res.config().retries));
+  EXPECT_TRUE(some.found[0].signs);
+  EXPECT_EQ(some.found[0].selector, "s2");
 }
 
 }  // namespace

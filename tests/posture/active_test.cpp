@@ -123,9 +123,9 @@ TEST(MailHosts, WellConfiguredServerPassesStarttlsCertificateVersionsAndCiphers)
   EXPECT_TRUE(evidence_has(ciphers, "server order: yes")) << dump(ciphers);
   EXPECT_EQ(find(findings, "require-tls").status, Status::not_assessable);
   for (const auto& command : server.commands()) EXPECT_NE(command.substr(0, 4), "DATA");
-  // One session per accepted suite and version plus a few: a bound, so a change that multiplies
-  // the connections an MX sees shows up here.
-  EXPECT_LE(server.connections(), 25) << server.connections() << " connections";
+  // One session per accepted suite and version, one per probed group (10 at TLS 1.3, 5 at 1.2)
+  // plus a few: a bound, so a change that multiplies the connections an MX sees shows up here.
+  EXPECT_LE(server.connections(), 40) << server.connections() << " connections";
 }
 
 TEST(MailHosts, PrimaryWithoutStarttlsFailsAndBackupWithoutStarttlsWarns) {
@@ -324,8 +324,40 @@ TEST(MailHosts, CiphersWarnOnNonForwardSecretAndFailWhenPreferredOrNull) {
 }
 
 TEST(MailHosts, ServerOrderIsToldApartFromClientOrder) {
-  const Finding f = graded("tls-ciphers", [](SmtpServerOptions& so) { so.server_preference = false; });
-  EXPECT_TRUE(evidence_has(f, "server order: no")) << dump(f);
+  // Two offers in opposite orders: a server keeping its own order picks the same suite both times.
+  const Finding client = graded("tls-ciphers", [](SmtpServerOptions& so) { so.server_preference = false; });
+  EXPECT_TRUE(evidence_has(client, "TLSv1.2 server order: no (offered ")) << dump(client);
+  const Finding server = graded("tls-ciphers", [](SmtpServerOptions& so) {
+    so.max_version = 0x0303;
+    so.cipher_list = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384";
+  });
+  EXPECT_TRUE(evidence_has(server,
+                           "TLSv1.2 server order: yes (offered ECDHE-RSA-AES128-GCM-SHA256 first: chose "
+                           "ECDHE-RSA-AES128-GCM-SHA256; offered ECDHE-RSA-AES256-GCM-SHA384 first: chose "
+                           "ECDHE-RSA-AES128-GCM-SHA256)"))
+      << dump(server);
+  // Raw evidence only: the order is not graded (POSTURE.md grades only a non-FS preferred suite).
+  EXPECT_EQ(server.status, Status::pass) << dump(server);
+}
+
+TEST(MailHosts, EnumeratesTls13SuitesAndKeyExchangeGroupsPerVersion) {
+  const Finding f = graded("tls-ciphers", [](SmtpServerOptions& so) {
+    so.groups = "P-384:ffdhe3072";
+    so.ciphersuites = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+  });
+  EXPECT_TRUE(evidence_has(f, "TLSv1.3 suites accepted: TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256")) << dump(f);
+  EXPECT_FALSE(evidence_has(f, "TLS_AES_128_GCM_SHA256")) << dump(f);
+  EXPECT_TRUE(evidence_has(f, "TLSv1.3 groups accepted: P-384, ffdhe3072; refused: X25519, P-256, P-521, X448, "
+                              "ffdhe2048, ffdhe4096, ffdhe6144, ffdhe8192"))
+      << dump(f);
+  // TLS 1.2 names only elliptic curves in supported_groups (ECDHE suites offered alone).
+  EXPECT_TRUE(evidence_has(f, "TLSv1.2 groups accepted: P-384; refused: X25519, P-256, P-521, X448")) << dump(f);
+  EXPECT_EQ(f.status, Status::pass) << dump(f);
+
+  // The default server: X25519 and the NIST curves OpenSSL enables; no TLS 1.2 group scan without TLS 1.2.
+  const Finding only13 = graded("tls-ciphers", [](SmtpServerOptions& so) { so.min_version = 0x0304; });
+  EXPECT_TRUE(evidence_has(only13, "TLSv1.3 groups accepted: X25519, P-256, P-384, P-521, X448")) << dump(only13);
+  EXPECT_FALSE(evidence_has(only13, "TLSv1.2 groups")) << dump(only13);
 }
 
 TEST(MailHosts, SmallDhGroupsWarnAndOpenSslsAutoGroupPasses) {

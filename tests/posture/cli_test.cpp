@@ -97,6 +97,45 @@ TEST(PostureCli, GradesDomainsStoresHistoryAndShowsTheDiff) {
     EXPECT_NE((*alert)->json.find("\"kind\":\"posture-regressed\""), std::string::npos) << (*alert)->json;
   }
 
+  {
+    // History travels with `db export` / `db import`: an empty store fed the export has the same
+    // runs, so the next --diff compares against the same previous run.
+    const std::string db2 = (dir.path / "db2").string();
+    const auto exported = run_process({LOOKALIKE_BINARY, "--db", db, "db", "export"});
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    EXPECT_NE(exported.out.find(R"({"type":"posture_run","domain":"good.test")"), std::string::npos);
+    const auto imported = run_process({LOOKALIKE_BINARY, "--db", db2, "db", "import"}, exported.out);
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    auto runs = [](const std::string& path) {
+      lookalike::index::Options o;
+      o.read_only = true;
+      auto store = lookalike::index::Store::open(path, o);
+      std::vector<std::pair<lookalike::index::Time, std::string>> out;
+      EXPECT_TRUE(store);
+      if (!store) return out;
+      for (const char* domain : {"good.test", "bad.test", "lax.test"}) {
+        EXPECT_TRUE(store->posture_runs(domain, [&](lookalike::index::Time t, std::string_view v) {
+          out.emplace_back(t, std::string(v));
+          return true;
+        }));
+      }
+      return out;
+    };
+    const auto before = runs(db);
+    EXPECT_EQ(before.size(), 7u);  // good.test 3 runs, bad.test 2, lax.test 2
+    EXPECT_EQ(runs(db2), before);
+    EXPECT_NE(imported.out.find(std::to_string(before.size()) + " posture runs"), std::string::npos) << imported.out;
+    const auto diff_imported = run_process(posture_args(world, db2, {"--diff", "good.test"}));
+    const auto diff_original = run_process(posture_args(world, db, {"--diff", "good.test"}));
+    auto diff_line = [](const std::string& out) {
+      const auto at = out.find("posture diff good.test");
+      return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+    };
+    EXPECT_NE(diff_line(diff_imported.out).find("(since "), std::string::npos) << diff_imported.out;
+    EXPECT_NE(diff_line(diff_imported.out).find("no change"), std::string::npos) << diff_imported.out;
+    EXPECT_EQ(diff_line(diff_imported.out), diff_line(diff_original.out));
+  }
+
   auto html = run_process(posture_args(world, db, {"--format", "html", "bad.test"}));
   EXPECT_NE(html.out.find("<table>"), std::string::npos);
   EXPECT_EQ(html.out.find("<script"), std::string::npos);

@@ -127,7 +127,7 @@ TEST(ScoreTable, ReasonsAddUpToTheValueBeforeClamping) {
 TEST(ScoreTable, LiveMxIsTheHeaviestEvidence) {
   const Weights& w = default_weights();
   for (int v : {w.registered, w.spf, w.web_live, w.ct_seen, w.tls_covers_name, w.page_max_points, w.mx_record,
-                w.spf_all_pass, w.spf_all_neutral, w.dmarc_missing, w.dmarc_none}) {
+                w.spf_all_pass, w.spf_all_neutral, w.dmarc_missing, w.dmarc_none, w.dkim_key}) {
     EXPECT_GT(w.mx_live, v);
   }
   for (int v : w.similarity) EXPECT_GE(w.mx_live, v);
@@ -417,11 +417,26 @@ TEST(MailReadiness, NullMxMinusAllAndRejectIsDefensivelyParked) {
   // Near misses: each of the three parts weaker, or an SPF that still lets someone send.
   for (auto weaken : {+[](Facts& x) { x.mail.dmarc = DmarcPolicy::quarantine; },
                       +[](Facts& x) { x.mail.spf_all = SpfAll::softfail; },
-                      +[](Facts& x) { x.mail.null_mx = false; }, +[](Facts& x) { x.spf = true; }}) {
+                      +[](Facts& x) { x.mail.null_mx = false; }, +[](Facts& x) { x.spf = true; },
+                      +[](Facts& x) { x.mail.dkim_key = true; }}) {
     Facts g = f;
     weaken(g);
     EXPECT_EQ(reason(score(g), "discount.defensively_parked"), nullptr);
   }
+}
+
+TEST(MailReadiness, ADkimKeyThatSignsIsAReasonAndMakesMissingDmarcCount) {
+  Facts f = registered_typo();
+  f.mail.dkim_key = true;
+  f.mail.dkim_selector = "s1";
+  EXPECT_EQ(expect_reason(f, "mail.dkim_key", "publishes a DKIM key (selector s1): can sign mail in its name"),
+            default_weights().dkim_key);
+  EXPECT_GT(score(f).value, score(registered_typo()).value);
+  // A signing key alone sets the name up to send: no DMARC then counts too.
+  f.mail.dmarc = DmarcPolicy::missing;
+  expect_reason(f, "mail.dmarc_missing", "no DMARC");
+  // Near miss: no key (pipeline leaves dkim_key false for revoked, t=y or unusable keys).
+  EXPECT_EQ(reason(score(registered_typo()), "mail.dkim_key"), nullptr);
 }
 
 TEST(MailReadiness, WeightsNeedTheMailSection) {
@@ -435,6 +450,11 @@ TEST(MailReadiness, WeightsNeedTheMailSection) {
   w = parse_weights(j.dump());
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error(), "mail.dmarc_none: missing");
+  j = nlohmann::json::parse(std::string(default_weights_json()), nullptr, true, true);
+  j["mail"].erase("dkim_key");
+  w = parse_weights(j.dump());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error(), "mail.dkim_key: missing");
 }
 
 }  // namespace

@@ -177,6 +177,9 @@ SmtpServer::SmtpServer(SmtpServerOptions options) : impl_(std::make_unique<Impl>
     if (!m.opt.ciphersuites.empty() && SSL_CTX_set_ciphersuites(m.ctx, m.opt.ciphersuites.c_str()) != 1) {
       throw std::runtime_error("SmtpServer: bad ciphersuites " + m.opt.ciphersuites);
     }
+    if (!m.opt.groups.empty() && SSL_CTX_set1_groups_list(m.ctx, m.opt.groups.c_str()) != 1) {
+      throw std::runtime_error("SmtpServer: bad groups " + m.opt.groups);
+    }
     if (m.opt.server_preference) SSL_CTX_set_options(m.ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (m.opt.dh_1024) {
       EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);

@@ -25,6 +25,7 @@ struct SmtpServerOptions {
   int max_version = 0x0304;
   std::string cipher_list;           // TLS <= 1.2 suites (OpenSSL syntax); empty: OpenSSL's default
   std::string ciphersuites;          // TLS 1.3 suites; empty: OpenSSL's default
+  std::string groups;                // key-exchange groups (OpenSSL names, "P-384:ffdhe3072"); empty: OpenSSL's default
   bool server_preference = true;
   bool dh_1024 = false;              // DHE suites use a 1024-bit group (RFC 5114) instead of OpenSSL's auto choice
   int security_level = 1;            // OpenSSL's; 0 lets TLS 1.0/1.1, small keys and weak suites through
