@@ -27,5 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   round_trip(in, q::decode_alert);
   round_trip(in, q::decode_brand);
   round_trip(in, q::decode_name);
+  round_trip(in, q::decode_probed);
+  round_trip(in, q::decode_checkpoint);
   return 0;
 }
