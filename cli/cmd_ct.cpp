@@ -62,20 +62,7 @@ void run_follow(Context& ctx, const FollowArgs& a) {
   opts.batch = a.batch;
   opts.poll = std::chrono::seconds(a.poll_seconds);
   opts.verify_every = a.verify_every;
-  if (a.from == "start") {
-    opts.from = ctlog::StartFrom::start;
-  } else if (a.from == "end") {
-    opts.from = ctlog::StartFrom::end;
-  } else {
-    try {
-      std::size_t used = 0;
-      opts.from_index = std::stoull(a.from, &used);
-      if (used != a.from.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw UsageError{"--from: expected start, end or an entry index, got \"" + a.from + "\""};
-    }
-    opts.from = ctlog::StartFrom::index;
-  }
+  if (auto ok = pipeline::parse_start(a.from, opts); !ok) throw UsageError{ok.error()};
   const auto list = load_log_list(ctx, a.logs);
   const auto logs = select_logs(list, a.names, a.all_states);
   if (logs.empty()) throw UsageError{"no logs to follow"};

@@ -5,17 +5,22 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <fstream>
 #include <istream>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "cli/context.hpp"
+#include "pipeline/log_list.hpp"
 #include "pipeline/worker.hpp"
 #include "queue/queue.hpp"
 #include "queue/tools.hpp"
 #include "resolver/resolver.hpp"
+#include "scoring/probe.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -53,7 +58,53 @@ struct WorkerOptions {
   std::string resolvers;
   unsigned concurrency = 0;
   std::size_t window = 256;
+  std::string input = "resolved";  // index
+  // probe
+  bool allow_private = false;
+  bool mx_check = false;
+  int probe_timeout_ms = 5000;
+  std::uint16_t smtp_port = 25, http_port = 80, https_port = 443;
+  std::string ca_file;
+  // ct-follow
+  std::string logs;
+  std::vector<std::string> log_names;
+  bool all_states = false;
+  std::string from = "start";
+  unsigned parallel = 4;
+  unsigned poll_seconds = 10;
+  std::uint64_t verify_every = 8192;
 };
+
+// The probe stage's options (the same meaning as `scan`'s).
+void set_probe_options(const WorkerOptions& o, pipeline::WorkerConfig& config) {
+  scoring::ProbeOptions& p = config.probe;
+  p.allow_private = o.allow_private;
+  p.mx_check = o.mx_check;
+  p.step_timeout = std::chrono::milliseconds(o.probe_timeout_ms);
+  p.session_timeout = std::chrono::milliseconds(o.probe_timeout_ms * 4);
+  p.smtp_port = o.smtp_port;
+  p.http_port = o.http_port;
+  p.https_port = o.https_port;
+  p.ca_file = o.ca_file;
+  config.probe_resolvers = o.resolvers;
+}
+
+// The logs of the deployment (every follower must be given the same list) and how to follow them.
+void set_ct_options(const WorkerOptions& o, pipeline::WorkerConfig& config) {
+  auto loaded = pipeline::load_log_list({o.logs, /*fetch_published=*/o.logs.empty(), {}});
+  if (!loaded) throw UsageError{"--logs: " + loaded.error()};
+  auto logs = pipeline::select_logs(loaded->list, o.log_names, o.all_states);
+  if (!logs) throw UsageError{logs.error()};
+  config.ct_logs = std::move(*logs);
+  ctlog::FollowOptions& f = config.ct_follow;
+  f.parallel = o.parallel;
+  f.poll = std::chrono::seconds(o.poll_seconds);
+  f.verify_every = o.verify_every;
+  // A get-entries request is finished even past the range's end: requests no longer than a range
+  // keep each checkpoint (and what a kill can make a successor publish again) to one range.
+  f.batch = std::min<std::uint64_t>(f.batch, o.verify_every);
+  if (auto ok = pipeline::parse_start(o.from, f); !ok) throw UsageError{ok.error()};
+}
 
 void run_worker_command(const WorkerOptions& o, Context& ctx) {
   const auto role = pipeline::parse_worker_role(o.role);
@@ -73,6 +124,9 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     config.resolver.existence_first = true;
     config.resolver.concurrency = o.concurrency;
   }
+  config.index_input = o.input == "probed" ? pipeline::IndexInput::probed : pipeline::IndexInput::resolved;
+  if (*role == pipeline::WorkerRole::probe) set_probe_options(o, config);
+  if (*role == pipeline::WorkerRole::ct_follow) set_ct_options(o, config);
   g_stop.store(false);
   signal(SIGINT, worker_on_signal);
   signal(SIGTERM, worker_on_signal);
@@ -102,8 +156,9 @@ void run_kafka_mock(int brokers, int partitions, Context& ctx) {
   const queue::Topics topics;
   if (auto ok = cluster->create_topics(topics, partitions); !ok) throw std::runtime_error(ok.error().message);
   ctx.out << cluster->bootstraps() << std::endl;
-  ctx.err << "kafka-mock: " << brokers << " brokers; topics " << topics.candidates << ", " << topics.resolved << ", "
-          << topics.alerts << ", " << topics.names << ", " << topics.index_state << " (" << partitions << " partitions), " << topics.brands
+  ctx.err << "kafka-mock: " << brokers << " brokers; topics ";
+  for (const auto& t : topics.domain_keyed()) ctx.err << t << ", ";
+  ctx.err << topics.ct_checkpoints << " (" << partitions << " partitions), " << topics.brands
           << " (1); SIGTERM or Ctrl-C stops" << std::endl;
   int sig = 0;
   sigwait(&set, &sig);
@@ -134,11 +189,39 @@ void run_kafka_read(const QueueOptions& q, const std::string& topic, Context& ct
 
 void add_worker_command(CLI::App& app, Context& ctx) {
   auto wo = std::make_shared<WorkerOptions>();
-  CLI::App* worker = app.add_subcommand("worker", "Run one stage as a Kafka consumer-group member (roles: resolve, match, index)");
+  CLI::App* worker = app.add_subcommand(
+      "worker", "Run one stage as a Kafka consumer-group member (roles: ct-follow, match, resolve, probe, index)");
   add_queue_options(worker, wo->queue);
-  worker->add_option("--role", wo->role, "resolve | match | index (probe, ct-follow: not yet)")->required();
+  worker->add_option("--role", wo->role, "ct-follow | match | resolve | probe | index")->required();
   worker->add_option("--group", wo->queue.group, "Consumer group (default lookalike-<role>)");
-  worker->add_option("--resolvers", wo->resolvers, "resolve: DNS servers IP[:PORT],... to ask");
+  worker->add_option("--resolvers", wo->resolvers, "resolve, probe: DNS servers IP[:PORT],... to ask");
+  worker->add_option("--input", wo->input, "index: the topic to index, resolved or probed (behind probe workers)")
+      ->check(CLI::IsMember({"resolved", "probed"}))
+      ->capture_default_str();
+  worker->add_flag("--allow-private", wo->allow_private, "probe: also probe private/loopback addresses (local tests only)");
+  worker->add_flag("--mx-check", wo->mx_check, "probe: ask live MX hosts whether they accept mail (as scan --mx-check)");
+  worker->add_option("--probe-timeout", wo->probe_timeout_ms, "probe: timeout per probe step, ms")->capture_default_str();
+  worker->add_option("--smtp-port", wo->smtp_port, "SMTP port to probe")->group("");
+  worker->add_option("--http-port", wo->http_port, "HTTP port to probe")->group("");
+  worker->add_option("--https-port", wo->https_port, "HTTPS port to probe")->group("");
+  worker->add_option("--ca-file", wo->ca_file, "Extra trusted CA certificates (PEM) for HTTPS probes")->group("");
+  worker->add_option("--logs", wo->logs,
+                     "ct-follow: log list v3 FILE, URL or `bundled` (default: the published list, else the bundled "
+                     "snapshot); every follower must use the same list");
+  worker->add_option("--log", wo->log_names, "ct-follow: follow only this log (as ct follow --log); repeatable");
+  worker->add_flag("--all-states", wo->all_states, "ct-follow: also follow pending, retired and rejected logs");
+  worker->add_option("--from", wo->from, "ct-follow: where a log without a checkpoint starts: start, end or an entry index")
+      ->capture_default_str();
+  worker->add_option("--parallel", wo->parallel, "ct-follow: requests in flight per log")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  worker->add_option("--poll", wo->poll_seconds, "ct-follow: seconds between signed-head polls when caught up")
+      ->capture_default_str();
+  worker->add_option("--verify-every", wo->verify_every,
+                     "ct-follow: entries per verified range, i.e. per checkpoint (names published twice after a "
+                     "kill are at most one range)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
   worker->add_option("--window", wo->window, "Messages in flight before the worker pauses its partitions")
       ->capture_default_str();
   worker->add_option("--concurrency", wo->concurrency,
@@ -174,7 +257,8 @@ void add_worker_command(CLI::App& app, Context& ctx) {
   auto rd_topic = std::make_shared<std::string>("alerts");
   CLI::App* read = app.add_subcommand("kafka-read", "Print a topic's messages (alerts: repeated ids dropped)");
   add_queue_options(read, *rd);
-  read->add_option("--topic", *rd_topic, "candidates | resolved | alerts | names | brands, or a topic name")
+  read->add_option("--topic", *rd_topic,
+                   "candidates | resolved | probed | alerts | names | brands | ct-checkpoints, or a topic name")
       ->capture_default_str();
   read->callback([rd, rd_topic, &ctx] { run_kafka_read(*rd, *rd_topic, ctx); });
 }

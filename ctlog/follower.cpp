@@ -198,7 +198,10 @@ class Follower {
       }
       return {};
     }
-    if (head.tree_size == st_.verified_size && head.root != st_.verified_root) {
+    // Nothing verified yet: the verified tree is the empty one (new logs start at size 0), whose
+    // root is the hash of the empty string, not the zero-filled state field.
+    const Hash verified_root = st_.verified_size == 0 ? empty_root() : st_.verified_root;
+    if (head.tree_size == st_.verified_size && head.root != verified_root) {
       alert("inconsistent head", evidence);
       return std::unexpected(Error{"signed head at verified size has a different root"});
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "net/http.hpp"
 
@@ -80,6 +81,24 @@ std::expected<std::vector<ctlog::LogInfo>, std::string> select_logs(const ctlog:
     }
   }
   return out;
+}
+
+std::expected<void, std::string> parse_start(const std::string& from, ctlog::FollowOptions& options) {
+  if (from == "start") {
+    options.from = ctlog::StartFrom::start;
+  } else if (from == "end") {
+    options.from = ctlog::StartFrom::end;
+  } else {
+    try {
+      std::size_t used = 0;
+      options.from_index = std::stoull(from, &used);
+      if (used != from.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      return std::unexpected("--from: expected start, end or an entry index, got \"" + from + "\"");
+    }
+    options.from = ctlog::StartFrom::index;
+  }
+  return {};
 }
 
 }  // namespace lookalike::pipeline

@@ -33,4 +33,8 @@ struct LoadedLogList {
                                                                                   const std::vector<std::string>& names,
                                                                                   bool all_states);
 
+// Where a log without saved state starts (`--from`): "start", "end" or an entry index, set in
+// `options`; an error for the user otherwise.
+[[nodiscard]] std::expected<void, std::string> parse_start(const std::string& from, ctlog::FollowOptions& options);
+
 }  // namespace lookalike::pipeline

@@ -582,6 +582,18 @@ std::vector<generator::Candidate> brand_candidates(const index::Brand& b, genera
   return cands;
 }
 
+scoring::ProbeTarget probe_target(const resolver::NameResult& r, const std::string& brand,
+                                  std::optional<std::uint64_t> brand_hash) {
+  return target_for(r, brand, brand_hash);
+}
+
+std::uint32_t probe_flags(const scoring::ProbeResult& probe) {
+  namespace sf = index::state_flag;
+  scoring::Facts facts;
+  scoring::apply_probe(probe, facts);
+  return (facts.mx_live ? sf::mx_live : 0u) | (facts.web_live ? sf::web_live : 0u) | (facts.parked ? sf::parked : 0u);
+}
+
 RefreshItem refresh_item(const generator::Candidate& c) {
   RefreshItem it;
   it.name = c.ascii;

@@ -149,6 +149,12 @@ RefreshItem refresh_item(const generator::Candidate& c);
 // The index::state_flag bits DNS alone decides (registered, has_a/aaaa/mx/ns, spf, dmarc,
 // wildcard); probes add mx_live, web_live and parked.
 [[nodiscard]] std::uint32_t dns_flags(const resolver::NameResult& r);
+// What to probe for a resolved name: its A/AAAA addresses, its MX hosts with their addresses and
+// its NS hosts (parking), imitating `brand` (whose own page hash, when known, is the reference).
+[[nodiscard]] scoring::ProbeTarget probe_target(const resolver::NameResult& r, const std::string& brand,
+                                                std::optional<std::uint64_t> brand_hash);
+// The index::state_flag bits the probes decide (mx_live, web_live, parked).
+[[nodiscard]] std::uint32_t probe_flags(const scoring::ProbeResult& probe);
 // Sets the score's DNS-only mail facts of `r` (Facts::mail and Facts::spf) from the MX, TXT and
 // `_dmarc` answers the resolver already has, read with posture's record readers; no query.
 void set_mail_facts(const resolver::NameResult& r, scoring::Facts& facts);

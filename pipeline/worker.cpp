@@ -1,4 +1,5 @@
-// The resolve and index worker loops over queue/ (see worker.hpp for the delivery guarantees).
+// The resolve, match and index worker loops over queue/ and the role dispatch (see worker.hpp for
+// the delivery guarantees; probe and ct-follow have files of their own).
 #include "pipeline/worker.hpp"
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "generator/matcher.hpp"
 #include "pipeline/scan.hpp"
+#include "pipeline/worker_base.hpp"
 
 namespace lookalike::pipeline {
 namespace {
@@ -34,172 +36,6 @@ index::DnsOutcome parse_dns(std::string_view s) {
   }
   return index::DnsOutcome::unknown;
 }
-
-std::string partitions_text(const std::vector<queue::TopicPartition>& tps) {
-  std::string out;
-  for (const auto& tp : tps) out += (out.empty() ? "" : ",") + std::to_string(tp.partition);
-  return out.empty() ? "-" : out;
-}
-
-// Pause/resume around the in-flight window: pauses at `window`, resumes at half of it. Resumes
-// exactly what it paused (the assignment may read empty mid-rebalance), and makes every newly
-// assigned partition match the current state: librdkafka keeps a partition's pause flag across
-// revoke and re-assignment, so a partition paused, revoked and given back would otherwise stall.
-class Backpressure {
- public:
-  explicit Backpressure(std::size_t window) : window_(std::max<std::size_t>(window, 1)) {}
-  void update(queue::Consumer& consumer, std::size_t in_flight) {
-    if (!paused_ && in_flight >= window_) {
-      const auto tps = consumer.assignment();
-      consumer.pause(tps);
-      held_.insert(tps.begin(), tps.end());
-      paused_ = true;
-    } else if (paused_ && in_flight <= window_ / 2) {
-      const auto now = consumer.assignment();
-      held_.insert(now.begin(), now.end());
-      consumer.resume({held_.begin(), held_.end()});
-      held_.clear();
-      paused_ = false;
-    }
-  }
-  void assigned(queue::Consumer& consumer, const std::vector<queue::TopicPartition>& tps) {
-    if (paused_) {
-      consumer.pause(tps);
-      held_.insert(tps.begin(), tps.end());
-    } else {
-      consumer.resume(tps);
-    }
-  }
-  [[nodiscard]] bool paused() const { return paused_; }
-  [[nodiscard]] std::size_t room(std::size_t in_flight) const { return in_flight >= window_ ? 1 : window_ - in_flight; }
-
- private:
-  std::size_t window_;
-  bool paused_ = false;
-  std::set<queue::TopicPartition> held_;
-};
-
-// What both workers share: the idempotent producer, the group membership on one input topic and
-// the bookkeeping the loops and handlers use.
-class WorkerBase {
- public:
-  virtual ~WorkerBase() = default;
-  WorkerBase(const WorkerBase&) = delete;
-  WorkerBase& operator=(const WorkerBase&) = delete;
-
- protected:
-  WorkerBase(const WorkerConfig& config, std::ostream& log, std::string_view role)
-      : config_(config), log_(log), role_(role), pressure_(config.window) {}
-
-  // A delivery report of the producer (token as given to produce()).
-  virtual void delivered(std::uint64_t token, const std::optional<std::string>& err) = 0;
-  // Partitions taken away: finish and commit them unless `lost`.
-  virtual void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) = 0;
-
-  // Opens the producer and joins the group on `topic`; an error message when either fails.
-  std::optional<std::string> connect(const std::string& topic) {
-    auto producer = queue::Producer::open(config_.queue, [this](std::uint64_t token, const std::optional<std::string>& err) {
-      delivered(token, err);
-    });
-    if (!producer) return producer.error().message;
-    producer_.emplace(std::move(*producer));
-    auto consumer = queue::Consumer::open(
-        config_.queue, {topic},
-        [this](const std::vector<queue::TopicPartition>& tps) {
-          ++stats_.rebalances;
-          log_ << role_ << ": assigned partitions " << partitions_text(tps) << std::endl;
-          pressure_.assigned(*consumer_, tps);
-        },
-        [this](const std::vector<queue::TopicPartition>& tps, bool lost) {
-          ++stats_.rebalances;
-          log_ << role_ << ": " << (lost ? "lost" : "revoked") << " partitions " << partitions_text(tps) << std::endl;
-          revoked(tps, lost);
-        });
-    if (!consumer) return consumer.error().message;
-    consumer_.emplace(std::move(*consumer));
-    return std::nullopt;
-  }
-
-  const WorkerConfig& config_;
-  std::ostream& log_;
-  std::string_view role_;
-  Backpressure pressure_;
-  std::optional<queue::Producer> producer_;
-  std::optional<queue::Consumer> consumer_;
-  std::optional<std::string> failure_;
-  WorkerStats stats_;
-};
-
-// A stateless stage (resolve, match): each input message yields at most one output record; the
-// input's offset is stored once that record is acknowledged (or at once when there is none).
-class ForwardingWorker : public WorkerBase {
- protected:
-  using WorkerBase::WorkerBase;
-
-  // Produces the output for input `in`; its offset becomes safe when the broker acknowledges it.
-  void forward(const queue::Message& in, const std::string& topic, const std::string& key, const std::string& value) {
-    const std::uint64_t token = next_token_++;
-    tokens_[token] = {in.partition, in.offset};
-    if (auto ok = producer_->produce(topic, key, value, token); !ok) {
-      tokens_.erase(token);
-      failure_ = std::string(role_) + ": " + ok.error().message;
-    }
-  }
-
-  void delivered(std::uint64_t token, const std::optional<std::string>& err) override {
-    const auto it = tokens_.find(token);
-    if (it == tokens_.end()) return;
-    if (err) {
-      // Only fatal errors end a delivery (message.timeout.ms=0): stop without storing the offset.
-      failure_ = std::string(role_) + ": delivery failed: " + *err;
-    } else {
-      tracker_.finished(it->second.partition, it->second.offset);
-      ++stats_.produced;
-    }
-    tokens_.erase(it);
-  }
-
-  void store_offsets() {
-    for (const auto& tp : consumer_->assignment()) {
-      if (const auto next = tracker_.advance(tp.partition)) {
-        if (auto ok = consumer_->store_offset(tp, *next); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
-      }
-    }
-  }
-
-  void revoked(const std::vector<queue::TopicPartition>& tps, bool lost) override {
-    if (!lost) {
-      // Hand over cleanly: deliver what was taken from these partitions, store and commit.
-      auto busy = [&] {
-        for (const auto& tp : tps) {
-          if (tracker_.in_flight(tp.partition) > 0) return true;
-        }
-        return false;
-      };
-      while (busy() && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
-      for (const auto& tp : tps) {
-        if (const auto next = tracker_.advance(tp.partition)) (void)consumer_->store_offset(tp, *next);
-      }
-      if (auto ok = consumer_->commit(1); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
-    }
-    for (const auto& tp : tps) tracker_.forget(tp.partition);
-  }
-
-  // Leaving: everything taken is delivered and committed before the group hands it on.
-  void finish_all() {
-    while (tracker_.in_flight() > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
-    store_offsets();
-    if (auto ok = consumer_->commit(); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
-  }
-
-  struct Taken {
-    std::int32_t partition = 0;
-    std::int64_t offset = 0;
-  };
-  queue::OffsetTracker tracker_;
-  std::unordered_map<std::uint64_t, Taken> tokens_;
-  std::uint64_t next_token_ = 1;
-};
 
 // ---------------------------------------------------------------------------------------------
 // resolve: candidates -> resolved. A candidate's offset is stored once its resolved record is
@@ -726,22 +562,9 @@ class MatchWorker final : public ForwardingWorker {
     matcher_.emplace(std::move(*matcher));
     log_ << "match: " << matcher_->brand_count() << " brands from " << config_.topics.brands << std::endl;
     if (auto err = connect(config_.topics.names)) return std::unexpected(*err);
-
-    while (!stop.load() && !failure_) {
-      producer_->poll(0ms);
-      store_offsets();
-      pressure_.update(*consumer_, tracker_.in_flight());
-      std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
-      if (batch.empty()) {
-        producer_->poll(pressure_.paused() ? 50ms : 0ms);
-        continue;
-      }
+    return forward_loop(stop, [this](const std::vector<queue::Message>& batch) {
       for (const auto& m : batch) process(m);
-    }
-    finish_all();
-    consumer_->close();
-    if (failure_) return std::unexpected(*failure_);
-    return stats_;
+    });
   }
 
  private:
@@ -818,6 +641,9 @@ std::string state_change(const std::optional<index::StateSummary>& prev, const i
   };
   appeared(sf::has_mx, "mx appeared");
   appeared(sf::spf, "spf appeared");
+  // Set only by the probe stage (index --input probed).
+  appeared(sf::mx_live, "mx live");
+  appeared(sf::web_live, "web live");
   return out;
 }
 
@@ -843,15 +669,23 @@ std::expected<WorkerStats, std::string> run_worker(const WorkerConfig& config, c
     case WorkerRole::resolve:
       if (config.resolver.upstreams.empty()) return std::unexpected("resolve: no resolvers given (--resolvers)");
       return ResolveWorker(config, log).run(stop);
-    case WorkerRole::index:
+    case WorkerRole::index: {
       if (config.db_path.empty()) return std::unexpected("index: no store folder (--db)");
-      return IndexWorker(config, log).run(stop);
+      // The index reads its input topic as topics.resolved: behind probe workers that is the
+      // probe stage's output (a superset of the resolved records, see queue::ProbedRecord).
+      WorkerConfig c = config;
+      if (config.index_input == IndexInput::probed) c.topics.resolved = config.topics.probed;
+      return IndexWorker(c, log).run(stop);
+    }
     case WorkerRole::match: return MatchWorker(config, log).run(stop);
     case WorkerRole::probe:
-    case WorkerRole::ct_follow: break;
+      if (config.resolver.upstreams.empty()) return std::unexpected("probe: no resolvers given (--resolvers)");
+      return run_probe_worker(config, stop, log);
+    case WorkerRole::ct_follow:
+      if (config.ct_logs.empty()) return std::unexpected("ct-follow: no CT logs to follow (--logs, --log)");
+      return run_ct_follow_worker(config, stop, log);
   }
-  return std::unexpected(std::string("role ") + std::string(worker_role_name(config.role)) +
-                         " is not implemented yet (issue #17); available: resolve, match, index");
+  return std::unexpected("unknown role");
 }
 
 }  // namespace lookalike::pipeline

@@ -14,21 +14,30 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "ctlog/ctlog.hpp"
 #include "index/index.hpp"
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
 #include "resolver/resolver.hpp"
+#include "scoring/probe.hpp"
 
 namespace lookalike::pipeline {
 
-// resolve: candidates -> resolved (DNS through `resolver`); index: resolved -> one RocksDB store
-// per partition (mirrored on the compacted topics.index_state, restored from it when a partition
-// moves to a worker whose store lacks it) + alerts; match: names -> candidates against the brand table (its compacted topic,
-// read in full at start). probe and ct-follow are not implemented yet (issue #17).
+// ct-follow: CT logs -> names (each log owned by one worker: the partition of its ID in the
+// ct-checkpoints topic, where its position is kept); match: names -> candidates against the brand
+// table (its compacted topic, read in full at start); resolve: candidates -> resolved (DNS through
+// `resolver`); probe: resolved -> probed (live SMTP/HTTP(S) probes of the names that resolved,
+// the others passed through); index: resolved (or probed) -> one RocksDB store per partition + alerts (mirrored on the compacted topics.index_state,
+// restored from it when a partition moves to a worker whose store lacks it).
 enum class WorkerRole : std::uint8_t { resolve, probe, match, index, ct_follow };
 // "resolve", "probe", "match", "index", "ct-follow".
 [[nodiscard]] std::string_view worker_role_name(WorkerRole role) noexcept;
 [[nodiscard]] std::optional<WorkerRole> parse_worker_role(std::string_view s) noexcept;
+
+// Which topic `index` consumes: resolved (no probe stage) or probed (behind probe workers).
+enum class IndexInput : std::uint8_t { resolved, probed };
 
 struct WorkerConfig {
   WorkerRole role = WorkerRole::resolve;
@@ -36,7 +45,12 @@ struct WorkerConfig {
   queue::Topics topics;
   std::string db_path;   // index: the folder holding partition-<N>/ stores
   std::chrono::days retention{365};  // index: observation retention (the global --retention); 0 = forever
-  resolver::Config resolver;  // resolve: upstreams and record types
+  IndexInput index_input = IndexInput::resolved;
+  resolver::Config resolver;  // resolve: upstreams and record types; probe: where to look up addresses
+  scoring::ProbeOptions probe;  // probe: timeouts, ports, the address guard (allow_private for tests)
+  std::string probe_resolvers;  // probe: IP[:PORT],... for the hosts redirects lead to ("" = not followed)
+  std::vector<ctlog::LogInfo> ct_logs;  // ct-follow: every log of the deployment (the same list on every follower)
+  ctlog::FollowOptions ct_follow;       // ct-follow: parallel, batch, poll, verify_every (range per checkpoint)
   // Messages taken but not yet safe (per worker): above it the worker pauses its partitions
   // (backpressure) until half of them are done. A kill -9 makes the group redo at most this plus
   // what was safe but not yet auto-committed (auto.commit.interval.ms of work).
@@ -44,8 +58,8 @@ struct WorkerConfig {
 };
 
 struct WorkerStats {
-  std::uint64_t consumed = 0;   // messages taken from the input topic
-  std::uint64_t produced = 0;   // output messages acknowledged by the broker
+  std::uint64_t consumed = 0;   // messages taken from the input topic (ct-follow: CT entries followed)
+  std::uint64_t produced = 0;   // output messages acknowledged by the broker (ct-follow: names)
   std::uint64_t skipped = 0;    // undecodable or stale records (offset stored, nothing written)
   std::uint64_t alerts = 0;     // index: alerts published (acknowledged)
   std::uint64_t rebalances = 0;
@@ -59,7 +73,8 @@ struct WorkerStats {
                                                                  std::ostream& log);
 
 // The index state change a resolution makes, "" for none: "registered" (first seen registered,
-// or was not), "deregistered", "mx appeared", "spf appeared". `prev` is the stored state.
+// or was not), "deregistered", "mx appeared", "spf appeared", and from the probe stage "mx live",
+// "web live". `prev` is the stored state.
 [[nodiscard]] std::string state_change(const std::optional<index::StateSummary>& prev, const index::StateSummary& next);
 
 // The store folder of one partition: <db_path>/partition-<N>.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -156,6 +157,11 @@ std::expected<std::vector<std::pair<std::string, std::string>>, Error> read_prop
   return out;
 }
 
+std::int32_t partition_of(std::string_view key, int partitions) {
+  // librdkafka's own murmur2 partitioner (it reads neither the topic nor the opaques).
+  return rd_kafka_msg_partitioner_murmur2(nullptr, key.data(), key.size(), std::max(partitions, 1), nullptr, nullptr);
+}
+
 std::string partition_key(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
   const std::string_view suffix = domain::public_suffix(name);
@@ -173,7 +179,13 @@ struct Producer::Impl {
   HandlePtr rk;
   DeliveryHandler on_delivery;
   DeliveryReportHandler on_report;
+  mutable std::mutex fatal_mu;  // set on a polling thread, read by producing threads
   std::optional<std::string> fatal;
+
+  std::optional<std::string> fatal_error() const {
+    std::lock_guard lock(fatal_mu);
+    return fatal;
+  }
 
   static void delivered(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
@@ -191,6 +203,7 @@ struct Producer::Impl {
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
       char why[512];
       rd_kafka_fatal_error(rk, why, sizeof why);
+      std::lock_guard lock(self->fatal_mu);
       self->fatal = why;
     }
     (void)reason;  // transient errors (broker down, ...) are retried by librdkafka itself
@@ -201,7 +214,7 @@ struct Producer::Impl {
                                      std::size_t size, std::uint64_t token,
                                      std::int32_t partition = RD_KAFKA_PARTITION_UA) {
     for (;;) {
-      if (fatal) return std::unexpected(Error{"kafka producer: " + *fatal});
+      if (auto f = fatal_error()) return std::unexpected(Error{"kafka producer: " + *f});
       const rd_kafka_resp_err_t err = rd_kafka_producev(
           rk.get(), RD_KAFKA_V_TOPIC(std::string(topic).c_str()), RD_KAFKA_V_PARTITION(partition),
           RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()), RD_KAFKA_V_VALUE(const_cast<void*>(value), size),
@@ -274,7 +287,7 @@ std::expected<void, Error> Producer::flush(std::chrono::milliseconds timeout) {
   return {};
 }
 
-std::optional<std::string> Producer::fatal_error() const { return impl_->fatal; }
+std::optional<std::string> Producer::fatal_error() const { return impl_->fatal_error(); }
 
 // ---------------------------------------------------------------------------------------------
 // Consumer
@@ -698,6 +711,7 @@ std::expected<void, Error> MockCluster::create_topics(const Topics& topics, int 
   for (const auto& t : topics.domain_keyed()) {
     if (auto ok = create_topic(t, partitions); !ok) return ok;
   }
+  if (auto ok = create_topic(topics.ct_checkpoints, partitions); !ok) return ok;
   return create_topic(topics.brands, 1);
 }
 

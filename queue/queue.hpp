@@ -24,16 +24,20 @@ namespace lookalike::queue {
 // name's candidate, resolved and alert records share one partition number end to end.
 struct Topics {
   std::string candidates = "lookalike.candidates";  // names to resolve (key: registrable domain)
-  std::string resolved = "lookalike.resolved";      // resolve output, consumed by `index`
+  std::string resolved = "lookalike.resolved";      // resolve output, consumed by `probe` or `index`
+  std::string probed = "lookalike.probed";          // probe output (resolved + probe facts), for `index --input probed`
   std::string alerts = "lookalike.alerts";          // state changes, each with a stable alert id
   std::string names = "lookalike.names";            // certificate/zone/feed names for `match`
   std::string brands = "lookalike.brands";          // compacted: brand domain -> brand record
-  // compacted: the index's changelog, candidate name -> its index row, written to the partition
+  // Compacted: CT log ID -> the follower's checkpoint; a log's partition says which `ct-follow`
+  // worker owns it (partition_of the log ID).
+  std::string ct_checkpoints = "lookalike.ct-checkpoints";
+  // Compacted: the index's changelog, candidate name -> its index row, written to the partition
   // of the name's registrable domain (the partition whose store holds the row).
   std::string index_state = "lookalike.index-state";
-  // The topics partitioned like the domain keys (all but brands), in the order above.
+  // The topics partitioned like the domain keys (all but brands and ct_checkpoints), in the order above.
   [[nodiscard]] std::vector<std::string> domain_keyed() const {
-    return {candidates, resolved, alerts, names, index_state};
+    return {candidates, resolved, probed, alerts, names, index_state};
   }
 };
 inline constexpr int kDefaultPartitions = 6;
@@ -54,6 +58,10 @@ struct Error {
 // Reads a librdkafka properties file: `key=value` lines, '#' comments and blank lines skipped.
 [[nodiscard]] std::expected<std::vector<std::pair<std::string, std::string>>, Error> read_properties(
     const std::string& path);
+
+// The partition a keyed message goes to among `partitions` (murmur2, as the producer and Java
+// clients choose it), so a consumer can tell which keys its assigned partitions hold.
+[[nodiscard]] std::int32_t partition_of(std::string_view key, int partitions);
 
 // The partition key of a name: its registrable domain ("login.paypa1.com" -> "paypa1.com"), so
 // every record about one registrable domain lands on one partition and one index store.
@@ -86,7 +94,8 @@ struct DeliveryReport {
 using DeliveryReportHandler = std::function<void(std::uint64_t token, const DeliveryReport& report)>;
 
 // An idempotent producer (enable.idempotence, acks=all, murmur2 partitioner as Java clients use):
-// retries never duplicate or reorder a partition's messages.
+// retries never duplicate or reorder a partition's messages. produce() and poll() may be called
+// from several threads; the delivery handler then runs on whichever thread polls.
 class Producer {
  public:
   [[nodiscard]] static std::expected<Producer, Error> open(const Config& config, DeliveryHandler on_delivery = {});
@@ -223,7 +232,8 @@ class MockCluster {
   // "127.0.0.1:port,..." for bootstrap.servers.
   [[nodiscard]] std::string bootstraps() const;
   [[nodiscard]] std::expected<void, Error> create_topic(const std::string& topic, int partitions);
-  // Creates every topic of `topics` (domain-keyed ones with `partitions`, the brand table with 1).
+  // Creates every topic of `topics` (domain-keyed ones and the CT checkpoints with `partitions`,
+  // the brand table with 1).
   [[nodiscard]] std::expected<void, Error> create_topics(const Topics& topics, int partitions);
   // The next `count` requests of this kind (cluster-wide) fail with a retriable error.
   void fail_requests(Request request, int count);

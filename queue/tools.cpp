@@ -15,6 +15,8 @@ namespace lookalike::queue {
 std::string topic_named(const Topics& t, std::string_view s) {
   if (s == "candidates") return t.candidates;
   if (s == "resolved") return t.resolved;
+  if (s == "probed") return t.probed;
+  if (s == "ct-checkpoints") return t.ct_checkpoints;
   if (s == "alerts") return t.alerts;
   if (s == "names") return t.names;
   if (s == "brands") return t.brands;

@@ -12,7 +12,8 @@
 
 namespace lookalike::queue {
 
-// The topic a short name ("candidates", "resolved", "alerts", "names", "brands") stands for;
+// The topic a short name ("candidates", "resolved", "probed", "alerts", "names", "brands",
+// "ct-checkpoints") stands for;
 // anything else is a topic name itself.
 [[nodiscard]] std::string topic_named(const Topics& topics, std::string_view s);
 

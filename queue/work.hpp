@@ -32,6 +32,26 @@ struct ResolvedRecord {
   bool operator==(const ResolvedRecord&) const = default;
 };
 
+// What `probe` forwards (topic `probed`): the resolved record with the probes' state bits added to
+// its flags (mx_live, web_live, parked) and what the probes saw ("probe": the stored probe JSON of
+// scoring/probe_json, absent for names not probed). A superset of ResolvedRecord, so `index
+// --input probed` reads it with decode_resolved. {"name","brands","fuzzers","time","dns","flags","probe"}.
+struct ProbedRecord {
+  ResolvedRecord resolved;
+  std::string probe;  // a JSON object, "" when the name was not probed
+  bool operator==(const ProbedRecord&) const = default;
+};
+
+// A CT follower's position (compacted topic `ct-checkpoints`, key = log ID):
+// {"log","name","next_index","state"}; `state` is ctlog's encoded FollowState, base64 in JSON.
+struct CheckpointRecord {
+  std::string log_id;  // base64 log ID, the message key
+  std::string name;    // the log's short name, for people reading the topic
+  std::uint64_t next_index = 0;
+  std::string state;   // ctlog::encode_state bytes
+  bool operator==(const CheckpointRecord&) const = default;
+};
+
 // A state change found by `index` (topic `alerts`): {"id","name","change","time"}. Consumers
 // drop an id they have seen: redeliveries after a crash carry the same id.
 struct AlertRecord {
@@ -80,12 +100,16 @@ struct IndexStateRecord {
 [[nodiscard]] std::string encode(const AlertRecord& r);
 [[nodiscard]] std::string encode(const BrandRecord& r);
 [[nodiscard]] std::string encode(const NameRecord& r);
+[[nodiscard]] std::string encode(const ProbedRecord& r);
+[[nodiscard]] std::string encode(const CheckpointRecord& r);
 [[nodiscard]] std::expected<CandidateRecord, Error> decode_candidate(std::string_view json);
 [[nodiscard]] std::expected<ResolvedRecord, Error> decode_resolved(std::string_view json);
 [[nodiscard]] std::expected<AlertRecord, Error> decode_alert(std::string_view json);
 [[nodiscard]] std::expected<BrandRecord, Error> decode_brand(std::string_view json);
 [[nodiscard]] std::expected<NameRecord, Error> decode_name(std::string_view json);
 [[nodiscard]] std::expected<IndexStateRecord, Error> decode_index_state(std::string_view json);
+[[nodiscard]] std::expected<ProbedRecord, Error> decode_probed(std::string_view json);
+[[nodiscard]] std::expected<CheckpointRecord, Error> decode_checkpoint(std::string_view json);
 
 // The alert id of a change: 16 hex digits of a 64-bit FNV-1a hash of "name\0change\0cause",
 // where `cause` identifies the observation that caused it (its time), so one change keeps its id

@@ -332,6 +332,27 @@ TEST_P(Follow, AnOlderHeadFromALaggingFrontendIsToleratedWithoutAnAlert) {
   EXPECT_EQ(store.hits.size(), 60u);
 }
 
+TEST_P(Follow, ANewLogWithAnEmptyTreeIsFollowedWithoutAnAlertUntilItGrows) {
+  // New CT shards start at tree size 0, whose root is the hash of the empty string.
+  const bool tiled = GetParam();
+  Scenario sc(300, 0);
+  auto [log, store, alerts] = std::tie(sc.log, sc.store, sc.alerts);
+  auto r = sc.follow(tiled);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(alerts.empty()) << alerts[0].kind << ": " << alerts[0].detail;
+  EXPECT_EQ(r.state.verified_size, 0u);
+  EXPECT_EQ(r.state.next_index, 0u);
+  r = sc.follow(tiled);  // the same empty head again
+  ASSERT_FALSE(r.error) << r.error->what;
+  log.publish(300);
+  r = sc.follow(tiled);
+  ASSERT_FALSE(r.error) << r.error->what;
+  EXPECT_TRUE(alerts.empty()) << alerts[0].kind << ": " << alerts[0].detail;
+  EXPECT_TRUE(r.verified);
+  EXPECT_EQ(r.state.verified_root, log.root(300));
+  EXPECT_EQ(hit_set(store.hits).size(), 60u);
+}
+
 TEST(FollowRfc6962, AnOlderHeadThatContradictsTheVerifiedOneIsAnAlert) {
   Scenario sc(300, 200);
   auto [log, alerts] = std::tie(sc.log, sc.alerts);

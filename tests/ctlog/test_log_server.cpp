@@ -456,8 +456,17 @@ std::uint64_t TestLog::requests(const std::string& prefix) const {
 }
 
 TestLog::Response TestLog::handle(const std::string& target) {
-  std::lock_guard lock(mu_);
   const std::string path = target.substr(0, target.find('?'));
+  if (path == "/ct/v1/get-entries" || path.starts_with("/tile/data/")) {
+    int delay = 0;
+    {
+      std::lock_guard lock(mu_);
+      delay = faults_.entries_delay_ms;
+    }
+    // Outside the lock: a slow log, not a stalled server.
+    if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  }
+  std::lock_guard lock(mu_);
   bool counted = false;
   for (auto& [p, c] : counts_) {
     if (p == path) {

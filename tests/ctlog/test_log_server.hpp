@@ -61,6 +61,7 @@ struct Faults {
   bool inconsistent_head = false;  // a validly signed head whose root is of another tree
   bool tamper_hash_tiles = false;  // flip one byte of every hash served in hash tiles
   std::int64_t head_age_ms = 0;    // date signed heads this long before now (negative: in the future)
+  int entries_delay_ms = 0;        // answer each entries/data-tile request this much later (a slow log)
 };
 
 // The tree and its signing key.

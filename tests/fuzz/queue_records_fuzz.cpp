@@ -28,5 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   round_trip(in, q::decode_brand);
   round_trip(in, q::decode_name);
   round_trip(in, q::decode_index_state);
+  round_trip(in, q::decode_probed);
+  round_trip(in, q::decode_checkpoint);
   return 0;
 }

@@ -52,5 +52,21 @@ TEST(LogList, SelectsByAnyNameCaseInsensitivelyOrTheDefaultFollowedOnes) {
   EXPECT_EQ(unknown.error(), "no log named \"nope\" in the log list");
 }
 
+TEST(LogList, StartPositionsAreStartEndOrAnEntryIndex) {
+  ctlog::FollowOptions o;
+  ASSERT_TRUE(parse_start("end", o));
+  EXPECT_EQ(o.from, ctlog::StartFrom::end);
+  ASSERT_TRUE(parse_start("1234", o));
+  EXPECT_EQ(o.from, ctlog::StartFrom::index);
+  EXPECT_EQ(o.from_index, 1234u);
+  ASSERT_TRUE(parse_start("start", o));
+  EXPECT_EQ(o.from, ctlog::StartFrom::start);
+  for (const char* bad : {"12x", "", "-", "beginning"}) {
+    const auto r = parse_start(bad, o);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().find("--from"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace lookalike::pipeline

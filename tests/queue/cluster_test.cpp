@@ -12,7 +12,6 @@
 // by the asan one (see README, "Scaling out").
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,12 +37,10 @@
 #include "pipeline/worker.hpp"
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
-#include "tests/queue/cluster_support.hpp"
+#include "tests/queue/worker_processes.hpp"
 #include "tests/support/nsd_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
-
-extern char** environ;
 
 namespace lookalike::queue {
 namespace {
@@ -68,19 +65,13 @@ constexpr std::size_t kDuplicateBound = 3 * kWindow;
 std::string candidate_name(int i) { return "cand" + std::to_string(i) + ".test"; }
 bool registered(int i) { return i % 3 == 0; }
 
-struct Worker {
-  std::string role;
-  pid_t pid = -1;
-  std::string log;
-};
+using Worker = testing::WorkerProcess;
 
 class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = MockCluster::start(3);
-    ASSERT_TRUE(c) << c.error().message;
-    cluster_ = std::make_unique<MockCluster>(std::move(*c));
-    ASSERT_TRUE(cluster_->create_topics(topics_, kPartitions));
+    cluster_ = testing::start_cluster(topics_, kPartitions);
+    ASSERT_TRUE(cluster_);
     config_.brokers = cluster_->bootstraps();
 
     std::string z = "@ 3600 IN SOA ns.queue.invalid. hostmaster.queue.invalid. 1 3600 600 86400 60\n"
@@ -91,28 +82,10 @@ class ClusterTest : public ::testing::Test {
     nsd_ = std::make_unique<NsdServer>(std::vector<Zone>{Zone{"test", z}});
     // Fast failure detection for the test; everything else is the workers' defaults.
     properties_ = (dir_.path / "kafka.properties").string();
-    std::ofstream(properties_) << "session.timeout.ms=6000\nheartbeat.interval.ms=500\n"
-                                  "auto.commit.interval.ms=100\ntopic.metadata.refresh.interval.ms=2000\n";
+    testing::write_test_properties(properties_);
   }
 
-  void TearDown() override {
-    for (auto& w : workers_) {
-      if (w.pid > 0) {
-        kill(w.pid, SIGKILL);
-        waitpid(w.pid, nullptr, 0);
-      }
-    }
-    if (HasFailure()) {
-      for (const auto& w : workers_) {
-        std::ifstream in(w.log);
-        std::stringstream s;
-        s << in.rdbuf();
-        std::string text = s.str();
-        if (text.size() > 4000) text = "..." + text.substr(text.size() - 4000);
-        std::cerr << "---- " << w.log << "\n" << text << "\n";
-      }
-    }
-  }
+  void TearDown() override { testing::reap_all(workers_, HasFailure()); }
 
   Worker& start(const std::string& role) {
     Worker w;
@@ -127,17 +100,7 @@ class ClusterTest : public ::testing::Test {
       argv.push_back("--resolvers");
       argv.push_back(nsd_->address());
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, w.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, w.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    const int rc = posix_spawn(&w.pid, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    EXPECT_EQ(rc, 0) << "cannot start " << argv[0];
+    w.pid = testing::spawn_logged(argv, w.log);
     workers_.push_back(w);
     return workers_.back();
   }
@@ -150,10 +113,7 @@ class ClusterTest : public ::testing::Test {
     wait_until(
         [&] {
           for (const auto& w : workers_) {
-            std::ifstream in(w.log);
-            std::stringstream s;
-            s << in.rdbuf();
-            if (s.str().find("assigned partitions") == std::string::npos) return false;
+            if (testing::read_file(w.log).find("assigned partitions") == std::string::npos) return false;
           }
           return true;
         },
@@ -196,12 +156,10 @@ class ClusterTest : public ::testing::Test {
     return sum;
   }
 
-  // True once `group` committed the high watermark of every partition of `topic`.
   bool caught_up(const std::string& group, const std::string& topic) {
     return testing::caught_up(config_, group, topic, kPartitions);
   }
-
-  void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
+  static void wait_until(const std::function<bool()>& done, std::chrono::seconds timeout, const std::string& what) {
     testing::wait_until(done, timeout, what);
   }
 

@@ -124,9 +124,19 @@ TEST(QueueCommands, RefuseBadInput) {
   const auto bad_role = run_process({LOOKALIKE_BINARY, "worker", "--role", "dance", "--brokers", "127.0.0.1:1"}, {}, 60s);
   EXPECT_EQ(bad_role.exit_code, 2);
   EXPECT_NE(bad_role.err.find("--role"), std::string::npos);
-  const auto later = run_process({LOOKALIKE_BINARY, "worker", "--role", "probe", "--brokers", "127.0.0.1:1"}, {}, 60s);
-  EXPECT_EQ(later.exit_code, 1);
-  EXPECT_NE(later.err.find("not implemented yet"), std::string::npos);
+  const auto probe = run_process({LOOKALIKE_BINARY, "worker", "--role", "probe", "--brokers", "127.0.0.1:1"}, {}, 60s);
+  EXPECT_EQ(probe.exit_code, 1);
+  EXPECT_NE(probe.err.find("--resolvers"), std::string::npos) << probe.err;
+  const auto no_log = run_process({LOOKALIKE_BINARY, "worker", "--role", "ct-follow", "--brokers", "127.0.0.1:1", "--logs",
+                                   "bundled", "--log", "no-such-log"},
+                                  {}, 60s);
+  EXPECT_EQ(no_log.exit_code, 2);
+  EXPECT_NE(no_log.err.find("no-such-log"), std::string::npos) << no_log.err;
+  const auto bad_input = run_process({LOOKALIKE_BINARY, "worker", "--role", "index", "--brokers", "127.0.0.1:1", "--input",
+                                      "candidates"},
+                                     {}, 60s);
+  EXPECT_GT(bad_input.exit_code, 0);  // CLI11's validation error
+  EXPECT_NE(bad_input.err.find("--input"), std::string::npos) << bad_input.err;
   const auto no_resolvers = run_process({LOOKALIKE_BINARY, "worker", "--role", "resolve", "--brokers", "127.0.0.1:1"}, {}, 60s);
   EXPECT_EQ(no_resolvers.exit_code, 1);
   EXPECT_NE(no_resolvers.err.find("--resolvers"), std::string::npos);

@@ -82,6 +82,24 @@ TEST(WorkRecords, RoundTripAndRejectGarbage) {
   EXPECT_FALSE(decode_resolved(R"({"name":"a.com","time":1,"dns":"answer","flags":4294967296})"));
 }
 
+TEST(WorkRecords, ProbedRecordsAreResolvedRecordsWithProbeFacts) {
+  const ResolvedRecord r{{"paypa1.com", {"paypal.com"}, {"homoglyph"}}, 1700000000000, "answer", 0x203};
+  const ProbedRecord probed{r, R"({"name":"paypa1.com","web":[]})"};
+  EXPECT_EQ(decode_probed(encode(probed)), probed);
+  // The index reads a probed record as the resolved record it extends.
+  EXPECT_EQ(decode_resolved(encode(probed)), r);
+  EXPECT_EQ(decode_probed(encode(ProbedRecord{r, {}})), (ProbedRecord{r, {}}));
+  EXPECT_EQ(decode_probed(encode(r))->probe, "");
+  EXPECT_FALSE(decode_probed(R"({"name":"a.com","time":1,"dns":"answer","flags":1,"probe":[1]})"));
+}
+
+TEST(WorkRecords, CheckpointsKeepTheFollowerStateBytes) {
+  const CheckpointRecord c{"pLkJhGfDsA==", "Argon2026h1", 65536, std::string("\x00\x01\xff state", 9)};
+  EXPECT_EQ(decode_checkpoint(encode(c)), c);
+  EXPECT_FALSE(decode_checkpoint(R"({"log":"x","next_index":1,"state":"not base64!"})"));
+  EXPECT_FALSE(decode_checkpoint(R"({"log":"x","next_index":-1,"state":""})"));
+}
+
 TEST(AlertId, DependsOnNameChangeAndCauseOnly) {
   const std::string id = alert_id("paypa1.com", "registered", "17");
   EXPECT_EQ(id.size(), 16u);
@@ -224,6 +242,28 @@ TEST(MockCluster, ProducesToAPartitionReportsOffsetsAndReadsAPartitionFromAnOffs
   auto early = read_partition(config, {topics.index_state, 2}, 0, [&](const Message& m) { return m.offset < 2; });
   ASSERT_TRUE(early);
   EXPECT_EQ(*early, 3);
+}
+
+TEST(MockCluster, PartitionOfNamesThePartitionTheProducerChoseForAKey) {
+  auto cluster = MockCluster::start(1);
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  const Topics topics;
+  ASSERT_TRUE(cluster->create_topics(topics, 5));
+  Config config;
+  config.brokers = cluster->bootstraps();
+  auto producer = Producer::open(config);
+  ASSERT_TRUE(producer) << producer.error().message;
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(producer->produce(topics.ct_checkpoints, "log" + std::to_string(i), "x"));
+  ASSERT_TRUE(producer->flush(30s));
+  auto all = read_all(config, topics.ct_checkpoints);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 30u);
+  std::set<std::int32_t> used;
+  for (const auto& m : *all) {
+    EXPECT_EQ(m.partition, partition_of(m.key, 5)) << m.key;
+    used.insert(m.partition);
+  }
+  EXPECT_GT(used.size(), 1u);
 }
 
 TEST(MockCluster, RefusesNonsense) {

@@ -13,7 +13,7 @@
 
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
-#include "tests/queue/cluster_support.hpp"
+#include "tests/queue/worker_processes.hpp"
 #include "tests/support/background_process.hpp"
 #include "tests/support/nsd_server.hpp"
 #include "tests/support/process.hpp"

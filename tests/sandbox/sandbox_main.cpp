@@ -1,6 +1,7 @@
 // lookalike-sandbox: the README's main job on a machine without internet. Starts the demo world
 // on loopback (real nsd, SMTP, HTTP and HTTPS servers), runs the real `lookalike scan` of the
-// example brands against it, prints its ranked list, then stops everything it started.
+// example brands against it, prints its ranked list, then stops everything it started. With
+// --serve it only keeps the world up until SIGTERM, for other commands to use.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -19,25 +20,43 @@ extern char** environ;
 int main(int argc, char** argv) {
   std::string lookalike = "lookalike";
   std::vector<std::string> global, extra;
+  bool serve = false;  // keep the world up until SIGTERM/SIGINT instead of scanning (walkthroughs)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--lookalike" && i + 1 < argc) {
       lookalike = argv[++i];
     } else if (a == "--db" && i + 1 < argc) {
       global = {"--db", argv[++i]};
+    } else if (a == "--serve") {
+      serve = true;
     } else if (a == "--") {
       for (++i; i < argc; ++i) extra.emplace_back(argv[i]);
     } else {
-      std::fprintf(stderr, "usage: lookalike-sandbox [--lookalike PATH] [--db PATH] [-- extra scan options]\n");
+      std::fprintf(stderr, "usage: lookalike-sandbox [--lookalike PATH] [--db PATH] [--serve] [-- extra scan options]\n");
       return 2;
     }
   }
+  // The stop signals are blocked before the world starts its threads (they inherit the mask), so
+  // only sigwait below takes them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (serve) pthread_sigmask(SIG_BLOCK, &set, nullptr);
   try {
     lookalike::sandbox::World world;
     std::fprintf(stderr,
                  "sandbox: nsd on %s serving com, net and xyz; SMTP on 127.0.0.1:%u, HTTP on :%u, HTTPS on :%u "
                  "(loopback only)\n",
                  world.resolver().c_str(), world.smtp_port(), world.http_port(), world.https_port());
+    if (serve) {
+      // Only the world: other programs (README "Scaling out": the worker roles) use it until a
+      // stop signal arrives; then the world's destructor stops nsd and the listeners.
+      int sig = 0;
+      sigwait(&set, &sig);
+      std::fprintf(stderr, "sandbox: stopped nsd and the listeners\n");
+      return 0;
+    }
     std::vector<std::string> args = {lookalike};
     args.insert(args.end(), global.begin(), global.end());
     args.insert(args.end(), {"scan", "--resolvers", world.resolver(), "--allow-private", "--smtp-port",
