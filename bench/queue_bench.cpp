@@ -72,7 +72,7 @@ struct Cluster {
   int round = 0;
 };
 Cluster& cluster() {
-  static Cluster c = [] {
+  static Cluster shared = [] {
     Cluster c;
     auto m = q::MockCluster::start(3);
     if (m && m->create_topics(c.topics, 6)) {
@@ -81,7 +81,7 @@ Cluster& cluster() {
     }
     return c;
   }();
-  return c;
+  return shared;
 }
 
 // Produces state.range(0) resolved records per iteration and waits for every acknowledgement.
