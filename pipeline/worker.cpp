@@ -48,22 +48,7 @@ class ResolveWorker final : public ForwardingWorker {
   std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
     resolver_.emplace(config_.resolver);
     if (auto err = connect(config_.topics.candidates)) return std::unexpected(*err);
-
-    while (!stop.load() && !failure_) {
-      producer_->poll(0ms);
-      store_offsets();
-      pressure_.update(*consumer_, tracker_.in_flight());
-      std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
-      if (batch.empty()) {
-        producer_->poll(pressure_.paused() ? 50ms : 0ms);
-        continue;
-      }
-      process(batch, stop);
-    }
-    finish_all();
-    consumer_->close();
-    if (failure_) return std::unexpected(*failure_);
-    return stats_;
+    return forward_loop(stop, [&](const std::vector<queue::Message>& batch) { process(batch, stop); });
   }
 
  private:

@@ -3,9 +3,7 @@
 // cluster tests share (a condition, a consumer group catching up with a topic).
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,8 +25,7 @@
 #include "index/index.hpp"
 #include "pipeline/worker.hpp"
 #include "queue/queue.hpp"
-
-extern char** environ;
+#include "tests/support/background_process.hpp"
 
 namespace lookalike::queue::testing {
 
@@ -46,19 +43,9 @@ inline std::string read_file(const std::string& path) {
 }
 
 // Starts `argv` (never through a shell) with stdin from /dev/null and its output appended to `log`.
-inline pid_t spawn_logged(std::vector<std::string> argv, const std::string& log) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  EXPECT_EQ(rc, 0) << "cannot start " << argv[0];
+inline pid_t spawn_logged(const std::vector<std::string>& argv, const std::string& log) {
+  const pid_t pid = test_support::spawn_logged(argv, log);
+  EXPECT_GT(pid, 0) << "cannot start " << argv[0];
   return pid;
 }
 
