@@ -216,6 +216,14 @@ void set_mail_facts(const resolver::NameResult& r, scoring::Facts& facts) {
   else if (dmarc_answered) m.dmarc = scoring::DmarcPolicy::missing;  // no record, or one receivers ignore
 }
 
+namespace {
+// The state bits the probes decide (live MX, live web site, parked), for scan and the probe worker.
+std::uint32_t live_flags(const scoring::Facts& facts) {
+  namespace sf = index::state_flag;
+  return (facts.mx_live ? sf::mx_live : 0u) | (facts.web_live ? sf::web_live : 0u) | (facts.parked ? sf::parked : 0u);
+}
+}  // namespace
+
 DkimLookup lookup_dkim(resolver::Resolver& resolver, std::span<const resolver::NameResult> names) {
   DkimLookup out;
   out.found.resize(names.size());
@@ -443,10 +451,7 @@ std::vector<RefreshOutcome> refresh_names(index::Store& store, resolver::Resolve
       return std::abs(x.points) > std::abs(y.points);
     });
 
-    std::uint32_t flags = dns_flags(r);
-    if (facts.mx_live) flags |= sf::mx_live;
-    if (facts.web_live) flags |= sf::web_live;
-    if (facts.parked) flags |= sf::parked;
+    const std::uint32_t flags = dns_flags(r) | live_flags(facts);
 
     const index::DnsOutcome outcome = summary_outcome(r);
     switch (outcome) {
@@ -588,10 +593,9 @@ scoring::ProbeTarget probe_target(const resolver::NameResult& r, const std::stri
 }
 
 std::uint32_t probe_flags(const scoring::ProbeResult& probe) {
-  namespace sf = index::state_flag;
   scoring::Facts facts;
   scoring::apply_probe(probe, facts);
-  return (facts.mx_live ? sf::mx_live : 0u) | (facts.web_live ? sf::web_live : 0u) | (facts.parked ? sf::parked : 0u);
+  return live_flags(facts);
 }
 
 RefreshItem refresh_item(const generator::Candidate& c) {
