@@ -13,6 +13,7 @@
 #include "generator/matcher.hpp"
 #include "index/index.hpp"
 #include "ingest/ingest.hpp"
+#include "pipeline/publish.hpp"
 
 namespace lookalike::cli {
 namespace {
@@ -26,6 +27,8 @@ struct IngestArgs {
   bool stats = false;
   bool all = false;
   std::string dir;
+  std::string brokers;  // publish the names for the cluster's match workers instead
+  std::string kafka_config;
 };
 
 constexpr std::size_t kMalformedShown = 10;  // per file; the rest are counted
@@ -94,6 +97,49 @@ bool ingest_one(Context& ctx, const generator::Matcher& matcher, index::Store& s
   return true;
 }
 
+// --brokers: every registrable name of each file goes to topic `names` (pipeline/publish); the
+// match workers match them against the brand table. No store is opened; --dir keeps its ledger.
+void publish(Context& ctx, const IngestArgs& a, ingest::IngestOptions options) {
+  auto queue = pipeline::publish_queue_config(a.brokers, a.kafka_config);
+  if (!queue) throw UsageError{"--brokers: " + queue.error()};
+  queue->client_id = "lookalike-ingest";
+  auto publisher = pipeline::WorkPublisher::open(*queue, queue::Topics{});
+  if (!publisher) {
+    ctx.err << "lookalike ingest: cannot open the Kafka producer: " << publisher.error() << "\n";
+    ctx.exit_code = 1;
+    return;
+  }
+  auto one = [&](const std::string& file) {
+    std::size_t shown = 0;
+    const auto on_malformed = [&](const ingest::ParseError& e) {
+      if (shown++ < kMalformedShown) ctx.err << "lookalike ingest: " << e.message() << " (skipped)\n";
+    };
+    auto r = pipeline::publish_feed_file(**publisher, file, options, on_malformed);
+    if (!r) {
+      ctx.err << "lookalike ingest: " << r.error().message << "\n";
+      ctx.exit_code = 1;
+      return false;
+    }
+    ctx.err << "lookalike ingest: " << file << ": " << r->source << '@' << r->date << ": " << grouped(r->read.lines)
+            << " lines, " << grouped(r->published) << " names published to " << (*publisher)->topics().names << "; "
+            << grouped(r->read.malformed) << " malformed lines skipped\n";
+    return true;
+  };
+  if (!a.dir.empty()) {
+    const std::string ledger = ingest::feed_ledger_path(options.state_dir, a.dir);
+    auto pending = ingest::pending_feed_files(a.dir, ledger);
+    if (!pending) throw UsageError{pending.error()};
+    if (pending->empty()) ctx.err << "lookalike ingest: " << a.dir << ": no new files\n";
+    for (const auto& f : *pending) {
+      options.date = f.date;
+      const bool ok = one(f.path);
+      if (auto m = ingest::mark_feed_file(ledger, f, ok); !m) throw UsageError{m.error()};
+    }
+    return;
+  }
+  for (const auto& file : a.files) (void)one(file);
+}
+
 void run_ingest(Context& ctx, const IngestArgs& a) {
   if (a.stats) {
     if (!a.files.empty()) throw UsageError{"--stats takes no files"};
@@ -114,6 +160,7 @@ void run_ingest(Context& ctx, const IngestArgs& a) {
   if (!a.date.empty() && !ingest::valid_date(a.date))
     throw UsageError{"--date: expected YYYY-MM-DD, got \"" + a.date + "\""};
   options.state_dir = ctx.db_path + "/ingest";
+  if (!a.brokers.empty()) return publish(ctx, a, options);
 
   auto store = open_store(ctx, true);
   if (!store) return;
@@ -161,6 +208,10 @@ void add_ingest_command(CLI::App& app, Context& ctx) {
                   "Ingest every file of this feed directory not ingested before, oldest first (date from the "
                   "file name, else its time)");
   cmd->add_flag("--stats", args->stats, "Print each source's last date and counts, then exit");
+  cmd->add_option("--brokers", args->brokers,
+                  "Publish every name to this Kafka cluster (HOST:PORT,...) for its match workers instead of "
+                  "matching here");
+  cmd->add_option("--kafka-config", args->kafka_config, "With --brokers: librdkafka properties file (TLS, SASL, timeouts)");
   cmd->callback([&ctx, args] { run_ingest(ctx, *args); });
 }
 

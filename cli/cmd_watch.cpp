@@ -36,7 +36,6 @@ int run(const WatchArgs& a, Context& ctx) {
   }
   if (!a.brokers.empty()) config.brokers = a.brokers;
   if (!a.kafka_config.empty()) config.kafka_config = a.kafka_config;
-  if (!config.brokers.empty() && !config.feeds.empty()) throw UsageError{"--brokers: feeds cannot be combined with brokers yet"};
   if (a.check) {
     ctx.out << config.source << ": OK (" << config.brands.size() << " brand" << (config.brands.size() == 1 ? "" : "s")
             << ", " << config.sinks.size() << " sink" << (config.sinks.size() == 1 ? "" : "s")
@@ -70,10 +69,11 @@ void add_watch_command(CLI::App& app, Context& ctx) {
       "probe options, the re-check schedule, alert sinks, metrics and logging; an invalid key or\n"
       "value is reported with its line and column (exit code 2). SIGTERM/SIGINT finish the work in\n"
       "flight and exit 0; alerts are acknowledged only after every sink took them.\n"
-      "With --brokers (or `brokers` in the config) the brand table, the generated candidates and the\n"
-      "CT names that match a brand are published to the Kafka cluster for `lookalike worker` processes\n"
-      "(match, resolve, index) instead of being resolved here; a CT position is stored only after the\n"
-      "broker acknowledged the names it covers.");
+      "With --brokers (or `brokers` in the config) the brand table, the generated candidates, the\n"
+      "CT names that match a brand and every name of each new feed file are published to the Kafka\n"
+      "cluster for `lookalike worker` processes (match, resolve, index) instead of being resolved\n"
+      "here; a CT position or a feed file's ledger entry is stored only after the broker acknowledged\n"
+      "the names it covers.");
   sub->add_option("--config", a->config, "TOML configuration file");
   sub->add_flag("--once", a->once, "Catch up the logs, refresh what is due, deliver the alerts, then exit");
   sub->add_flag("--check", a->check, "Only validate the configuration");

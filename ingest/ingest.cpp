@@ -293,6 +293,11 @@ std::string utc_date(std::int64_t unix_seconds) {
   return buf;
 }
 
+std::string source_name(const std::string& path, Format format, std::string_view zone_apex, std::string_view source) {
+  if (format == Format::zone) return zone_apex.empty() ? std::string() : "zone:" + std::string(zone_apex);
+  return "feed:" + (source.empty() ? file_stem(path) : std::string(source));
+}
+
 std::string today_utc() { return utc_date(std::time(nullptr)); }
 
 bool valid_date(std::string_view d) {
@@ -348,14 +353,8 @@ std::expected<IngestReport, ParseError> ingest_file(const std::string& path, con
   if (!read) return std::unexpected(read.error());
   report.read = *read;
   const bool zone = read->format == Format::zone;
-  if (zone) {
-    if (options.source.empty() && read->origin.empty()) {
-      return fail("cannot tell which zone this is (no $ORIGIN or SOA): give --source ZONE");
-    }
-    report.source = "zone:" + read->origin;
-  } else {
-    report.source = "feed:" + (options.source.empty() ? file_stem(path) : options.source);
-  }
+  report.source = source_name(path, read->format, read->origin, options.source);
+  if (report.source.empty()) return fail("cannot tell which zone this is (no $ORIGIN or SOA): give --source ZONE");
   hashes.finish();
   report.names = hashes.size();
   step("parsed");

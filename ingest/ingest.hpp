@@ -99,6 +99,12 @@ struct SourceState {
                                                                   index::Store& store, const IngestOptions& options,
                                                                   const MalformedSink& on_malformed);
 
+// The source a file's names are ingested under: "zone:<apex>" for a zone ("" while the apex is
+// unknown), "feed:<name>" for a list (`source` when given, else the file's stem: "nrd" for
+// "nrd.txt.gz").
+[[nodiscard]] std::string source_name(const std::string& path, Format format, std::string_view zone_apex,
+                                      std::string_view source);
+
 // Every source's position, in source order.
 [[nodiscard]] std::expected<std::vector<SourceState>, std::string> source_states(const index::Store& store);
 

@@ -110,6 +110,9 @@ struct ReadOptions {
   Format format = Format::automatic;  // automatic: a first record line of 3+ fields or a $ line is a zone
   std::string origin;                 // zone: the declared origin (see ZoneParser)
   bool strict = false;                // the first malformed line fails the read
+  // Called once, before the first name is emitted, with the format in use and a zone's apex ("" for
+  // a list): what a caller labelling names by their source needs before the read ends.
+  std::function<void(Format format, std::string_view origin)> on_first_name;
 };
 
 struct ReadStats {

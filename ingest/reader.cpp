@@ -69,7 +69,7 @@ std::expected<ReadStats, ParseError> read_names(const std::string& path, const R
   if (options.format == Format::zone) zone.emplace(options.origin);
   std::uint64_t emitted = 0;
   const NameSink counted = [&](std::string_view name) {
-    ++emitted;
+    if (emitted++ == 0 && options.on_first_name) options.on_first_name(stats.format, zone ? zone->origin() : "");
     sink(name);
   };
   std::optional<ParseError> fatal;

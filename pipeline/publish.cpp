@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <exception>
+#include <optional>
 #include <utility>
 
 namespace lookalike::pipeline {
@@ -90,6 +92,52 @@ std::expected<void, std::string> WorkPublisher::publish_brands(const std::vector
   messages.reserve(records.size());
   for (const auto& r : records) messages.push_back({r.domain, queue::encode(r)});
   return publish(topics_.brands, messages);
+}
+
+std::expected<FeedPublishSummary, FeedPublishError> publish_feed_file(WorkPublisher& publisher, const std::string& path,
+                                                                const ingest::IngestOptions& options,
+                                                                const ingest::MalformedSink& on_malformed,
+                                                                std::size_t chunk) {
+  FeedPublishSummary s;
+  s.date = options.date.empty() ? ingest::today_utc() : options.date;
+  if (!ingest::valid_date(s.date)) return std::unexpected(FeedPublishError{path + ": date " + s.date + " is not a YYYY-MM-DD date"});
+  std::string label;  // "<source>@<date>", known before the first name
+  std::optional<FeedPublishError> failed;
+  std::vector<queue::NameRecord> pending;
+  pending.reserve(std::max<std::size_t>(chunk, 1));
+  auto flush = [&] {
+    if (pending.empty() || failed) return;
+    if (auto ok = publisher.publish_names(pending); !ok) {
+      failed = FeedPublishError{path + ": " + ok.error() + " (" + std::to_string(s.published) + " names acknowledged before)", true};
+    } else {
+      s.published += pending.size();
+    }
+    pending.clear();
+  };
+  ingest::ReadOptions ro;
+  ro.format = options.format;
+  ro.origin = options.source;
+  ro.strict = options.strict;
+  ro.on_first_name = [&](ingest::Format format, std::string_view origin) {
+    s.source = ingest::source_name(path, format, origin, options.source);
+    if (s.source.empty()) {
+      failed = FeedPublishError{path + ": cannot tell which zone this is (no $ORIGIN or SOA before the first delegation): give the source"};
+    }
+    label = s.source + "@" + s.date;
+  };
+  auto read = ingest::read_names(
+      path, ro,
+      [&](std::string_view name) {
+        if (failed) return;  // the rest of the file is read but not sent
+        pending.push_back(queue::NameRecord{std::string(name), label});
+        if (pending.size() >= chunk) flush();
+      },
+      on_malformed);
+  if (!read) return std::unexpected(FeedPublishError{read.error().message()});
+  flush();
+  if (failed) return std::unexpected(*failed);
+  s.read = *read;
+  return s;
 }
 
 queue::CandidateRecord candidate_record(const generator::Candidate& c, const std::string& brand) {

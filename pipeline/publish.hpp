@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "index/index.hpp"
+#include "ingest/ingest.hpp"
 #include "pipeline/scan.hpp"
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
@@ -65,6 +66,33 @@ class WorkPublisher {
   const std::atomic<bool>* stop_;
   std::chrono::milliseconds timeout_;
 };
+
+// What publish_feed_file published: every registrable name of the file, labelled
+// "<source>@<date>" ("zone:com@2026-12-02", "feed:nrd@2026-12-02").
+struct FeedPublishSummary {
+  std::string source;  // "zone:com", "feed:nrd"
+  std::string date;
+  ingest::ReadStats read;
+  std::uint64_t published = 0;  // names acknowledged by the broker
+};
+
+// Why a file was not (completely) published: the file itself (a fatal line, unreadable), or the
+// cluster (refused, not acknowledged in time, stopped), which a later try may get past.
+struct FeedPublishError {
+  std::string message;
+  bool cluster = false;
+};
+
+// Publishes the registrable names of a zone file or domain list (ingest's reader: gzip or plain,
+// the same formats, `options.source`, `.date`, `.strict`) to topic `names` for match workers, in
+// acknowledged chunks of `chunk` names. The cluster's match workers do the matching; no local
+// state is kept, so every name of every file goes out (at-least-once: a file published again
+// after a crash gives the index nothing new). Errors name the file and line, or the broker's refusal.
+[[nodiscard]] std::expected<FeedPublishSummary, FeedPublishError> publish_feed_file(WorkPublisher& publisher,
+                                                                               const std::string& path,
+                                                                               const ingest::IngestOptions& options,
+                                                                               const ingest::MalformedSink& on_malformed,
+                                                                               std::size_t chunk = 10000);
 
 // The candidate record of a generated candidate (its name, the brand, the fuzzers that made it).
 [[nodiscard]] queue::CandidateRecord candidate_record(const generator::Candidate& c, const std::string& brand);

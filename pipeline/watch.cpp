@@ -341,8 +341,9 @@ struct Engine {
   // pass. Each new file is ingested once (ledger), its matches stored with their events.
   void poll_feeds() {
     if (config.feeds.empty()) return;
-    auto matcher = brand_matcher();
-    if (!matcher) {
+    // With brokers the cluster's match workers match the names: no matcher here.
+    auto matcher = publisher ? std::optional<generator::Matcher>() : brand_matcher();
+    if (!publisher && !matcher) {
       failed = true;
       return;
     }
@@ -351,7 +352,7 @@ struct Engine {
     while (!stop.load()) {
       for (std::size_t i = 0; i < config.feeds.size() && !stop.load(); ++i) {
         if (Clock::now() < next[i]) continue;
-        if (!ingest_feed(config.feeds[i], *matcher)) {
+        if (!ingest_feed(config.feeds[i], matcher ? &*matcher : nullptr)) {
           failed = true;
           return;
         }
@@ -365,7 +366,8 @@ struct Engine {
 
   // Ingests the pending files of one feed directory; false on a ledger error (a missing or
   // unreadable directory is logged and retried at the next poll; a bad file is marked failed).
-  bool ingest_feed(const WatchConfig::Feed& f, const generator::Matcher& m) {
+  // With brokers (`m` null) each file's names are published to the cluster instead.
+  bool ingest_feed(const WatchConfig::Feed& f, const generator::Matcher* m) {
     const std::string ledger = ingest::feed_ledger_path(state_dir, f.dir);
     auto pending = ingest::pending_feed_files(f.dir, ledger);
     if (!pending) {
@@ -381,7 +383,25 @@ struct Engine {
       o.state_dir = state_dir;
       o.date = file.date;
       std::uint64_t malformed = 0;
-      auto r = ingest::ingest_file(file.path, m, store, o, [&](const ingest::ParseError&) { ++malformed; });
+      if (m == nullptr) {
+        auto r = publish_feed_file(*publisher, file.path, o, [&](const ingest::ParseError&) { ++malformed; });
+        if (!r) {
+          log_error("feed file not published", {{"file", file.path}, {"error", r.error().message}});
+          metrics.add("lookalike_feed_files_total", "outcome=\"failed\"", 1, "Feed files ingested by outcome");
+          // The cluster refused or a stop cut it short: the file is taken again at the next poll.
+          if (r.error().cluster) return true;
+        } else {
+          log_info("feed file published", {{"file", file.path}, {"source", r->source}, {"date", r->date},
+                                           {"names", r->published}, {"malformed", malformed}});
+          metrics.add("lookalike_feed_files_total", "outcome=\"ok\"", 1, "Feed files ingested by outcome");
+        }
+        if (auto mk = ingest::mark_feed_file(ledger, file, r.has_value()); !mk) {
+          log_error("cannot write the feed ledger", {{"ledger", ledger}, {"error", mk.error()}});
+          return false;
+        }
+        continue;
+      }
+      auto r = ingest::ingest_file(file.path, *m, store, o, [&](const ingest::ParseError&) { ++malformed; });
       if (!r) {
         log_error("feed file failed", {{"file", file.path}, {"error", r.error().message()}});
         metrics.add("lookalike_feed_files_total", "outcome=\"failed\"", 1, "Feed files ingested by outcome");
@@ -822,10 +842,6 @@ int run_watch(const WatchConfig& config, const std::string& db_path, bool once, 
   if (e.brands.empty()) log_warn("no brands: add [[brands]] to the config or use `lookalike brand add`");
 
   if (!config.brokers.empty()) {
-    if (!config.feeds.empty()) {
-      log_error("feeds cannot be combined with brokers yet");
-      return 2;
-    }
     auto qc = publish_queue_config(config.brokers, config.kafka_config);
     if (!qc) {
       log_error("bad Kafka configuration", {{"error", qc.error()}});

@@ -427,12 +427,6 @@ std::expected<WatchConfig, Failure> read_config(const toml::table& root) {
       c.feeds.push_back(std::move(f));
     }
   }
-  if (!c.brokers.empty() && !c.feeds.empty()) {
-    // Feed files are matched into the local store; publishing them to the cluster is not built yet.
-    return std::unexpected(Failure{"feeds", s.find("feeds")->source().begin,
-                                   "feeds cannot be combined with brokers yet: ingest them with `lookalike ingest`, "
-                                   "or publish their names with `lookalike enqueue --to names`"});
-  }
   struct Part {
     std::string_view key;
     std::function<std::expected<void, Failure>(const toml::table&)> read;

@@ -575,12 +575,15 @@ class MatchWorker final : public ForwardingWorker {
       tracker_.finished(m.partition, m.offset);
       return;
     }
-    // One candidate per name, naming every brand it imitates and how.
+    // One candidate per name, naming every brand it imitates and how ("ct:<rule>", whatever the
+    // source: the matcher's rule, as the in-process CT and scan paths store it), plus where a zone
+    // or feed name came from ("zone:com@2026-12-02", as `ingest` records it).
     queue::CandidateRecord out{name, {}, {}};
     for (const auto& f : found) {
       out.brands.emplace_back(f.brand);
       out.fuzzers.push_back("ct:" + std::string(generator::rule_name(f.rule)));
     }
+    if (record->source.starts_with("zone:") || record->source.starts_with("feed:")) out.fuzzers.push_back(record->source);
     std::sort(out.brands.begin(), out.brands.end());
     out.brands.erase(std::unique(out.brands.begin(), out.brands.end()), out.brands.end());
     std::sort(out.fuzzers.begin(), out.fuzzers.end());

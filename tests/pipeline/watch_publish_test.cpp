@@ -5,10 +5,12 @@
 // match worker then turns the published names into candidates.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -136,13 +138,100 @@ TEST(WatchPublish, CtNamesAndGeneratedCandidatesGoToTheClusterOnce) {
   }
 }
 
-TEST(WatchPublish, FeedsAndBrokersAreRefusedTogether) {
+TEST(WatchPublish, FeedFilesGoToTheClusterOnceWithTheirSource) {
   lookalike::test_support::TempDir tmp{"lookalike-watch-publish"};
+  auto cluster = queue::MockCluster::start(1);
+  ASSERT_TRUE(cluster) << cluster.error().message;
+  const queue::Topics topics;
+  ASSERT_TRUE(cluster->create_topics(topics, kPartitions));
+  queue::Config kafka;
+  kafka.brokers = cluster->bootstraps();
+
+  // A zone (its origin from the SOA) with one malformed record, and a newly-registered list.
+  const fs::path feeds = tmp.path / "feeds";
+  fs::create_directories(feeds);
+  std::ofstream(feeds / "com-2026-12-01.zone") << "$TTL 3600\n"
+                                                  "com. IN SOA a.gtld. nstld. 1 2 3 4 5\n"
+                                                  "exarnplebank IN NS ns1.host.net.\n"
+                                                  "unrelated IN NS ns1.host.net.\n"
+                                                  "broken IN NS\n"
+                                                  "sub.examplebnak IN NS ns1.host.net.\n";
+  std::ofstream(feeds / "nrd-2026-12-02.txt") << "# new registrations\nexamp1ebank.shop\nwikipedia.org\n";
   const fs::path config = tmp.path / "watch.toml";
-  std::ofstream(config) << "brokers = \"127.0.0.1:1\"\n[[feeds]]\ndir = \"" << tmp.path.string() << "\"\n";
-  const auto r = run_process({LOOKALIKE_BINARY, "watch", "--config", config.string(), "--check"}, {}, 60s);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("feeds cannot be combined with brokers"), std::string::npos) << r.err;
+  std::ofstream(config) << "db = \"" << (tmp.path / "db").string() << "\"\n"
+                        << "brokers = \"" << kafka.brokers << "\"\n"
+                        << "[[brands]]\ndomain = \"examplebank.com\"\ntlds = \"com\"\nbudget = 1\n"
+                        << "[[feeds]]\ndir = \"" << feeds.string() << "\"\n"
+                        << "[ct]\nenabled = false\n"  // no CT log here (the default list is on the internet)
+                        << "[probe]\nenabled = false\n"
+                        << "[log]\nformat = \"json\"\n";
+  const auto check = run_process({LOOKALIKE_BINARY, "watch", "--config", config.string(), "--check"}, {}, 60s);
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+
+  const auto first = run_process({LOOKALIKE_BINARY, "watch", "--config", config.string(), "--once"}, {}, 300s);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const std::multiset<std::string> fed{"exarnplebank.com zone:com@2026-12-01", "unrelated.com zone:com@2026-12-01",
+                                       "examplebnak.com zone:com@2026-12-01", "examp1ebank.shop feed:nrd-2026-12-02@2026-12-02",
+                                       "wikipedia.org feed:nrd-2026-12-02@2026-12-02"};
+  EXPECT_EQ(names_on(kafka, topics.names), fed) << first.err;
+  EXPECT_NE(first.err.find("feed file published"), std::string::npos) << first.err;
+
+  // The ledger keeps each file from being published twice.
+  const auto second = run_process({LOOKALIKE_BINARY, "watch", "--config", config.string(), "--once"}, {}, 300s);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_EQ(names_on(kafka, topics.names), fed) << second.err;
+
+  // `ingest --brokers` publishes a file the same way (no store needed).
+  const fs::path extra = tmp.path / "extra.txt";
+  std::ofstream(extra) << "examplebank-secure.net\n";
+  const auto ingest = run_process({LOOKALIKE_BINARY, "--db", (tmp.path / "other").string(), "ingest", "--brokers",
+                                   kafka.brokers, "--date", "2026-12-03", extra.string()},
+                                  {}, 120s);
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.err.find("1 names published to " + topics.names), std::string::npos) << ingest.err;
+  auto all = fed;
+  all.insert("examplebank-secure.net feed:extra@2026-12-03");
+  EXPECT_EQ(names_on(kafka, topics.names), all);
+
+  // Match workers turn the look-alikes among them into candidates that name their source.
+  lookalike::test_support::BackgroundProcess match({LOOKALIKE_BINARY, "worker", "--role", "match", "--brokers", kafka.brokers},
+                                                   (tmp.path / "match.log").string());
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  std::map<std::string, queue::CandidateRecord> got;
+  while (std::chrono::steady_clock::now() < deadline) {
+    got.clear();
+    auto cands = queue::read_all(kafka, topics.candidates);
+    ASSERT_TRUE(cands) << cands.error().message;
+    for (const auto& m : *cands) {
+      auto c = queue::decode_candidate(m.value);
+      ASSERT_TRUE(c) << m.value;
+      got[c->name] = *c;
+    }
+    if (got.contains("examplebnak.com") && got.contains("examp1ebank.shop") && got.contains("exarnplebank.com") &&
+        got.contains("examplebank-secure.net")) {
+      break;
+    }
+    std::this_thread::sleep_for(300ms);
+  }
+  EXPECT_EQ(match.terminate(), 0) << match.output();
+  auto has = [&](const std::string& name, const std::string& fuzzer) {
+    const auto it = got.find(name);
+    if (it == got.end()) return false;
+    return std::find(it->second.fuzzers.begin(), it->second.fuzzers.end(), fuzzer) != it->second.fuzzers.end();
+  };
+  EXPECT_TRUE(has("exarnplebank.com", "zone:com@2026-12-01")) << match.output();
+  EXPECT_TRUE(has("examplebnak.com", "zone:com@2026-12-01")) << match.output();
+  EXPECT_TRUE(has("examp1ebank.shop", "feed:nrd-2026-12-02@2026-12-02")) << match.output();
+  EXPECT_TRUE(has("examplebank-secure.net", "feed:extra@2026-12-03")) << match.output();
+  EXPECT_FALSE(got.contains("unrelated.com"));
+  EXPECT_FALSE(got.contains("wikipedia.org"));
+  for (const std::string name : {"exarnplebank.com", "examplebnak.com", "examp1ebank.shop", "examplebank-secure.net"}) {
+    if (!got.contains(name)) continue;
+    const queue::CandidateRecord& c = got.at(name);
+    EXPECT_EQ(c.brands, std::vector<std::string>{"examplebank.com"}) << name;
+    const bool rule = std::any_of(c.fuzzers.begin(), c.fuzzers.end(), [](const std::string& f) { return f.starts_with("ct:"); });
+    EXPECT_TRUE(rule) << name << ": the matcher's rule is kept for the score";
+  }
 }
 
 }  // namespace
