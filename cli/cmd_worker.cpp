@@ -59,6 +59,9 @@ struct WorkerOptions {
   unsigned concurrency = 0;
   std::size_t window = 256;
   std::string input = "resolved";  // index
+  bool recheck = false;            // index: the re-check schedule
+  double recheck_every = 0;        // seconds for every class (0: the watch's classes)
+  double recheck_poll = 60;
   // probe
   bool allow_private = false;
   bool mx_check = false;
@@ -125,6 +128,17 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     config.resolver.concurrency = o.concurrency;
   }
   config.index_input = o.input == "probed" ? pipeline::IndexInput::probed : pipeline::IndexInput::resolved;
+  if (o.recheck) {
+    if (*role != pipeline::WorkerRole::index) throw UsageError{"--recheck: only the index role keeps the schedule"};
+    pipeline::ScheduleConfig schedule;  // the watch's classes and intervals
+    if (o.recheck_every > 0) {
+      const auto every = std::chrono::milliseconds(static_cast<std::int64_t>(o.recheck_every * 1000));
+      schedule.fresh = schedule.changing = schedule.registered = schedule.unregistered = schedule.dead = every;
+    }
+    schedule.batch = o.window;
+    config.recheck = schedule;
+    config.recheck_poll = std::chrono::milliseconds(static_cast<std::int64_t>(o.recheck_poll * 1000));
+  }
   if (*role == pipeline::WorkerRole::probe) set_probe_options(o, config);
   if (*role == pipeline::WorkerRole::ct_follow) set_ct_options(o, config);
   g_stop.store(false);
@@ -140,7 +154,9 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     return;
   }
   ctx.err << "worker " << o.role << ": consumed " << stats->consumed << ", produced " << stats->produced << ", skipped "
-          << stats->skipped << ", alerts " << stats->alerts << ", rebalances " << stats->rebalances << std::endl;
+          << stats->skipped << ", alerts " << stats->alerts << ", rebalances " << stats->rebalances;
+  if (config.recheck) ctx.err << ", re-checks " << stats->rechecks;
+  ctx.err << std::endl;
 }
 
 void run_kafka_mock(int brokers, int partitions, Context& ctx) {
@@ -224,6 +240,15 @@ void add_worker_command(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
   worker->add_option("--window", wo->window, "Messages in flight before the worker pauses its partitions")
       ->capture_default_str();
+  worker->add_flag("--recheck", wo->recheck,
+                   "index: re-publish the candidates of its partitions when due, as watch schedules them (new "
+                   "15 min, changing 1 h, registered 6 h, unregistered 24 h, dead 7 days)");
+  worker->add_option("--recheck-every", wo->recheck_every, "index: seconds between checks of every candidate, "
+                     "overriding the classes (0: the classes)")
+      ->check(CLI::Range(0.0, 1e9));
+  worker->add_option("--recheck-poll", wo->recheck_poll, "index: seconds between looks for due candidates")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   worker->add_option("--concurrency", wo->concurrency,
                      "resolve: DNS queries in flight, 0 = adaptive window (restarts with every batch)")
       ->capture_default_str()

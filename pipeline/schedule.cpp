@@ -22,9 +22,9 @@ std::string_view schedule_class_name(ScheduleClass c) noexcept {
   return "unknown";
 }
 
-Due due_of(const index::Candidate& c, const ScheduleConfig& s, index::Time now) noexcept {
-  if (!c.score || !c.state) return Due{ScheduleClass::unchecked, 0};
-  const index::Time checked = c.score->time;
+Due due_of(const index::Candidate& c, const ScheduleConfig& s, index::Time now, LastCheck last) noexcept {
+  if (!c.state || (last == LastCheck::score && !c.score)) return Due{ScheduleClass::unchecked, 0};
+  const index::Time checked = last == LastCheck::score ? c.score->time : c.last_seen;
   const index::Time changed = c.state->time;
   const bool registered = (c.state->flags & index::state_flag::registered) != 0;
   ScheduleClass cls;
@@ -52,7 +52,8 @@ std::expected<std::vector<index::Candidate>, index::Error> select_due(const inde
                                                                       const ScheduleConfig& schedule, index::Time now,
                                                                       std::size_t max,
                                                                       std::optional<index::Time>* next_due,
-                                                                      const std::vector<std::string>* skip) {
+                                                                      const std::vector<std::string>* skip,
+                                                                      LastCheck last) {
   // A max-heap on due time keeps the `max` most overdue while visiting every candidate once.
   struct Entry {
     index::Time at;
@@ -63,7 +64,7 @@ std::expected<std::vector<index::Candidate>, index::Error> select_due(const inde
   std::optional<index::Time> next;
   auto visited = store.visit_candidates([&](const index::Candidate& c) {
     if (skip && std::binary_search(skip->begin(), skip->end(), c.name)) return true;
-    const Due d = due_of(c, schedule, now);
+    const Due d = due_of(c, schedule, now, last);
     if (d.at > now) {
       if (!next || d.at < *next) next = d.at;
       return true;

@@ -13,6 +13,7 @@
 
 #include "alerts/alert.hpp"
 #include "generator/generator.hpp"
+#include "pipeline/schedule.hpp"
 #include "resolver/resolver.hpp"
 
 namespace lookalike::pipeline {
@@ -26,19 +27,6 @@ struct WatchBrand {
   // Generated look-alikes stored and scheduled like CT hits: the `budget` most likely (0: none,
   // CT only).
   std::size_t budget = generator::kDefaultBudget;
-};
-
-// How often each class of candidate is re-resolved and re-probed.
-struct ScheduleConfig {
-  std::chrono::milliseconds fresh{std::chrono::minutes(15)};       // first `new_window` after first seen
-  std::chrono::milliseconds changing{std::chrono::hours(1)};       // state changed within `changing_window`
-  std::chrono::milliseconds registered{std::chrono::hours(6)};     // registered and stable
-  std::chrono::milliseconds unregistered{std::chrono::hours(24)};  // NXDOMAIN or never resolved to anything
-  std::chrono::milliseconds dead{std::chrono::hours(24 * 7)};      // unregistered for more than `dead_after`
-  std::chrono::milliseconds new_window{std::chrono::hours(24)};
-  std::chrono::milliseconds changing_window{std::chrono::hours(24 * 7)};
-  std::chrono::milliseconds dead_after{std::chrono::hours(24 * 30)};
-  std::size_t batch = 500;  // names refreshed per round at most
 };
 
 struct WatchConfig {

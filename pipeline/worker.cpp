@@ -27,6 +27,8 @@ constexpr std::array<std::string_view, 7> kDnsNames{"unknown", "answer", "nodata
                                                     "servfail", "refused", "timeout"};
 // The change-feed consumer name under which a partition store records what reached the alerts topic.
 constexpr std::string_view kAlertsConsumer = "kafka-alerts";
+// A re-check asked for whose resolution never came back is asked again after this long (ms).
+constexpr index::Time kRequestRetry = 3'600'000;
 
 std::string_view dns_name(index::DnsOutcome o) { return kDnsNames[static_cast<std::size_t>(o)]; }
 
@@ -140,6 +142,7 @@ class IndexWorker final : public WorkerBase {
 
     while (!stop.load() && !failure_) {
       serve(0ms);
+      if (config_.recheck && std::chrono::steady_clock::now() >= next_recheck_) recheck();
       pressure_.update(*consumer_, in_flight_);
       std::vector<queue::Message> batch = consumer_->poll(pressure_.room(in_flight_), 100ms);
       if (batch.empty()) {
@@ -197,6 +200,41 @@ class IndexWorker final : public WorkerBase {
     changelog_->poll(0ms);
     if (changelog_->fatal_error()) failure_ = "index: changelog: " + *changelog_->fatal_error();
     for (auto& [p, part] : parts_) drive(p, part);
+  }
+
+  // The re-check schedule: the due candidates of every partition owned (its store opened, and
+  // restored, if no input came yet) go to `candidates` again. Delivery is fire-and-forget: a
+  // request lost to a broker error is asked again once kRequestRetry passed.
+  void recheck() {
+    next_recheck_ = std::chrono::steady_clock::now() + config_.recheck_poll;
+    const index::Time now = index::now_ms();
+    std::erase_if(requested_, [&](const auto& r) { return now - r.second >= kRequestRetry; });
+    std::vector<std::string> skip;
+    skip.reserve(requested_.size());
+    for (const auto& [name, at] : requested_) skip.push_back(name);
+    std::sort(skip.begin(), skip.end());
+    for (const auto& tp : consumer_->assignment()) {
+      if (failure_) return;
+      Part* part = part_for(tp.partition);
+      if (part == nullptr) return;
+      auto due = select_due(part->store, *config_.recheck, now, config_.recheck->batch, nullptr, &skip, LastCheck::last_seen);
+      if (!due) {
+        log_ << "index: re-check of partition " << tp.partition << ": " << due.error().message << std::endl;
+        continue;
+      }
+      for (const index::Candidate& c : *due) {
+        const queue::CandidateRecord r{c.name, c.brands, c.fuzzers};
+        if (auto ok = producer_->produce(config_.topics.candidates, queue::partition_key(c.name), queue::encode(r)); !ok) {
+          failure_ = "index: " + ok.error().message;
+          return;
+        }
+        requested_[c.name] = now;
+        ++stats_.rechecks;
+      }
+      if (!due->empty()) {
+        log_ << "index: partition " << tp.partition << ": " << due->size() << " candidates due, sent for re-check" << std::endl;
+      }
+    }
   }
 
   // The partition's store, opened and brought up to date from the changelog on first use (so
@@ -337,6 +375,7 @@ class IndexWorker final : public WorkerBase {
       // A resolution no newer than what the store already has (a redelivery after a crash, or a
       // late duplicate) adds provenance only: state never goes backwards and no alert repeats.
       const bool stale = prev.last_seen != 0 && rec->time <= prev.last_seen;
+      if (!stale) requested_.erase(u.name);  // a re-check asked for has come back
       const index::StateSummary next{rec->time, parse_dns(rec->dns), rec->flags};
       std::string change;
       if (stale) {
@@ -519,6 +558,8 @@ class IndexWorker final : public WorkerBase {
   std::unordered_map<std::uint64_t, Pending> tokens_;
   std::uint64_t next_token_ = 1;
   std::size_t in_flight_ = 0;  // input messages taken and not yet safe
+  std::chrono::steady_clock::time_point next_recheck_{};
+  std::unordered_map<std::string, index::Time> requested_;  // re-checks asked for, not yet back
 };
 
 // ---------------------------------------------------------------------------------------------

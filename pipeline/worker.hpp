@@ -18,6 +18,7 @@
 
 #include "ctlog/ctlog.hpp"
 #include "index/index.hpp"
+#include "pipeline/schedule.hpp"
 #include "queue/queue.hpp"
 #include "queue/work.hpp"
 #include "resolver/resolver.hpp"
@@ -51,6 +52,13 @@ struct WorkerConfig {
   std::string probe_resolvers;  // probe: IP[:PORT],... for the hosts redirects lead to ("" = not followed)
   std::vector<ctlog::LogInfo> ct_logs;  // ct-follow: every log of the deployment (the same list on every follower)
   ctlog::FollowOptions ct_follow;       // ct-follow: parallel, batch, poll, verify_every (range per checkpoint)
+  // index: the re-check schedule of the cluster (nullopt: none). Every `recheck_poll` the worker
+  // looks through each partition store it owns and publishes the candidates due (the watch's
+  // classes, the last resolution counting as the last check) to `candidates` again, at most
+  // `recheck->batch` per partition; a name asked for is not asked again until its resolution
+  // arrives (or an hour passed), so a backlog in the cluster does not pile up requests.
+  std::optional<ScheduleConfig> recheck;
+  std::chrono::milliseconds recheck_poll{std::chrono::minutes(1)};
   // Messages taken but not yet safe (per worker): above it the worker pauses its partitions
   // (backpressure) until half of them are done. A kill -9 makes the group redo at most this plus
   // what was safe but not yet auto-committed (auto.commit.interval.ms of work).
@@ -63,6 +71,7 @@ struct WorkerStats {
   std::uint64_t skipped = 0;    // undecodable or stale records (offset stored, nothing written)
   std::uint64_t alerts = 0;     // index: alerts published (acknowledged)
   std::uint64_t rebalances = 0;
+  std::uint64_t rechecks = 0;   // index: candidates published again by the re-check schedule
 };
 
 // Runs one worker until `stop` becomes true, then finishes what it holds (outputs delivered,

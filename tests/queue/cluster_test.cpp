@@ -102,12 +102,7 @@ class ClusterTest : public ::testing::Test {
     ASSERT_TRUE(cluster_);
     config_.brokers = cluster_->bootstraps();
 
-    std::string z = "@ 3600 IN SOA ns.queue.invalid. hostmaster.queue.invalid. 1 3600 600 86400 60\n"
-                    "@ NS ns.queue.invalid.\n";
-    for (int i = 0; i < kCandidates; ++i) {
-      if (registered(i)) z += "cand" + std::to_string(i) + " A 192.0.2.1\n";
-    }
-    nsd_ = std::make_unique<NsdServer>(std::vector<Zone>{Zone{"test", z}});
+    nsd_ = std::make_unique<NsdServer>(std::vector<Zone>{Zone{"test", zone_text()}});
     // Fast failure detection for the test; everything else is the workers' defaults.
     properties_ = (dir_.path / "kafka.properties").string();
     testing::write_test_properties(properties_);
@@ -115,7 +110,17 @@ class ClusterTest : public ::testing::Test {
 
   void TearDown() override { testing::reap_all(workers_, HasFailure()); }
 
-  Worker& start(const std::string& role) {
+  // The `test` zone: the registered candidates, plus `extra` (candidate numbers) registered too.
+  static std::string zone_text(const std::set<int>& extra = {}) {
+    std::string z = "@ 3600 IN SOA ns.queue.invalid. hostmaster.queue.invalid. 1 3600 600 86400 60\n"
+                    "@ NS ns.queue.invalid.\n";
+    for (int i = 0; i < kCandidates; ++i) {
+      if (registered(i) || extra.contains(i)) z += "cand" + std::to_string(i) + " A 192.0.2.1\n";
+    }
+    return z;
+  }
+
+  Worker& start(const std::string& role, const std::vector<std::string>& extra_args = {}) {
     Worker w;
     w.role = role;
     w.log = (dir_.path / (role + "-" + std::to_string(workers_.size()) + ".log")).string();
@@ -128,6 +133,7 @@ class ClusterTest : public ::testing::Test {
       argv.push_back("--resolvers");
       argv.push_back(nsd_->address());
     }
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     w.pid = testing::spawn_logged(argv, w.log);
     workers_.push_back(w);
     return workers_.back();
@@ -406,6 +412,58 @@ TEST_F(ClusterTest, CoordinatorDownAndUpLosesNothing) {
   stop_all();
   expect_index_complete();
   expect_alerts_complete();
+  expect_low_watermarks_zero();
+}
+
+TEST_F(ClusterTest, IndexRechecksDueCandidatesAndAlertsOnLaterRegistrations) {
+  // Every candidate is due again 2 s after its last resolution; the index worker looks twice a second.
+  start("resolve");
+  start("index", {"--recheck", "--recheck-every", "2", "--recheck-poll", "0.5"});
+  wait_until([&] { return testing::read_file(workers_[0].log).find("assigned partitions") != std::string::npos &&
+                          testing::read_file(workers_[1].log).find("assigned partitions") != std::string::npos; },
+             120s, "both workers to get partitions");
+  constexpr int kNames = 30;
+  {
+    auto producer = Producer::open(config_);
+    ASSERT_TRUE(producer) << producer.error().message;
+    for (int i = 0; i < kNames; ++i) {
+      const std::string name = candidate_name(i);
+      ASSERT_TRUE(producer->produce(topics_.candidates, partition_key(name),
+                                    encode(CandidateRecord{name, {"cand.test"}, {"addition"}})));
+    }
+    ASSERT_TRUE(producer->flush(120s));
+  }
+  auto alerted = [&](const std::string& name) {
+    auto all = read_all(config_, topics_.alerts);
+    if (!all) return std::set<std::string>{};
+    std::set<std::string> ids;
+    for (const auto& m : *all) {
+      auto a = decode_alert(m.value);
+      if (a && a->name == name && a->change == "registered") ids.insert(a->id);
+    }
+    return ids;
+  };
+  wait_until([&] { return !alerted(candidate_name(0)).empty(); }, 120s, "the first registration alert");
+  // cand1 is registered after its first check: only a re-check can see it.
+  nsd_->reload({Zone{"test", zone_text({1})}});
+  wait_until([&] { return !alerted(candidate_name(1)).empty(); }, 120s, "the re-check to see cand1 registered");
+  // Re-checks keep coming (more resolutions than names) but an unchanged state raises nothing again.
+  wait_until([&] { return high_sum(topics_.resolved) >= 3 * kNames; }, 120s, "three rounds of re-checks");
+  stop_all();
+  EXPECT_EQ(alerted(candidate_name(0)).size(), 1u);
+  EXPECT_EQ(alerted(candidate_name(1)).size(), 1u);
+  EXPECT_TRUE(alerted(candidate_name(2)).empty());
+  const std::string index_log = testing::read_file(workers_[1].log);
+  EXPECT_NE(index_log.find("sent for re-check"), std::string::npos) << index_log;
+  EXPECT_NE(index_log.find(", re-checks "), std::string::npos) << index_log;
+  std::size_t doubled = 0;
+  const auto rows = final_rows(doubled);
+  EXPECT_EQ(rows.size(), static_cast<std::size_t>(kNames));
+  EXPECT_EQ(doubled, 0u);
+  ASSERT_TRUE(rows.contains(candidate_name(1)));
+  ASSERT_TRUE(rows.at(candidate_name(1)).state);
+  EXPECT_NE(rows.at(candidate_name(1)).state->flags & index::state_flag::registered, 0u);
+  EXPECT_GT(rows.at(candidate_name(1)).last_seen, rows.at(candidate_name(1)).first_seen);
   expect_low_watermarks_zero();
 }
 
