@@ -62,6 +62,7 @@ struct WorkerOptions {
   bool recheck = false;            // index: the re-check schedule
   double recheck_every = 0;        // seconds for every class (0: the watch's classes)
   double recheck_poll = 60;
+  double brand_refresh = 60;       // match
   // probe
   bool allow_private = false;
   bool mx_check = false;
@@ -139,6 +140,7 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     config.recheck = schedule;
     config.recheck_poll = std::chrono::milliseconds(static_cast<std::int64_t>(o.recheck_poll * 1000));
   }
+  config.brand_table_refresh = std::chrono::milliseconds(static_cast<std::int64_t>(o.brand_refresh * 1000));
   if (*role == pipeline::WorkerRole::probe) set_probe_options(o, config);
   if (*role == pipeline::WorkerRole::ct_follow) set_ct_options(o, config);
   g_stop.store(false);
@@ -240,6 +242,10 @@ void add_worker_command(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 24));
   worker->add_option("--window", wo->window, "Messages in flight before the worker pauses its partitions")
       ->capture_default_str();
+  worker->add_option("--brand-refresh", wo->brand_refresh,
+                     "match: seconds between reads of the brand table (a changed table is matched from then on)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   worker->add_flag("--recheck", wo->recheck,
                    "index: re-publish the candidates of its partitions when due, as watch schedules them (new "
                    "15 min, changing 1 h, registered 6 h, unregistered 24 h, dead 7 days)");

@@ -564,7 +564,7 @@ class IndexWorker final : public WorkerBase {
 
 // ---------------------------------------------------------------------------------------------
 // match: names (certificates, zone files, feeds) -> candidates, against the brand table read in
-// full from its compacted topic at start. A name's offset is stored once every candidate it
+// full from its compacted topic at start and again every WorkerConfig::brand_table_refresh. A name's offset is stored once every candidate it
 // produced is acknowledged (a name matching nothing is done at once).
 
 class MatchWorker final : public ForwardingWorker {
@@ -572,8 +572,31 @@ class MatchWorker final : public ForwardingWorker {
   MatchWorker(const WorkerConfig& config, std::ostream& log) : ForwardingWorker(config, log, "match") {}
 
   std::expected<WorkerStats, std::string> run(const std::atomic<bool>& stop) {
+    if (auto err = load_brands()) return std::unexpected(*err);
+    if (auto err = connect(config_.topics.names)) return std::unexpected(*err);
+    return forward_loop(
+        stop,
+        [this](const std::vector<queue::Message>& batch) {
+          for (const auto& m : batch) process(m);
+        },
+        [this] {
+          if (std::chrono::steady_clock::now() < next_table_read_) return;
+          // A brand added or changed while running is matched from here on; a table that cannot
+          // be read now keeps the current matcher (logged) and is tried again at the next interval.
+          if (auto err = load_brands()) {
+            log_ << *err << "; keeping the " << matcher_->brand_count() << " brands read before" << std::endl;
+          }
+        });
+  }
+
+ private:
+  // Reads the brand table in full and (re)builds the matcher when it differs from the last one
+  // read; an error message when it cannot be read or built.
+  std::optional<std::string> load_brands() {
+    next_table_read_ = std::chrono::steady_clock::now() + config_.brand_table_refresh;
     auto table = queue::read_table(config_.queue, config_.topics.brands);
-    if (!table) return std::unexpected("match: brand table: " + table.error().message);
+    if (!table) return "match: brand table: " + table.error().message;
+    if (matcher_ && *table == table_) return std::nullopt;
     std::vector<generator::BrandSpec> specs;
     for (const auto& [key, value] : *table) {
       auto b = queue::decode_brand(value);
@@ -584,16 +607,15 @@ class MatchWorker final : public ForwardingWorker {
       specs.push_back(generator::BrandSpec{b->domain, b->keywords, b->owned});
     }
     auto matcher = generator::Matcher::build(specs);
-    if (!matcher) return std::unexpected("match: brand table: " + matcher.error().message);
+    if (!matcher) return "match: brand table: " + matcher.error().message;
+    const bool again = matcher_.has_value();
     matcher_.emplace(std::move(*matcher));
-    log_ << "match: " << matcher_->brand_count() << " brands from " << config_.topics.brands << std::endl;
-    if (auto err = connect(config_.topics.names)) return std::unexpected(*err);
-    return forward_loop(stop, [this](const std::vector<queue::Message>& batch) {
-      for (const auto& m : batch) process(m);
-    });
+    table_ = std::move(*table);
+    log_ << "match: " << matcher_->brand_count() << " brands from " << config_.topics.brands << (again ? " (changed)" : "")
+         << std::endl;
+    return std::nullopt;
   }
 
- private:
   void process(const queue::Message& m) {
     ++stats_.consumed;
     tracker_.started(m.partition, m.offset);
@@ -633,6 +655,8 @@ class MatchWorker final : public ForwardingWorker {
   }
 
   std::optional<generator::Matcher> matcher_;
+  std::map<std::string, std::string> table_;  // the brand table the matcher was built from
+  std::chrono::steady_clock::time_point next_table_read_{};
 };
 
 }  // namespace

@@ -28,7 +28,7 @@ namespace lookalike::pipeline {
 
 // ct-follow: CT logs -> names (each log owned by one worker: the partition of its ID in the
 // ct-checkpoints topic, where its position is kept); match: names -> candidates against the brand
-// table (its compacted topic, read in full at start); resolve: candidates -> resolved (DNS through
+// table (its compacted topic, read in full at start and every brand_table_refresh); resolve: candidates -> resolved (DNS through
 // `resolver`); probe: resolved -> probed (live SMTP/HTTP(S) probes of the names that resolved,
 // the others passed through); index: resolved (or probed) -> one RocksDB store per partition + alerts (mirrored on the compacted topics.index_state,
 // restored from it when a partition moves to a worker whose store lacks it).
@@ -59,6 +59,8 @@ struct WorkerConfig {
   // arrives (or an hour passed), so a backlog in the cluster does not pile up requests.
   std::optional<ScheduleConfig> recheck;
   std::chrono::milliseconds recheck_poll{std::chrono::minutes(1)};
+  // match: how often the brand table is read again (a changed table rebuilds the matcher).
+  std::chrono::milliseconds brand_table_refresh{std::chrono::minutes(1)};
   // Messages taken but not yet safe (per worker): above it the worker pauses its partitions
   // (backpressure) until half of them are done. A kill -9 makes the group redo at most this plus
   // what was safe but not yet auto-committed (auto.commit.interval.ms of work).

@@ -196,9 +196,12 @@ class ForwardingWorker : public WorkerBase {
 
   // The loop of a stateless stage: serve deliveries, store what became safe, pause or resume, and
   // hand each batch taken to `process` until `stop`; then deliver, commit and leave the group.
-  template <class Process>
-  std::expected<WorkerStats, std::string> forward_loop(const std::atomic<bool>& stop, Process&& process) {
+  // `tick` runs once per turn, work or not (a role's periodic chores).
+  template <class Process, class Tick = void (*)()>
+  std::expected<WorkerStats, std::string> forward_loop(const std::atomic<bool>& stop, Process&& process,
+                                                       Tick&& tick = [] {}) {
     while (!stop.load() && !failure_) {
+      tick();
       producer_->poll(0ms);
       store_offsets();
       pressure_.update(*consumer_, tracker_.in_flight());

@@ -611,9 +611,20 @@ TEST_F(ClusterTest, MatchRoleTurnsNamesIntoCandidatesFromTheBrandTable) {
   ASSERT_EQ(table->size(), 2u);
   EXPECT_EQ(decode_brand(table->at("examplebank.com"))->keywords, (std::vector<std::string>{"bank", "secure"}));
 
-  start("match");
-  start("match");
+  start("match", {"--brand-refresh", "0.5"});
+  start("match", {"--brand-refresh", "0.5"});
   run("names", "examp1ebank.com\nlogin.examplebank-secure.com\nunrelated.org\nexamplepay.com\nwikipedia.org\n");
+  wait_until([&] { return caught_up("lookalike-match", topics_.names); }, 120s, "the match group");
+  // A brand added while they run is matched once they read the table again; names matched before
+  // are not matched again.
+  run("brands", "newbrand.org\n");
+  wait_until(
+      [&] {
+        return testing::read_file(workers_[0].log).find("(changed)") != std::string::npos &&
+               testing::read_file(workers_[1].log).find("(changed)") != std::string::npos;
+      },
+      60s, "both match workers to read the changed brand table");
+  run("names", "newbrand-login.org\nunrelated.net\n");
   wait_until([&] { return caught_up("lookalike-match", topics_.names); }, 120s, "the match group");
   stop_all();
 
@@ -626,8 +637,9 @@ TEST_F(ClusterTest, MatchRoleTurnsNamesIntoCandidatesFromTheBrandTable) {
     EXPECT_EQ(m.key, partition_key(c->name));
     got[c->name] = *c;
   }
-  ASSERT_EQ(got.size(), 3u) << "one candidate per matching name, none for the others, none twice";
-  EXPECT_EQ(all->size(), 3u);
+  ASSERT_EQ(got.size(), 4u) << "one candidate per matching name, none for the others, none twice";
+  EXPECT_EQ(all->size(), 4u);
+  EXPECT_EQ(got.at("newbrand-login.org").brands, std::vector<std::string>{"newbrand.org"});
   EXPECT_EQ(got.at("examp1ebank.com").brands, std::vector<std::string>{"examplebank.com"});
   EXPECT_EQ(got.at("login.examplebank-secure.com").brands, std::vector<std::string>{"examplebank.com"});
   EXPECT_EQ(got.at("examplepay.com").brands, std::vector<std::string>{"examplepay.net"});
