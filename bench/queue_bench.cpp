@@ -52,7 +52,7 @@ BENCHMARK(BM_DecodeResolved);
 
 void BM_IndexStateRoundTrip(benchmark::State& state) {
   const q::ResolvedRecord r = resolved(7);
-  const q::IndexStateRecord row{r.candidate, r.time - 5000, r.time, q::IndexStateRecord::State{r.time, "answer", r.flags}};
+  const q::IndexStateRecord row{r.candidate, r.time - 5000, r.time, q::IndexStateRecord::State{r.time, "answer", r.flags}, std::nullopt};
   for (auto _ : state) benchmark::DoNotOptimize(q::decode_index_state(q::encode(row)));
   state.SetItemsProcessed(state.iterations());
 }

@@ -280,6 +280,7 @@ class IndexWorker final : public WorkerBase {
     index::Batch batch;
     std::int64_t next = part.applied;
     const std::int64_t from = part.applied;
+    std::unordered_map<std::string, index::Time> probes;  // probe observations this restore recorded
     auto flush = [&]() -> bool {
       if (auto ok = batch.put_feed_state(kChangelogFeed, std::to_string(next)); !ok) {
         failure_ = "index: " + ok.error().message;
@@ -302,6 +303,7 @@ class IndexWorker final : public WorkerBase {
         return true;
       }
       if (!apply_row(batch, *row)) return true;
+      if (row->probe && !apply_probe(part.store, batch, *row, probes)) return false;
       ++rows;
       return batch.size() < 2000 || flush();
     });
@@ -335,10 +337,57 @@ class IndexWorker final : public WorkerBase {
     return batch.upsert(u).has_value();
   }
 
-  static queue::IndexStateRecord row_of(const index::Candidate& c) {
-    queue::IndexStateRecord r{{c.name, c.brands, c.fuzzers}, c.first_seen, c.last_seen, std::nullopt};
+  // A changelog row's probe observation, unless the store (or this restore) has it or a newer one
+  // already: re-applying the changelog records no evidence twice. False (failure_ set) on a store error.
+  bool apply_probe(const index::Store& store, index::Batch& batch, const queue::IndexStateRecord& row,
+                   std::unordered_map<std::string, index::Time>& recorded) {
+    const std::string& name = row.candidate.name;
+    const index::Time t = row.probe->time;
+    if (const auto it = recorded.find(name); it != recorded.end() && it->second >= t) return true;
+    auto latest = latest_probe(store, name);
+    if (!latest) {
+      failure_ = "index: " + latest.error().message;
+      return false;
+    }
+    if (*latest && (*latest)->time >= t) return true;
+    if (auto ok = batch.record_observation(index::Observation{name, t, index::ObservationKind::probe, row.probe->observation}); !ok) {
+      failure_ = "index: " + ok.error().message;
+      return false;
+    }
+    recorded[name] = t;
+    return true;
+  }
+
+  // A row as the changelog carries it, with the row's latest probe observation.
+  std::expected<queue::IndexStateRecord, index::Error> row_of(const index::Store& store, const index::Candidate& c) const {
+    queue::IndexStateRecord r{{c.name, c.brands, c.fuzzers}, c.first_seen, c.last_seen, std::nullopt, std::nullopt};
     if (c.state) r.state = queue::IndexStateRecord::State{c.state->time, std::string(dns_name(c.state->dns)), c.state->flags};
+    if (config_.index_input == IndexInput::probed) {
+      auto latest = latest_probe(store, c.name);
+      if (!latest) return std::unexpected(latest.error());
+      if (*latest) r.probe = queue::IndexStateRecord::Probe{(*latest)->time, std::move((*latest)->payload)};
+    }
     return r;
+  }
+
+  static std::expected<std::optional<index::Observation>, index::Error> latest_probe(const index::Store& store,
+                                                                                      std::string_view name) {
+    std::optional<index::Observation> latest;
+    auto ok = store.observations(name, [&](const index::Observation& o) {
+      if (o.kind == index::ObservationKind::probe && (!latest || o.time >= latest->time)) latest = o;
+      return true;
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return latest;
+  }
+
+  // An input record: a resolution, or (behind probe workers) a resolution with the probe's JSON.
+  std::expected<queue::ResolvedRecord, queue::Error> decode_input(std::string_view value, std::string& probe) const {
+    if (config_.index_input != IndexInput::probed) return queue::decode_resolved(value);
+    auto p = queue::decode_probed(value);
+    if (!p) return std::unexpected(p.error());
+    probe = std::move(p->probe);
+    return std::move(p->resolved);
   }
 
   void index_partition(std::int32_t p, const std::vector<const queue::Message*>& msgs) {
@@ -350,7 +399,8 @@ class IndexWorker final : public WorkerBase {
     std::unordered_map<std::string, index::Candidate> before;  // ... and what the store had
     for (const queue::Message* m : msgs) {
       ++stats_.consumed;
-      auto rec = queue::decode_resolved(m->value);
+      std::string probe;  // behind probe workers: what the probes saw ("" when not probed)
+      auto rec = decode_input(m->value, probe);
       if (!rec) {
         log_ << "index: skipping " << m->topic << "[" << p << "]@" << m->offset << ": " << rec.error().message << std::endl;
         ++stats_.skipped;
@@ -391,6 +441,13 @@ class IndexWorker final : public WorkerBase {
         log_ << "index: skipping " << u.name << ": " << ok.error().message << std::endl;
         continue;
       }
+      if (!stale && !probe.empty()) {
+        // The evidence behind the probe's state bits, as the in-process scan keeps it.
+        if (auto ok = batch.record_observation(index::Observation{u.name, rec->time, index::ObservationKind::probe, probe}); !ok) {
+          failure_ = "index: " + ok.error().message;
+          return;
+        }
+      }
       if (!change.empty()) {
         const queue::AlertRecord alert{queue::alert_id(u.name, change, std::to_string(rec->time)), u.name, change, rec->time};
         const auto kind = change == "registered" ? index::EventKind::registered : index::EventKind::custom;
@@ -423,7 +480,14 @@ class IndexWorker final : public WorkerBase {
         failure_ = "index: " + now.error().message;
         return;
       }
-      if (*now && **now != old) step.rows.emplace_back(name, queue::encode(row_of(**now)));
+      if (*now && **now != old) {
+        auto row = row_of(store, **now);
+        if (!row) {
+          failure_ = "index: " + row.error().message;
+          return;
+        }
+        step.rows.emplace_back(name, queue::encode(*row));
+      }
     }
     in_flight_ += step.messages;
     part->steps.push_back(std::move(step));

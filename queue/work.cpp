@@ -66,6 +66,10 @@ std::string encode(const IndexStateRecord& r) {
   j["first_seen"] = r.first_seen;
   j["last_seen"] = r.last_seen;
   if (r.state) j["state"] = json{{"time", r.state->time}, {"dns", r.state->dns}, {"flags", r.state->flags}};
+  if (r.probe) {
+    json p = json::parse(r.probe->observation, nullptr, false);
+    j["probe"] = json{{"time", r.probe->time}, {"observation", p.is_discarded() ? json(r.probe->observation) : std::move(p)}};
+  }
   return j.dump();
 }
 
@@ -181,6 +185,13 @@ std::expected<IndexStateRecord, Error> decode_index_state(std::string_view t) {
       const json& st = j.at("state");
       if (!st.is_object()) throw json::type_error::create(302, "state must be an object", &j);
       r.state = IndexStateRecord::State{integer(st, "time"), text(st, "dns"), flags_of(st, "flags")};
+    }
+    if (j.contains("probe")) {
+      const json& pr = j.at("probe");
+      if (!pr.is_object() || !pr.contains("observation") || !pr.at("observation").is_object()) {
+        throw json::type_error::create(302, "probe must be an object with an observation object", &j);
+      }
+      r.probe = IndexStateRecord::Probe{integer(pr, "time"), pr.at("observation").dump()};
     }
   });
 }

@@ -79,7 +79,9 @@ struct NameRecord {
 
 // A candidate's row in the index, as the index worker's changelog carries it (topic
 // `index_state`, key = name): enough to rebuild the row in another worker's partition store.
-// {"name","brands","fuzzers","first_seen","last_seen"[,"state":{"time","dns","flags"}]}.
+// {"name","brands","fuzzers","first_seen","last_seen"[,"state":{"time","dns","flags"}]
+//  [,"probe":{"time","observation":{...}}]}; `probe` is the row's latest probe observation (the
+// stored probe JSON, as in ProbedRecord), so a partition restored elsewhere keeps that evidence.
 struct IndexStateRecord {
   struct State {
     std::int64_t time = 0;
@@ -87,10 +89,16 @@ struct IndexStateRecord {
     std::uint32_t flags = 0;
     bool operator==(const State&) const = default;
   };
+  struct Probe {
+    std::int64_t time = 0;
+    std::string observation;  // a JSON object
+    bool operator==(const Probe&) const = default;
+  };
   CandidateRecord candidate;
   std::int64_t first_seen = 0;
   std::int64_t last_seen = 0;
   std::optional<State> state;
+  std::optional<Probe> probe;
   bool operator==(const IndexStateRecord&) const = default;
 };
 

@@ -66,10 +66,14 @@ TEST(WorkRecords, RoundTripAndRejectGarbage) {
   EXPECT_EQ(decode_brand(encode(b)), b);
   const NameRecord n{"paypa1.com", "ct:argon"};
   EXPECT_EQ(decode_name(encode(n)), n);
-  IndexStateRecord row{c, 10, 20, IndexStateRecord::State{20, "answer", 3}};
+  IndexStateRecord row{c, 10, 20, IndexStateRecord::State{20, "answer", 3}, std::nullopt};
+  EXPECT_EQ(decode_index_state(encode(row)), row);
+  row.probe = IndexStateRecord::Probe{25, R"({"name":"paypa1.com","web":[]})"};
   EXPECT_EQ(decode_index_state(encode(row)), row);
   row.state.reset();
   EXPECT_EQ(decode_index_state(encode(row)), row);
+  EXPECT_FALSE(decode_index_state(R"({"name":"a.com","first_seen":1,"last_seen":2,"probe":{"time":1}})"));
+  EXPECT_FALSE(decode_index_state(R"({"name":"a.com","first_seen":1,"last_seen":2,"probe":{"time":1,"observation":"x"}})"));
   EXPECT_FALSE(decode_index_state(R"({"name":"a.com","first_seen":1,"last_seen":2,"state":3})"));
   EXPECT_FALSE(decode_index_state(R"({"name":"a.com","first_seen":1})"));
   EXPECT_FALSE(decode_candidate("not json"));

@@ -58,11 +58,32 @@ class RolesTest : public ::testing::Test {
 
   void TearDown() override { testing::reap_all(workers_, HasFailure()); }
 
+  // The probe observations of `name` in the partition stores under `db` (payloads, oldest first).
+  static std::vector<std::string> probe_observations(const std::string& db, const std::string& name) {
+    std::vector<std::string> out;
+    for (int p = 0; p < kPartitions; ++p) {
+      const std::string path = pipeline::partition_store_path(db, p);
+      if (!std::filesystem::exists(path)) continue;
+      index::Options o;
+      o.read_only = true;
+      auto store = index::Store::open(path, o);
+      EXPECT_TRUE(store) << store.error().message;
+      if (!store) continue;
+      EXPECT_TRUE(store->observations(name, [&](const index::Observation& ob) {
+        if (ob.kind == index::ObservationKind::probe) out.push_back(ob.payload);
+        return true;
+      }));
+    }
+    return out;
+  }
+
+  std::string db_ = "index";  // the --db of the workers started next (inside the test folder)
+
   // Starts `lookalike worker --role ROLE` with the cluster, the test's properties and `extra`.
   Worker& start(const std::string& role, const std::vector<std::string>& extra) {
     Worker w;
     w.log = (dir_.path / (role + "-" + std::to_string(workers_.size()) + ".log")).string();
-    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db",     (dir_.path / "index").string(), "worker", "--role",
+    std::vector<std::string> argv = {LOOKALIKE_BINARY, "--db",     (dir_.path / db_).string(), "worker", "--role",
                                      role,             "--brokers", config_.brokers, "--config", properties_};
     argv.insert(argv.end(), extra.begin(), extra.end());
     w.role = role;
@@ -208,6 +229,29 @@ TEST_F(ProbeRoleTest, ProbesWhatResolvedPassesTheRestAndTheIndexKeepsTheProbeFac
   ASSERT_TRUE(alerts);
   ASSERT_EQ(alerts->size(), 1u);
   EXPECT_EQ(decode_alert(alerts->front().value)->name, "web.test");
+
+  // The evidence behind the bit: the probe JSON is the row's probe observation, and rides on the
+  // changelog, so an index worker that never had the partition restores it (the re-check opens
+  // every partition it is given; none is indexed here).
+  const std::string first_db = (dir_.path / "index").string();
+  EXPECT_EQ(probe_observations(first_db, "web.test"), std::vector<std::string>{web.probe});
+  EXPECT_TRUE(probe_observations(first_db, "gone.test").empty());
+  std::size_t stores = 0;
+  for (int p = 0; p < kPartitions; ++p) stores += std::filesystem::exists(pipeline::partition_store_path(first_db, p));
+  db_ = "index-elsewhere";
+  Worker& fresh = start("index", {"--input", "probed", "--recheck", "--recheck-poll", "0.2"});
+  const std::string fresh_log = fresh.log;
+  wait_until(
+      [&] {
+        const std::string log = testing::read_file(fresh_log);
+        std::size_t restored = 0;
+        for (auto at = log.find(" restored "); at != std::string::npos; at = log.find(" restored ", at + 1)) ++restored;
+        return restored >= stores;
+      },
+      120s, "the fresh index worker to restore every partition with rows");
+  stop_all();
+  EXPECT_EQ(probe_observations((dir_.path / db_).string(), "web.test"), std::vector<std::string>{web.probe})
+      << testing::read_file(fresh_log);
 }
 
 TEST_F(ProbeRoleTest, TheAddressGuardRefusesLoopbackWithoutAllowPrivate) {
