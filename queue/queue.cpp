@@ -297,6 +297,15 @@ struct Consumer::Impl {
   AssignHandler on_assign;
   RevokeHandler on_revoke;
   bool closed = false;
+  bool assigned = false;  // an assignment was received (the sticky assignor's state exists)
+
+  // librdkafka before 2.3.0 aborts in rd_kafka_destroy when a cooperative-sticky consumer never
+  // received an assignment (assert in rd_kafka_sticky_assignor_state_destroy: issue #4312, fixed
+  // by #4381); Debian 12 ships 2.0.2. Such a handle, already closed, is left to the process's
+  // exit instead of destroyed: its threads idle until then (a worker exits right after).
+  ~Impl() {
+    if (!assigned && rk && rd_kafka_version() < 0x020300ff) (void)rk.release();
+  }
 
   static void rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                         void* opaque) {
@@ -304,6 +313,7 @@ struct Consumer::Impl {
     const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     const std::vector<TopicPartition> list = to_vector(parts);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      self->assigned = true;
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
       } else {
