@@ -11,6 +11,7 @@
 #include <fstream>
 #include <istream>
 #include <ostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,7 @@ struct WorkerOptions {
   std::string role;
   std::string resolvers;
   unsigned concurrency = 0;
+  std::optional<double> qps;  // resolve: queries/s cap of this worker
   std::size_t window = 256;
   std::string input = "resolved";  // index
   bool recheck = false;            // index: the re-check schedule
@@ -127,6 +129,10 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     config.resolver.upstreams = std::move(*ups);
     config.resolver.existence_first = true;
     config.resolver.concurrency = o.concurrency;
+  }
+  if (o.qps) {
+    if (*o.qps <= 0) throw UsageError{"--qps must be positive"};
+    config.resolver.qps = o.qps;
   }
   config.index_input = o.input == "probed" ? pipeline::IndexInput::probed : pipeline::IndexInput::resolved;
   if (o.recheck) {
@@ -255,6 +261,9 @@ void add_worker_command(CLI::App& app, Context& ctx) {
   worker->add_option("--recheck-poll", wo->recheck_poll, "index: seconds between looks for due candidates")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
+  worker->add_option("--qps", wo->qps,
+                     "resolve: DNS queries per second of this worker at most (default: none with --resolvers, "
+                     "300 with the system's)");
   worker->add_option("--concurrency", wo->concurrency,
                      "resolve: DNS queries in flight, 0 = adaptive window (restarts with every batch)")
       ->capture_default_str()

@@ -143,7 +143,10 @@ class IndexWorker final : public WorkerBase {
     while (!stop.load() && !failure_) {
       serve(0ms);
       if (config_.recheck && std::chrono::steady_clock::now() >= next_recheck_) recheck();
-      pressure_.update(*consumer_, in_flight_);
+      if (pressure_.update(*consumer_, in_flight_)) {
+        serve(5ms);  // holding a full window: acknowledgements drain it
+        continue;
+      }
       std::vector<queue::Message> batch = consumer_->poll(pressure_.room(in_flight_), 100ms);
       if (batch.empty()) {
         serve(pressure_.paused() ? 50ms : 0ms);

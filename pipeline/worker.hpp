@@ -61,8 +61,8 @@ struct WorkerConfig {
   std::chrono::milliseconds recheck_poll{std::chrono::minutes(1)};
   // match: how often the brand table is read again (a changed table rebuilds the matcher).
   std::chrono::milliseconds brand_table_refresh{std::chrono::minutes(1)};
-  // Messages taken but not yet safe (per worker): above it the worker pauses its partitions
-  // (backpressure) until half of them are done. A kill -9 makes the group redo at most this plus
+  // Messages taken but not yet safe (per worker): at it the worker takes no more (backpressure),
+  // and pauses its partitions when that lasts a second, until half of them are done. A kill -9 makes the group redo at most this plus
   // what was safe but not yet auto-committed (auto.commit.interval.ms of work).
   std::size_t window = 256;
 };

@@ -32,26 +32,39 @@ inline std::string partitions_text(const std::vector<queue::TopicPartition>& tps
   return out.empty() ? "-" : out;
 }
 
-// Pause/resume around the in-flight window: pauses at `window`, resumes at half of it. Resumes
-// exactly what it paused (the assignment may read empty mid-rebalance), and makes every newly
-// assigned partition match the current state: librdkafka keeps a partition's pause flag across
-// revoke and re-assignment, so a partition paused, revoked and given back would otherwise stall.
+// Backpressure around the in-flight window. A full window first holds: the caller takes nothing
+// for up to kHoldBeforePause and serves its producer, so acknowledgements drain it; pausing would
+// drop what librdkafka prefetched, and every resume then waits for a fresh fetch (about half a
+// second: with a small window that capped a worker at ~130 messages/s). A window still full after
+// that (a broker outage, a stalled stage) is paused, so the consumer is polled again and keeps
+// serving the group; it resumes at half the window. Resumes exactly what it paused (the assignment
+// may read empty mid-rebalance), and makes every newly assigned partition match the current
+// state: librdkafka keeps a partition's pause flag across revoke and re-assignment, so a
+// partition paused, revoked and given back would otherwise stall.
 class Backpressure {
  public:
+  static constexpr std::chrono::milliseconds kHoldBeforePause{1000};
+
   explicit Backpressure(std::size_t window) : window_(std::max<std::size_t>(window, 1)) {}
-  void update(queue::Consumer& consumer, std::size_t in_flight) {
+  // True when the caller should not poll the consumer this turn (holding a full window).
+  bool update(queue::Consumer& consumer, std::size_t in_flight) {
+    const auto now = std::chrono::steady_clock::now();
+    if (in_flight < window_) full_since_.reset();
     if (!paused_ && in_flight >= window_) {
+      if (!full_since_) full_since_ = now;
+      if (now - *full_since_ < kHoldBeforePause) return true;
       const auto tps = consumer.assignment();
       consumer.pause(tps);
       held_.insert(tps.begin(), tps.end());
       paused_ = true;
     } else if (paused_ && in_flight <= window_ / 2) {
-      const auto now = consumer.assignment();
-      held_.insert(now.begin(), now.end());
+      const auto assigned_now = consumer.assignment();
+      held_.insert(assigned_now.begin(), assigned_now.end());
       consumer.resume({held_.begin(), held_.end()});
       held_.clear();
       paused_ = false;
     }
+    return false;
   }
   void assigned(queue::Consumer& consumer, const std::vector<queue::TopicPartition>& tps) {
     if (paused_) {
@@ -67,6 +80,7 @@ class Backpressure {
  private:
   std::size_t window_;
   bool paused_ = false;
+  std::optional<std::chrono::steady_clock::time_point> full_since_;
   std::set<queue::TopicPartition> held_;
 };
 
@@ -204,7 +218,10 @@ class ForwardingWorker : public WorkerBase {
       tick();
       producer_->poll(0ms);
       store_offsets();
-      pressure_.update(*consumer_, tracker_.in_flight());
+      if (pressure_.update(*consumer_, tracker_.in_flight())) {
+        producer_->poll(5ms);  // holding a full window: acknowledgements drain it
+        continue;
+      }
       std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
       if (batch.empty()) {
         producer_->poll(pressure_.paused() ? 50ms : 0ms);
