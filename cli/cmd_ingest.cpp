@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -97,6 +98,25 @@ bool ingest_one(Context& ctx, const generator::Matcher& matcher, index::Store& s
   return true;
 }
 
+// Runs `one` on each input: the files given, or the files of --dir not taken before, oldest first,
+// each with its date and recorded in the directory's ledger with its outcome (`one`'s result).
+void each_input(Context& ctx, const IngestArgs& a, ingest::IngestOptions& options,
+                const std::function<bool(const std::string& file)>& one) {
+  if (a.dir.empty()) {
+    for (const auto& file : a.files) (void)one(file);
+    return;
+  }
+  const std::string ledger = ingest::feed_ledger_path(options.state_dir, a.dir);
+  auto pending = ingest::pending_feed_files(a.dir, ledger);
+  if (!pending) throw UsageError{pending.error()};
+  if (pending->empty()) ctx.err << "lookalike ingest: " << a.dir << ": no new files\n";
+  for (const auto& f : *pending) {
+    options.date = f.date;
+    const bool ok = one(f.path);
+    if (auto m = ingest::mark_feed_file(ledger, f, ok); !m) throw UsageError{m.error()};
+  }
+}
+
 // --brokers: every registrable name of each file goes to topic `names` (pipeline/publish); the
 // match workers match them against the brand table. No store is opened; --dir keeps its ledger.
 void publish(Context& ctx, const IngestArgs& a, ingest::IngestOptions options) {
@@ -125,19 +145,7 @@ void publish(Context& ctx, const IngestArgs& a, ingest::IngestOptions options) {
             << grouped(r->read.malformed) << " malformed lines skipped\n";
     return true;
   };
-  if (!a.dir.empty()) {
-    const std::string ledger = ingest::feed_ledger_path(options.state_dir, a.dir);
-    auto pending = ingest::pending_feed_files(a.dir, ledger);
-    if (!pending) throw UsageError{pending.error()};
-    if (pending->empty()) ctx.err << "lookalike ingest: " << a.dir << ": no new files\n";
-    for (const auto& f : *pending) {
-      options.date = f.date;
-      const bool ok = one(f.path);
-      if (auto m = ingest::mark_feed_file(ledger, f, ok); !m) throw UsageError{m.error()};
-    }
-    return;
-  }
-  for (const auto& file : a.files) (void)one(file);
+  each_input(ctx, a, options, one);
 }
 
 void run_ingest(Context& ctx, const IngestArgs& a) {
@@ -172,20 +180,8 @@ void run_ingest(Context& ctx, const IngestArgs& a) {
   auto matcher = generator::Matcher::build(specs);
   if (!matcher) throw UsageError{"brand " + specs[matcher.error().index].domain + ": " + matcher.error().message};
 
-  if (!a.dir.empty()) {
-    // A feed directory: every file not ingested yet, oldest first, each once (see the ledger).
-    const std::string ledger = ingest::feed_ledger_path(options.state_dir, a.dir);
-    auto pending = ingest::pending_feed_files(a.dir, ledger);
-    if (!pending) throw UsageError{pending.error()};
-    if (pending->empty()) ctx.err << "lookalike ingest: " << a.dir << ": no new files\n";
-    for (const auto& f : *pending) {
-      options.date = f.date;
-      const bool ok = ingest_one(ctx, *matcher, *store, options, f.path, a.all);
-      if (auto m = ingest::mark_feed_file(ledger, f, ok); !m) throw UsageError{m.error()};
-    }
-    return;
-  }
-  for (const auto& file : a.files) (void)ingest_one(ctx, *matcher, *store, options, file, a.all);
+  each_input(ctx, a, options,
+             [&](const std::string& file) { return ingest_one(ctx, *matcher, *store, options, file, a.all); });
 }
 
 }  // namespace

@@ -58,14 +58,20 @@ std::multiset<std::string> names_on(const queue::Config& c, const std::string& t
   return out;
 }
 
+// The client config of `cluster`, once it has every topic of `topics`.
+queue::Config with_topics(queue::MockCluster& cluster, const queue::Topics& topics) {
+  EXPECT_TRUE(cluster.create_topics(topics, kPartitions));
+  queue::Config c;
+  c.brokers = cluster.bootstraps();
+  return c;
+}
+
 TEST(WatchPublish, CtNamesAndGeneratedCandidatesGoToTheClusterOnce) {
   lookalike::test_support::TempDir tmp{"lookalike-watch-publish"};
   auto cluster = queue::MockCluster::start(1);
   ASSERT_TRUE(cluster) << cluster.error().message;
   const queue::Topics topics;
-  ASSERT_TRUE(cluster->create_topics(topics, kPartitions));
-  queue::Config kafka;
-  kafka.brokers = cluster->bootstraps();
+  const queue::Config kafka = with_topics(*cluster, topics);
 
   TestCa ca;
   TestLog log;
@@ -143,9 +149,7 @@ TEST(WatchPublish, FeedFilesGoToTheClusterOnceWithTheirSource) {
   auto cluster = queue::MockCluster::start(1);
   ASSERT_TRUE(cluster) << cluster.error().message;
   const queue::Topics topics;
-  ASSERT_TRUE(cluster->create_topics(topics, kPartitions));
-  queue::Config kafka;
-  kafka.brokers = cluster->bootstraps();
+  const queue::Config kafka = with_topics(*cluster, topics);
 
   // A zone (its origin from the SOA) with one malformed record, and a newly-registered list.
   const fs::path feeds = tmp.path / "feeds";

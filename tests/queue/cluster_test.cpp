@@ -235,11 +235,7 @@ class ClusterTest : public ::testing::Test {
       std::vector<std::string> behind;
       for (std::size_t i = run_start_; i < workers_.size(); ++i) {
         const std::string path = pipeline::partition_store_path(db_of(i), p);
-        if (!std::filesystem::exists(path)) continue;
-        index::Options o;
-        o.read_only = true;
-        auto store = index::Store::open(path, o);
-        EXPECT_TRUE(store) << store.error().message;
+        auto store = testing::open_partition_store(db_of(i), p);
         if (!store) continue;
         auto applied = pipeline::changelog_applied(*store);
         EXPECT_TRUE(applied) << applied.error();

@@ -62,12 +62,7 @@ class RolesTest : public ::testing::Test {
   static std::vector<std::string> probe_observations(const std::string& db, const std::string& name) {
     std::vector<std::string> out;
     for (int p = 0; p < kPartitions; ++p) {
-      const std::string path = pipeline::partition_store_path(db, p);
-      if (!std::filesystem::exists(path)) continue;
-      index::Options o;
-      o.read_only = true;
-      auto store = index::Store::open(path, o);
-      EXPECT_TRUE(store) << store.error().message;
+      auto store = testing::open_partition_store(db, p);
       if (!store) continue;
       EXPECT_TRUE(store->observations(name, [&](const index::Observation& ob) {
         if (ob.kind == index::ObservationKind::probe) out.push_back(ob.payload);

@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,14 +109,23 @@ inline bool caught_up(const Config& config, const std::string& group, const std:
 }
 
 // Calls `row` for every candidate row of every index partition store under `db` (read-only).
+// Partition `p`'s store under `db`, read-only; nullopt when it does not exist (or cannot be
+// opened: a test failure).
+inline std::optional<index::Store> open_partition_store(const std::string& db, int p) {
+  const std::string path = pipeline::partition_store_path(db, p);
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  index::Options o;
+  o.read_only = true;
+  auto store = index::Store::open(path, o);
+  EXPECT_TRUE(store) << path << ": " << store.error().message;
+  if (!store) return std::nullopt;
+  return std::move(*store);
+}
+
 inline void visit_index_rows(const std::string& db, int partitions, const std::function<void(const index::Candidate&)>& row) {
   for (int p = 0; p < partitions; ++p) {
-    const std::string path = pipeline::partition_store_path(db, p);
-    if (!std::filesystem::exists(path)) continue;
-    index::Options o;
-    o.read_only = true;
-    auto store = index::Store::open(path, o);
-    ASSERT_TRUE(store) << store.error().message;
+    auto store = open_partition_store(db, p);
+    if (!store) continue;
     ASSERT_TRUE(store->visit_candidates([&](const index::Candidate& c) {
       row(c);
       return true;
