@@ -43,7 +43,7 @@ void run_update(const RdapCliOptions& o, Context& ctx) {
   check_times(o);
   rdap::Options opts;
   opts.ca_file = o.ca_file;
-  opts.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
+  opts.timeout = seconds_option(o.timeout_s);
   // An explicit --from is the user's choice (a mirror, a test server); IANA's URL never is loopback.
   opts.allow_loopback = !o.from.empty();
   const std::string url = o.from.empty() ? std::string(rdap::kBootstrapUrl) : o.from;
@@ -64,8 +64,8 @@ void run_lookup(const RdapCliOptions& o, Context& ctx) {
   opts.bootstrap_path = o.bootstrap;
   opts.server = o.server;
   opts.ca_file = o.ca_file;
-  opts.timeout = std::chrono::milliseconds(static_cast<long long>(o.timeout_s * 1000));
-  opts.min_interval = std::chrono::milliseconds(static_cast<long long>(o.interval_s * 1000));
+  opts.timeout = seconds_option(o.timeout_s);
+  opts.min_interval = seconds_option(o.interval_s);
   // A bootstrap file or server the user names is theirs to point anywhere on this machine (a test
   // registry); private and metadata addresses stay refused.
   opts.allow_loopback = !o.bootstrap.empty() || !o.server.empty();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/common.hpp"
 #include "cli/context.hpp"
 #include "pipeline/log_list.hpp"
 #include "pipeline/worker.hpp"
@@ -139,14 +140,14 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     if (*role != pipeline::WorkerRole::index) throw UsageError{"--recheck: only the index role keeps the schedule"};
     pipeline::ScheduleConfig schedule;  // the watch's classes and intervals
     if (o.recheck_every > 0) {
-      const auto every = std::chrono::milliseconds(static_cast<std::int64_t>(o.recheck_every * 1000));
+      const auto every = seconds_option(o.recheck_every);
       schedule.fresh = schedule.changing = schedule.registered = schedule.unregistered = schedule.dead = every;
     }
     schedule.batch = o.window;
     config.recheck = schedule;
-    config.recheck_poll = std::chrono::milliseconds(static_cast<std::int64_t>(o.recheck_poll * 1000));
+    config.recheck_poll = seconds_option(o.recheck_poll);
   }
-  config.brand_table_refresh = std::chrono::milliseconds(static_cast<std::int64_t>(o.brand_refresh * 1000));
+  config.brand_table_refresh = seconds_option(o.brand_refresh);
   if (*role == pipeline::WorkerRole::probe) set_probe_options(o, config);
   if (*role == pipeline::WorkerRole::ct_follow) set_ct_options(o, config);
   g_stop.store(false);

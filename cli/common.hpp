@@ -1,6 +1,7 @@
 // Small helpers shared by the command files: lists, times, opening the store, brands.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,11 @@ namespace lookalike::cli {
 [[nodiscard]] std::vector<std::string> split_list(std::string_view s);
 // "2026-11-28T11:50:00Z" for milliseconds since the Unix epoch.
 using util::utc_iso;
+
+// A duration given in (fractional) seconds on the command line, to the millisecond.
+[[nodiscard]] inline std::chrono::milliseconds seconds_option(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
 
 // The store options every command opens with: the user's --retention, else the defaults.
 [[nodiscard]] index::Options store_options(const Context& ctx);

@@ -1,8 +1,8 @@
 #include "pipeline/publish.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <exception>
 #include <optional>
 #include <utility>

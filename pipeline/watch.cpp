@@ -382,41 +382,45 @@ struct Engine {
       o.strict = f.strict;
       o.state_dir = state_dir;
       o.date = file.date;
-      std::uint64_t malformed = 0;
-      if (m == nullptr) {
-        auto r = publish_feed_file(*publisher, file.path, o, [&](const ingest::ParseError&) { ++malformed; });
-        if (!r) {
-          log_error("feed file not published", {{"file", file.path}, {"error", r.error().message}});
-          metrics.add("lookalike_feed_files_total", "outcome=\"failed\"", 1, "Feed files ingested by outcome");
-          // The cluster refused or a stop cut it short: the file is taken again at the next poll.
-          if (r.error().cluster) return true;
-        } else {
-          log_info("feed file published", {{"file", file.path}, {"source", r->source}, {"date", r->date},
-                                           {"names", r->published}, {"malformed", malformed}});
-          metrics.add("lookalike_feed_files_total", "outcome=\"ok\"", 1, "Feed files ingested by outcome");
-        }
-        if (auto mk = ingest::mark_feed_file(ledger, file, r.has_value()); !mk) {
-          log_error("cannot write the feed ledger", {{"ledger", ledger}, {"error", mk.error()}});
-          return false;
-        }
-        continue;
-      }
-      auto r = ingest::ingest_file(file.path, *m, store, o, [&](const ingest::ParseError&) { ++malformed; });
-      if (!r) {
-        log_error("feed file failed", {{"file", file.path}, {"error", r.error().message()}});
-        metrics.add("lookalike_feed_files_total", "outcome=\"failed\"", 1, "Feed files ingested by outcome");
-      } else {
-        log_info("feed file ingested", {{"file", file.path}, {"source", r->source}, {"date", r->date},
-                                        {"names", r->names}, {"matches", r->matches.size()}, {"malformed", malformed}});
-        metrics.add("lookalike_feed_files_total", "outcome=\"ok\"", 1, "Feed files ingested by outcome");
-        if (!r->note.empty()) log_warn("feed file compared with nothing", {{"file", file.path}, {"note", r->note}});
-        wake.notify();  // new candidates for the scheduler, events for the dispatcher
-      }
-      if (auto mk = ingest::mark_feed_file(ledger, file, r.has_value()); !mk) {
+      const std::optional<bool> ok = m != nullptr ? std::optional<bool>(ingest_here(file, o, *m)) : publish_file(file, o);
+      metrics.add("lookalike_feed_files_total", ok.value_or(false) ? "outcome=\"ok\"" : "outcome=\"failed\"", 1,
+                  "Feed files ingested by outcome");
+      if (!ok) return true;  // the cluster refused or a stop cut it short: taken again at the next poll
+      if (auto mk = ingest::mark_feed_file(ledger, file, *ok); !mk) {
         log_error("cannot write the feed ledger", {{"ledger", ledger}, {"error", mk.error()}});
         return false;
       }
     }
+    return true;
+  }
+
+  // One feed file matched into the store: whether it was (its ledger outcome).
+  bool ingest_here(const ingest::FeedFile& file, const ingest::IngestOptions& o, const generator::Matcher& m) {
+    std::uint64_t malformed = 0;
+    auto r = ingest::ingest_file(file.path, m, store, o, [&](const ingest::ParseError&) { ++malformed; });
+    if (!r) {
+      log_error("feed file failed", {{"file", file.path}, {"error", r.error().message()}});
+      return false;
+    }
+    log_info("feed file ingested", {{"file", file.path}, {"source", r->source}, {"date", r->date},
+                                    {"names", r->names}, {"matches", r->matches.size()}, {"malformed", malformed}});
+    if (!r->note.empty()) log_warn("feed file compared with nothing", {{"file", file.path}, {"note", r->note}});
+    wake.notify();  // new candidates for the scheduler, events for the dispatcher
+    return true;
+  }
+
+  // One feed file's names published for the cluster's match workers: whether they were, or
+  // nullopt when the cluster (not the file) stopped it, so the file stays pending.
+  std::optional<bool> publish_file(const ingest::FeedFile& file, const ingest::IngestOptions& o) {
+    std::uint64_t malformed = 0;
+    auto r = publish_feed_file(*publisher, file.path, o, [&](const ingest::ParseError&) { ++malformed; });
+    if (!r) {
+      log_error("feed file not published", {{"file", file.path}, {"error", r.error().message}});
+      if (r.error().cluster) return std::nullopt;
+      return false;
+    }
+    log_info("feed file published", {{"file", file.path}, {"source", r->source}, {"date", r->date},
+                                     {"names", r->published}, {"malformed", malformed}});
     return true;
   }
 

@@ -57,6 +57,20 @@ void read_candidate(const json& j, CandidateRecord& r) {
   r.fuzzers = strings(j, "fuzzers");
 }
 
+// A stored JSON text embedded as a value (an object, readable with kafka-read / jq); a text that
+// is not JSON is a broken invariant of the writer, kept as a string rather than lost.
+json embedded(const std::string& text) {
+  json v = json::parse(text, nullptr, false);
+  return v.is_discarded() ? json(text) : v;
+}
+
+// The JSON object at `key` of `j`, as text (what embedded() reads back).
+std::string object_text(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (!v.is_object()) throw json::type_error::create(302, std::string(key) + " must be an object", &j);
+  return v.dump();
+}
+
 }  // namespace
 
 std::string encode(const CandidateRecord& r) { return candidate_json(r).dump(); }
@@ -66,10 +80,7 @@ std::string encode(const IndexStateRecord& r) {
   j["first_seen"] = r.first_seen;
   j["last_seen"] = r.last_seen;
   if (r.state) j["state"] = json{{"time", r.state->time}, {"dns", r.state->dns}, {"flags", r.state->flags}};
-  if (r.probe) {
-    json p = json::parse(r.probe->observation, nullptr, false);
-    j["probe"] = json{{"time", r.probe->time}, {"observation", p.is_discarded() ? json(r.probe->observation) : std::move(p)}};
-  }
+  if (r.probe) j["probe"] = json{{"time", r.probe->time}, {"observation", embedded(r.probe->observation)}};
   return j.dump();
 }
 
@@ -110,23 +121,14 @@ std::expected<ResolvedRecord, Error> decode_resolved(std::string_view t) {
 
 std::string encode(const ProbedRecord& r) {
   json j = resolved_json(r.resolved);
-  if (!r.probe.empty()) {
-    // Embedded as an object (readable with kafka-read / jq); a probe text that is not JSON is a
-    // broken invariant of the writer, kept as a string rather than lost.
-    json p = json::parse(r.probe, nullptr, false);
-    j["probe"] = p.is_discarded() ? json(r.probe) : std::move(p);
-  }
+  if (!r.probe.empty()) j["probe"] = embedded(r.probe);
   return j.dump();
 }
 
 std::expected<ProbedRecord, Error> decode_probed(std::string_view t) {
   return decode<ProbedRecord>(t, "probed", [](const json& j, ProbedRecord& r) {
     read_resolved(j, r.resolved);
-    if (j.contains("probe")) {
-      const json& p = j.at("probe");
-      if (!p.is_object()) throw json::type_error::create(302, "probe must be an object", &j);
-      r.probe = p.dump();
-    }
+    if (j.contains("probe")) r.probe = object_text(j, "probe");
   });
 }
 
@@ -188,10 +190,8 @@ std::expected<IndexStateRecord, Error> decode_index_state(std::string_view t) {
     }
     if (j.contains("probe")) {
       const json& pr = j.at("probe");
-      if (!pr.is_object() || !pr.contains("observation") || !pr.at("observation").is_object()) {
-        throw json::type_error::create(302, "probe must be an object with an observation object", &j);
-      }
-      r.probe = IndexStateRecord::Probe{integer(pr, "time"), pr.at("observation").dump()};
+      if (!pr.is_object()) throw json::type_error::create(302, "probe must be an object", &j);
+      r.probe = IndexStateRecord::Probe{integer(pr, "time"), object_text(pr, "observation")};
     }
   });
 }
