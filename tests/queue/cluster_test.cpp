@@ -174,10 +174,11 @@ class ClusterTest : public ::testing::Test {
     return -1;
   }
 
-  void enqueue() {
+  // Candidates 0..count-1 onto `candidates` (all of them by default).
+  void enqueue(int count = kCandidates) {
     auto producer = Producer::open(config_);
     ASSERT_TRUE(producer) << producer.error().message;
-    for (int i = 0; i < kCandidates; ++i) {
+    for (int i = 0; i < count; ++i) {
       const std::string name = candidate_name(i);
       ASSERT_TRUE(producer->produce(topics_.candidates, partition_key(name),
                                     encode(CandidateRecord{name, {"cand.test"}, {"addition"}})));
@@ -423,16 +424,7 @@ TEST_F(ClusterTest, IndexRechecksDueCandidatesAndAlertsOnLaterRegistrations) {
                           testing::read_file(workers_[1].log).find("assigned partitions") != std::string::npos; },
              120s, "both workers to get partitions");
   constexpr int kNames = 30;
-  {
-    auto producer = Producer::open(config_);
-    ASSERT_TRUE(producer) << producer.error().message;
-    for (int i = 0; i < kNames; ++i) {
-      const std::string name = candidate_name(i);
-      ASSERT_TRUE(producer->produce(topics_.candidates, partition_key(name),
-                                    encode(CandidateRecord{name, {"cand.test"}, {"addition"}})));
-    }
-    ASSERT_TRUE(producer->flush(120s));
-  }
+  enqueue(kNames);
   auto alerted = [&](const std::string& name) {
     auto all = read_all(config_, topics_.alerts);
     if (!all) return std::set<std::string>{};
