@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -61,10 +62,15 @@ inline std::unique_ptr<MockCluster> start_cluster(const Topics& topics, int part
 }
 
 // librdkafka properties for the workers under test: fast failure detection and commits,
-// everything else their defaults.
+// everything else their defaults. LOOKALIKE_TEST_KAFKA_DEBUG (e.g. "cgrp,topic,fetch") turns on
+// librdkafka's debug log in every worker, for chasing a stall (with LOOKALIKE_TEST_KEEP=1).
 inline void write_test_properties(const std::string& path) {
-  std::ofstream(path) << "session.timeout.ms=6000\nheartbeat.interval.ms=500\n"
-                         "auto.commit.interval.ms=100\ntopic.metadata.refresh.interval.ms=2000\n";
+  std::ofstream out(path);
+  out << "session.timeout.ms=6000\nheartbeat.interval.ms=500\n"
+         "auto.commit.interval.ms=100\ntopic.metadata.refresh.interval.ms=2000\n";
+  if (const char* debug = std::getenv("LOOKALIKE_TEST_KAFKA_DEBUG"); debug != nullptr && *debug != '\0') {
+    out << "debug=" << debug << "\n";
+  }
 }
 
 // Kills (SIGKILL) and reaps every worker still running; when the test `failed`, prints the last

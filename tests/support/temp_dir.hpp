@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -21,7 +22,9 @@ struct TempDir {
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+  // LOOKALIKE_TEST_KEEP=1 keeps the folder (its path is in the test's output) for a post-mortem.
   ~TempDir() {
+    if (const char* keep = std::getenv("LOOKALIKE_TEST_KEEP"); keep != nullptr && *keep != '\0') return;
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
   }
