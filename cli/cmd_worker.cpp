@@ -66,6 +66,7 @@ struct WorkerOptions {
   double recheck_every = 0;        // seconds for every class (0: the watch's classes)
   double recheck_poll = 60;
   double brand_refresh = 60;       // match
+  double stall_after = 30;         // match, resolve, probe, index: idle seconds before a stall check
   // probe
   bool allow_private = false;
   bool mx_check = false;
@@ -148,6 +149,7 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
     config.recheck_poll = seconds_option(o.recheck_poll);
   }
   config.brand_table_refresh = seconds_option(o.brand_refresh);
+  config.stall_after = seconds_option(o.stall_after);
   if (*role == pipeline::WorkerRole::probe) set_probe_options(o, config);
   if (*role == pipeline::WorkerRole::ct_follow) set_ct_options(o, config);
   g_stop.store(false);
@@ -165,6 +167,7 @@ void run_worker_command(const WorkerOptions& o, Context& ctx) {
   ctx.err << "worker " << o.role << ": consumed " << stats->consumed << ", produced " << stats->produced << ", skipped "
           << stats->skipped << ", alerts " << stats->alerts << ", rebalances " << stats->rebalances;
   if (config.recheck) ctx.err << ", re-checks " << stats->rechecks;
+  if (stats->rejoins > 0) ctx.err << ", rejoins " << stats->rejoins;
   ctx.err << std::endl;
 }
 
@@ -253,6 +256,11 @@ void add_worker_command(CLI::App& app, Context& ctx) {
                      "match: seconds between reads of the brand table (a changed table is matched from then on)")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
+  worker->add_option("--stall-after", wo->stall_after,
+                     "Seconds without a message before the worker checks for partitions with messages waiting that "
+                     "librdkafka stopped fetching; it then leaves and rejoins its group (not ct-follow)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
   worker->add_flag("--recheck", wo->recheck,
                    "index: re-publish the candidates of its partitions when due, as watch schedules them (new "
                    "15 min, changing 1 h, registered 6 h, unregistered 24 h, dead 7 days)");

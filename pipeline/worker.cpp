@@ -150,6 +150,9 @@ class IndexWorker final : public WorkerBase {
       std::vector<queue::Message> batch = consumer_->poll(pressure_.room(in_flight_), 100ms);
       if (batch.empty()) {
         serve(pressure_.paused() ? 50ms : 0ms);
+        if (stalled()) {
+          if (auto err = rejoin()) return std::unexpected("index: " + *err);
+        }
         continue;
       }
       std::map<std::int32_t, std::vector<const queue::Message*>> by_partition;
@@ -159,13 +162,18 @@ class IndexWorker final : public WorkerBase {
         index_partition(p, msgs);
       }
     }
+    leave();
+    if (failure_) return std::unexpected(*failure_);
+    return stats_;
+  }
+
+  // Every open partition's batches made safe, the offsets committed, the group left.
+  void leave() override {
     std::vector<std::int32_t> open;
     for (const auto& [p, part] : parts_) open.push_back(p);
     for (const auto p : open) release(p, false);
     if (auto ok = consumer_->commit(); !ok) log_ << "index: " << ok.error().message << std::endl;
     consumer_->close();
-    if (failure_) return std::unexpected(*failure_);
-    return stats_;
   }
 
  private:

@@ -61,6 +61,11 @@ struct WorkerConfig {
   std::chrono::milliseconds recheck_poll{std::chrono::minutes(1)};
   // match: how often the brand table is read again (a changed table rebuilds the matcher).
   std::chrono::milliseconds brand_table_refresh{std::chrono::minutes(1)};
+  // match, resolve, probe, index: when the consumer returned nothing for this long, the worker
+  // asks whether an assigned partition has messages waiting all the same (librdkafka 2.0 can
+  // leave a partition's fetcher stopped after a rebalance); if so it finishes what it holds,
+  // leaves the group and joins again, which restarts every fetcher. Asked again after as long.
+  std::chrono::milliseconds stall_after{std::chrono::seconds(30)};
   // Messages taken but not yet safe (per worker): at it the worker takes no more (backpressure),
   // and pauses its partitions when that lasts a second, until half of them are done. A kill -9 makes the group redo at most this plus
   // what was safe but not yet auto-committed (auto.commit.interval.ms of work).
@@ -74,6 +79,7 @@ struct WorkerStats {
   std::uint64_t alerts = 0;     // index: alerts published (acknowledged)
   std::uint64_t rebalances = 0;
   std::uint64_t rechecks = 0;   // index: candidates published again by the re-check schedule
+  std::uint64_t rejoins = 0;    // times the worker left and rejoined its group over a stalled partition
 };
 
 // Runs one worker until `stop` becomes true, then finishes what it holds (outputs delivered,

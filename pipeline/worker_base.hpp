@@ -110,6 +110,14 @@ class WorkerBase {
     });
     if (!producer) return producer.error().message;
     producer_.emplace(std::move(*producer));
+    return join(topic);
+  }
+
+  // Joins the group on `topic` with a new consumer.
+  std::optional<std::string> join(const std::string& topic) {
+    input_topic_ = topic;
+    pressure_ = Backpressure(config_.window);
+    next_stall_check_ = std::chrono::steady_clock::now() + config_.stall_after;
     auto consumer = queue::Consumer::open(
         config_.queue, {topic},
         [this](const std::vector<queue::TopicPartition>& tps) {
@@ -128,6 +136,35 @@ class WorkerBase {
     return std::nullopt;
   }
 
+  // Called when a poll returned nothing: true (after logging what it found) when an assigned
+  // partition has messages waiting that the consumer does not fetch (WorkerConfig::stall_after);
+  // the caller then leaves the group and joins again (rejoin()). Asks at most once a period.
+  bool stalled() {
+    const auto now = std::chrono::steady_clock::now();
+    if (pressure_.paused() || now < next_stall_check_) return false;
+    next_stall_check_ = now + config_.stall_after;
+    const auto stalls = consumer_->stalled(config_.stall_after, 2s);
+    for (const auto& st : stalls) {
+      log_ << role_ << ": partition " << st.partition.partition << " of " << st.partition.topic << " has "
+           << (st.high - st.position) << " messages waiting (offsets " << st.position << ".." << st.high
+           << ") but nothing was fetched for "
+           << std::chrono::duration<double>(config_.stall_after).count() << " s" << std::endl;
+    }
+    return !stalls.empty();
+  }
+
+  // Leaves the group (the role's leave(): finish, commit, close) and joins it again with a new
+  // consumer, whose fetchers all start afresh.
+  std::optional<std::string> rejoin() {
+    log_ << role_ << ": leaving and rejoining the group to restart its fetchers" << std::endl;
+    leave();
+    consumer_.reset();
+    ++stats_.rejoins;
+    return join(input_topic_);
+  }
+  // Finishes what the worker holds, commits and leaves the group (end of run, rejoin()).
+  virtual void leave() = 0;
+
   const WorkerConfig& config_;
   std::ostream& log_;
   std::string_view role_;
@@ -136,6 +173,8 @@ class WorkerBase {
   std::optional<queue::Consumer> consumer_;
   std::optional<std::string> failure_;
   WorkerStats stats_;
+  std::string input_topic_;
+  std::chrono::steady_clock::time_point next_stall_check_{};
 };
 
 // A stateless stage (resolve, match): each input message yields at most one output record; the
@@ -194,10 +233,11 @@ class ForwardingWorker : public WorkerBase {
   }
 
   // Leaving: everything taken is delivered and committed before the group hands it on.
-  void finish_all() {
+  void leave() override {
     while (tracker_.in_flight() > 0 && !failure_ && !producer_->fatal_error()) producer_->poll(100ms);
     store_offsets();
     if (auto ok = consumer_->commit(); !ok) log_ << role_ << ": " << ok.error().message << std::endl;
+    consumer_->close();
   }
 
   struct Taken {
@@ -225,12 +265,14 @@ class ForwardingWorker : public WorkerBase {
       std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
       if (batch.empty()) {
         producer_->poll(pressure_.paused() ? 50ms : 0ms);
+        if (stalled()) {
+          if (auto err = rejoin()) return std::unexpected(std::string(role_) + ": " + *err);
+        }
         continue;
       }
       process(batch);
     }
-    finish_all();
-    consumer_->close();
+    leave();
     if (failure_) return std::unexpected(*failure_);
     return stats_;
   }

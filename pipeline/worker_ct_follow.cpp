@@ -157,13 +157,19 @@ class CtFollowWorker final : public WorkerBase {
       start_assigned();
       reap();
     }
+    leave();
+    if (auto ok = producer_->flush(60s); !ok) log_line(ok.error().message);
+    if (failure_) return std::unexpected(*failure_);
+    return stats_;
+  }
+
+  // Every followed log stopped at a stored checkpoint, the group left. (Its partitions carry no
+  // messages to fetch: paused on purpose, never checked for stalls.)
+  void leave() override {
     std::vector<std::int32_t> owned;
     for (const auto& [p, logs] : followers_) owned.push_back(p);
     for (const auto p : owned) release(p);
     consumer_->close();
-    if (auto ok = producer_->flush(60s); !ok) log_line(ok.error().message);
-    if (failure_) return std::unexpected(*failure_);
-    return stats_;
   }
 
  private:

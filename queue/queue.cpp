@@ -7,8 +7,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "domain/domain.hpp"
@@ -298,6 +301,11 @@ struct Consumer::Impl {
   RevokeHandler on_revoke;
   bool closed = false;
   bool assigned = false;  // an assignment was received (the sticky assignor's state exists)
+  // For stalled(): where each assigned partition stands (one past the last message returned; -1:
+  // none yet), what the application paused, and since when poll() returns nothing.
+  std::map<TopicPartition, std::int64_t> next;
+  std::set<TopicPartition> paused;
+  std::optional<std::chrono::steady_clock::time_point> empty_since;
 
   // librdkafka before 2.3.0 aborts in rd_kafka_destroy when a cooperative-sticky consumer never
   // received an assignment (assert in rd_kafka_sticky_assignor_state_destroy: issue #4312, fixed
@@ -322,6 +330,8 @@ struct Consumer::Impl {
     const std::vector<TopicPartition> list = to_vector(parts);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       self->assigned = true;
+      for (const auto& tp : list) self->next[tp] = -1;
+      self->empty_since.reset();
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
       } else {
@@ -331,6 +341,7 @@ struct Consumer::Impl {
       return;
     }
     // Revoked (or an error): the owner finishes and commits what it holds before letting go.
+    for (const auto& tp : list) self->next.erase(tp);
     if (self->on_revoke) self->on_revoke(list, rd_kafka_assignment_lost(rk) != 0);
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
@@ -393,10 +404,16 @@ std::vector<Message> Consumer::poll(std::size_t max, std::chrono::milliseconds t
       } else {
         msg.null_value = true;
       }
+      impl_->next[TopicPartition{msg.topic, msg.partition}] = msg.offset + 1;
       out.push_back(std::move(msg));
     }
     // Consumer errors (broker transport, partition EOF) are informational: librdkafka recovers.
     rd_kafka_message_destroy(m);
+  }
+  if (!out.empty()) {
+    impl_->empty_since.reset();
+  } else if (!impl_->empty_since) {
+    impl_->empty_since = std::chrono::steady_clock::now();
   }
   return out;
 }
@@ -426,11 +443,51 @@ std::expected<void, Error> Consumer::commit(int attempts) {
 void Consumer::pause(const std::vector<TopicPartition>& partitions) {
   if (partitions.empty()) return;
   rd_kafka_pause_partitions(impl_->rk.get(), to_list(partitions).get());
+  impl_->paused.insert(partitions.begin(), partitions.end());
 }
 
 void Consumer::resume(const std::vector<TopicPartition>& partitions) {
   if (partitions.empty()) return;
   rd_kafka_resume_partitions(impl_->rk.get(), to_list(partitions).get());
+  for (const auto& tp : partitions) impl_->paused.erase(tp);
+  impl_->empty_since.reset();  // a resumed partition gets a fresh quiet period
+}
+
+std::vector<Consumer::Stall> Consumer::stalled(std::chrono::milliseconds quiet, std::chrono::milliseconds timeout) {
+  std::vector<Stall> out;
+  if (!impl_->empty_since || std::chrono::steady_clock::now() - *impl_->empty_since < quiet) return out;
+  const int ms = static_cast<int>(timeout.count());
+  // Where each partition stands: past its last message returned, else (asked in one request) the
+  // group's committed offset.
+  std::map<TopicPartition, std::int64_t> standing;
+  ListPtr unknown(rd_kafka_topic_partition_list_new(4));
+  for (const auto& tp : assignment()) {
+    if (impl_->paused.contains(tp)) continue;
+    const auto it = impl_->next.find(tp);
+    if (it == impl_->next.end() || it->second < 0) {
+      rd_kafka_topic_partition_list_add(unknown.get(), tp.topic.c_str(), tp.partition);
+    } else {
+      standing[tp] = it->second;
+    }
+  }
+  if (unknown->cnt > 0 && rd_kafka_committed(impl_->rk.get(), unknown.get(), ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < unknown->cnt; ++i) {
+      const auto& e = unknown->elems[i];
+      // RD_KAFKA_OFFSET_INVALID (-1001): nothing committed, the partition starts at its low watermark.
+      if (e.err == RD_KAFKA_RESP_ERR_NO_ERROR) standing[TopicPartition{e.topic, e.partition}] = e.offset;
+    }
+  }
+  for (const auto& [tp, at] : standing) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (rd_kafka_query_watermark_offsets(impl_->rk.get(), tp.topic.c_str(), tp.partition, &low, &high, ms) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      continue;
+    }
+    const std::int64_t position = at >= 0 ? at : low;
+    if (high > position) out.push_back(Stall{tp, position, high});
+  }
+  return out;
 }
 
 std::vector<TopicPartition> Consumer::assignment() const {

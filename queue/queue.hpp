@@ -160,6 +160,18 @@ class Consumer {
   void pause(const std::vector<TopicPartition>& partitions);
   void resume(const std::vector<TopicPartition>& partitions);
   [[nodiscard]] std::vector<TopicPartition> assignment() const;
+  // Assigned partitions this consumer is not reading although it should: not paused, messages
+  // waiting (the high watermark above where the partition stands: one past the last message
+  // poll() returned, else the group's committed offset, else the low watermark), while every
+  // poll() for `quiet` returned nothing. librdkafka 2.0 can leave a partition's fetcher stopped
+  // after a rebalance; leaving and rejoining the group is the cure. Asks the brokers (each
+  // question bounded by `timeout`); a partition whose numbers cannot be had is not reported.
+  struct Stall {
+    TopicPartition partition;
+    std::int64_t position = 0;
+    std::int64_t high = 0;
+  };
+  [[nodiscard]] std::vector<Stall> stalled(std::chrono::milliseconds quiet, std::chrono::milliseconds timeout);
   // Leaves the group (the revoke handler runs for what is still assigned). Idempotent.
   void close();
 

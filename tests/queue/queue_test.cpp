@@ -270,6 +270,80 @@ TEST(MockCluster, PartitionOfNamesThePartitionTheProducerChoseForAKey) {
   EXPECT_GT(used.size(), 1u);
 }
 
+// Polls `consumer` (keeping what it returns in `got`) until stalled(quiet) reports something or
+// `deadline` passes; returns the last report.
+std::vector<Consumer::Stall> poll_until_stalled(Consumer& consumer, std::vector<Message>& got,
+                                                std::chrono::steady_clock::time_point deadline) {
+  std::vector<Consumer::Stall> stalls;
+  while (stalls.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto batch = consumer.poll(100, 200ms);
+    got.insert(got.end(), batch.begin(), batch.end());
+    stalls = consumer.stalled(1s, 5s);
+  }
+  return stalls;
+}
+
+TEST(MockCluster, StalledNamesPartitionsWithMessagesWaitingThatTheConsumerDoesNotFetch) {
+  const Topics topics;
+  Config config;
+  auto cluster = start_cluster(1, topics, config);
+  ASSERT_TRUE(cluster);
+  auto producer = Producer::open(config);
+  ASSERT_TRUE(producer) << producer.error().message;
+  auto produce = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      const std::string name = "n" + std::to_string(i) + ".example.com";  // one registrable domain
+      ASSERT_TRUE(producer->produce(topics.candidates, partition_key(name), name));
+    }
+    ASSERT_TRUE(producer->flush(30s));
+  };
+  produce(0, 10);
+
+  // A consumer that read everything and then heard nothing for the quiet period: no stall.
+  config.group = "stall-a";
+  auto reader = Consumer::open(config, {topics.candidates});
+  ASSERT_TRUE(reader) << reader.error().message;
+  std::vector<Message> got;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (got.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = reader->poll(100, 200ms);
+    got.insert(got.end(), batch.begin(), batch.end());
+  }
+  ASSERT_EQ(got.size(), 10u);
+  const TopicPartition tp{topics.candidates, got[0].partition};
+  const auto quiet_until = std::chrono::steady_clock::now() + 2500ms;
+  while (std::chrono::steady_clock::now() < quiet_until) EXPECT_TRUE(reader->poll(100, 200ms).empty());
+  EXPECT_TRUE(reader->stalled(1s, 5s).empty());
+
+  // From now on every fetch fails (retriable): five more messages wait, nothing arrives.
+  cluster->fail_requests(Request::fetch, 1'000'000);
+  produce(10, 15);
+  auto stalls = poll_until_stalled(*reader, got, std::chrono::steady_clock::now() + 60s);
+  ASSERT_EQ(stalls.size(), 1u);
+  EXPECT_EQ(stalls[0].partition, tp);
+  EXPECT_EQ(stalls[0].position, 10);  // one past the last message returned
+  EXPECT_EQ(stalls[0].high, 15);
+  EXPECT_EQ(got.size(), 10u);
+
+  // A new group's consumer, nothing returned and nothing committed: it stands at the low watermark.
+  config.group = "stall-b";
+  auto fresh = Consumer::open(config, {topics.candidates});
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  std::vector<Message> none;
+  stalls = poll_until_stalled(*fresh, none, std::chrono::steady_clock::now() + 60s);
+  ASSERT_EQ(stalls.size(), 1u);
+  EXPECT_EQ(stalls[0].partition, tp);
+  EXPECT_EQ(stalls[0].position, 0);
+  EXPECT_EQ(stalls[0].high, 15);
+  EXPECT_TRUE(none.empty());
+
+  // A partition the application paused is not a stall.
+  fresh->pause({tp});
+  const auto paused_until = std::chrono::steady_clock::now() + 1500ms;
+  while (std::chrono::steady_clock::now() < paused_until) (void)fresh->poll(100, 200ms);
+  EXPECT_TRUE(fresh->stalled(1s, 5s).empty());
+}
+
 TEST(MockCluster, RefusesNonsense) {
   EXPECT_FALSE(MockCluster::start(0));
   Config config;
