@@ -313,6 +313,17 @@ class ClusterTest : public ::testing::Test {
     return {all->size(), by_id.size()};
   }
 
+  // Waits for both groups to finish, stops every worker; the index and the alerts must be
+  // complete, and nothing produced twice (a clean hand-over redoes nothing).
+  void finish_and_expect_exactly_once() {
+    wait_for_completion();
+    stop_all();
+    expect_index_complete();
+    const AlertCounts alerts = expect_alerts_complete();
+    EXPECT_EQ(high_sum(topics_.resolved), kCandidates) << "a resolved record was produced twice";
+    EXPECT_EQ(alerts.raw, alerts.distinct) << "an alert was sent twice";
+  }
+
   void expect_low_watermarks_zero() {
     for (const auto& topic : topics_.domain_keyed()) {
       for (int p = 0; p < kPartitions; ++p) {
@@ -369,12 +380,7 @@ TEST_F(ClusterTest, SigtermMidRunHandsOverWithoutDuplicates) {
   EXPECT_EQ(wait_exit(workers_[3], 120s), 0);
   EXPECT_LT(at_stop, kCandidates) << "the stop came after the work was done: the test proved nothing";
 
-  wait_for_completion();
-  stop_all();
-  expect_index_complete();
-  const AlertCounts alerts = expect_alerts_complete();
-  EXPECT_EQ(high_sum(topics_.resolved), kCandidates) << "a resolved record was produced twice";
-  EXPECT_EQ(alerts.raw, alerts.distinct) << "an alert was sent twice";
+  finish_and_expect_exactly_once();
   expect_low_watermarks_zero();
 }
 
@@ -433,12 +439,7 @@ TEST_F(ClusterTest, WorkersWhoseFetchesStallRejoinAndLoseNothing) {
   };
   wait_until(rejoined, scaled(120s), "a worker to rejoin its group");
 
-  wait_for_completion();
-  stop_all();
-  expect_index_complete();
-  const AlertCounts alerts = expect_alerts_complete();
-  EXPECT_EQ(high_sum(topics_.resolved), kCandidates) << "a resolved record was produced twice";
-  EXPECT_EQ(alerts.raw, alerts.distinct) << "an alert was sent twice";
+  finish_and_expect_exactly_once();
   std::string log;
   for (const auto& w : workers_) log += testing::read_file(w.log);
   EXPECT_NE(log.find("messages waiting (offsets "), std::string::npos) << "no stall was named";
