@@ -240,8 +240,8 @@ class ClusterTest : public ::testing::Test {
         if (!store) continue;
         auto applied = pipeline::changelog_applied(*store);
         EXPECT_TRUE(applied) << applied.error();
-        if (!applied || *applied != w->high) {
-          behind.push_back(path + " at " + (applied ? std::to_string(*applied) : "?"));
+        if (!applied) {
+          behind.push_back(path + " at ?");
           continue;
         }
         std::map<std::string, index::Candidate> here;
@@ -249,6 +249,13 @@ class ClusterTest : public ::testing::Test {
           here.emplace(c.name, c);
           return true;
         }));
+        // Rows past the store's position count as had when the store already holds them (same
+        // or newer): late copies from an owner that lost the partition in a session timeout,
+        // its producer still delivering them after the new owner's rows.
+        if (*applied != w->high && !holds_changelog_tail(here, p, *applied)) {
+          behind.push_back(path + " at " + std::to_string(*applied));
+          continue;
+        }
         if (chosen) {
           EXPECT_EQ(here, *chosen) << path << " disagrees with another complete copy of partition " << p;
         } else {
@@ -265,6 +272,21 @@ class ClusterTest : public ::testing::Test {
       }
     }
     return rows;
+  }
+
+  // True when every changelog row of partition `p` from `from` on is in `rows` (the same or a
+  // newer sighting and state): applying them would change nothing.
+  bool holds_changelog_tail(const std::map<std::string, index::Candidate>& rows, int p, std::int64_t from) {
+    bool held = true;
+    auto read = read_partition(config_, {topics_.index_state, p}, from, [&](const queue::Message& m) {
+      if (m.null_value) return true;
+      auto row = queue::decode_index_state(m.value);
+      const auto it = row ? rows.find(row->candidate.name) : rows.end();
+      held = it != rows.end() && it->second.last_seen >= row->last_seen && it->second.first_seen <= row->first_seen &&
+             (!row->state || (it->second.state && it->second.state->time >= row->state->time));
+      return held;
+    });
+    return read && held;
   }
 
   // Every candidate has exactly one row over the partition stores, with the right state.
