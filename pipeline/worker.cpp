@@ -150,9 +150,7 @@ class IndexWorker final : public WorkerBase {
       std::vector<queue::Message> batch = consumer_->poll(pressure_.room(in_flight_), 100ms);
       if (batch.empty()) {
         serve(pressure_.paused() ? 50ms : 0ms);
-        if (stalled()) {
-          if (auto err = rejoin()) return std::unexpected("index: " + *err);
-        }
+        if (auto err = rejoin_if_stalled()) return std::unexpected(*err);
         continue;
       }
       std::map<std::int32_t, std::vector<const queue::Message*>> by_partition;

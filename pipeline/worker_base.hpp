@@ -136,9 +136,15 @@ class WorkerBase {
     return std::nullopt;
   }
 
-  // Called when a poll returned nothing: true (after logging what it found) when an assigned
-  // partition has messages waiting that the consumer does not fetch (WorkerConfig::stall_after);
-  // the caller then leaves the group and joins again (rejoin()). Asks at most once a period.
+  // Called when a poll returned nothing: when an assigned partition has messages waiting that
+  // the consumer does not fetch (WorkerConfig::stall_after; asked at most once a period), logs
+  // what it found and rejoins the group. An error when the new consumer cannot be opened.
+  std::optional<std::string> rejoin_if_stalled() {
+    if (!stalled()) return std::nullopt;
+    if (auto err = rejoin()) return std::string(role_) + ": " + *err;
+    return std::nullopt;
+  }
+
   bool stalled() {
     const auto now = std::chrono::steady_clock::now();
     if (pressure_.paused() || now < next_stall_check_) return false;
@@ -265,9 +271,7 @@ class ForwardingWorker : public WorkerBase {
       std::vector<queue::Message> batch = consumer_->poll(pressure_.room(tracker_.in_flight()), 100ms);
       if (batch.empty()) {
         producer_->poll(pressure_.paused() ? 50ms : 0ms);
-        if (stalled()) {
-          if (auto err = rejoin()) return std::unexpected(std::string(role_) + ": " + *err);
-        }
+        if (auto err = rejoin_if_stalled()) return std::unexpected(*err);
         continue;
       }
       process(batch);

@@ -301,8 +301,8 @@ struct Consumer::Impl {
   RevokeHandler on_revoke;
   bool closed = false;
   bool assigned = false;  // an assignment was received (the sticky assignor's state exists)
-  // For stalled(): where each assigned partition stands (one past the last message returned; -1:
-  // none yet), what the application paused, and since when poll() returns nothing.
+  // For stalled(): where each assigned partition stands (one past the last message returned; no
+  // entry: none yet), what the application paused, and since when poll() returns nothing.
   std::map<TopicPartition, std::int64_t> next;
   std::set<TopicPartition> paused;
   std::optional<std::chrono::steady_clock::time_point> empty_since;
@@ -330,7 +330,6 @@ struct Consumer::Impl {
     const std::vector<TopicPartition> list = to_vector(parts);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       self->assigned = true;
-      for (const auto& tp : list) self->next[tp] = -1;
       self->empty_since.reset();
       if (cooperative) {
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
@@ -464,7 +463,7 @@ std::vector<Consumer::Stall> Consumer::stalled(std::chrono::milliseconds quiet, 
   for (const auto& tp : assignment()) {
     if (impl_->paused.contains(tp)) continue;
     const auto it = impl_->next.find(tp);
-    if (it == impl_->next.end() || it->second < 0) {
+    if (it == impl_->next.end()) {
       rd_kafka_topic_partition_list_add(unknown.get(), tp.topic.c_str(), tp.partition);
     } else {
       standing[tp] = it->second;
